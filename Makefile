@@ -1,0 +1,79 @@
+# profiled - plain Makefile.
+#   make               build build/profiled (release flags)
+#   make run           install Debian deps if missing, build, start with demo data
+#   make check         install deps, run every test (unit + integration, then again under ASan+UBSan)
+#   make unit          unit tests only (cmocka)
+#   make SANITIZE=1    build with AddressSanitizer + UndefinedBehaviorSanitizer into build-san/
+#   make bench-quick   the benchmark in quick mode
+
+PKGS     := libmicrohttpd jansson sqlite3 libsodium libxml-2.0 gnutls
+CC       ?= cc
+ifeq ($(SANITIZE),1)
+BUILD    ?= build-san
+OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDSAN    := -fsanitize=address,undefined
+else
+BUILD    ?= build
+OPTFLAGS := -O2 -g -D_FORTIFY_SOURCE=2
+LDSAN    :=
+endif
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-unused-parameter -Wvla -Wimplicit-fallthrough
+HARDEN   := -fstack-protector-strong -fPIE -fstack-clash-protection -fcf-protection
+CPPFLAGS += -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS))
+CFLAGS   += -std=c17 $(OPTFLAGS) $(WARN) $(HARDEN) -pthread
+LDFLAGS  += -pie -Wl,-z,relro,-z,now -pthread $(LDSAN)
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lm
+
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+CPPFLAGS += -DPROFILED_VERSION=\"$(VERSION)\"
+
+LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all run check unit integration deps clean bench bench-quick san
+all: $(BUILD)/profiled
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libprofiled.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/profiled: $(BUILD)/obj/main.o $(BUILD)/libprofiled.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libprofiled.a | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
+	    $(BUILD)/libprofiled.a $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+$(BUILD)/obj $(BUILD)/tests:
+	mkdir -p $@
+
+unit: $(UNIT_BIN)
+	@set -e; fail=0; for t in $(UNIT_BIN); do echo "== $$t"; ./$$t || fail=1; done; \
+	if [ $$fail -ne 0 ]; then echo "unit tests FAILED"; exit 1; fi
+
+integration: $(BUILD)/profiled
+	PROFILED_BIN=$(abspath $(BUILD)/profiled) node --test --test-concurrency=1 tests/integration/
+
+deps:
+	scripts/install-deps.sh
+
+run: deps
+	$(MAKE) all
+	scripts/start-demo.sh
+
+check: deps
+	scripts/run-tests.sh
+
+bench-quick: deps
+	bench/run.sh --quick
+
+bench: deps
+	bench/run.sh
+
+clean:
+	rm -rf build build-san

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests (cmocka) and integration tests (node --test,
+# official SDKs against the real binary), first on the release build, then
+# again with AddressSanitizer + UndefinedBehaviorSanitizer.
+# Exits non-zero when any test fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+status=0
+
+echo "=== build (release)"
+make -j"$jobs" all build/libprofiled.a
+echo "=== unit tests (release)"
+make -j"$jobs" unit || status=1
+echo "=== integration tests (release)"
+PROFILED_BIN="$PWD/build/profiled" node --test --test-concurrency=1 tests/integration/ || status=1
+
+if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
+  echo "=== build (ASan+UBSan)"
+  make -j"$jobs" SANITIZE=1 all
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  echo "=== unit tests (ASan+UBSan)"
+  make -j"$jobs" SANITIZE=1 unit || status=1
+  echo "=== integration tests (ASan+UBSan)"
+  PROFILED_BIN="$PWD/build-san/profiled" node --test --test-concurrency=1 tests/integration/ || status=1
+fi
+
+if [ $status -ne 0 ]; then
+  echo "run-tests: FAILED"
+else
+  echo "run-tests: all passed"
+fi
+exit $status

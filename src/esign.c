@@ -1,0 +1,120 @@
+/*
+ * esign.c - shared prelude of the eSignature handlers (see esign.h).
+ * Order of checks: token, scope, accountId syntax, userId syntax, account
+ * and caller membership, policy, target membership.  Syntax errors are
+ * reported before anything is looked up; an unknown account and a foreign
+ * one answer the same (no existence oracle).
+ */
+#include "esign.h"
+
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "strutil.h"
+
+pd_err esign_authenticate(pd_server *srv, pd_request *req)
+{
+    const char *h = req_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+    pd_err e;
+
+    if (h == NULL) {
+        resp_error(req, PD_ERR_NO_TOKEN, NULL);
+        return PD_ERR_NO_TOKEN;
+    }
+    if (strncasecmp(h, "Bearer ", 7) != 0) {
+        resp_error(req, PD_ERR_INVALID_TOKEN, NULL);
+        return PD_ERR_INVALID_TOKEN;
+    }
+    h += 7;
+    while (*h == ' ')
+        h++;
+    e = token_verify(&srv->keys, h, strlen(h), (int64_t)time(NULL), &req->caller);
+    if (e != PD_OK || req->caller.sub[0] == '\0') {
+        resp_error(req, PD_ERR_INVALID_TOKEN, NULL);
+        return PD_ERR_INVALID_TOKEN;
+    }
+    req->authenticated = true;
+    return PD_OK;
+}
+
+/* accountId: GUID (lower-cased) or a positive integer. */
+static bool account_ref_ok(char *ref)
+{
+    int64_t n;
+
+    if (str_is_guid(ref)) {
+        str_lower(ref);
+        return true;
+    }
+    return str_to_i64(ref, 1, INT64_MAX, &n) == 0;
+}
+
+static pd_err fail(pd_request *req, pd_err e)
+{
+    resp_error(req, e, NULL);
+    return e;
+}
+
+pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_ctx *ctx)
+{
+    char acc_ref[LIM_ID_MAX + 1];
+    pd_membership caller = {0};
+    policy_facts facts = {0};
+    pd_err e;
+
+    memset(ctx, 0, sizeof(*ctx));
+    e = esign_authenticate(srv, req);
+    if (e != PD_OK)
+        return e;
+    if (policy_esign_scope(req->caller.scope) != PD_OK)
+        return fail(req, PD_ERR_LACKS_PERMISSIONS);
+    if (req->n_params < 2 || str_copy(acc_ref, sizeof(acc_ref), req->params[0]) != 0 ||
+        !account_ref_ok(acc_ref))
+        return fail(req, PD_ERR_INVALID_ACCOUNT_ID);
+    if (str_copy(ctx->user_id, sizeof(ctx->user_id), req->params[1]) != 0 ||
+        !str_is_guid(ctx->user_id))
+        return fail(req, PD_ERR_INVALID_USERID);
+    str_lower(ctx->user_id);
+    snprintf(ctx->base_path, sizeof(ctx->base_path), "%s", req->prefix);
+
+    ctx->store = server_store(srv);
+    if (ctx->store == NULL)
+        return fail(req, PD_ERR_STORE);
+    e = ctx->store->ops->get_account(ctx->store, acc_ref, &ctx->account);
+    if (e == PD_ERR_NOT_FOUND)
+        return fail(req, PD_ERR_USER_NOT_IN_ACCOUNT);
+    if (e != PD_OK)
+        return fail(req, PD_ERR_STORE);
+
+    facts.target_is_self = strcmp(req->caller.sub, ctx->user_id) == 0;
+    e = ctx->store->ops->get_membership(ctx->store, ctx->account.id, req->caller.sub, &caller);
+    if (e == PD_OK) {
+        facts.caller_is_member = true;
+        facts.caller_is_admin = caller.is_admin;
+    } else if (e != PD_ERR_NOT_FOUND) {
+        return fail(req, PD_ERR_STORE);
+    }
+    if (facts.target_is_self && e == PD_OK) {
+        ctx->target = caller;               /* moves ownership */
+        memset(&caller, 0, sizeof(caller));
+    }
+    pd_membership_clear(&caller);
+    e = policy_check(act, &facts);
+    if (e != PD_OK)
+        return fail(req, e);
+    if (!facts.target_is_self) {
+        e = ctx->store->ops->get_membership(ctx->store, ctx->account.id, ctx->user_id, &ctx->target);
+        if (e == PD_ERR_NOT_FOUND)
+            return fail(req, PD_ERR_USER_NOT_FOUND);
+        if (e != PD_OK)
+            return fail(req, PD_ERR_STORE);
+    }
+    return PD_OK;
+}
+
+void esign_ctx_clear(esign_ctx *ctx)
+{
+    pd_account_clear(&ctx->account);
+    pd_membership_clear(&ctx->target);
+}

@@ -1,0 +1,35 @@
+/*
+ * esign.h - the steps every eSignature profile request shares:
+ * authenticate the bearer token, validate accountId and userId, look up the
+ * account and memberships, and ask policy.c.  On failure the error response
+ * is already set on the request and the function returns non-PD_OK.
+ *
+ * Memory: an esign_ctx owns the account and memberships it filled; release
+ * with esign_ctx_clear().
+ */
+#ifndef PROFILED_ESIGN_H
+#define PROFILED_ESIGN_H
+
+#include <stdbool.h>
+
+#include "http.h"
+#include "policy.h"
+#include "server.h"
+#include "store.h"
+
+typedef struct {
+    pd_store *store;
+    pd_account account;
+    pd_membership target;      /* membership of userId in the account */
+    char user_id[LIM_ID_MAX + 1];   /* lower-cased target user id */
+    char base_path[96];        /* e.g. "/restapi/v2.1" */
+} esign_ctx;
+
+/* Authenticates the request: fills req->caller.  PD_OK or error response set. */
+pd_err esign_authenticate(pd_server *srv, pd_request *req);
+
+/* The whole prelude for an action on .../accounts/{a}/users/{u}/... */
+pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_ctx *ctx);
+void esign_ctx_clear(esign_ctx *ctx);
+
+#endif

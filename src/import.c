@@ -1,0 +1,646 @@
+/*
+ * import.c - streaming import of the tenant format (see import.h).
+ *
+ * The top level is scanned by hand ({ "section": [ record, ... ], ... });
+ * each record is decoded by jansson through a byte-at-a-time callback that
+ * counts bytes, so no record can exceed LIM_IMPORT_RECORD_MAX and the
+ * stream is never read past the record.  Records are validated, turned into
+ * store structs and upserted.  All heap memory of a record is released
+ * before the next one is read.
+ */
+#include "import.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64.h"
+#include "image.h"
+#include "limits.h"
+#include "profile.h"
+#include "strutil.h"
+
+typedef struct {
+    FILE *in;
+    import_stats *st;
+    long long record_bytes;
+    int over_limit;
+    char *err;
+    size_t errlen;
+} reader;
+
+static void fail(reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(reader *rd, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(rd->err, rd->errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int next_byte(reader *rd)
+{
+    int c = getc_unlocked(rd->in);
+
+    if (c != EOF)
+        rd->st->bytes++;
+    return c;
+}
+
+static int skip_ws(reader *rd)
+{
+    int c;
+
+    do
+        c = next_byte(rd);
+    while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+    return c;
+}
+
+/* jansson load callback: one byte per call, bounded per record. */
+static size_t record_cb(void *buf, size_t len, void *data)
+{
+    reader *rd = data;
+    int c;
+
+    if (len == 0)
+        return 0;
+    if (rd->record_bytes >= LIM_IMPORT_RECORD_MAX) {
+        rd->over_limit = 1;
+        return (size_t)-1;
+    }
+    c = next_byte(rd);
+    if (c == EOF)
+        return 0;
+    rd->record_bytes++;
+    *(unsigned char *)buf = (unsigned char)c;
+    return 1;
+}
+
+/* Reads a top-level key (a plain string without escapes) into key. */
+static int read_key(reader *rd, char *key, size_t cap)
+{
+    size_t n = 0;
+    int c;
+
+    for (;;) {
+        c = next_byte(rd);
+        if (c == EOF || c == '\\' || c < 0x20)
+            return -1;
+        if (c == '"')
+            break;
+        if (n + 1 >= cap)
+            return -1;
+        key[n++] = (char)c;
+    }
+    key[n] = '\0';
+    return 0;
+}
+
+/* ---- field helpers ---- */
+
+static const char *get_str(json_t *o, const char *name)
+{
+    json_t *v = json_object_get(o, name);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Required or optional string member with a maximum length; reports path. */
+static int want_str(reader *rd, json_t *o, const char *path, const char *name,
+                    int required, size_t max, const char **out)
+{
+    json_t *v = json_object_get(o, name);
+
+    *out = NULL;
+    if (v == NULL) {
+        if (required)
+            fail(rd, "%s.%s: required", path, name);
+        return required ? -1 : 0;
+    }
+    if (!json_is_string(v)) {
+        fail(rd, "%s.%s: must be a string", path, name);
+        return -1;
+    }
+    if (json_string_length(v) == 0 && required) {
+        fail(rd, "%s.%s: must not be empty", path, name);
+        return -1;
+    }
+    if (json_string_length(v) > max) {
+        fail(rd, "%s.%s: longer than %zu characters", path, name, max);
+        return -1;
+    }
+    *out = json_string_value(v);
+    return 0;
+}
+
+static int want_guid(reader *rd, json_t *o, const char *path, const char *name,
+                     int required, char out[LIM_ID_MAX + 1])
+{
+    const char *s;
+
+    out[0] = '\0';
+    if (want_str(rd, o, path, name, required, LIM_ID_MAX, &s) != 0)
+        return -1;
+    if (s == NULL)
+        return 0;
+    if (!str_is_guid(s)) {
+        fail(rd, "%s.%s: '%s' is not a GUID (8-4-4-4-12 hex)", path, name, s);
+        return -1;
+    }
+    str_copy(out, LIM_ID_MAX + 1, s);
+    str_lower(out);
+    return 0;
+}
+
+static int store_failed(reader *rd, pd_store *s, const char *path)
+{
+    const char *why = pd_store_last_error(s);
+    fail(rd, "%s: rejected by the database: %s", path, why && *why ? why : "unknown error");
+    return -1;
+}
+
+/* ---- records ---- */
+
+static int do_org(reader *rd, pd_store *s, json_t *rec, const char *path)
+{
+    char id[LIM_ID_MAX + 1];
+    const char *name;
+
+    if (want_guid(rd, rec, path, "organizationId", 1, id) != 0 ||
+        want_str(rd, rec, path, "name", 1, LIM_STRING_FIELD_MAX, &name) != 0)
+        return -1;
+    pd_org o = { .id = id, .name = (char *)name };
+    if (s->ops->upsert_org(s, &o) != PD_OK)
+        return store_failed(rd, s, path);
+    rd->st->organizations++;
+    return 0;
+}
+
+static int do_account_children(reader *rd, pd_store *s, json_t *rec, const char *path,
+                               const char *account_id)
+{
+    char sub[160];
+    size_t i;
+    json_t *arr, *it;
+
+    arr = json_object_get(rec, "permissionProfiles");
+    if (arr != NULL && !json_is_array(arr)) {
+        fail(rd, "%s.permissionProfiles: must be an array", path);
+        return -1;
+    }
+    json_array_foreach(arr, i, it) {
+        const char *pid, *pname;
+        snprintf(sub, sizeof(sub), "%s.permissionProfiles[%zu]", path, i);
+        if (!json_is_object(it)) {
+            fail(rd, "%s: must be an object", sub);
+            return -1;
+        }
+        if (want_str(rd, it, sub, "permissionProfileId", 1, LIM_ID_MAX, &pid) != 0 ||
+            want_str(rd, it, sub, "permissionProfileName", 1, LIM_STRING_FIELD_MAX, &pname) != 0)
+            return -1;
+        pd_perm_profile p = { .id = (char *)pid, .name = (char *)pname };
+        if (s->ops->upsert_perm_profile(s, account_id, &p) != PD_OK)
+            return store_failed(rd, s, sub);
+        rd->st->permission_profiles++;
+    }
+    arr = json_object_get(rec, "groups");
+    if (arr != NULL && !json_is_array(arr)) {
+        fail(rd, "%s.groups: must be an array", path);
+        return -1;
+    }
+    json_array_foreach(arr, i, it) {
+        const char *gid, *gname, *gtype;
+        snprintf(sub, sizeof(sub), "%s.groups[%zu]", path, i);
+        if (!json_is_object(it)) {
+            fail(rd, "%s: must be an object", sub);
+            return -1;
+        }
+        if (want_str(rd, it, sub, "groupId", 1, LIM_ID_MAX, &gid) != 0 ||
+            want_str(rd, it, sub, "groupName", 1, LIM_STRING_FIELD_MAX, &gname) != 0 ||
+            want_str(rd, it, sub, "groupType", 0, LIM_ID_MAX, &gtype) != 0)
+            return -1;
+        pd_group g = { .id = (char *)gid, .name = (char *)gname,
+                       .type = (char *)(gtype ? gtype : "CustomGroup") };
+        if (s->ops->upsert_group(s, account_id, &g) != PD_OK)
+            return store_failed(rd, s, sub);
+        rd->st->groups++;
+    }
+    return 0;
+}
+
+static int do_account(reader *rd, pd_store *s, json_t *rec, const char *path)
+{
+    char id[LIM_ID_MAX + 1], org[LIM_ID_MAX + 1];
+    const char *name;
+    json_t *num = json_object_get(rec, "accountNumber");
+
+    if (want_guid(rd, rec, path, "accountId", 1, id) != 0 ||
+        want_str(rd, rec, path, "accountName", 1, LIM_STRING_FIELD_MAX, &name) != 0 ||
+        want_guid(rd, rec, path, "organizationId", 0, org) != 0)
+        return -1;
+    if (!json_is_integer(num) || json_integer_value(num) <= 0) {
+        fail(rd, "%s.accountNumber: required, a positive integer", path);
+        return -1;
+    }
+    pd_account a = { .id = id, .external_id = json_integer_value(num), .name = (char *)name,
+                     .organization_id = org[0] ? org : NULL };
+    if (s->ops->upsert_account(s, &a) != PD_OK)
+        return store_failed(rd, s, path);
+    rd->st->accounts++;
+    return do_account_children(rd, s, rec, path, id);
+}
+
+static int hash_password(reader *rd, const char *path, const char *pw, char out[crypto_pwhash_STRBYTES])
+{
+    if (strlen(pw) < 8 || strlen(pw) > LIM_PASSWORD_MAX) {
+        fail(rd, "%s.password: must be 8 to %d characters", path, LIM_PASSWORD_MAX);
+        return -1;
+    }
+    if (crypto_pwhash_str(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        fail(rd, "%s.password: hashing failed (out of memory)", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int do_user_image(reader *rd, pd_store *s, json_t *rec, const char *path,
+                         const char *user_id, const char *now)
+{
+    json_t *img = json_object_get(rec, "profileImage");
+    const char *data;
+    unsigned char *bytes = NULL, hash[16];
+    char hex[33], etag[36];
+    long n;
+    int rc = -1;
+    image_kind kind;
+
+    if (img == NULL)
+        return 0;
+    if (!json_is_object(img) || (data = get_str(img, "data")) == NULL) {
+        fail(rd, "%s.profileImage: must be an object with base64 'data'", path);
+        return -1;
+    }
+    if (strlen(data) > (size_t)LIM_BODY_IMAGE_RAW * 4 / 3 + 8) {
+        fail(rd, "%s.profileImage.data: image must be smaller than %d bytes", path, LIM_BODY_IMAGE_RAW);
+        return -1;
+    }
+    bytes = malloc(b64_decoded_max(strlen(data)) + 1);
+    if (bytes == NULL)
+        goto out;
+    n = b64_decode(data, strlen(data), bytes);
+    if (n <= 0) {
+        fail(rd, "%s.profileImage.data: not valid base64", path);
+        goto out;
+    }
+    if (n >= LIM_BODY_IMAGE_RAW) {
+        fail(rd, "%s.profileImage.data: image must be smaller than %d bytes", path, LIM_BODY_IMAGE_RAW);
+        goto out;
+    }
+    kind = image_sniff(bytes, (size_t)n);
+    if (kind == IMG_UNKNOWN) {
+        fail(rd, "%s.profileImage.data: not a GIF, PNG, JPEG or BMP image", path);
+        goto out;
+    }
+    crypto_generichash(hash, sizeof(hash), bytes, (size_t)n, NULL, 0);
+    sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+    snprintf(etag, sizeof(etag), "\"%s\"", hex);
+    if (s->ops->put_image(s, user_id, bytes, (size_t)n, image_mime(kind), etag, now) != PD_OK) {
+        store_failed(rd, s, path);
+        goto out;
+    }
+    rd->st->images++;
+    rc = 0;
+out:
+    free(bytes);
+    return rc;
+}
+
+static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
+{
+    char id[LIM_ID_MAX + 1], email[LIM_EMAIL_MAX + 1], now[40], sub[160];
+    char hash[crypto_pwhash_STRBYTES];
+    const char *em, *pw, *ph, *status, *created, *modified;
+    json_t *profile, *doc = NULL;
+    char *doc_text = NULL;
+    pd_errbuf eb;
+    int rc = -1;
+
+    if (want_guid(rd, rec, path, "userId", 1, id) != 0 ||
+        want_str(rd, rec, path, "email", 1, LIM_EMAIL_MAX, &em) != 0 ||
+        want_str(rd, rec, path, "password", 0, LIM_PASSWORD_MAX, &pw) != 0 ||
+        want_str(rd, rec, path, "passwordHash", 0, crypto_pwhash_STRBYTES - 1, &ph) != 0 ||
+        want_str(rd, rec, path, "userStatus", 0, 32, &status) != 0 ||
+        want_str(rd, rec, path, "createdDateTime", 0, 40, &created) != 0 ||
+        want_str(rd, rec, path, "userProfileLastModifiedDate", 0, 40, &modified) != 0)
+        return -1;
+    {
+        const char *at = strchr(em, '@');
+        if (at == NULL || at == em || at[1] == '\0' || strchr(at + 1, '@') != NULL) {
+            fail(rd, "%s.email: '%s' is not an email address", path, em);
+            return -1;
+        }
+    }
+    str_copy(email, sizeof(email), em);
+    str_lower(email);
+    if (status && strcmp(status, "Active") != 0 && strcmp(status, "ActivationRequired") != 0 &&
+        strcmp(status, "ActivationSent") != 0 && strcmp(status, "Closed") != 0 &&
+        strcmp(status, "Disabled") != 0) {
+        fail(rd, "%s.userStatus: must be Active, ActivationRequired, ActivationSent, Closed or Disabled", path);
+        return -1;
+    }
+    if (pw && ph) {
+        fail(rd, "%s: give either password or passwordHash, not both", path);
+        return -1;
+    }
+    if (ph && strncmp(ph, "$argon2id$", 10) != 0) {
+        fail(rd, "%s.passwordHash: must be an Argon2id hash ($argon2id$...)", path);
+        return -1;
+    }
+    profile = json_object_get(rec, "profile");
+    if (profile != NULL) {
+        snprintf(sub, sizeof(sub), "%s.profile", path);
+        if (!json_is_object(profile)) {
+            fail(rd, "%s: must be an object", sub);
+            return -1;
+        }
+        pd_errbuf_init(&eb);
+        if (profile_validate_import(profile, sub, &eb) != PD_OK) {
+            fail(rd, "%s", eb.text);
+            return -1;
+        }
+        doc = profile_from_import(profile);
+    } else {
+        doc = profile_new_doc();
+    }
+    if (doc == NULL || (doc_text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
+        fail(rd, "%s: out of memory", path);
+        goto out;
+    }
+    if (pw && hash_password(rd, path, pw, hash) != 0)
+        goto out;
+    time_now_iso(now, sizeof(now));
+    pd_user u = {
+        .id = id, .email = email, .status = (char *)(status ? status : "Active"),
+        .created = (char *)(created ? created : now),
+        .modified = (char *)(modified ? modified : created ? created : now),
+        .password_hash = pw ? hash : (char *)ph, .profile_json = doc_text,
+    };
+    if (s->ops->upsert_user(s, &u) != PD_OK) {
+        store_failed(rd, s, path);
+        goto out;
+    }
+    if (do_user_image(rd, s, rec, path, id, u.modified) != 0)
+        goto out;
+    rd->st->users++;
+    rc = 0;
+out:
+    sodium_memzero(hash, sizeof(hash));
+    free(doc_text);
+    json_decref(doc);
+    return rc;
+}
+
+static int do_membership(reader *rd, pd_store *s, json_t *rec, const char *path)
+{
+    char uid[LIM_ID_MAX + 1];
+    const char *acc_ref, *pp;
+    json_t *admin = json_object_get(rec, "isAdmin"), *groups = json_object_get(rec, "groupIds"), *g;
+    pd_account acc = {0};
+    char *gids[64];
+    size_t i, ng = 0;
+    char acc_buf[32];
+    int rc = -1;
+    pd_err e;
+
+    json_t *accv = json_object_get(rec, "accountId");
+    if (json_is_integer(accv)) {
+        snprintf(acc_buf, sizeof(acc_buf), "%lld", (long long)json_integer_value(accv));
+        acc_ref = acc_buf;
+    } else if (want_str(rd, rec, path, "accountId", 1, LIM_ID_MAX, &acc_ref) != 0) {
+        return -1;
+    }
+    if (want_guid(rd, rec, path, "userId", 1, uid) != 0 ||
+        want_str(rd, rec, path, "permissionProfileId", 0, LIM_ID_MAX, &pp) != 0)
+        return -1;
+    if (admin != NULL && !json_is_boolean(admin)) {
+        fail(rd, "%s.isAdmin: must be true or false", path);
+        return -1;
+    }
+    if (groups != NULL && (!json_is_array(groups) || json_array_size(groups) > 64)) {
+        fail(rd, "%s.groupIds: must be an array of at most 64 group ids", path);
+        return -1;
+    }
+    json_array_foreach(groups, i, g) {
+        if (!json_is_string(g)) {
+            fail(rd, "%s.groupIds[%zu]: must be a string", path, i);
+            return -1;
+        }
+        gids[ng++] = (char *)json_string_value(g);
+    }
+    e = s->ops->get_account(s, acc_ref, &acc);
+    if (e == PD_ERR_NOT_FOUND) {
+        fail(rd, "%s.accountId: no account '%s' (accounts must come before memberships)", path, acc_ref);
+        return -1;
+    }
+    if (e != PD_OK)
+        return store_failed(rd, s, path);
+    pd_membership m = { .account_id = acc.id, .user_id = uid, .is_admin = json_is_true(admin),
+                        .permission_profile_id = (char *)pp, .group_ids = gids, .n_group_ids = ng };
+    if (s->ops->upsert_membership(s, &m) != PD_OK) {
+        store_failed(rd, s, path);
+        goto out;
+    }
+    rd->st->memberships++;
+    rc = 0;
+out:
+    pd_account_clear(&acc);
+    return rc;
+}
+
+typedef int (*record_fn)(reader *, pd_store *, json_t *, const char *);
+
+static const struct { const char *name; record_fn fn; } sections[] = {
+    { "organizations", do_org },
+    { "accounts", do_account },
+    { "users", do_user },
+    { "memberships", do_membership },
+};
+
+static int read_section(reader *rd, pd_store *s, const char *name, record_fn fn,
+                        import_progress_fn progress, void *pctx)
+{
+    char path[96];
+    size_t idx = 0;
+    int c = skip_ws(rd);
+
+    if (c != '[') {
+        fail(rd, "%s: must be an array", name);
+        return -1;
+    }
+    for (;;) {
+        json_error_t je;
+        json_t *rec;
+
+        c = skip_ws(rd);
+        if (c == ']' && idx == 0)
+            return 0;
+        if (c != '{') {
+            fail(rd, "%s[%zu]: expected an object", name, idx);
+            return -1;
+        }
+        ungetc(c, rd->in);
+        rd->st->bytes--;
+        rd->record_bytes = 0;
+        rd->over_limit = 0;
+        rec = json_load_callback(record_cb, rd, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &je);
+        snprintf(path, sizeof(path), "%s[%zu]", name, idx);
+        if (rec == NULL) {
+            if (rd->over_limit)
+                fail(rd, "%s: record larger than %d bytes", path, LIM_IMPORT_RECORD_MAX);
+            else
+                fail(rd, "%s: malformed JSON: %s", path, je.text);
+            return -1;
+        }
+        int rc = fn(rd, s, rec, path);
+        json_decref(rec);
+        if (rc != 0)
+            return -1;
+        idx++;
+        if (progress && idx % 10000 == 0)
+            progress(pctx, rd->st);
+        c = skip_ws(rd);
+        if (c == ']')
+            return 0;
+        if (c != ',') {
+            fail(rd, "%s: expected ',' or ']' after the record", path);
+            return -1;
+        }
+    }
+}
+
+/* Scalar top-level members: "format" and "version".  The value's text is
+ * collected up to the next ',' or '}' outside a string (put back), then
+ * decoded, so nothing past the value is consumed. */
+static int read_scalar(reader *rd, const char *key)
+{
+    char text[128];
+    size_t n = 0;
+    int c, in_str = 0, esc = 0, rc = -1;
+    json_t *v;
+
+    for (;;) {
+        c = next_byte(rd);
+        if (c == EOF)
+            break;
+        if (!in_str && (c == ',' || c == '}')) {
+            ungetc(c, rd->in);
+            rd->st->bytes--;
+            break;
+        }
+        if (in_str) {
+            if (esc)
+                esc = 0;
+            else if (c == '\\')
+                esc = 1;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        }
+        if (n + 1 >= sizeof(text)) {
+            fail(rd, "%s: value too long", key);
+            return -1;
+        }
+        text[n++] = (char)c;
+    }
+    text[n] = '\0';
+    v = json_loads(text, JSON_DECODE_ANY, NULL);
+    if (v == NULL) {
+        fail(rd, "%s: malformed value", key);
+        return -1;
+    }
+    if (strcmp(key, "format") == 0) {
+        if (!json_is_string(v) || strcmp(json_string_value(v), "profiled-import") != 0)
+            fail(rd, "format: must be \"profiled-import\"");
+        else
+            rc = 0;
+    } else if (strcmp(key, "version") == 0) {
+        if (!json_is_integer(v) || json_integer_value(v) != 1)
+            fail(rd, "version: this profiled reads version 1");
+        else
+            rc = 0;
+    } else {
+        fail(rd, "%s: unknown top-level member (expected format, version, organizations, accounts, users, memberships)", key);
+    }
+    json_decref(v);
+    return rc;
+}
+
+pd_err import_stream(pd_store *s, FILE *in, import_stats *st, char *err, size_t errlen,
+                     import_progress_fn progress, void *pctx)
+{
+    reader rd = { .in = in, .st = st, .err = err, .errlen = errlen };
+    char key[64];
+    int c, first = 1, rc = -1;
+
+    memset(st, 0, sizeof(*st));
+    err[0] = '\0';
+    if (s->ops->begin(s) != PD_OK) {
+        fail(&rd, "cannot start a transaction: %s", pd_store_last_error(s));
+        return PD_ERR_STORE;
+    }
+    if (skip_ws(&rd) != '{') {
+        fail(&rd, "the file must hold one JSON object");
+        goto out;
+    }
+    for (;;) {
+        c = skip_ws(&rd);
+        if (c == '}' && first)
+            break;
+        if (c != '"' || read_key(&rd, key, sizeof(key)) != 0) {
+            fail(&rd, "expected a member name at byte %lld", st->bytes);
+            goto out;
+        }
+        if (skip_ws(&rd) != ':') {
+            fail(&rd, "%s: expected ':'", key);
+            goto out;
+        }
+        size_t i;
+        for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+            if (strcmp(key, sections[i].name) == 0)
+                break;
+        if (i < sizeof(sections) / sizeof(sections[0])) {
+            if (read_section(&rd, s, key, sections[i].fn, progress, pctx) != 0)
+                goto out;
+        } else if (read_scalar(&rd, key) != 0) {
+            goto out;
+        }
+        first = 0;
+        c = skip_ws(&rd);
+        if (c == '}')
+            break;
+        if (c != ',') {
+            fail(&rd, "expected ',' or '}' after member '%s'", key);
+            goto out;
+        }
+    }
+    if (skip_ws(&rd) != EOF) {
+        fail(&rd, "unexpected data after the top-level object");
+        goto out;
+    }
+    if (s->ops->commit(s) != PD_OK) {
+        fail(&rd, "commit failed: %s", pd_store_last_error(s));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (rc != 0) {
+        s->ops->rollback(s);
+        return PD_ERR_INVALID_BODY;
+    }
+    return PD_OK;
+}

@@ -1,0 +1,49 @@
+/*
+ * jsonutil.c - see jsonutil.h.
+ */
+#include "jsonutil.h"
+
+#include <stdio.h>
+
+int json_depth_ok(const char *buf, size_t len, int max_depth)
+{
+    int depth = 0;
+    int in_str = 0, esc = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (in_str) {
+            if (esc)
+                esc = 0;
+            else if (c == '\\')
+                esc = 1;
+            else if (c == '"')
+                in_str = 0;
+            continue;
+        }
+        if (c == '"')
+            in_str = 1;
+        else if (c == '[' || c == '{') {
+            if (++depth > max_depth)
+                return -1;
+        } else if (c == ']' || c == '}') {
+            depth--;
+        }
+    }
+    return 0;
+}
+
+json_t *json_decode_bounded(const char *buf, size_t len, int max_depth, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *j;
+
+    if (json_depth_ok(buf, len, max_depth) != 0) {
+        snprintf(err, errlen, "JSON nested deeper than %d levels", max_depth);
+        return NULL;
+    }
+    j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+    if (j == NULL)
+        snprintf(err, errlen, "malformed JSON at line %d column %d: %s", je.line, je.column, je.text);
+    return j;
+}

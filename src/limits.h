@@ -1,0 +1,62 @@
+/*
+ * limits.h - every size, count and time limit of profiled, in one place.
+ *
+ * Each limit is named here and nowhere else; the code that enforces it
+ * refers to the name.  Limits that an operator may change are defaults for
+ * the matching configuration keys (see config.c), with their bounds.
+ */
+#ifndef PROFILED_LIMITS_H
+#define PROFILED_LIMITS_H
+
+/* ---- HTTP transport ---- */
+#define LIM_HTTP_CONN_MAX_DEFAULT        1024   /* concurrent connections        */
+#define LIM_HTTP_CONN_PER_IP_DEFAULT     256    /* concurrent connections per IP */
+#define LIM_HTTP_TIMEOUT_S_DEFAULT       30     /* idle connection timeout, s    */
+#define LIM_HTTP_CONN_MEMORY             (64 * 1024) /* per-connection memory: bounds the header block */
+#define LIM_HTTP_URL_MAX                 2048   /* bytes in the request target   */
+#define LIM_HTTP_HEADER_VALUE_MAX        8192   /* one header value (e.g. Authorization) */
+
+/* ---- request bodies, per route class ---- */
+#define LIM_BODY_DEFAULT                 (16 * 1024)   /* routes that take no body ({} tolerated) */
+#define LIM_BODY_PROFILE                 (64 * 1024)   /* PUT profile (JSON or XML)   */
+#define LIM_BODY_IMAGE_RAW               (200 * 1024)  /* image itself: "under 200 KB" (strictly less) */
+#define LIM_BODY_IMAGE_UPLOAD            (LIM_BODY_IMAGE_RAW + 16 * 1024) /* image + multipart framing */
+#define LIM_BODY_SOAP                    (512 * 1024)  /* SOAP envelope (base64 image inside) */
+#define LIM_BODY_OAUTH                   (16 * 1024)   /* OAuth forms */
+
+/* ---- parsers ---- */
+#define LIM_JSON_DEPTH                   16     /* nesting depth accepted in a JSON body */
+#define LIM_XML_DEPTH                    32
+#define LIM_XML_NODES                    20000  /* element + text nodes in one XML body */
+#define LIM_MULTIPART_PARTS              8
+#define LIM_MULTIPART_HEADER_BYTES       2048   /* header block of one part */
+#define LIM_BOUNDARY_MAX                 70     /* RFC 2046 */
+
+/* ---- profile fields (seed 001) ---- */
+#define LIM_NAME_MAX                     50     /* firstName, middleName, lastName, suffixName */
+#define LIM_USERNAME_MAX                 100    /* userName                              */
+#define LIM_DETAILS_TITLE_MAX            10     /* userDetails.title (salutation)        */
+#define LIM_PROFILE_TITLE_MAX            100    /* userProfile.title (job title)         */
+#define LIM_ADDRESS_LINE_MAX             100    /* address1, address2                    */
+#define LIM_ADDRESS_FIELD_MAX            100    /* city, state, postal code, country, phone, fax */
+#define LIM_STRING_FIELD_MAX             500    /* any other string field                */
+#define LIM_EMAIL_MAX                    100
+#define LIM_SETTINGS_MAX                 100    /* items in customSettings / userSettings */
+#define LIM_PASSWORD_MAX                 256
+
+/* ---- ids ---- */
+#define LIM_ID_MAX                       64     /* account / user / org id in a path */
+
+/* ---- tokens ---- */
+#define LIM_TOKEN_MAX                    4096   /* bytes of a bearer token */
+#define LIM_TOKEN_TTL_DEFAULT_S          3600
+#define LIM_TOKEN_TTL_MAX_S              (30 * 24 * 3600)
+#define LIM_TOKEN_LEEWAY_S               60     /* clock skew allowed on iat */
+
+/* ---- import ---- */
+#define LIM_IMPORT_RECORD_MAX            (1024 * 1024) /* one record of an import file */
+
+/* ---- store ---- */
+#define LIM_DB_BUSY_TIMEOUT_MS           5000
+
+#endif

@@ -1,0 +1,10 @@
+/*
+ * main.c - the profiled program: everything lives in libprofiled; this file
+ * only hands the command line over.
+ */
+#include "cli.h"
+
+int main(int argc, char **argv)
+{
+    return cli_main(argc, argv);
+}

@@ -1,0 +1,358 @@
+/*
+ * server.c - libmicrohttpd glue: daemon options and limits, the request
+ * life cycle, per-thread store connections, graceful stop.
+ *
+ * Request life cycle (libmicrohttpd 0.9.75 calls the access handler several
+ * times per request):
+ *   1st call  allocate pd_request, match the route, check the URL length and
+ *             a declared Content-Length against the route's limit.  A body
+ *             declared too large is answered 413 at once, unread.
+ *   Nth call  append upload data, enforcing the route's body limit.
+ *   last call dispatch the handler and queue its response (never on the
+ *             first call: that would force "Connection: close").
+ *   completed log one line, free the request and everything it owns.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "log.h"
+#include "strutil.h"
+
+/* Upload bytes we are willing to read and throw away after deciding on a
+ * 413 for a body without Content-Length; beyond this the connection is cut. */
+#define DISCARD_MAX (1024 * 1024)
+
+static void store_destroy(void *p)
+{
+    pd_store_close(p);
+}
+
+pd_store *server_store(struct pd_server *srv)
+{
+    pd_store *s = pthread_getspecific(srv->store_key);
+    char err[256];
+
+    if (s != NULL)
+        return s;
+    s = pd_store_open(srv->cfg->db, err, sizeof(err));
+    if (s == NULL) {
+        log_msg(LOG_ERROR, "store", "cannot open %s: %s", srv->cfg->db, err);
+        return NULL;
+    }
+    pthread_setspecific(srv->store_key, s);
+    return s;
+}
+
+static bool wants_xml(const pd_request *r)
+{
+    const char *acc = req_header(r, MHD_HTTP_HEADER_ACCEPT);
+
+    if (acc == NULL || strstr(acc, "json") != NULL)
+        return false;
+    return strstr(acc, "/xml") != NULL;
+}
+
+static pd_request *request_new(struct MHD_Connection *conn, const char *url, const char *method)
+{
+    pd_request *r = calloc(1, sizeof(*r));
+
+    if (r == NULL)
+        return NULL;
+    r->conn = conn;
+    r->method = method;
+    r->t0_ns = time_mono_ns();
+    r->want_xml = wants_xml(r);
+    if (strlen(url) > LIM_HTTP_URL_MAX) {
+        r->early = PD_ERR_URI_TOO_LONG;
+        return r;
+    }
+    switch (router_match(r, url)) {
+    case ROUTE_OK:
+        r->body_limit = r->route->body_limit;
+        break;
+    case ROUTE_NOT_FOUND:
+        r->early = PD_ERR_NOT_FOUND;
+        break;
+    case ROUTE_BAD_METHOD:
+        r->early = PD_ERR_METHOD_NOT_ALLOWED;
+        break;
+    }
+    if (r->body_limit == 0)
+        r->body_limit = LIM_BODY_DEFAULT;
+    return r;
+}
+
+static void request_free(pd_request *r)
+{
+    free(r->body);
+    free(r->resp.body);
+    free(r);
+}
+
+static enum MHD_Result queue(pd_request *r)
+{
+    struct MHD_Response *mr;
+    enum MHD_Result rc;
+
+    if (!r->resp.set)
+        resp_error(r, PD_ERR_INTERNAL, "handler produced no response");
+    mr = MHD_create_response_from_buffer(r->resp.len, r->resp.body,
+                                         r->resp.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (mr == NULL)
+        return MHD_NO;
+    r->resp.body = NULL;                 /* now owned by libmicrohttpd */
+    if (r->resp.content_type)
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->resp.content_type);
+    for (size_t i = 0; i < r->resp.n_headers; i++)
+        MHD_add_response_header(mr, r->resp.headers[i].name, r->resp.headers[i].value);
+    rc = MHD_queue_response(r->conn, (unsigned)r->resp.status, mr);
+    MHD_destroy_response(mr);
+    return rc;
+}
+
+static int append_body(pd_request *r, const char *data, size_t n)
+{
+    if (r->body_len + n > r->body_limit)
+        return -1;
+    if (r->body_len + n + 1 > r->body_cap) {
+        size_t cap = r->body_cap ? r->body_cap : 4096;
+        while (cap < r->body_len + n + 1)
+            cap *= 2;
+        if (cap > r->body_limit + 1)
+            cap = r->body_limit + 1;
+        unsigned char *nb = realloc(r->body, cap);
+        if (nb == NULL)
+            return -1;
+        r->body = nb;
+        r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, data, n);
+    r->body_len += n;
+    r->body[r->body_len] = '\0';
+    return 0;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+    struct pd_server *srv = cls;
+    pd_request *r = *con_cls;
+
+    if (r == NULL) {
+        const char *cl;
+        int64_t declared;
+
+        r = request_new(conn, url, method);
+        if (r == NULL)
+            return MHD_NO;
+        *con_cls = r;
+        atomic_fetch_add(&srv->inflight, 1);
+        cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (r->early == PD_OK && cl != NULL &&
+            (str_to_i64(cl, 0, INT64_MAX, &declared) != 0 || (uint64_t)declared > r->body_limit)) {
+            /* refuse before reading a byte of it */
+            r->early = PD_ERR_BODY_TOO_LARGE;
+            resp_error(r, r->early, NULL);
+            return queue(r);
+        }
+        return MHD_YES;
+    }
+
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->early == PD_OK && append_body(r, upload_data, n) != 0)
+            r->early = PD_ERR_BODY_TOO_LARGE;
+        if (r->early != PD_OK) {
+            r->discarded += n;
+            if (r->discarded > DISCARD_MAX)
+                return MHD_NO;
+        }
+        return MHD_YES;
+    }
+
+    if (r->resp.set)                       /* already queued (413 above) */
+        return MHD_YES;
+    if (atomic_load(&srv->stopping)) {
+        resp_error(r, PD_ERR_UNAVAILABLE, NULL);
+        resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    } else if (r->early != PD_OK) {
+        resp_error(r, r->early, NULL);
+    } else {
+        r->route->fn(srv, r);
+    }
+    return queue(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct pd_server *srv = cls;
+    pd_request *r = *con_cls;
+    const union MHD_ConnectionInfo *ci;
+    char remote[INET6_ADDRSTRLEN] = "-";
+
+    if (r == NULL)
+        return;
+    if (log_get_level() <= LOG_INFO) {
+        ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci && ci->client_addr) {
+            const struct sockaddr *sa = ci->client_addr;
+            if (sa->sa_family == AF_INET)
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, remote, sizeof(remote));
+            else if (sa->sa_family == AF_INET6)
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, remote, sizeof(remote));
+        }
+        log_request(r->method, r->route ? r->route->name : "-",
+                    r->resp.set ? r->resp.status : 0,
+                    (double)(time_mono_ns() - r->t0_ns) / 1e6,
+                    r->authenticated ? (r->caller.sub[0] ? r->caller.sub : r->caller.cid) : NULL,
+                    remote);
+    }
+    request_free(r);
+    *con_cls = NULL;
+    atomic_fetch_sub(&srv->inflight, 1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    log_msg(LOG_WARN, "http", "%s", msg);
+}
+
+static int bind_address(const pd_config *cfg, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof(*ss));
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+    if (inet_pton(AF_INET, cfg->listen, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)cfg->port);
+        return AF_INET;
+    }
+    if (inet_pton(AF_INET6, cfg->listen, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)cfg->port);
+        return AF_INET6;
+    }
+    return -1;
+}
+
+struct pd_server *server_start(const pd_config *cfg)
+{
+    struct pd_server *srv = calloc(1, sizeof(*srv));
+    struct sockaddr_storage ss;
+    pd_store *s = NULL;
+    char err[256];
+    int fam, from = 0, to = 0;
+    unsigned flags, threads;
+    long ncpu;
+
+    if (srv == NULL)
+        return NULL;
+    srv->cfg = cfg;
+    if (pthread_key_create(&srv->store_key, store_destroy) != 0)
+        goto fail_nokey;
+
+    /* one connection for start-up work: schema and keys */
+    s = pd_store_open(cfg->db, err, sizeof(err));
+    if (s == NULL) {
+        log_msg(LOG_ERROR, "store", "cannot open %s: %s", cfg->db, err);
+        goto fail;
+    }
+    if (s->ops->migrate(s, &from, &to) != PD_OK) {
+        log_msg(LOG_ERROR, "store", "migration failed");
+        goto fail;
+    }
+    if (from != to)
+        log_msg(LOG_INFO, "store", "schema migrated from %d to %d", from, to);
+    if (token_keyring_load(s, &srv->keys) != PD_OK) {
+        log_msg(LOG_ERROR, "token", "cannot load signing keys");
+        goto fail;
+    }
+    /* keep this connection for the main thread (and, for :memory:, the data) */
+    pthread_setspecific(srv->store_key, s);
+    s = NULL;
+
+    fam = bind_address(cfg, &ss);
+    if (fam < 0) {
+        log_msg(LOG_ERROR, "http", "bad listen address %s", cfg->listen);
+        goto fail;
+    }
+    ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(ncpu > 0 ? ncpu : 1);
+    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_USE_ITC;
+    if (fam == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    srv->daemon = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, on_access, srv,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIM_HTTP_CONN_MEMORY,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+        MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        MHD_OPTION_END);
+    if (srv->daemon == NULL) {
+        log_msg(LOG_ERROR, "http", "cannot listen on %s port %lld", cfg->listen, (long long)cfg->port);
+        goto fail;
+    }
+    {
+        const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+        srv->port = di ? di->port : (uint16_t)cfg->port;
+    }
+    if (cfg->public_url[0])
+        str_copy(srv->public_url, sizeof(srv->public_url), cfg->public_url);
+    else if (fam == AF_INET6)
+        snprintf(srv->public_url, sizeof(srv->public_url), "http://[%s]:%u", cfg->listen, srv->port);
+    else
+        snprintf(srv->public_url, sizeof(srv->public_url), "http://%s:%u", cfg->listen, srv->port);
+    return srv;
+fail:
+    pd_store_close(s);
+    s = pthread_getspecific(srv->store_key);
+    pd_store_close(s);
+    pthread_setspecific(srv->store_key, NULL);
+    pthread_key_delete(srv->store_key);
+fail_nokey:
+    free(srv);
+    return NULL;
+}
+
+void server_stop(struct pd_server *srv, int grace_ms)
+{
+    struct timespec ts = { 0, 10 * 1000 * 1000 };
+    pd_store *s;
+
+    if (srv == NULL)
+        return;
+    atomic_store(&srv->stopping, true);
+    MHD_quiesce_daemon(srv->daemon);         /* no new connections */
+    for (int waited = 0; atomic_load(&srv->inflight) > 0 && waited < grace_ms; waited += 10)
+        nanosleep(&ts, NULL);
+    MHD_stop_daemon(srv->daemon);            /* joins workers: their stores close */
+    s = pthread_getspecific(srv->store_key);
+    pd_store_close(s);
+    pthread_setspecific(srv->store_key, NULL);
+    pthread_key_delete(srv->store_key);
+
+    memset(&srv->keys, 0, sizeof(srv->keys));
+    free(srv);
+}

@@ -1,0 +1,39 @@
+/*
+ * server.h - the running server: configuration, signing keys, the HTTP
+ * daemon, and per-thread store connections.
+ *
+ * Memory: server_start() allocates the pd_server; server_stop() frees it
+ * with everything it owns.  The pd_config passed in is borrowed and must
+ * outlive the server.
+ */
+#ifndef PROFILED_SERVER_H
+#define PROFILED_SERVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "store.h"
+#include "token.h"
+
+struct pd_server {
+    const pd_config *cfg;
+    token_keyring keys;
+    struct MHD_Daemon *daemon;
+    pthread_key_t store_key;     /* per-thread pd_store *, closed at thread exit */
+    atomic_int inflight;         /* requests between first call and completion */
+    atomic_bool stopping;
+    uint16_t port;               /* bound port */
+    char public_url[256];        /* origin used in URIs and by OAuth later */
+};
+
+/* Opens the database once (migrate, keys), then starts the daemon.
+ * NULL on failure (reason logged). */
+struct pd_server *server_start(const pd_config *cfg);
+/* This thread's store connection (opened on first use); NULL on failure. */
+pd_store *server_store(struct pd_server *srv);
+/* Stops accepting, lets in-flight requests finish (up to grace_ms), stops. */
+void server_stop(struct pd_server *srv, int grace_ms);
+
+#endif

@@ -1,0 +1,1359 @@
+/*
+ * store_sqlite.c - the SQLite backend of the storage interface (store.h).
+ *
+ * One sqlite3 connection per pd_store; the server opens one pd_store per
+ * worker thread, so a handle is never shared between threads (connections are
+ * opened SQLITE_OPEN_NOMUTEX).  Each SQL statement is prepared once per
+ * connection, on first use, with SQLITE_PREPARE_PERSISTENT, kept in
+ * sq_store.st[] and reset after every use.  Only bound parameters are used:
+ * no SQL text is ever built from data.
+ *
+ * Files: PRAGMA journal_mode=WAL, synchronous=NORMAL (a committed
+ * transaction survives a crash or kill -9 of the process; the last few
+ * transactions may be lost on power loss or an OS crash), foreign_keys=ON,
+ * busy timeout LIM_DB_BUSY_TIMEOUT_MS, SQLITE_DBCONFIG_DEFENSIVE, no
+ * trusted schema.
+ *
+ * ":memory:" opens "file:profiled-mem-<pid>?mode=memory&cache=shared": one
+ * named in-memory database per process, shared by every pd_store of the
+ * process.  It lives while at least one pd_store on it is open and vanishes
+ * with the last one (nothing keeps an extra connection alive), so a program
+ * must keep one handle open for as long as it needs the data.  Shared-cache
+ * connections use table-level locks that report SQLITE_LOCKED, which the
+ * busy timeout does not cover: sq_step() retries those with a short backoff
+ * for up to LIM_DB_BUSY_TIMEOUT_MS, and read operations made of several
+ * statements do not hold a read transaction open across them on such a
+ * database (that could deadlock with a writer).
+ *
+ * Identifiers: organization, account and user GUIDs (and every reference to
+ * them) and emails are lower-cased (SQL lower(), ASCII) on write and on
+ * lookup.  Permission profile and group ids are stored as given.
+ *
+ * Memory: the sq_store (which embeds the pd_store handed out) is owned by
+ * the caller of pd_store_sqlite_open() and freed by close().  Out-structs
+ * are zeroed first and, on PD_OK, own heap copies of every string (release
+ * with pd_*_clear()); on failure they are left empty.  Rows handed to
+ * iteration callbacks point into SQLite's buffers and are valid only during
+ * the callback.  last_error() returns a buffer inside the sq_store.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "limits.h"
+#include "migrations_sqlite.h"
+#include "store.h"
+
+#define LAST_ERR_MAX 512
+
+enum st_id {
+    ST_BEGIN_IMMEDIATE, ST_BEGIN_READ, ST_COMMIT, ST_ROLLBACK,
+    ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
+    ST_ACCOUNT_BY_ID, ST_ACCOUNT_BY_EXT,
+    ST_USER_BY_ID, ST_USER_BY_EMAIL, ST_COUNT_USERS,
+    ST_MEMBERSHIP, ST_MEMBERSHIP_GROUPS,
+    ST_UPDATE_PROFILE, ST_USER_TOUCH,
+    ST_IMAGE_GET, ST_IMAGE_PUT, ST_IMAGE_DELETE,
+    ST_KEYS, ST_KEY_ADD,
+    ST_UPSERT_ORG, ST_UPSERT_ACCOUNT, ST_UPSERT_PERM_PROFILE, ST_UPSERT_GROUP,
+    ST_UPSERT_USER, ST_UPSERT_MEMBERSHIP, ST_MG_DELETE, ST_MG_INSERT,
+    ST_EACH_ORG, ST_EACH_ACCOUNT, ST_EACH_PERM_PROFILE, ST_EACH_GROUP,
+    ST_EACH_USER, ST_EACH_MEMBERSHIP,
+    ST_COUNT_
+};
+
+#define ACCOUNT_COLS "id, external_id, name, organization_id"
+#define USER_COLS "u.id, u.email, u.status, u.created, u.modified, u.last_login," \
+                  " u.password_hash, u.profile_json, u.version, i.etag"
+#define USER_FROM " FROM users u LEFT JOIN user_images i ON i.user_id = u.id"
+
+static const char *const SQL[ST_COUNT_] = {
+    [ST_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+    [ST_BEGIN_READ]      = "BEGIN",
+    [ST_COMMIT]          = "COMMIT",
+    [ST_ROLLBACK]        = "ROLLBACK",
+    [ST_SAVEPOINT]       = "SAVEPOINT pd_op",
+    [ST_RELEASE]         = "RELEASE pd_op",
+    [ST_ROLLBACK_TO]     = "ROLLBACK TO pd_op",
+
+    [ST_ACCOUNT_BY_ID]  = "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = lower(?1)",
+    [ST_ACCOUNT_BY_EXT] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE external_id = ?1",
+    [ST_USER_BY_ID]     = "SELECT " USER_COLS USER_FROM " WHERE u.id = lower(?1)",
+    [ST_USER_BY_EMAIL]  = "SELECT " USER_COLS USER_FROM " WHERE u.email = lower(?1)",
+    [ST_COUNT_USERS]    = "SELECT count(*) FROM users",
+
+    [ST_MEMBERSHIP] =
+        "SELECT m.account_id, m.user_id, m.is_admin, m.permission_profile_id, p.name"
+        " FROM memberships m LEFT JOIN permission_profiles p"
+        "   ON p.account_id = m.account_id AND p.id = m.permission_profile_id"
+        " WHERE m.account_id = lower(?1) AND m.user_id = lower(?2)",
+    [ST_MEMBERSHIP_GROUPS] =
+        "SELECT g.id, g.name, g.type"
+        " FROM membership_groups mg JOIN groups g"
+        "   ON g.account_id = mg.account_id AND g.id = mg.group_id"
+        " WHERE mg.account_id = lower(?1) AND mg.user_id = lower(?2)"
+        " ORDER BY mg.group_id",
+
+    [ST_UPDATE_PROFILE] =
+        "UPDATE users SET profile_json = ?2, modified = ?3, version = version + 1"
+        " WHERE id = lower(?1)",
+    [ST_USER_TOUCH] =
+        "UPDATE users SET modified = ?2, version = version + 1 WHERE id = lower(?1)",
+
+    [ST_IMAGE_GET] =
+        "SELECT content_type, bytes, etag FROM user_images WHERE user_id = lower(?1)",
+    [ST_IMAGE_PUT] =
+        "INSERT INTO user_images(user_id, content_type, bytes, etag)"
+        " VALUES (lower(?1), ?2, ?3, ?4)"
+        " ON CONFLICT(user_id) DO UPDATE SET content_type = excluded.content_type,"
+        "   bytes = excluded.bytes, etag = excluded.etag",
+    [ST_IMAGE_DELETE] = "DELETE FROM user_images WHERE user_id = lower(?1)",
+
+    [ST_KEYS]    = "SELECT kid, secret, created FROM signing_keys ORDER BY created DESC, kid DESC",
+    [ST_KEY_ADD] = "INSERT INTO signing_keys(kid, secret, created) VALUES (?1, ?2, ?3)",
+
+    [ST_UPSERT_ORG] =
+        "INSERT INTO organizations(id, name) VALUES (lower(?1), ?2)"
+        " ON CONFLICT(id) DO UPDATE SET name = excluded.name",
+    [ST_UPSERT_ACCOUNT] =
+        "INSERT INTO accounts(id, external_id, name, organization_id)"
+        " VALUES (lower(?1), ?2, ?3, lower(?4))"
+        " ON CONFLICT(id) DO UPDATE SET external_id = excluded.external_id,"
+        "   name = excluded.name, organization_id = excluded.organization_id",
+    [ST_UPSERT_PERM_PROFILE] =
+        "INSERT INTO permission_profiles(account_id, id, name) VALUES (lower(?1), ?2, ?3)"
+        " ON CONFLICT(account_id, id) DO UPDATE SET name = excluded.name",
+    [ST_UPSERT_GROUP] =
+        "INSERT INTO groups(account_id, id, name, type) VALUES (lower(?1), ?2, ?3, ?4)"
+        " ON CONFLICT(account_id, id) DO UPDATE SET name = excluded.name, type = excluded.type",
+    [ST_UPSERT_USER] =
+        "INSERT INTO users(id, email, status, created, modified, last_login,"
+        "                  password_hash, profile_json, version)"
+        " VALUES (lower(?1), lower(?2), ?3, ?4, ?5, ?6, ?7, ?8, 1)"
+        " ON CONFLICT(id) DO UPDATE SET email = excluded.email, status = excluded.status,"
+        "   modified = excluded.modified, last_login = excluded.last_login,"
+        "   password_hash = coalesce(excluded.password_hash, users.password_hash),"
+        "   profile_json = excluded.profile_json, version = users.version + 1",
+    [ST_UPSERT_MEMBERSHIP] =
+        "INSERT INTO memberships(account_id, user_id, is_admin, permission_profile_id)"
+        " VALUES (lower(?1), lower(?2), ?3, ?4)"
+        " ON CONFLICT(account_id, user_id) DO UPDATE SET is_admin = excluded.is_admin,"
+        "   permission_profile_id = excluded.permission_profile_id",
+    [ST_MG_DELETE] =
+        "DELETE FROM membership_groups WHERE account_id = lower(?1) AND user_id = lower(?2)",
+    [ST_MG_INSERT] =
+        "INSERT INTO membership_groups(account_id, user_id, group_id)"
+        " VALUES (lower(?1), lower(?2), ?3) ON CONFLICT DO NOTHING",
+
+    [ST_EACH_ORG]     = "SELECT id, name FROM organizations ORDER BY id",
+    [ST_EACH_ACCOUNT] = "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY id",
+    [ST_EACH_PERM_PROFILE] =
+        "SELECT id, name FROM permission_profiles WHERE account_id = lower(?1) ORDER BY id",
+    [ST_EACH_GROUP] =
+        "SELECT id, name, type FROM groups WHERE account_id = lower(?1) ORDER BY id",
+    [ST_EACH_USER]    = "SELECT " USER_COLS USER_FROM " ORDER BY u.id",
+    [ST_EACH_MEMBERSHIP] =
+        "SELECT m.account_id, m.user_id, m.is_admin, m.permission_profile_id, mg.group_id"
+        " FROM memberships m LEFT JOIN membership_groups mg"
+        "   ON mg.account_id = m.account_id AND mg.user_id = m.user_id"
+        " ORDER BY m.account_id, m.user_id, mg.group_id",
+};
+
+typedef struct {
+    pd_store base;              /* handed out; base.impl points back here */
+    sqlite3 *db;
+    bool shared_cache;          /* the per-process ":memory:" database */
+    sqlite3_stmt *st[ST_COUNT_];
+    char last_err[LAST_ERR_MAX];
+} sq_store;
+
+typedef enum { TX_NONE, TX_OWN, TX_SAVEPOINT } tx_kind;
+
+/* Converts the current row of st into a borrowed struct and passes it to fn. */
+typedef int (*row_emit)(sqlite3_stmt *st, pd_iter_fn fn, void *ctx);
+
+static sq_store *SQ(pd_store *s)
+{
+    return (sq_store *)s->impl;
+}
+
+/* ---- errors ---------------------------------------------------------- */
+
+/* The one place that writes store errors (the lead may swap in log.h). */
+static void store_log(const char *line)
+{
+    fprintf(stderr, "store: %s\n", line);
+}
+
+static pd_err fail_msg(sq_store *q, const char *op, const char *msg, const char *hint)
+{
+    snprintf(q->last_err, sizeof q->last_err, "%s: %s%s%s%s", op, msg,
+             hint != NULL ? " (" : "", hint != NULL ? hint : "", hint != NULL ? ")" : "");
+    store_log(q->last_err);
+    return PD_ERR_STORE;
+}
+
+/* Records a database failure; fk_hint explains a foreign-key violation. */
+static pd_err db_fail(sq_store *q, const char *op, int rc, const char *fk_hint)
+{
+    const char *hint = rc == SQLITE_CONSTRAINT_FOREIGNKEY ? fk_hint : NULL;
+    return fail_msg(q, op, sqlite3_errmsg(q->db), hint);
+}
+
+static pd_err bad_arg(sq_store *q, const char *op)
+{
+    return fail_msg(q, op, "invalid argument", NULL);
+}
+
+static pd_err oom(sq_store *q, const char *op)
+{
+    return fail_msg(q, op, "out of memory", NULL);
+}
+
+/* ---- statements ------------------------------------------------------ */
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* True when rc is a shared-cache lock conflict worth waiting for. */
+static bool locked_retry(sq_store *q, int rc, long *waited_ms, long *delay_ms)
+{
+    if (!q->shared_cache || (rc & 0xff) != SQLITE_LOCKED || *waited_ms >= LIM_DB_BUSY_TIMEOUT_MS)
+        return false;
+    sleep_ms(*delay_ms);
+    *waited_ms += *delay_ms;
+    if (*delay_ms < 16)
+        *delay_ms *= 2;
+    return true;
+}
+
+/* sqlite3_step; on the first step of an execution, shared-cache lock
+ * conflicts are retried (nothing has been returned yet, so a reset is safe). */
+static int sq_step(sq_store *q, sqlite3_stmt *st, bool first)
+{
+    int rc = sqlite3_step(st);
+    long waited = 0, delay = 1;
+    while (first && locked_retry(q, rc, &waited, &delay)) {
+        sqlite3_reset(st);
+        rc = sqlite3_step(st);
+    }
+    return rc;
+}
+
+/* The prepared statement `id`, prepared on first use.  NULL on failure
+ * (recorded) or when it is already running (a callback re-entered). */
+static sqlite3_stmt *stmt_get(sq_store *q, enum st_id id, const char *op)
+{
+    sqlite3_stmt *st = q->st[id];
+    if (st != NULL) {
+        if (sqlite3_stmt_busy(st)) {
+            fail_msg(q, op, "statement already in use (store called re-entrantly from an iteration)", NULL);
+            return NULL;
+        }
+        return st;
+    }
+    long waited = 0, delay = 1;
+    int rc;
+    do {
+        rc = sqlite3_prepare_v3(q->db, SQL[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    } while (rc != SQLITE_OK && locked_retry(q, rc, &waited, &delay));
+    if (rc != SQLITE_OK) {
+        db_fail(q, op, rc, NULL);
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    q->st[id] = st;
+    return st;
+}
+
+static void stmt_done(sqlite3_stmt *st)
+{
+    if (st != NULL) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+}
+
+static bool b_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s == NULL)
+        return sqlite3_bind_null(st, i) == SQLITE_OK;
+    return sqlite3_bind_text64(st, i, s, strlen(s), SQLITE_STATIC, SQLITE_UTF8) == SQLITE_OK;
+}
+
+static bool b_i64(sqlite3_stmt *st, int i, int64_t v)
+{
+    return sqlite3_bind_int64(st, i, (sqlite3_int64)v) == SQLITE_OK;
+}
+
+static bool b_blob(sqlite3_stmt *st, int i, const unsigned char *p, size_t len)
+{
+    static const unsigned char empty[1];
+    /* a NULL pointer would bind SQL NULL; an empty image is a zero-length blob */
+    return sqlite3_bind_blob64(st, i, p != NULL ? p : empty, len, SQLITE_STATIC) == SQLITE_OK;
+}
+
+/* Runs a bound statement to completion; *changes (optional) gets the rows
+ * changed.  Always resets the statement. */
+static pd_err st_exec(sq_store *q, sqlite3_stmt *st, const char *op, const char *fk_hint,
+                      int *changes)
+{
+    int rc = sq_step(q, st, true);
+    while (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
+    pd_err e = PD_OK;
+    if (rc != SQLITE_DONE)
+        e = db_fail(q, op, rc, fk_hint);
+    else if (changes != NULL)
+        *changes = sqlite3_changes(q->db);
+    stmt_done(st);
+    return e;
+}
+
+/* Runs a parameterless statement (BEGIN, COMMIT ...). */
+static pd_err run_id(sq_store *q, enum st_id id, const char *op)
+{
+    sqlite3_stmt *st = stmt_get(q, id, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    return st_exec(q, st, op, NULL, NULL);
+}
+
+/* Runs a rollback statement without overwriting last_err (only logs). */
+static void run_quiet(sq_store *q, enum st_id id, const char *op)
+{
+    char saved[LAST_ERR_MAX];
+    memcpy(saved, q->last_err, sizeof saved);
+    run_id(q, id, op);
+    memcpy(q->last_err, saved, sizeof saved);
+}
+
+/* Binds ?1 = a and, when b != NULL, ?2 = b. */
+static bool bind_keys(sqlite3_stmt *st, const char *a, const char *b)
+{
+    return b_text(st, 1, a) && (b == NULL || b_text(st, 2, b));
+}
+
+/* ---- transactions inside one operation ------------------------------- */
+
+/* Writes made of several statements run in their own BEGIN IMMEDIATE
+ * transaction, or in a savepoint when the caller already began one. */
+static pd_err tx_enter_write(sq_store *q, const char *op, tx_kind *k)
+{
+    *k = TX_NONE;
+    bool own = sqlite3_get_autocommit(q->db) != 0;
+    pd_err e = run_id(q, own ? ST_BEGIN_IMMEDIATE : ST_SAVEPOINT, op);
+    if (e == PD_OK)
+        *k = own ? TX_OWN : TX_SAVEPOINT;
+    return e;
+}
+
+/* Reads made of several statements see one snapshot (file databases only:
+ * on a shared-cache database a held read lock could deadlock a writer). */
+static pd_err tx_enter_read(sq_store *q, const char *op, tx_kind *k)
+{
+    *k = TX_NONE;
+    if (q->shared_cache || !sqlite3_get_autocommit(q->db))
+        return PD_OK;
+    pd_err e = run_id(q, ST_BEGIN_READ, op);
+    if (e == PD_OK)
+        *k = TX_OWN;
+    return e;
+}
+
+/* Ends what tx_enter_* began: commits when e == PD_OK, else rolls back.
+ * Returns the final result. */
+static pd_err tx_leave(sq_store *q, const char *op, tx_kind k, pd_err e)
+{
+    if (k == TX_NONE)
+        return e;
+    if (e == PD_OK) {
+        e = run_id(q, k == TX_OWN ? ST_COMMIT : ST_RELEASE, op);
+        if (e == PD_OK)
+            return PD_OK;
+    }
+    if (sqlite3_get_autocommit(q->db))      /* SQLite already rolled back */
+        return e;
+    if (k == TX_OWN) {
+        run_quiet(q, ST_ROLLBACK, op);
+    } else {
+        run_quiet(q, ST_ROLLBACK_TO, op);
+        run_quiet(q, ST_RELEASE, op);
+    }
+    return e;
+}
+
+/* ---- row conversion -------------------------------------------------- */
+
+static char *col_text(sqlite3_stmt *st, int i)
+{
+    return (char *)sqlite3_column_text(st, i);
+}
+
+static bool dup_into(char **dst, const char *src)
+{
+    *dst = NULL;
+    if (src == NULL)
+        return true;
+    *dst = strdup(src);
+    return *dst != NULL;
+}
+
+static void account_borrow(sqlite3_stmt *st, pd_account *a)
+{
+    a->id = col_text(st, 0);
+    a->external_id = sqlite3_column_int64(st, 1);
+    a->name = col_text(st, 2);
+    a->organization_id = col_text(st, 3);
+}
+
+static bool account_copy(const pd_account *src, pd_account *dst)
+{
+    dst->external_id = src->external_id;
+    bool ok = dup_into(&dst->id, src->id) && dup_into(&dst->name, src->name)
+              && dup_into(&dst->organization_id, src->organization_id);
+    if (!ok)
+        pd_account_clear(dst);
+    return ok;
+}
+
+static void user_borrow(sqlite3_stmt *st, pd_user *u)
+{
+    memset(u, 0, sizeof *u);
+    u->id = col_text(st, 0);
+    u->email = col_text(st, 1);
+    u->status = col_text(st, 2);
+    u->created = col_text(st, 3);
+    u->modified = col_text(st, 4);
+    u->last_login = col_text(st, 5);
+    u->password_hash = col_text(st, 6);
+    u->profile_json = col_text(st, 7);
+    u->version = sqlite3_column_int64(st, 8);
+    u->image_etag = col_text(st, 9);
+    u->has_image = u->image_etag != NULL;
+}
+
+static bool user_copy(const pd_user *src, pd_user *dst)
+{
+    dst->version = src->version;
+    dst->has_image = src->has_image;
+    bool ok = dup_into(&dst->id, src->id) && dup_into(&dst->email, src->email)
+              && dup_into(&dst->status, src->status) && dup_into(&dst->created, src->created)
+              && dup_into(&dst->modified, src->modified)
+              && dup_into(&dst->last_login, src->last_login)
+              && dup_into(&dst->password_hash, src->password_hash)
+              && dup_into(&dst->profile_json, src->profile_json)
+              && dup_into(&dst->image_etag, src->image_etag);
+    if (!ok)
+        pd_user_clear(dst);
+    return ok;
+}
+
+/* ---- lifecycle ------------------------------------------------------- */
+
+static void sq_close(pd_store *s)
+{
+    sq_store *q = SQ(s);
+    for (size_t i = 0; i < ST_COUNT_; i++)
+        sqlite3_finalize(q->st[i]);
+    if (sqlite3_close_v2(q->db) != SQLITE_OK)
+        store_log("close: connection still busy");
+    explicit_bzero(q, sizeof *q);
+    free(q);
+}
+
+static const char *sq_last_error(pd_store *s)
+{
+    return SQ(s)->last_err;
+}
+
+static pd_err sq_migrate(pd_store *s, int *from, int *to)
+{
+    sq_store *q = SQ(s);
+    if (!sqlite3_get_autocommit(q->db))
+        return fail_msg(q, "migrate", "cannot migrate inside a transaction", NULL);
+    char msg[LAST_ERR_MAX - 16];
+    if (pd_sqlite_migrate(q->db, from, to, msg, sizeof msg) != PD_OK)
+        return fail_msg(q, "migrate", msg, NULL);
+    return PD_OK;
+}
+
+static pd_err sq_begin(pd_store *s)
+{
+    return run_id(SQ(s), ST_BEGIN_IMMEDIATE, "begin");
+}
+
+static pd_err sq_commit(pd_store *s)
+{
+    return run_id(SQ(s), ST_COMMIT, "commit");
+}
+
+static pd_err sq_rollback(pd_store *s)
+{
+    sq_store *q = SQ(s);
+    if (sqlite3_get_autocommit(q->db))
+        return PD_OK;                       /* nothing open (or already undone) */
+    return run_id(q, ST_ROLLBACK, "rollback");
+}
+
+/* ---- lookups --------------------------------------------------------- */
+
+/* 1: ref is an external account number (digits, no leading zero, fits
+ * int64, > 0) in *num; 0: ref is to be looked up as a GUID; -1: digits that
+ * cannot be an account number. */
+static int classify_ref(const char *ref, int64_t *num)
+{
+    size_t n = 0;
+    while (ref[n] >= '0' && ref[n] <= '9')
+        n++;
+    if (n == 0 || ref[n] != '\0')
+        return 0;
+    if (ref[0] == '0')
+        return -1;
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = ref[i] - '0';
+        if (v > (INT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *num = v;
+    return 1;
+}
+
+static pd_err sq_get_account(pd_store *s, const char *ref, pd_account *out)
+{
+    static const char op[] = "get_account";
+    sq_store *q = SQ(s);
+    if (ref == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    int64_t num = 0;
+    int kind = classify_ref(ref, &num);
+    if (kind < 0 || ref[0] == '\0')
+        return PD_ERR_NOT_FOUND;
+    sqlite3_stmt *st = stmt_get(q, kind == 1 ? ST_ACCOUNT_BY_EXT : ST_ACCOUNT_BY_ID, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    pd_err e = PD_OK;
+    if (!(kind == 1 ? b_i64(st, 1, num) : b_text(st, 1, ref))) {
+        e = db_fail(q, op, SQLITE_ERROR, NULL);
+        goto out;
+    }
+    int rc = sq_step(q, st, true);
+    if (rc == SQLITE_DONE) {
+        e = PD_ERR_NOT_FOUND;
+    } else if (rc != SQLITE_ROW) {
+        e = db_fail(q, op, rc, NULL);
+    } else {
+        pd_account row;
+        account_borrow(st, &row);
+        if (!account_copy(&row, out))
+            e = oom(q, op);
+    }
+out:
+    stmt_done(st);
+    return e;
+}
+
+static pd_err fetch_user(sq_store *q, enum st_id id, const char *key, pd_user *out,
+                         const char *op)
+{
+    if (key == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = stmt_get(q, id, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    pd_err e = PD_OK;
+    if (!b_text(st, 1, key)) {
+        e = db_fail(q, op, SQLITE_ERROR, NULL);
+        goto out;
+    }
+    int rc = sq_step(q, st, true);
+    if (rc == SQLITE_DONE) {
+        e = PD_ERR_NOT_FOUND;
+    } else if (rc != SQLITE_ROW) {
+        e = db_fail(q, op, rc, NULL);
+    } else {
+        pd_user row;
+        user_borrow(st, &row);
+        if (!user_copy(&row, out))
+            e = oom(q, op);
+    }
+out:
+    stmt_done(st);
+    return e;
+}
+
+static pd_err sq_get_user(pd_store *s, const char *user_id, pd_user *out)
+{
+    return fetch_user(SQ(s), ST_USER_BY_ID, user_id, out, "get_user");
+}
+
+static pd_err sq_get_user_by_email(pd_store *s, const char *email, pd_user *out)
+{
+    return fetch_user(SQ(s), ST_USER_BY_EMAIL, email, out, "get_user_by_email");
+}
+
+/* Fills the membership row (without groups). */
+static pd_err membership_row(sq_store *q, const char *account_id, const char *user_id,
+                             pd_membership *out, const char *op)
+{
+    sqlite3_stmt *st = stmt_get(q, ST_MEMBERSHIP, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    pd_err e = PD_OK;
+    if (!bind_keys(st, account_id, user_id)) {
+        e = db_fail(q, op, SQLITE_ERROR, NULL);
+        goto out;
+    }
+    int rc = sq_step(q, st, true);
+    if (rc == SQLITE_DONE) {
+        e = PD_ERR_NOT_FOUND;
+        goto out;
+    }
+    if (rc != SQLITE_ROW) {
+        e = db_fail(q, op, rc, NULL);
+        goto out;
+    }
+    out->is_admin = sqlite3_column_int(st, 2) != 0;
+    if (!dup_into(&out->account_id, col_text(st, 0)) || !dup_into(&out->user_id, col_text(st, 1))
+        || !dup_into(&out->permission_profile_id, col_text(st, 3))
+        || !dup_into(&out->permission_profile_name, col_text(st, 4)))
+        e = oom(q, op);
+out:
+    stmt_done(st);
+    return e;
+}
+
+/* Appends the membership's groups (ordered by group id) to out->groups. */
+static pd_err membership_groups(sq_store *q, const char *account_id, const char *user_id,
+                                pd_membership *out, const char *op)
+{
+    sqlite3_stmt *st = stmt_get(q, ST_MEMBERSHIP_GROUPS, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    pd_err e = PD_OK;
+    size_t cap = 0;
+    if (!bind_keys(st, account_id, user_id)) {
+        e = db_fail(q, op, SQLITE_ERROR, NULL);
+        goto out;
+    }
+    for (bool first = true;; first = false) {
+        int rc = sq_step(q, st, first);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            e = db_fail(q, op, rc, NULL);
+            goto out;
+        }
+        if (out->n_groups == cap) {
+            size_t ncap = cap ? cap * 2 : 4;
+            pd_group *g = realloc(out->groups, ncap * sizeof *g);
+            if (g == NULL) {
+                e = oom(q, op);
+                goto out;
+            }
+            out->groups = g;
+            cap = ncap;
+        }
+        pd_group *g = &out->groups[out->n_groups];
+        memset(g, 0, sizeof *g);
+        out->n_groups++;            /* counted before copying so clear frees it */
+        if (!dup_into(&g->id, col_text(st, 0)) || !dup_into(&g->name, col_text(st, 1))
+            || !dup_into(&g->type, col_text(st, 2))) {
+            e = oom(q, op);
+            goto out;
+        }
+    }
+out:
+    stmt_done(st);
+    return e;
+}
+
+static pd_err sq_get_membership(pd_store *s, const char *account_id, const char *user_id,
+                                pd_membership *out)
+{
+    static const char op[] = "get_membership";
+    sq_store *q = SQ(s);
+    if (account_id == NULL || user_id == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    tx_kind k;
+    pd_err e = tx_enter_read(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    e = membership_row(q, account_id, user_id, out, op);
+    if (e == PD_OK)
+        e = membership_groups(q, account_id, user_id, out, op);
+    e = tx_leave(q, op, k, e);
+    if (e != PD_OK)
+        pd_membership_clear(out);
+    return e;
+}
+
+static pd_err sq_count_users(pd_store *s, int64_t *out)
+{
+    static const char op[] = "count_users";
+    sq_store *q = SQ(s);
+    if (out == NULL)
+        return bad_arg(q, op);
+    sqlite3_stmt *st = stmt_get(q, ST_COUNT_USERS, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    pd_err e = PD_OK;
+    int rc = sq_step(q, st, true);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        e = db_fail(q, op, rc, NULL);
+    stmt_done(st);
+    return e;
+}
+
+/* ---- profile and image writes ---------------------------------------- */
+
+static pd_err sq_update_profile(pd_store *s, const char *user_id, const char *profile_json,
+                                const char *modified)
+{
+    static const char op[] = "update_profile";
+    sq_store *q = SQ(s);
+    if (user_id == NULL || profile_json == NULL || modified == NULL)
+        return bad_arg(q, op);
+    sqlite3_stmt *st = stmt_get(q, ST_UPDATE_PROFILE, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, user_id) || !b_text(st, 2, profile_json) || !b_text(st, 3, modified)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    int changes = 0;
+    pd_err e = st_exec(q, st, op, NULL, &changes);
+    if (e == PD_OK && changes == 0)
+        e = PD_ERR_NOT_FOUND;
+    return e;
+}
+
+/* Sets users.modified and bumps version; PD_ERR_NOT_FOUND if no such user. */
+static pd_err touch_user(sq_store *q, const char *user_id, const char *modified, const char *op)
+{
+    sqlite3_stmt *st = stmt_get(q, ST_USER_TOUCH, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, user_id) || !b_text(st, 2, modified)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    int changes = 0;
+    pd_err e = st_exec(q, st, op, NULL, &changes);
+    if (e == PD_OK && changes == 0)
+        e = PD_ERR_NOT_FOUND;
+    return e;
+}
+
+static pd_err sq_get_image(pd_store *s, const char *user_id, pd_image *out)
+{
+    static const char op[] = "get_image";
+    sq_store *q = SQ(s);
+    if (user_id == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = stmt_get(q, ST_IMAGE_GET, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    pd_err e = PD_OK;
+    if (!b_text(st, 1, user_id)) {
+        e = db_fail(q, op, SQLITE_ERROR, NULL);
+        goto out;
+    }
+    int rc = sq_step(q, st, true);
+    if (rc == SQLITE_DONE) {
+        e = PD_ERR_NOT_FOUND;
+        goto out;
+    }
+    if (rc != SQLITE_ROW) {
+        e = db_fail(q, op, rc, NULL);
+        goto out;
+    }
+    const void *blob = sqlite3_column_blob(st, 1);
+    int len = sqlite3_column_bytes(st, 1);
+    out->bytes = malloc(len > 0 ? (size_t)len : 1);
+    if (out->bytes == NULL || !dup_into(&out->content_type, col_text(st, 0))
+        || !dup_into(&out->etag, col_text(st, 2))) {
+        pd_image_clear(out);
+        e = oom(q, op);
+        goto out;
+    }
+    if (len > 0)
+        memcpy(out->bytes, blob, (size_t)len);
+    out->len = (size_t)len;
+out:
+    stmt_done(st);
+    return e;
+}
+
+static pd_err image_upsert(sq_store *q, const char *user_id, const unsigned char *bytes,
+                           size_t len, const char *content_type, const char *etag,
+                           const char *op)
+{
+    sqlite3_stmt *st = stmt_get(q, ST_IMAGE_PUT, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, user_id) || !b_text(st, 2, content_type) || !b_blob(st, 3, bytes, len)
+        || !b_text(st, 4, etag)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    return st_exec(q, st, op, "the user does not exist", NULL);
+}
+
+static pd_err sq_put_image(pd_store *s, const char *user_id, const unsigned char *bytes,
+                           size_t len, const char *content_type, const char *etag,
+                           const char *modified)
+{
+    static const char op[] = "put_image";
+    sq_store *q = SQ(s);
+    if (user_id == NULL || (bytes == NULL && len > 0) || content_type == NULL || etag == NULL
+        || modified == NULL)
+        return bad_arg(q, op);
+    tx_kind k;
+    pd_err e = tx_enter_write(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    e = touch_user(q, user_id, modified, op);
+    if (e == PD_OK)
+        e = image_upsert(q, user_id, bytes, len, content_type, etag, op);
+    return tx_leave(q, op, k, e);
+}
+
+static pd_err sq_delete_image(pd_store *s, const char *user_id, const char *modified)
+{
+    static const char op[] = "delete_image";
+    sq_store *q = SQ(s);
+    if (user_id == NULL || modified == NULL)
+        return bad_arg(q, op);
+    tx_kind k;
+    pd_err e = tx_enter_write(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    sqlite3_stmt *st = stmt_get(q, ST_IMAGE_DELETE, op);
+    if (st == NULL) {
+        e = PD_ERR_STORE;
+        goto out;
+    }
+    int changes = 0;
+    if (!b_text(st, 1, user_id)) {
+        stmt_done(st);
+        e = db_fail(q, op, SQLITE_ERROR, NULL);
+        goto out;
+    }
+    e = st_exec(q, st, op, NULL, &changes);
+    if (e == PD_OK && changes == 0)
+        e = PD_ERR_NOT_FOUND;
+    if (e == PD_OK)
+        e = touch_user(q, user_id, modified, op);
+out:
+    return tx_leave(q, op, k, e);
+}
+
+/* ---- signing keys ---------------------------------------------------- */
+
+static int emit_key(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_signing_key k;
+    if (sqlite3_column_bytes(st, 1) != (int)sizeof k.secret) {
+        store_log("get_signing_keys: skipping a key whose secret is not 32 bytes");
+        return 0;
+    }
+    k.kid = col_text(st, 0);
+    memcpy(k.secret, sqlite3_column_blob(st, 1), sizeof k.secret);
+    k.created = sqlite3_column_int64(st, 2);
+    int r = fn(ctx, &k);
+    explicit_bzero(k.secret, sizeof k.secret);
+    return r;
+}
+
+/* Runs statement `id` (with ?1 = arg when arg != NULL) and hands each row to
+ * emit; stops early, with PD_OK, when fn returns non-zero. */
+static pd_err iterate(sq_store *q, enum st_id id, const char *arg, row_emit emit,
+                      pd_iter_fn fn, void *ctx, const char *op)
+{
+    if (fn == NULL)
+        return bad_arg(q, op);
+    sqlite3_stmt *st = stmt_get(q, id, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    pd_err e = PD_OK;
+    if (arg != NULL && !b_text(st, 1, arg)) {
+        e = db_fail(q, op, SQLITE_ERROR, NULL);
+        goto out;
+    }
+    for (bool first = true;; first = false) {
+        int rc = sq_step(q, st, first);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            e = db_fail(q, op, rc, NULL);
+            break;
+        }
+        if (emit(st, fn, ctx) != 0)
+            break;
+    }
+out:
+    stmt_done(st);
+    return e;
+}
+
+static pd_err sq_get_signing_keys(pd_store *s, pd_iter_fn fn, void *ctx)
+{
+    return iterate(SQ(s), ST_KEYS, NULL, emit_key, fn, ctx, "get_signing_keys");
+}
+
+static pd_err sq_add_signing_key(pd_store *s, const char *kid, const unsigned char *secret,
+                                 size_t len, int64_t created)
+{
+    static const char op[] = "add_signing_key";
+    sq_store *q = SQ(s);
+    if (kid == NULL || secret == NULL || len != sizeof ((pd_signing_key *)0)->secret)
+        return bad_arg(q, op);
+    sqlite3_stmt *st = stmt_get(q, ST_KEY_ADD, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, kid) || !b_blob(st, 2, secret, len) || !b_i64(st, 3, created)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    return st_exec(q, st, op, NULL, NULL);
+}
+
+/* ---- import (upsert) ------------------------------------------------- */
+
+static pd_err sq_upsert_org(pd_store *s, const pd_org *o)
+{
+    static const char op[] = "upsert_org";
+    sq_store *q = SQ(s);
+    if (o == NULL || o->id == NULL)
+        return bad_arg(q, op);
+    sqlite3_stmt *st = stmt_get(q, ST_UPSERT_ORG, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, o->id) || !b_text(st, 2, o->name)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    return st_exec(q, st, op, NULL, NULL);
+}
+
+static pd_err sq_upsert_account(pd_store *s, const pd_account *a)
+{
+    static const char op[] = "upsert_account";
+    sq_store *q = SQ(s);
+    if (a == NULL || a->id == NULL)
+        return bad_arg(q, op);
+    sqlite3_stmt *st = stmt_get(q, ST_UPSERT_ACCOUNT, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, a->id) || !b_i64(st, 2, a->external_id) || !b_text(st, 3, a->name)
+        || !b_text(st, 4, a->organization_id)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    return st_exec(q, st, op, "the organization does not exist", NULL);
+}
+
+static pd_err sq_upsert_perm_profile(pd_store *s, const char *account_id, const pd_perm_profile *p)
+{
+    static const char op[] = "upsert_perm_profile";
+    sq_store *q = SQ(s);
+    if (account_id == NULL || p == NULL || p->id == NULL)
+        return bad_arg(q, op);
+    sqlite3_stmt *st = stmt_get(q, ST_UPSERT_PERM_PROFILE, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, account_id) || !b_text(st, 2, p->id) || !b_text(st, 3, p->name)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    return st_exec(q, st, op, "the account does not exist", NULL);
+}
+
+static pd_err sq_upsert_group(pd_store *s, const char *account_id, const pd_group *g)
+{
+    static const char op[] = "upsert_group";
+    sq_store *q = SQ(s);
+    if (account_id == NULL || g == NULL || g->id == NULL)
+        return bad_arg(q, op);
+    sqlite3_stmt *st = stmt_get(q, ST_UPSERT_GROUP, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, account_id) || !b_text(st, 2, g->id) || !b_text(st, 3, g->name)
+        || !b_text(st, 4, g->type)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    return st_exec(q, st, op, "the account does not exist", NULL);
+}
+
+static pd_err sq_upsert_user(pd_store *s, const pd_user *u)
+{
+    static const char op[] = "upsert_user";
+    sq_store *q = SQ(s);
+    if (u == NULL || u->id == NULL)
+        return bad_arg(q, op);
+    sqlite3_stmt *st = stmt_get(q, ST_UPSERT_USER, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, u->id) || !b_text(st, 2, u->email) || !b_text(st, 3, u->status)
+        || !b_text(st, 4, u->created) || !b_text(st, 5, u->modified)
+        || !b_text(st, 6, u->last_login) || !b_text(st, 7, u->password_hash)
+        || !b_text(st, 8, u->profile_json)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    return st_exec(q, st, op, NULL, NULL);
+}
+
+static pd_err membership_write(sq_store *q, const pd_membership *m, const char *op)
+{
+    static const char fk[] = "the account, user, permission profile or a group does not exist";
+    sqlite3_stmt *st = stmt_get(q, ST_UPSERT_MEMBERSHIP, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!bind_keys(st, m->account_id, m->user_id) || !b_i64(st, 3, m->is_admin ? 1 : 0)
+        || !b_text(st, 4, m->permission_profile_id)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    pd_err e = st_exec(q, st, op, fk, NULL);
+    if (e != PD_OK)
+        return e;
+    st = stmt_get(q, ST_MG_DELETE, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!bind_keys(st, m->account_id, m->user_id)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    e = st_exec(q, st, op, fk, NULL);
+    for (size_t i = 0; e == PD_OK && i < m->n_group_ids; i++) {
+        st = stmt_get(q, ST_MG_INSERT, op);
+        if (st == NULL)
+            return PD_ERR_STORE;
+        if (!bind_keys(st, m->account_id, m->user_id) || !b_text(st, 3, m->group_ids[i])) {
+            stmt_done(st);
+            return db_fail(q, op, SQLITE_ERROR, NULL);
+        }
+        e = st_exec(q, st, op, fk, NULL);
+    }
+    return e;
+}
+
+static pd_err sq_upsert_membership(pd_store *s, const pd_membership *m)
+{
+    static const char op[] = "upsert_membership";
+    sq_store *q = SQ(s);
+    if (m == NULL || m->account_id == NULL || m->user_id == NULL
+        || (m->n_group_ids > 0 && m->group_ids == NULL))
+        return bad_arg(q, op);
+    for (size_t i = 0; i < m->n_group_ids; i++)
+        if (m->group_ids[i] == NULL)
+            return bad_arg(q, op);
+    tx_kind k;
+    pd_err e = tx_enter_write(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    e = membership_write(q, m, op);
+    return tx_leave(q, op, k, e);
+}
+
+/* ---- export (iteration) ---------------------------------------------- */
+
+static int emit_org(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_org o = { .id = col_text(st, 0), .name = col_text(st, 1) };
+    return fn(ctx, &o);
+}
+
+static int emit_account(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_account a;
+    account_borrow(st, &a);
+    return fn(ctx, &a);
+}
+
+static int emit_perm_profile(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_perm_profile p = { .id = col_text(st, 0), .name = col_text(st, 1) };
+    return fn(ctx, &p);
+}
+
+static int emit_group(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_group g = { .id = col_text(st, 0), .name = col_text(st, 1), .type = col_text(st, 2) };
+    return fn(ctx, &g);
+}
+
+static int emit_user(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_user u;
+    user_borrow(st, &u);
+    return fn(ctx, &u);
+}
+
+static pd_err sq_each_org(pd_store *s, pd_iter_fn fn, void *ctx)
+{
+    return iterate(SQ(s), ST_EACH_ORG, NULL, emit_org, fn, ctx, "each_org");
+}
+
+static pd_err sq_each_account(pd_store *s, pd_iter_fn fn, void *ctx)
+{
+    return iterate(SQ(s), ST_EACH_ACCOUNT, NULL, emit_account, fn, ctx, "each_account");
+}
+
+static pd_err sq_each_perm_profile(pd_store *s, const char *account_id, pd_iter_fn fn, void *ctx)
+{
+    if (account_id == NULL)
+        return bad_arg(SQ(s), "each_perm_profile");
+    return iterate(SQ(s), ST_EACH_PERM_PROFILE, account_id, emit_perm_profile, fn, ctx,
+                   "each_perm_profile");
+}
+
+static pd_err sq_each_group(pd_store *s, const char *account_id, pd_iter_fn fn, void *ctx)
+{
+    if (account_id == NULL)
+        return bad_arg(SQ(s), "each_group");
+    return iterate(SQ(s), ST_EACH_GROUP, account_id, emit_group, fn, ctx, "each_group");
+}
+
+static pd_err sq_each_user(pd_store *s, pd_iter_fn fn, void *ctx)
+{
+    return iterate(SQ(s), ST_EACH_USER, NULL, emit_user, fn, ctx, "each_user");
+}
+
+/* Starts `cur` (owned copies) from the current row of ST_EACH_MEMBERSHIP. */
+static bool membership_start(sqlite3_stmt *st, pd_membership *cur)
+{
+    memset(cur, 0, sizeof *cur);
+    cur->is_admin = sqlite3_column_int(st, 2) != 0;
+    return dup_into(&cur->account_id, col_text(st, 0)) && dup_into(&cur->user_id, col_text(st, 1))
+           && dup_into(&cur->permission_profile_id, col_text(st, 3));
+}
+
+static bool membership_add_group(pd_membership *cur, size_t *cap, const char *gid)
+{
+    if (cur->n_group_ids == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 4;
+        char **v = realloc(cur->group_ids, ncap * sizeof *v);
+        if (v == NULL)
+            return false;
+        cur->group_ids = v;
+        *cap = ncap;
+    }
+    char *copy = strdup(gid);
+    if (copy == NULL)
+        return false;
+    cur->group_ids[cur->n_group_ids++] = copy;
+    return true;
+}
+
+static bool same_membership(sqlite3_stmt *st, const pd_membership *cur)
+{
+    const char *a = col_text(st, 0), *u = col_text(st, 1);
+    return a != NULL && u != NULL && strcmp(a, cur->account_id) == 0 && strcmp(u, cur->user_id) == 0;
+}
+
+/* One query (memberships LEFT JOIN their groups, ordered by key) streamed:
+ * a membership is handed to fn once its last group row has been read. */
+static pd_err sq_each_membership(pd_store *s, pd_iter_fn fn, void *ctx)
+{
+    static const char op[] = "each_membership";
+    sq_store *q = SQ(s);
+    if (fn == NULL)
+        return bad_arg(q, op);
+    sqlite3_stmt *st = stmt_get(q, ST_EACH_MEMBERSHIP, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    pd_err e = PD_OK;
+    pd_membership cur = {0};
+    bool have = false, stop = false;
+    size_t cap = 0;
+    for (bool first = true;; first = false) {
+        int rc = sq_step(q, st, first);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            e = db_fail(q, op, rc, NULL);
+            goto out;
+        }
+        if (have && !same_membership(st, &cur)) {
+            stop = fn(ctx, &cur) != 0;
+            pd_membership_clear(&cur);
+            have = false;
+            if (stop)
+                goto out;
+        }
+        if (!have) {
+            cap = 0;
+            have = true;
+            if (!membership_start(st, &cur)) {
+                e = oom(q, op);
+                goto out;
+            }
+        }
+        const char *gid = col_text(st, 4);
+        if (gid != NULL && !membership_add_group(&cur, &cap, gid)) {
+            e = oom(q, op);
+            goto out;
+        }
+    }
+    if (have)
+        fn(ctx, &cur);
+out:
+    pd_membership_clear(&cur);
+    stmt_done(st);
+    return e;
+}
+
+/* ---- open ------------------------------------------------------------ */
+
+static const pd_store_ops SQ_OPS = {
+    .name = "sqlite",
+    .close = sq_close,
+    .migrate = sq_migrate,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .get_account = sq_get_account,
+    .get_user = sq_get_user,
+    .get_user_by_email = sq_get_user_by_email,
+    .get_membership = sq_get_membership,
+    .count_users = sq_count_users,
+    .update_profile = sq_update_profile,
+    .get_image = sq_get_image,
+    .put_image = sq_put_image,
+    .delete_image = sq_delete_image,
+    .get_signing_keys = sq_get_signing_keys,
+    .add_signing_key = sq_add_signing_key,
+    .upsert_org = sq_upsert_org,
+    .upsert_account = sq_upsert_account,
+    .upsert_perm_profile = sq_upsert_perm_profile,
+    .upsert_group = sq_upsert_group,
+    .upsert_user = sq_upsert_user,
+    .upsert_membership = sq_upsert_membership,
+    .each_org = sq_each_org,
+    .each_account = sq_each_account,
+    .each_perm_profile = sq_each_perm_profile,
+    .each_group = sq_each_group,
+    .each_user = sq_each_user,
+    .each_membership = sq_each_membership,
+    .last_error = sq_last_error,
+};
+
+/* Runs a PRAGMA and copies the first column of its first row (if any). */
+static int pragma(sqlite3 *db, const char *sql, char *val, size_t vlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && val != NULL) {
+            const unsigned char *t = sqlite3_column_text(st, 0);
+            snprintf(val, vlen, "%s", t != NULL ? (const char *)t : "");
+        }
+        rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Applies the connection settings; on failure writes errbuf, returns false. */
+static bool configure(sq_store *q, const char *path, char *errbuf, size_t errlen)
+{
+    sqlite3 *db = q->db;
+    char val[32] = "";
+    sqlite3_extended_result_codes(db, 1);
+    if (sqlite3_busy_timeout(db, LIM_DB_BUSY_TIMEOUT_MS) != SQLITE_OK
+        || sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) != SQLITE_OK
+        || sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) != SQLITE_OK
+        || pragma(db, "PRAGMA foreign_keys = ON", NULL, 0) != SQLITE_OK
+        || pragma(db, "PRAGMA foreign_keys", val, sizeof val) != SQLITE_OK
+        || strcmp(val, "1") != 0) {
+        snprintf(errbuf, errlen, "cannot configure database '%s': %s", path,
+                 strcmp(val, "1") != 0 && val[0] != '\0' ? "foreign keys unsupported"
+                                                         : sqlite3_errmsg(db));
+        return false;
+    }
+    if (q->shared_cache)
+        return true;
+    if (pragma(db, "PRAGMA journal_mode = WAL", val, sizeof val) != SQLITE_OK
+        || pragma(db, "PRAGMA synchronous = NORMAL", NULL, 0) != SQLITE_OK) {
+        snprintf(errbuf, errlen, "cannot configure database '%s': %s", path, sqlite3_errmsg(db));
+        return false;
+    }
+    if (strcmp(val, "wal") != 0) {
+        char line[128];
+        snprintf(line, sizeof line, "open: journal_mode is '%s', not 'wal'", val);
+        store_log(line);
+    }
+    return true;
+}
+
+pd_store *pd_store_sqlite_open(const char *path, char *errbuf, size_t errlen)
+{
+    char dummy[1];
+    if (errbuf == NULL || errlen == 0) {
+        errbuf = dummy;
+        errlen = sizeof dummy;
+    }
+    errbuf[0] = '\0';
+    if (path == NULL || path[0] == '\0') {
+        snprintf(errbuf, errlen, "empty database path");
+        return NULL;
+    }
+    sq_store *q = calloc(1, sizeof *q);
+    char *name = NULL;
+    if (q == NULL)
+        goto oom;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (strcmp(path, ":memory:") == 0) {
+        q->shared_cache = true;
+        flags |= SQLITE_OPEN_URI;
+        name = sqlite3_mprintf("file:profiled-mem-%lld?mode=memory&cache=shared",
+                               (long long)getpid());
+    } else if (strncmp(path, "file:", 5) == 0) {
+        /* SQLite may be built to read "file:" names as URIs: keep it a plain path */
+        name = sqlite3_mprintf("./%s", path);
+    } else {
+        name = sqlite3_mprintf("%s", path);
+    }
+    if (name == NULL)
+        goto oom;
+    int rc = sqlite3_open_v2(name, &q->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(errbuf, errlen, "cannot open database '%s': %s", path,
+                 q->db != NULL ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    if (!configure(q, path, errbuf, errlen))
+        goto fail;
+    sqlite3_free(name);
+    q->base.ops = &SQ_OPS;
+    q->base.impl = q;
+    return &q->base;
+oom:
+    snprintf(errbuf, errlen, "cannot open database '%s': out of memory", path);
+fail:
+    sqlite3_free(name);
+    if (q != NULL) {
+        sqlite3_close_v2(q->db);
+        free(q);
+    }
+    return NULL;
+}

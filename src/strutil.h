@@ -1,0 +1,46 @@
+/*
+ * strutil.h - strict parsing and small string helpers shared by every module.
+ *
+ * Nothing here allocates unless the name says so (str_dup_n); callers own
+ * the buffers they pass in.
+ */
+#ifndef PROFILED_STRUTIL_H
+#define PROFILED_STRUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parses a whole string as a base-10 integer within [min, max].  No sign
+ * other than a leading '-', no spaces, no trailing bytes.  0 on success. */
+int str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* True for a GUID 8-4-4-4-12 hex (either case). */
+bool str_is_guid(const char *s);
+
+/* Lower-cases ASCII letters in place. */
+void str_lower(char *s);
+
+/* Copies at most dstlen-1 bytes and always NUL-terminates; returns 0 if the
+ * whole source fit, -1 if truncated. */
+int str_copy(char *dst, size_t dstlen, const char *src);
+
+/* malloc'd copy of n bytes + NUL; NULL on allocation failure or s == NULL. */
+char *str_dup_n(const char *s, size_t n);
+char *str_dup(const char *s);
+
+/* Case-insensitive ASCII prefix test. */
+bool str_starts_with_ci(const char *s, const char *prefix);
+
+/* Writes the current UTC time as DocuSign does:
+ * "2024-01-02T03:04:05.1230000Z" (7 fractional digits).  buf >= 32. */
+void time_now_iso(char *buf, size_t len);
+void time_iso_from_unix(int64_t t, char *buf, size_t len);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t time_mono_ns(void);
+
+/* A new random lower-case GUID (libsodium randombytes), buf >= 37. */
+void guid_new(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,392 @@
+// tests/integration/lib/server.mjs - helpers shared by the integration tests.
+//
+// What it gives a test file:
+//   - tempDir() / freshDb(): a new temporary directory (removed when the
+//     process exits) and a "sqlite:PATH" URL inside it;
+//   - cli(args): runs the profiled binary synchronously, returning
+//     {code, signal, stdout, stderr};
+//   - importFixture(db, file), exportDb(db), mintToken(db, userId, opts);
+//   - startServer({db}): starts `profiled serve` on a free port, waits for its
+//     "listening on" line (with a timeout; stderr is shown on failure) and
+//     returns a handle whose stop() sends SIGTERM and resolves with the exit
+//     status.  Servers are started under `setpriv --pdeathsig TERM`, so they
+//     stop by themselves if the test process dies, and are also killed from a
+//     process 'exit' hook;
+//   - setupTenant(): all of the above for one test file (fresh DB, fixture
+//     imported, server running, one token per fixture user) with an after()
+//     hook that stops the server and asserts it exited with code 0;
+//   - http(): a small fetch wrapper returning status, headers and raw bytes;
+//     rawHttp(): the same over node:http, tolerant of a server that answers
+//     before reading a large body and then closes the connection.
+//
+// The binary is $PROFILED_BIN (default /work/main/build/profiled).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nodeHttp from 'node:http';
+import assert from 'node:assert/strict';
+import { after } from 'node:test';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(here, '../../..');
+export const BIN = process.env.PROFILED_BIN || path.join(ROOT, 'build/profiled');
+export const FIXTURES = path.resolve(here, '../fixtures');
+export const TENANT_FILE = path.join(FIXTURES, 'tenant.json');
+export const TENANT = JSON.parse(readFileSync(TENANT_FILE, 'utf8'));
+
+// Ids of the fixture, by role (see fixtures/tenant.json).
+export const ORG = TENANT.organizations[0].organizationId;
+export const ACC_A = TENANT.accounts[0].accountId;
+export const ACC_A_NUMBER = TENANT.accounts[0].accountNumber;
+export const ACC_B = TENANT.accounts[1].accountId;
+const byEmail = (e) => TENANT.users.find((u) => u.email === e);
+export const USERS = {
+  ann: byEmail('ann@acme.test'),  // admin of A
+  bob: byEmail('bob@acme.test'),  // plain member of A
+  cat: byEmail('cat@acme.test'),  // member of B only
+  dan: byEmail('dan@acme.test'),  // member of A and B, no image
+};
+export const IDS = Object.fromEntries(Object.entries(USERS).map(([k, u]) => [k, u.userId]));
+
+const CLI_TIMEOUT_MS = 30_000;
+const START_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+// ---------------------------------------------------------------- temp dirs
+const tempDirs = [];
+const liveChildren = new Set();
+process.on('exit', () => {
+  for (const c of liveChildren) {
+    try { c.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+  for (const d of tempDirs) {
+    try { rmSync(d, { recursive: true, force: true }); } catch { /* best effort */ }
+  }
+});
+
+export function tempDir() {
+  const d = mkdtempSync(path.join(tmpdir(), 'profiled-it-'));
+  tempDirs.push(d);
+  return d;
+}
+
+/** A fresh, not yet created SQLite database: returns {dir, file, url}. */
+export function freshDb() {
+  const dir = tempDir();
+  const file = path.join(dir, 'profiled.db');
+  return { dir, file, url: `sqlite:${file}` };
+}
+
+// ---------------------------------------------------------------- CLI
+function binaryOrSkipMessage() {
+  if (!existsSync(BIN)) {
+    throw new Error(`profiled binary not found at ${BIN} (build it, or set PROFILED_BIN)`);
+  }
+}
+
+/** Runs `profiled ...args`; never throws on a non-zero exit. */
+export function cli(args, { input, env, timeout = CLI_TIMEOUT_MS } = {}) {
+  binaryOrSkipMessage();
+  const r = spawnSync(BIN, args, {
+    input,
+    env: { ...process.env, ...env },
+    timeout,
+    maxBuffer: 64 * 1024 * 1024,
+    encoding: 'utf8',
+  });
+  if (r.error) throw r.error;
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Like cli() but asserts exit code 0, with the output in the failure message. */
+export function cliOk(args, opts) {
+  const r = cli(args, opts);
+  assert.equal(r.code, 0,
+    `profiled ${args.join(' ')} exited ${r.code} (signal ${r.signal})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
+export function importFile(dbUrl, file) {
+  return cliOk(['import', file, '--db', dbUrl]);
+}
+
+export function exportDb(dbUrl) {
+  return cliOk(['export', '--db', dbUrl]).stdout;
+}
+
+/**
+ * Mints an access token. opts: {scope, ttl, issuedAt}.
+ * Returns the token without the trailing newline.
+ */
+export function mintToken(dbUrl, userId, { scope, ttl, issuedAt } = {}) {
+  const args = ['token', '--user', userId, '--db', dbUrl];
+  if (scope !== undefined) args.push('--scope', scope);
+  if (ttl !== undefined) args.push('--ttl', String(ttl));
+  if (issuedAt !== undefined) args.push('--issued-at', String(issuedAt));
+  const r = cliOk(args);
+  const tok = r.stdout.replace(/\n$/, '');
+  assert.match(tok, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/, `token output is not a JWT: ${JSON.stringify(r.stdout)}`);
+  return tok;
+}
+
+// ---------------------------------------------------------------- server
+function hasSetpriv() {
+  try {
+    return spawnSync('setpriv', ['--help'], { encoding: 'utf8' }).status === 0;
+  } catch {
+    return false;
+  }
+}
+const SETPRIV = hasSetpriv();
+
+/**
+ * Starts `profiled serve`. Returns {base, port, proc, stderr(), stdout(), stop()}.
+ * extraArgs are appended to the serve command line.
+ */
+export async function startServer({ db, extraArgs = [], env } = {}) {
+  binaryOrSkipMessage();
+  const serveArgs = ['serve', '--listen', '127.0.0.1', '--port', '0', '--db', db, ...extraArgs];
+  const [cmd, args] = SETPRIV
+    ? ['setpriv', ['--pdeathsig', 'TERM', '--', BIN, ...serveArgs]]
+    : [BIN, serveArgs];
+  const proc = spawn(cmd, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  liveChildren.add(proc);
+  let out = '';
+  let err = '';
+  proc.stdout.setEncoding('utf8');
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (d) => {
+    err += d;
+    if (err.length > 4 * 1024 * 1024) err = err.slice(-2 * 1024 * 1024);
+  });
+  const exited = new Promise((resolve) => {
+    proc.on('exit', (code, signal) => {
+      liveChildren.delete(proc);
+      resolve({ code, signal });
+    });
+  });
+
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`profiled serve did not print "listening on" within ${START_TIMEOUT_MS} ms\nstdout: ${out}\nstderr: ${err}`));
+    }, START_TIMEOUT_MS);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /profiled: listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1].replace(/\/$/, ''));
+      }
+    });
+    proc.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start ${cmd}: ${e.message}`));
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`profiled serve exited (code ${code}, signal ${signal}) before listening\nstdout: ${out}\nstderr: ${err}`));
+    });
+  });
+  const port = Number(new URL(base).port);
+
+  let stopping = null;
+  async function stop(signal = 'SIGTERM') {
+    if (!stopping) {
+      stopping = (async () => {
+        if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+        let timer;
+        const res = await Promise.race([
+          exited,
+          new Promise((resolve) => {
+            timer = setTimeout(() => resolve(null), STOP_TIMEOUT_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (res === null) {
+          proc.kill('SIGKILL');
+          await exited;
+          return { code: null, signal: 'SIGKILL', timedOut: true };
+        }
+        return res;
+      })();
+    }
+    return stopping;
+  }
+  return { base, port, proc, stop, exited, stderr: () => err, stdout: () => out };
+}
+
+/**
+ * The usual start of a test file: fresh DB, fixture imported, server started,
+ * one token per fixture user.  Registers an after() hook that stops the
+ * server with SIGTERM and asserts it exited with code 0.
+ */
+export async function setupTenant({ fixture = TENANT_FILE, extraArgs = [] } = {}) {
+  const db = freshDb();
+  cliOk(['migrate', '--db', db.url]);
+  importFile(db.url, fixture);
+  const tokens = {};
+  for (const [name, id] of Object.entries(IDS)) tokens[name] = mintToken(db.url, id);
+  const server = await startServer({ db: db.url, extraArgs });
+  after(async () => {
+    const r = await server.stop('SIGTERM');
+    assert.deepEqual({ code: r.code, signal: r.signal }, { code: 0, signal: null },
+      `server did not exit cleanly on SIGTERM: ${JSON.stringify(r)}\nstderr tail: ${server.stderr().slice(-4000)}`);
+  });
+  return { db, server, base: server.base, tokens };
+}
+
+// ---------------------------------------------------------------- HTTP
+function wrapResponse(status, headers, bytes) {
+  return {
+    status,
+    headers,
+    body: bytes,
+    text() { return bytes.toString('utf8'); },
+    json() {
+      try {
+        return JSON.parse(bytes.toString('utf8'));
+      } catch (e) {
+        throw new Error(`response (status ${status}) is not JSON: ${JSON.stringify(bytes.toString('utf8').slice(0, 500))}`);
+      }
+    },
+  };
+}
+
+/**
+ * fetch wrapper. opts: {token, headers, body (string|Buffer|FormData), json}.
+ * `json` is serialised with Content-Type application/json.  Returns
+ * {status, headers (Headers), body (Buffer), text(), json()}.
+ */
+export async function http(method, url, { token, headers = {}, body, json } = {}) {
+  const h = { ...headers };
+  if (token !== undefined) h.Authorization = `Bearer ${token}`;
+  let b = body;
+  if (json !== undefined) {
+    b = JSON.stringify(json);
+    if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json';
+  }
+  const res = await fetch(url, { method, headers: h, body: b, redirect: 'manual' });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  return wrapResponse(res.status, res.headers, bytes);
+}
+
+/**
+ * node:http request that writes `body` (Buffer) and resolves with the first
+ * response even if the server answers before reading everything and closes
+ * the connection.  headers is a plain object; the response headers come back
+ * as a plain lower-cased object wrapped in a get() accessor like Headers.
+ */
+export function rawHttp(method, url, { headers = {}, body, timeout = 20_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    let settled = false;
+    const req = nodeHttp.request({
+      method,
+      host: u.hostname,
+      port: u.port,
+      path: u.pathname + u.search,
+      headers: { ...headers, ...(body ? { 'Content-Length': body.length } : {}) },
+      agent: false,
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      const finish = () => {
+        if (settled) return;
+        settled = true;
+        const hdrs = res.headers;
+        resolve(wrapResponse(res.statusCode, { get: (k) => hdrs[k.toLowerCase()] ?? null, raw: hdrs },
+          Buffer.concat(chunks)));
+      };
+      res.on('end', finish);
+      res.on('error', finish);
+      res.on('aborted', finish);
+      res.on('close', finish);
+    });
+    req.setTimeout(timeout, () => {
+      if (!settled) {
+        settled = true;
+        req.destroy();
+        reject(new Error(`${method} ${url}: no response within ${timeout} ms`));
+      }
+    });
+    req.on('error', (e) => {
+      // EPIPE / ECONNRESET after the response began are expected when the
+      // server refuses a large body early; before that they are failures.
+      if (!settled && !req.res) {
+        settled = true;
+        reject(new Error(`${method} ${url}: ${e.code || e.message} before any response`));
+      }
+    });
+    if (body) req.write(body, () => {});
+    req.end();
+  });
+}
+
+/** Asserts a DocuSign error answer: status and errorCode (JSON). */
+export function assertError(res, status, errorCode, what = '') {
+  const text = res.body.toString('utf8');
+  assert.equal(res.status, status, `${what} expected ${status} ${errorCode}, got ${res.status}: ${text.slice(0, 500)}`);
+  let j;
+  try {
+    j = JSON.parse(text);
+  } catch {
+    assert.fail(`${what} error body is not JSON: ${JSON.stringify(text.slice(0, 300))}`);
+  }
+  assert.equal(j.errorCode, errorCode, `${what} errorCode: ${text.slice(0, 500)}`);
+  assert.equal(typeof j.message, 'string', `${what} message missing: ${text}`);
+  return j;
+}
+
+/** URL helpers for the eSignature profile routes. */
+export const PREFIXES = ['/restapi/v2.1', '/restapi/v2', '/v2.1', '/v2'];
+export function profileUrl(base, acc, uid, prefix = '/restapi/v2.1') {
+  return `${base}${prefix}/accounts/${acc}/users/${uid}/profile`;
+}
+export function imageUrl(base, acc, uid, prefix = '/restapi/v2.1') {
+  return `${profileUrl(base, acc, uid, prefix)}/image`;
+}
+
+/** GET the profile (JSON, v2.1) and return it parsed; asserts 200. */
+export async function getProfile(base, token, acc, uid, prefix = '/restapi/v2.1') {
+  const r = await http('GET', profileUrl(base, acc, uid, prefix), { token, headers: { Accept: 'application/json' } });
+  assert.equal(r.status, 200, `GET profile ${uid}: ${r.status} ${r.text().slice(0, 500)}`);
+  return r.json();
+}
+
+/** base64url helpers for token surgery. */
+export function b64urlDecode(s) {
+  return Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+}
+export function b64urlEncode(buf) {
+  return Buffer.from(buf).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** Walks a JSON value and returns the paths of every null. */
+export function nullPaths(v, p = '$') {
+  if (v === null) return [p];
+  if (Array.isArray(v)) return v.flatMap((x, i) => nullPaths(x, `${p}[${i}]`));
+  if (typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => nullPaths(x, `${p}.${k}`));
+  return [];
+}
+
+/** Every key anywhere in a JSON value (lower-cased). */
+export function allKeys(v, acc = new Set()) {
+  if (Array.isArray(v)) v.forEach((x) => allKeys(x, acc));
+  else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      acc.add(k.toLowerCase());
+      allKeys(x, acc);
+    }
+  }
+  return acc;
+}
+
+export function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
