@@ -18,7 +18,14 @@
  * body is then parsed as UTF-8 with XML_PARSE_NONET | XML_PARSE_NOBLANKS and
  * nothing that loads or expands entities; a DTD that still shows up is
  * refused; depth is limited to LIM_XML_DEPTH and the node count to
- * LIM_XML_NODES.  Elements carrying i:nil="true" are omitted.
+ * LIM_XML_NODES.  Elements carrying i:nil="true" are omitted.  An element
+ * becomes an array when all its children are named like the items of its
+ * list (xml_item_name; "string" for names without a mapping), or when it is
+ * empty and its name is a known list; a known list whose children have other
+ * names (the v2.1 userSettings object) becomes an object.  Other elements
+ * with children become objects (a repeated name is an error); leaves become
+ * strings, except that an empty element with a known object name (address,
+ * userDetails, ...Metadata, nameValue, ...) becomes {}.
  *
  * Memory: xml_from_json returns a malloc'd string the caller frees;
  * xml_to_json returns a new json_t reference and a malloc'd *root_out, both
@@ -568,16 +575,18 @@ static bool all_blank(const char *s)
 
 static json_t *convert(dctx *c, const xmlNode *el, const char *name, int depth, bool as_root);
 
-/* Counts element children (excluding nil ones) and checks text content.
- * Returns -1 on error; *text receives the concatenated text (malloc'd) when
- * the element has no element children. */
+/* Counts element children (excluding nil ones), tells whether all of them
+ * are named like the items of a list called `name` (xml_item_name, or
+ * "string" for names without a mapping), and collects the text content into
+ * *text.  Returns -1 on error (too many nodes, mixed content, DTD nodes). */
 static int scan_children(dctx *c, const xmlNode *el, const char *name, size_t *n_el,
-                         bool *all_string, xbuf *text)
+                         bool *all_items, xbuf *text)
 {
+    const char *item = is_array_name(name) ? xml_item_name(name) : "string";
     const xmlNode *ch;
 
     *n_el = 0;
-    *all_string = true;
+    *all_items = true;
     for (ch = el->children; ch != NULL; ch = ch->next) {
         if (++c->nodes > LIM_XML_NODES) {
             derr(c, "too many XML nodes", NULL);
@@ -588,8 +597,8 @@ static int scan_children(dctx *c, const xmlNode *el, const char *name, size_t *n
             if (is_nil(ch))
                 break;
             (*n_el)++;
-            if (strcmp((const char *)ch->name, "string") != 0)
-                *all_string = false;
+            if (strcmp((const char *)ch->name, item) != 0)
+                *all_items = false;
             break;
         case XML_TEXT_NODE:
         case XML_CDATA_SECTION_NODE:
@@ -659,21 +668,21 @@ static json_t *convert(dctx *c, const xmlNode *el, const char *name, int depth, 
 {
     xbuf text = { NULL, 0, 0, false };
     size_t n_el;
-    bool all_string;
+    bool all_items;
     json_t *out = NULL;
 
     if (depth > LIM_XML_DEPTH) {
         derr(c, "XML nested too deeply at", name);
         return NULL;
     }
-    if (scan_children(c, el, name, &n_el, &all_string, &text) != 0)
+    if (scan_children(c, el, name, &n_el, &all_items, &text) != 0)
         goto out;
     if (as_root) {
         if (n_el == 0 && text.p != NULL && !all_blank(text.p))
             derr(c, "root element must hold elements, not text:", name);
         else
             out = convert_children(c, el, name, depth, false);
-    } else if (is_array_name(name) || (n_el > 0 && all_string)) {
+    } else if ((n_el > 0 && all_items) || (n_el == 0 && is_array_name(name))) {
         if (n_el == 0 && text.p != NULL && !all_blank(text.p))
             derr(c, "list element holds text:", name);
         else

@@ -5,7 +5,7 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import {
-  setupTenant, http, rawHttp, assertError, getProfile, imageUrl, PREFIXES, IDS, ACC_A, ACC_A_NUMBER,
+  useTenant, http, rawHttp, assertError, getProfile, imageUrl, PREFIXES, IDS, USERS, ACC_A, ACC_A_NUMBER,
 } from './lib/server.mjs';
 import { makePng, makeGif, makeJpeg, makeBmp, multipart } from './lib/images.mjs';
 
@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 const docusign = require('docusign-esign');
 
 describe('profile image', () => {
-  let env;
+  const env = useTenant();
   let base;
   let tok;
   const url = (prefix, acc = ACC_A) => imageUrl(base, acc, IDS.ann, prefix);
@@ -46,13 +46,17 @@ describe('profile image', () => {
   }
 
   before(async () => {
-    env = await setupTenant();
     base = env.base;
     tok = env.tokens.ann;
   });
 
-  it('no image yet → 404 PROFILE_IMAGE_NOT_FOUND, and no profileImageUri', async () => {
+  it('the imported image is served; once deleted → 404 PROFILE_IMAGE_NOT_FOUND, no profileImageUri', async () => {
+    await assertServed(Buffer.from(USERS.ann.profileImage.data, 'base64'), 'image/png');
+    const del = await http('DELETE', url(), { token: tok });
+    assert.equal(del.status, 200, `DELETE: ${del.status} ${del.text()}`);
     assertError(await download(), 404, 'PROFILE_IMAGE_NOT_FOUND');
+    // a user who never had one
+    assertError(await http('GET', imageUrl(base, ACC_A, IDS.dan), { token: env.tokens.dan }), 404, 'PROFILE_IMAGE_NOT_FOUND');
     const p = await getProfile(base, tok, ACC_A, IDS.ann);
     assert.equal(p.profileImageUri, undefined);
     assert.equal(p.userDetails.profileImageUri, undefined);

@@ -1,11 +1,11 @@
 // sdk-profile.test.mjs - the official docusign-esign Node SDK, unmodified,
 // reading and updating profiles on a running profiled (by account GUID and
 // by account number).
-import { describe, it, before } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import {
-  setupTenant, USERS, IDS, ACC_A, ACC_A_NUMBER, ACC_B, getProfile,
+  useTenant, USERS, IDS, ACC_A, ACC_A_NUMBER, ACC_B, getProfile,
 } from './lib/server.mjs';
 
 const require = createRequire(import.meta.url);
@@ -22,10 +22,7 @@ function usersApi(base, token) {
 const plain = (m) => JSON.parse(JSON.stringify(m));
 
 describe('docusign-esign SDK: profile', () => {
-  let env;
-  before(async () => {
-    env = await setupTenant();
-  });
+  const env = useTenant();
 
   it('getProfile by account GUID returns the imported profile', async () => {
     const api = usersApi(env.base, env.tokens.ann);
@@ -76,8 +73,8 @@ describe('docusign-esign SDK: profile', () => {
     assert.equal(d.password, undefined);
     assert.equal(d.forgottenPasswordInfo, undefined);
     assert.ok(!JSON.stringify(plain(p)).includes('ann-Secret-Pass-1'));
-    // no image yet
-    assert.equal(p.profileImageUri, undefined);
+    // ann's image came with the import
+    assert.ok(p.profileImageUri.endsWith(`/accounts/${ACC_A}/users/${IDS.ann}/profile/image`), p.profileImageUri);
     assert.match(p.userProfileLastModifiedDate, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
   });
 
@@ -194,7 +191,8 @@ describe('docusign-esign SDK: profile', () => {
       assert.equal(err.response.data.errorCode, 'INVALID_PROFILE_IMAGE');
       return true;
     });
-    await assert.rejects(api.getProfileImage(ACC_A, IDS.ann), (err) => {
+    const dan = usersApi(env.base, env.tokens.dan);
+    await assert.rejects(dan.getProfileImage(ACC_A, IDS.dan), (err) => {
       assert.equal(err.response?.status, 404);
       assert.equal(err.response.data.errorCode, 'PROFILE_IMAGE_NOT_FOUND');
       return true;

@@ -27,7 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodeHttp from 'node:http';
 import assert from 'node:assert/strict';
-import { after } from 'node:test';
+import { before, after } from 'node:test';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '../../..');
@@ -223,8 +223,9 @@ export async function startServer({ db, extraArgs = [], env } = {}) {
 
 /**
  * The usual start of a test file: fresh DB, fixture imported, server started,
- * one token per fixture user.  Registers an after() hook that stops the
- * server with SIGTERM and asserts it exited with code 0.
+ * one token per fixture user.  Returns {db, server, base, tokens, teardown}
+ * where teardown() stops the server with SIGTERM and asserts it exited with
+ * code 0.  Prefer useTenant(), which wires before()/after().
  */
 export async function setupTenant({ fixture = TENANT_FILE, extraArgs = [] } = {}) {
   const db = freshDb();
@@ -233,12 +234,29 @@ export async function setupTenant({ fixture = TENANT_FILE, extraArgs = [] } = {}
   const tokens = {};
   for (const [name, id] of Object.entries(IDS)) tokens[name] = mintToken(db.url, id);
   const server = await startServer({ db: db.url, extraArgs });
-  after(async () => {
+  async function teardown() {
     const r = await server.stop('SIGTERM');
     assert.deepEqual({ code: r.code, signal: r.signal }, { code: 0, signal: null },
       `server did not exit cleanly on SIGTERM: ${JSON.stringify(r)}\nstderr tail: ${server.stderr().slice(-4000)}`);
+  }
+  return { db, server, base: server.base, tokens, teardown };
+}
+
+/**
+ * Call at the top of a describe() body: registers a before() hook that runs
+ * setupTenant() and an after() hook that tears it down (asserting exit code
+ * 0).  Returns an object whose members (db, server, base, tokens) are filled
+ * in by the before() hook.
+ */
+export function useTenant(opts) {
+  const env = {};
+  before(async () => {
+    Object.assign(env, await setupTenant(opts));
   });
-  return { db, server, base: server.base, tokens };
+  after(async () => {
+    if (env.teardown) await env.teardown();
+  });
+  return env;
 }
 
 // ---------------------------------------------------------------- HTTP
