@@ -208,7 +208,12 @@ int cmd_serve(int argc, char **argv)
         config_free(&cfg);
         return 1;
     }
-    printf("profiled: listening on %s\n", srv->public_url);
+    if (srv->http_url[0])
+        printf("profiled: listening on %s\n", srv->http_url);
+    if (srv->https_url[0])
+        printf("profiled: listening on %s\n"
+               "profiled: TLS certificate %s (Node clients: export NODE_EXTRA_CA_CERTS=%s)\n",
+               srv->https_url, srv->tls_cert_path, srv->tls_cert_path);
     if (cfg.demo)
         load_demo(&cfg, srv->public_url, &srv->keys, true);
     fflush(stdout);

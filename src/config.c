@@ -18,8 +18,16 @@
 static const config_item items[] = {
     { "listen", "PROFILED_LISTEN", CFG_STR, "127.0.0.1", 0, 0,
       "IPv4 or IPv6 address to listen on", OFF(listen) },
-    { "port", "PROFILED_PORT", CFG_INT, "8080", 0, 65535,
-      "TCP port (0 picks a free port)", OFF(port) },
+    { "port", "PROFILED_PORT", CFG_INT, "8080", -1, 65535,
+      "plain HTTP port (0 picks a free port, -1 turns plain HTTP off)", OFF(port) },
+    { "https-port", "PROFILED_HTTPS_PORT", CFG_INT, "-1", -1, 65535,
+      "HTTPS port (0 picks a free port, -1 = no HTTPS)", OFF(https_port) },
+    { "tls-cert", "PROFILED_TLS_CERT", CFG_STR, "", 0, 0,
+      "PEM certificate (chain) for HTTPS; empty = self-signed, generated in data-dir", OFF(tls_cert) },
+    { "tls-key", "PROFILED_TLS_KEY", CFG_STR, "", 0, 0,
+      "PEM private key for --tls-cert", OFF(tls_key) },
+    { "data-dir", "PROFILED_DATA_DIR", CFG_STR, "profiled-data", 0, 0,
+      "directory for generated files (self-signed certificate)", OFF(data_dir) },
     { "db", "PROFILED_DB", CFG_STR, "sqlite:profiled.db", 0, 0,
       "database URL: sqlite:PATH or sqlite::memory:", OFF(db) },
     { "log-level", "PROFILED_LOG_LEVEL", CFG_STR, "info", 0, 0,
@@ -187,6 +195,10 @@ void config_check(const pd_config *c, pd_errbuf *eb)
     if (c->public_url[0] != '\0' && strncmp(c->public_url, "http://", 7) != 0 &&
         strncmp(c->public_url, "https://", 8) != 0)
         pd_errbuf_add(eb, "public-url: '%s' must start with http:// or https://", c->public_url);
+    if (c->port < 0 && c->https_port < 0)
+        pd_errbuf_add(eb, "port and https-port are both -1: nothing to listen on");
+    if ((c->tls_cert[0] != '\0') != (c->tls_key[0] != '\0'))
+        pd_errbuf_add(eb, "tls-cert and tls-key go together: give both or neither");
     if (c->per_ip_connections > c->max_connections)
         pd_errbuf_add(eb, "per-ip-connections (%lld) exceeds max-connections (%lld)",
                       (long long)c->per_ip_connections, (long long)c->max_connections);

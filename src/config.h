@@ -18,7 +18,11 @@
 
 typedef struct {
     char *listen;            /* address to bind, default 127.0.0.1 */
-    int64_t port;            /* 0..65535, 0 = any free port        */
+    int64_t port;            /* plain HTTP: -1 off, 0 = any free port */
+    int64_t https_port;      /* HTTPS: -1 off (default), 0 = any free port */
+    char *tls_cert;          /* PEM files; "" = self-signed in data_dir */
+    char *tls_key;
+    char *data_dir;          /* generated certificate lives here */
     char *db;                /* sqlite:PATH                         */
     char *log_level;         /* debug|info|warn|error               */
     char *public_url;        /* origin clients reach us at; "" = derived from listen/port */

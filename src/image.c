@@ -191,9 +191,12 @@ static int jpeg_dims(const unsigned char *p, size_t len, unsigned *w, unsigned *
 
 static int bmp_dims(const unsigned char *p, size_t len, unsigned *w, unsigned *h)
 {
-    uint32_t hsize = rd_le32(p + 14);
+    uint32_t hsize;
     int64_t sw, sh;
 
+    if (len < BMP_MIN_LEN)               /* is_bmp guarantees; stay local */
+        return -1;
+    hsize = rd_le32(p + 14);
     if (hsize == BMP_CORE_HDR) {
         *w = rd_le16(p + 18);
         *h = rd_le16(p + 20);

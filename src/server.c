@@ -25,6 +25,7 @@
 #include "http.h"
 #include "log.h"
 #include "strutil.h"
+#include "tls.h"
 
 /* Upload bytes we are willing to read and throw away after deciding on a
  * 413 for a body without Content-Length; beyond this the connection is cut. */
@@ -232,7 +233,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     log_msg(LOG_WARN, "http", "%s", msg);
 }
 
-static int bind_address(const pd_config *cfg, struct sockaddr_storage *ss)
+static int bind_address(const pd_config *cfg, int64_t port, struct sockaddr_storage *ss)
 {
     memset(ss, 0, sizeof(*ss));
     struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
@@ -240,26 +241,81 @@ static int bind_address(const pd_config *cfg, struct sockaddr_storage *ss)
 
     if (inet_pton(AF_INET, cfg->listen, &a4->sin_addr) == 1) {
         a4->sin_family = AF_INET;
-        a4->sin_port = htons((uint16_t)cfg->port);
+        a4->sin_port = htons((uint16_t)port);
         return AF_INET;
     }
     if (inet_pton(AF_INET6, cfg->listen, &a6->sin6_addr) == 1) {
         a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons((uint16_t)cfg->port);
+        a6->sin6_port = htons((uint16_t)port);
         return AF_INET6;
     }
     return -1;
 }
 
+/* Starts one daemon on port (TLS when tls != NULL); fills *bound. */
+static struct MHD_Daemon *start_daemon(struct pd_server *srv, int64_t port,
+                                       const tls_material *tls, uint16_t *bound)
+{
+    const pd_config *cfg = srv->cfg;
+    struct sockaddr_storage ss;
+    struct MHD_Daemon *d;
+    unsigned flags, threads;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int fam;
+
+    cfg = srv->cfg;
+    fam = bind_address(cfg, port, &ss);
+    if (fam < 0) {
+        log_msg(LOG_ERROR, "http", "bad listen address %s", cfg->listen);
+        return NULL;
+    }
+    threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(ncpu > 0 ? ncpu : 1);
+    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_USE_ITC;
+    if (fam == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    if (tls != NULL)
+        flags |= MHD_USE_TLS;
+    d = MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, on_access, srv,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIM_HTTP_CONN_MEMORY,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+        MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls ? tls->cert_pem : NULL,
+        MHD_OPTION_HTTPS_MEM_KEY, tls ? tls->key_pem : NULL,
+        MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1:-VERS-SSL3.0",
+        MHD_OPTION_END);
+    if (d == NULL) {
+        log_msg(LOG_ERROR, "http", "cannot listen on %s port %lld%s", cfg->listen,
+                (long long)port, tls ? " (TLS)" : "");
+        return NULL;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    *bound = di ? di->port : (uint16_t)port;
+    return d;
+}
+
+static void format_url(char *buf, size_t len, const char *scheme, const char *host, uint16_t port)
+{
+    if (strchr(host, ':'))
+        snprintf(buf, len, "%s://[%s]:%u", scheme, host, port);
+    else
+        snprintf(buf, len, "%s://%s:%u", scheme, host, port);
+}
+
 struct pd_server *server_start(const pd_config *cfg)
 {
     struct pd_server *srv = calloc(1, sizeof(*srv));
-    struct sockaddr_storage ss;
+    tls_material tls = {0};
     pd_store *s = NULL;
     char err[256];
-    int fam, from = 0, to = 0;
-    unsigned flags, threads;
-    long ncpu;
+    int from = 0, to = 0;
 
     if (srv == NULL)
         return NULL;
@@ -274,7 +330,7 @@ struct pd_server *server_start(const pd_config *cfg)
         goto fail;
     }
     if (s->ops->migrate(s, &from, &to) != PD_OK) {
-        log_msg(LOG_ERROR, "store", "migration failed");
+        log_msg(LOG_ERROR, "store", "migration failed: %s", pd_store_last_error(s));
         goto fail;
     }
     if (from != to)
@@ -287,45 +343,35 @@ struct pd_server *server_start(const pd_config *cfg)
     pthread_setspecific(srv->store_key, s);
     s = NULL;
 
-    fam = bind_address(cfg, &ss);
-    if (fam < 0) {
-        log_msg(LOG_ERROR, "http", "bad listen address %s", cfg->listen);
-        goto fail;
+    if (cfg->port >= 0) {
+        srv->daemon = start_daemon(srv, cfg->port, NULL, &srv->port);
+        if (srv->daemon == NULL)
+            goto fail;
+        format_url(srv->http_url, sizeof(srv->http_url), "http", cfg->listen, srv->port);
     }
-    ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(ncpu > 0 ? ncpu : 1);
-    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_USE_ITC;
-    if (fam == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    srv->daemon = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, on_access, srv,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIM_HTTP_CONN_MEMORY,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
-        MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-        MHD_OPTION_END);
-    if (srv->daemon == NULL) {
-        log_msg(LOG_ERROR, "http", "cannot listen on %s port %lld", cfg->listen, (long long)cfg->port);
-        goto fail;
-    }
-    {
-        const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-        srv->port = di ? di->port : (uint16_t)cfg->port;
+    if (cfg->https_port >= 0) {
+        if (tls_material_load(cfg->tls_cert, cfg->tls_key, cfg->data_dir, &tls, err, sizeof(err)) != 0) {
+            log_msg(LOG_ERROR, "tls", "%s", err);
+            goto fail;
+        }
+        str_copy(srv->tls_cert_path, sizeof(srv->tls_cert_path), tls.cert_path);
+        srv->tls_daemon = start_daemon(srv, cfg->https_port, &tls, &srv->tls_port);
+        tls_material_free(&tls);             /* libmicrohttpd keeps its own copy */
+        if (srv->tls_daemon == NULL)
+            goto fail;
+        format_url(srv->https_url, sizeof(srv->https_url), "https", cfg->listen, srv->tls_port);
     }
     if (cfg->public_url[0])
         str_copy(srv->public_url, sizeof(srv->public_url), cfg->public_url);
-    else if (fam == AF_INET6)
-        snprintf(srv->public_url, sizeof(srv->public_url), "http://[%s]:%u", cfg->listen, srv->port);
     else
-        snprintf(srv->public_url, sizeof(srv->public_url), "http://%s:%u", cfg->listen, srv->port);
+        str_copy(srv->public_url, sizeof(srv->public_url),
+                 srv->https_url[0] ? srv->https_url : srv->http_url);
     return srv;
 fail:
+    if (srv->daemon)
+        MHD_stop_daemon(srv->daemon);
+    if (srv->tls_daemon)
+        MHD_stop_daemon(srv->tls_daemon);
     pd_store_close(s);
     s = pthread_getspecific(srv->store_key);
     pd_store_close(s);
@@ -344,10 +390,16 @@ void server_stop(struct pd_server *srv, int grace_ms)
     if (srv == NULL)
         return;
     atomic_store(&srv->stopping, true);
-    MHD_quiesce_daemon(srv->daemon);         /* no new connections */
+    if (srv->daemon)
+        MHD_quiesce_daemon(srv->daemon);     /* no new connections */
+    if (srv->tls_daemon)
+        MHD_quiesce_daemon(srv->tls_daemon);
     for (int waited = 0; atomic_load(&srv->inflight) > 0 && waited < grace_ms; waited += 10)
         nanosleep(&ts, NULL);
-    MHD_stop_daemon(srv->daemon);            /* joins workers: their stores close */
+    if (srv->daemon)
+        MHD_stop_daemon(srv->daemon);        /* joins workers: their stores close */
+    if (srv->tls_daemon)
+        MHD_stop_daemon(srv->tls_daemon);
     s = pthread_getspecific(srv->store_key);
     pd_store_close(s);
     pthread_setspecific(srv->store_key, NULL);

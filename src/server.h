@@ -20,12 +20,16 @@
 struct pd_server {
     const pd_config *cfg;
     token_keyring keys;
-    struct MHD_Daemon *daemon;
+    struct MHD_Daemon *daemon;       /* plain HTTP, NULL when off */
+    struct MHD_Daemon *tls_daemon;   /* HTTPS, NULL when off      */
+    uint16_t tls_port;
+    char http_url[128], https_url[128];
+    char tls_cert_path[512];         /* certificate in use (for NODE_EXTRA_CA_CERTS) */
     pthread_key_t store_key;     /* per-thread pd_store *, closed at thread exit */
     atomic_int inflight;         /* requests between first call and completion */
     atomic_bool stopping;
     uint16_t port;               /* bound port */
-    char public_url[256];        /* origin used in URIs and by OAuth later */
+    char public_url[256];        /* origin clients use: --public-url, else https_url, else http_url */
 };
 
 /* Opens the database once (migrate, keys), then starts the daemon.

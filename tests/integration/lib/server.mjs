@@ -96,7 +96,8 @@ export function cli(args, { input, env, timeout = CLI_TIMEOUT_MS } = {}) {
     maxBuffer: 64 * 1024 * 1024,
     encoding: 'utf8',
   });
-  if (r.error) throw r.error;
+  // EPIPE: the program exited without reading all of `input`; report its status.
+  if (r.error && !(r.error.code === 'EPIPE' && r.status !== null)) throw r.error;
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
