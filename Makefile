@@ -77,3 +77,22 @@ bench: deps
 
 clean:
 	rm -rf build build-san
+
+# libFuzzer drivers (clang from Debian): make fuzz [FUZZ_TIME=seconds]
+FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -Isrc -Wall -Wextra -Werror -g -O1 \
+              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_TIME  ?= 30
+FUZZERS     = b64 image multipart
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c src/%.c src/%.h
+	@mkdir -p build/fuzz
+	clang $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_$*.c src/$*.c
+
+.PHONY: fuzz
+fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
+	@for m in $(FUZZERS); do \
+	  mkdir -p build/fuzz/corpus_$$m; \
+	  extra=; [ $$m = multipart ] && extra="-dict=fuzz/multipart.dict -max_len=16384"; \
+	  build/fuzz/fuzz_$$m -max_total_time=$(FUZZ_TIME) $$extra \
+	      build/fuzz/corpus_$$m fuzz/corpus/$$m || exit 1; \
+	done

@@ -150,7 +150,8 @@ void h_image_put(pd_server *srv, pd_request *req)
         goto out;
     }
     kind = image_sniff(data, len);
-    if (kind == IMG_UNKNOWN) {
+    unsigned w, h;
+    if (kind == IMG_UNKNOWN || image_dimensions(data, len, &w, &h) != 0) {
         resp_error(req, PD_ERR_IMAGE_INVALID, NULL);
         goto out;
     }

@@ -9,9 +9,10 @@
  * "_xHHHHHHHH_" above U+FFFF; a '_' followed by 'x' is written "_x005F_");
  * xml_to_json decodes the same convention.  Members with an empty name
  * cannot be represented and are skipped.  A carriage return in text is
- * written "&#xD;" so that it survives end-of-line normalisation; other
- * control characters except tab and newline, U+FFFE/U+FFFF and invalid UTF-8
- * are replaced by U+FFFD.  JSON null becomes <name i:nil="true" />.
+ * written "&#xD;" so that it survives end-of-line normalisation; the other
+ * C0 control characters except tab and newline (which XML 1.0 cannot carry),
+ * U+FFFE/U+FFFF and invalid UTF-8 are replaced by U+FFFD.  DEL and the C1
+ * range are legal XML and kept.  JSON null becomes <name i:nil="true" />.
  *
  * Decoding (xml_to_json): the prolog is scanned first and any DOCTYPE (or
  * other markup declaration) is refused before libxml2 sees the body; the
@@ -70,7 +71,7 @@ static bool xb_reserve(xbuf *b, size_t extra)
     need = b->len + extra + 1;
     if (need <= b->cap)
         return true;
-    cap = b->cap ? b->cap : 1024;
+    cap = b->cap ? b->cap : 4096;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     np = realloc(b->p, cap);
@@ -195,32 +196,34 @@ static bool is_name_char(uint32_t c)
            c == 0xB7 || (c >= 0x300 && c <= 0x36F) || (c >= 0x203F && c <= 0x2040);
 }
 
-/* Writes name as an XML element name (EncodeName convention, see top). */
+/* Writes name as an XML element name (EncodeName convention, see top);
+ * runs of characters that need no escape are copied in one piece. */
 static void put_name(xbuf *b, const char *name)
 {
     const unsigned char *s = (const unsigned char *)name;
-    size_t n = strlen(name), i = 0, k;
+    size_t n = strlen(name), i = 0, run = 0, k;
     uint32_t c;
     char hex[16];
     int w;
 
     while (i < n) {
         k = utf8_decode(s + i, n - i, &c);
-        if (k == 0) {                   /* not from jansson; be safe */
-            xb_puts(b, "_xFFFD_");
-            i++;
+        if (k == 0) {
+            k = 1;                      /* not from jansson; be safe */
+            c = 0xFFFD;
+        } else if ((i == 0 ? is_name_start(c) : is_name_char(c)) &&
+                   !(c == '_' && i + 1 < n && s[i + 1] == 'x')) {
+            i += k;
             continue;
         }
-        if ((i == 0 ? is_name_start(c) : is_name_char(c)) &&
-            !(c == '_' && i + 1 < n && s[i + 1] == 'x')) {
-            xb_put(b, name + i, k);
-        } else {
-            w = snprintf(hex, sizeof(hex), c > 0xFFFF ? "_x%08X_" : "_x%04X_", (unsigned)c);
-            if (w > 0 && (size_t)w < sizeof(hex))
-                xb_put(b, hex, (size_t)w);
-        }
+        xb_put(b, name + run, i - run);
+        w = snprintf(hex, sizeof(hex), c > 0xFFFF ? "_x%08X_" : "_x%04X_", (unsigned)c);
+        if (w > 0 && (size_t)w < sizeof(hex))
+            xb_put(b, hex, (size_t)w);
         i += k;
+        run = i;
     }
+    xb_put(b, name + run, n - run);
 }
 
 static int hexval(unsigned char c)
@@ -304,8 +307,8 @@ static void put_text(xbuf *b, const char *str, size_t n)
             case '\r': rep = "&#xD;"; break;
             case '\t': case '\n': break;
             default:
-                if (ch < 0x20 || ch == 0x7F)
-                    rep = repl;
+                if (ch < 0x20)
+                    rep = repl;     /* not representable in XML 1.0 */
                 break;
             }
         } else {

@@ -380,13 +380,28 @@ describe('profile over plain HTTP', () => {
     assert.deepEqual(await get(), before);
   });
 
-  it('a 1 MB profile body is refused with 413 and the server keeps serving', async () => {
+  it('a 1 MB profile body (Expect: 100-continue) is refused with 413 before it is sent', async () => {
     const before = await get();
     const big = Buffer.alloc(1024 * 1024, 0x20);
     const r = await rawHttp('PUT', annUrl(), {
-      headers: { Authorization: `Bearer ${ann}`, 'Content-Type': 'application/json' }, body: big,
+      headers: { Authorization: `Bearer ${ann}`, 'Content-Type': 'application/json' }, body: big, expectContinue: true,
     });
     assertError(r, 413, 'REQUEST_ENTITY_TOO_LARGE');
+    assert.equal(r.continued, false, 'the server asked for the body (100 Continue) instead of refusing it');
+    assert.deepEqual(await get(), before);
+  });
+
+  it('a plain client sending 8 MB gets the 413 answer, not a connection reset', async () => {
+    // fetch/axios do not use Expect: 100-continue; the server must let them
+    // read its answer (drain or linger before closing).
+    const before = await get();
+    const big = Buffer.alloc(8 * 1024 * 1024, 0x20);
+    for (let i = 0; i < 3; i++) {
+      const r = await rawHttp('PUT', annUrl(), {
+        headers: { Authorization: `Bearer ${ann}`, 'Content-Type': 'application/json' }, body: big,
+      });
+      assertError(r, 413, 'REQUEST_ENTITY_TOO_LARGE', `attempt ${i + 1}:`);
+    }
     assert.deepEqual(await get(), before);
   });
 

@@ -262,11 +262,25 @@ describe('profile image', () => {
     await assertServed(okPng, 'image/png');
   });
 
-  it('a 1 MB body → 413 REQUEST_ENTITY_TOO_LARGE, and the server keeps serving', async () => {
+  it('a 1 MB body (Expect: 100-continue) → 413 REQUEST_ENTITY_TOO_LARGE before it is sent', async () => {
     const png = makePng(79, 79, { seed: 71 });
     await uploadOk(png, 'image/png');
     const huge = makePng(79, 79, { padTo: 1024 * 1024 });
-    assertError(await upload(huge, 'image/png'), 413, 'REQUEST_ENTITY_TOO_LARGE');
+    const r = await rawHttp('PUT', url(), {
+      headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'image/png' }, body: huge, expectContinue: true,
+    });
+    assertError(r, 413, 'REQUEST_ENTITY_TOO_LARGE');
+    assert.equal(r.continued, false, 'the server asked for the body (100 Continue) instead of refusing it');
+    await assertServed(png, 'image/png');
+  });
+
+  it('a plain client uploading 8 MB gets the 413 answer, not a connection reset', async () => {
+    const png = makePng(79, 79, { seed: 72 });
+    await uploadOk(png, 'image/png');
+    const huge = makePng(79, 79, { padTo: 8 * 1024 * 1024 });
+    for (let i = 0; i < 3; i++) {
+      assertError(await upload(huge, 'image/png'), 413, 'REQUEST_ENTITY_TOO_LARGE', `attempt ${i + 1}:`);
+    }
     await assertServed(png, 'image/png');
   });
 });

@@ -28,7 +28,7 @@
 static json_t *J(const char *text)
 {
     json_error_t e;
-    json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &e);
+    json_t *j = json_loads(text, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
 
     if (j == NULL)
         fail_msg("bad test JSON: %s (%s)", e.text, text);
@@ -112,10 +112,10 @@ static void test_escaping(void **state)
 
 static void test_control_characters_replaced(void **state)
 {
-    char *x = enc("r", "{\"t\":\"a\\u0001b\\u001fc\\td\\ne\\u007f\"}");
+    char *x = enc("r", "{\"t\":\"a\\u0001b\\u001fc\\td\\ne\\u0000f\\u007f\\u0085\"}");
 
-    /* U+FFFD for the controls; tab and newline kept */
-    assert_non_null(strstr(x, "<t>a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\td\ne\xEF\xBF\xBD</t>"));
+    /* U+FFFD for the C0 controls (even NUL); tab and newline kept; DEL and NEL are legal XML */
+    assert_non_null(strstr(x, "<t>a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\td\ne\xEF\xBF\xBD" "f\x7F\xC2\x85</t>"));
     assert_well_formed(x);
     free(x);
 }

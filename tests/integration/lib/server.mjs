@@ -298,19 +298,25 @@ export async function http(method, url, { token, headers = {}, body, json } = {}
 /**
  * node:http request that writes `body` (Buffer) and resolves with the first
  * response even if the server answers before reading everything and closes
- * the connection.  headers is a plain object; the response headers come back
+ * the connection.  With expectContinue the request carries "Expect:
+ * 100-continue" and the body is only sent after a 100 Continue.  headers is a plain object; the response headers come back
  * as a plain lower-cased object wrapped in a get() accessor like Headers.
  */
-export function rawHttp(method, url, { headers = {}, body, timeout = 20_000 } = {}) {
+export function rawHttp(method, url, { headers = {}, body, timeout = 20_000, expectContinue = false } = {}) {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     let settled = false;
+    let continued = false; // a "100 Continue" came (expectContinue only)
     const req = nodeHttp.request({
       method,
       host: u.hostname,
       port: u.port,
       path: u.pathname + u.search,
-      headers: { ...headers, ...(body ? { 'Content-Length': body.length } : {}) },
+      headers: {
+        ...headers,
+        ...(body ? { 'Content-Length': body.length } : {}),
+        ...(expectContinue ? { Expect: '100-continue' } : {}),
+      },
       agent: false,
     }, (res) => {
       const chunks = [];
@@ -319,10 +325,15 @@ export function rawHttp(method, url, { headers = {}, body, timeout = 20_000 } = 
         if (settled) return;
         settled = true;
         const hdrs = res.headers;
-        resolve(wrapResponse(res.statusCode, { get: (k) => hdrs[k.toLowerCase()] ?? null, raw: hdrs },
-          Buffer.concat(chunks)));
+        const w = wrapResponse(res.statusCode, { get: (k) => hdrs[k.toLowerCase()] ?? null, raw: hdrs },
+          Buffer.concat(chunks));
+        w.continued = continued;
+        resolve(w);
       };
-      res.on('end', finish);
+      res.on('end', () => {
+        finish();
+        if (expectContinue && !req.writableEnded) req.destroy();
+      });
       res.on('error', finish);
       res.on('aborted', finish);
       res.on('close', finish);
@@ -342,8 +353,18 @@ export function rawHttp(method, url, { headers = {}, body, timeout = 20_000 } = 
         reject(new Error(`${method} ${url}: ${e.code || e.message} before any response`));
       }
     });
-    if (body) req.write(body, () => {});
-    req.end();
+    if (expectContinue) {
+      // Send the headers only; the body follows a "100 Continue".  A final
+      // answer instead of 100 resolves the promise and the body is never sent.
+      req.on('continue', () => {
+        continued = true;
+        req.end(body);
+      });
+      req.flushHeaders();
+    } else {
+      if (body) req.write(body, () => {});
+      req.end();
+    }
   });
 }
 
