@@ -22,7 +22,7 @@ static int parse(int argc, char **argv, const char **db, const char **out,
             *db = argv[++i];
         } else if (out && (strcmp(argv[i], "--output") == 0 || strcmp(argv[i], "-o") == 0) && i + 1 < argc) {
             *out = argv[++i];
-        } else if (pos && *pos == NULL && argv[i][0] != '-') {
+        } else if (pos && *pos == NULL && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0)) {
             *pos = argv[i];
         } else {
             fprintf(stderr, "profiled: unexpected argument '%s'\n\n%s", argv[i], usage);

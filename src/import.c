@@ -380,8 +380,19 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
         fail(rd, "%s: out of memory", path);
         goto out;
     }
-    if (pw && hash_password(rd, path, pw, hash) != 0)
-        goto out;
+    if (pw) {
+        /* keep the stored hash when it already matches: re-importing the
+         * same file must change nothing */
+        pd_user old = {0};
+        int same = s->ops->get_user(s, id, &old) == PD_OK && old.password_hash &&
+                   strlen(old.password_hash) < sizeof(hash) &&
+                   crypto_pwhash_str_verify(old.password_hash, pw, strlen(pw)) == 0;
+        if (same)
+            str_copy(hash, sizeof(hash), old.password_hash);
+        pd_user_clear(&old);
+        if (!same && hash_password(rd, path, pw, hash) != 0)
+            goto out;
+    }
     time_now_iso(now, sizeof(now));
     pd_user u = {
         .id = id, .email = email, .status = (char *)(status ? status : "Active"),

@@ -23,6 +23,9 @@
 #define LIM_BODY_IMAGE_UPLOAD            (LIM_BODY_IMAGE_RAW + 16 * 1024) /* image + multipart framing */
 #define LIM_BODY_SOAP                    (512 * 1024)  /* SOAP envelope (base64 image inside) */
 #define LIM_BODY_OAUTH                   (16 * 1024)   /* OAuth forms */
+#define LIM_BODY_DRAIN_MAX               (16 * 1024 * 1024) /* an over-limit body already in flight is
+                                                          read and dropped up to this, then 413;
+                                                          beyond it the connection is cut */
 
 /* ---- parsers ---- */
 #define LIM_JSON_DEPTH                   16     /* nesting depth accepted in a JSON body */

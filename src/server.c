@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,9 +28,6 @@
 #include "strutil.h"
 #include "tls.h"
 
-/* Upload bytes we are willing to read and throw away after deciding on a
- * 413 for a body without Content-Length; beyond this the connection is cut. */
-#define DISCARD_MAX (1024 * 1024)
 
 static void store_destroy(void *p)
 {
@@ -160,10 +158,17 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (r->early == PD_OK && cl != NULL &&
             (str_to_i64(cl, 0, INT64_MAX, &declared) != 0 || (uint64_t)declared > r->body_limit)) {
-            /* refuse before reading a byte of it */
+            const char *expect = req_header(r, MHD_HTTP_HEADER_EXPECT);
             r->early = PD_ERR_BODY_TOO_LARGE;
-            resp_error(r, r->early, NULL);
-            return queue(r);
+            /* A client that waits for "100 Continue" has sent nothing yet:
+             * refuse at once.  One that is already sending would see a reset
+             * if we closed now, so its body is read and dropped (up to
+             * LIM_BODY_DRAIN_MAX) and the 413 comes after it. */
+            if ((expect != NULL && strcasecmp(expect, "100-continue") == 0) ||
+                (uint64_t)declared > LIM_BODY_DRAIN_MAX) {
+                resp_error(r, r->early, NULL);
+                return queue(r);
+            }
         }
         return MHD_YES;
     }
@@ -175,8 +180,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             r->early = PD_ERR_BODY_TOO_LARGE;
         if (r->early != PD_OK) {
             r->discarded += n;
-            if (r->discarded > DISCARD_MAX)
-                return MHD_NO;
+            if (r->discarded > LIM_BODY_DRAIN_MAX)
+                return MHD_NO;                 /* give up: cut the connection */
         }
         return MHD_YES;
     }
