@@ -392,7 +392,9 @@ set key top right
 set xtics nomirror rotate by -20
 set datafile missing "NaN"
 plot "$OUT/chart.dat" using 2:xtic(1) title "profiled" lc rgb "#2b6cb0", \
-     "" using 3 title "nginx, static file" lc rgb "#a0aec0"
+     "" using 3 title "nginx, static file" lc rgb "#a0aec0", \
+     "" using (\$0 - 1/6.):2:(sprintf("%.0f", \$2)) with labels offset 0,0.6 font ",8" notitle, \
+     "" using (\$0 + 1/6.):3:(sprintf("%.0f", \$3)) with labels offset 0,0.6 font ",8" notitle
 EOF
 
 machine_cpu=$(lscpu | awk -F: '/^Model name/ { sub(/^ +/, "", $2); print $2; exit }')
@@ -408,7 +410,7 @@ table() {                             # the per-scenario table from RESULTS
     function mb(k) { return sprintf("%.1f", k / 1024) }
     NR > 1 { key = $1; rows[++n] = $0; if ($2 == "nginx") ng[key] = $3 }
     END {
-      print "| scenario | server | requests/s | p50 ms | p99 ms | ratio to nginx | RSS idle / peak under load (MB) |"
+      print "| scenario | server | requests/s | p50 ms | p99 ms | ratio to nginx | RSS before / peak during the run (MB) |"
       print "|---|---|---:|---:|---:|---:|---:|"
       for (i = 1; i <= n; i++) {
         split(rows[i], f, "\t")
@@ -417,6 +419,8 @@ table() {                             # the per-scenario table from RESULTS
       }
     }' "$RESULTS"
 }
+ms2() { awk -F'\t' -v s="$1" '$1 == s && $2 == "profiled" { printf "%.2f / %.2f", $4, $5 }' "$RESULTS"; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
 result() { awk -F'\t' -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print $c }' "$RESULTS"; }
 
 {
@@ -431,14 +435,14 @@ result() { awk -F'\t' -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print 
   echo "## Machine"
   echo
   echo "- CPU: $machine_cpu, $(nproc) CPUs; RAM $mem_gb GiB; kernel $(uname -r); Debian $(cat /etc/debian_version 2>/dev/null || echo '?')"
-  echo "- profiled $("$PROFILED" --version 2>/dev/null | head -1) (commit $rev), built by \`make\` (-O2); $(nginx_v=$("$NGINX" -v 2>&1); echo "${nginx_v#nginx version: }"); $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
+  echo "- $("$PROFILED" --version 2>/dev/null | head -1) (commit $rev), built by \`make\` (-O2); $(nginx_v=$("$NGINX" -v 2>&1); echo "${nginx_v#nginx version: }"); $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
   echo "- Load generator, profiled and nginx share the same $(nproc) CPUs over loopback: absolute numbers are lower than on separate machines; the ratio is what matters."
   echo
   echo "![profiled vs nginx requests/s]($(basename "$CHART"))"
   echo
-  echo "## Throughput and latency ($SMALL users)"
+  echo "## Throughput and latency"
   echo
-  echo "One authenticated user (account admin, has a $(stat -c %s "$WWW/image.png")-byte PNG) unless the scenario says random."
+  echo "Database of $SMALL users unless the scenario name ends in a user count. One authenticated user (account admin, has a $(stat -c %s "$WWW/image.png")-byte PNG) unless the scenario says random."
   echo "nginx serves the exact body bytes profiled returned for the same request ($(stat -c %s "$WWW/profile.json") B JSON, $(stat -c %s "$WWW/profile.xml") B XML, $(stat -c %s "$WWW/image.png") B PNG) from static files, with the same Content-Type; for PUT it answers 200 with an empty body, like profiled, without storing anything."
   echo
   table
@@ -459,11 +463,11 @@ result() { awk -F'\t' -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print 
   echo "|---|---:|---:|"
   echo "| import file (generated in) | $(mb $((s_json / 1024))) MB (${s_gen} s) | $(mb $((l_json / 1024))) MB (${l_gen} s) |"
   echo "| \`profiled import\` time | ${s_imp} s | ${l_imp} s |"
-  echo "| import rate | $(awk -v n="$SMALL" -v s="$s_imp" 'BEGIN { printf "%.0f", s > 0 ? n / s : 0 }') users/s | $(awk -v n="$USERS" -v s="$l_imp" 'BEGIN { printf "%.0f", s > 0 ? n / s : 0 }') users/s |"
+  echo "| import rate | $(rate "$SMALL" "$s_imp") users/s | $(rate "$USERS" "$l_imp") users/s |"
   echo "| import peak RSS | $(mb "$(cat "$SMALL_DIR/import.rss")") MB | $(mb "$l_imp_rss") MB |"
   echo "| database size (db + wal) | $(mb $((s_db / 1024))) MB | $(mb $((l_db / 1024))) MB |"
   echo "| random users: requests/s | $(result "random-$SMALL" profiled 3) | $(result "random-$USERS" profiled 3) |"
-  echo "| random users: p50 / p99 ms | $(result "random-$SMALL" profiled 4) / $(result "random-$SMALL" profiled 5) | $(result "random-$USERS" profiled 4) / $(result "random-$USERS" profiled 5) |"
+  echo "| random users: p50 / p99 ms | $(ms2 "random-$SMALL") | $(ms2 "random-$USERS") |"
   echo "| profiled RSS at idle (after start) | $(mb "$PROF_IDLE") MB | $(mb "$LARGE_IDLE") MB |"
   echo "| profiled RSS under load (peak VmRSS / VmHWM) | $(mb "$(result "random-$SMALL" profiled 9)") / $(mb "$(result "random-$SMALL" profiled 10)") MB | $(mb "$(result "random-$USERS" profiled 9)") / $(mb "$(result "random-$USERS" profiled 10)") MB |"
   echo "| profiled RSS after the load | | $(mb "$LARGE_AFTER") MB |"

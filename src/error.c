@@ -74,7 +74,7 @@ void pd_errbuf_add(pd_errbuf *eb, const char *fmt, ...)
 
     eb->count++;
     if (eb->len + sizeof(more) >= sizeof(eb->text))
-        return;                                 /* already full */
+        goto truncated;                         /* already full: make sure it says so */
     if (eb->len > 0) {
         room = sizeof(eb->text) - eb->len;
         n = snprintf(eb->text + eb->len, room, "; ");

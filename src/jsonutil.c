@@ -27,7 +27,8 @@ int json_depth_ok(const char *buf, size_t len, int max_depth)
             if (++depth > max_depth)
                 return -1;
         } else if (c == ']' || c == '}') {
-            depth--;
+            if (--depth < 0)
+                return -1;
         }
     }
     return 0;

@@ -192,8 +192,9 @@ static const char *const SPLIT_NAMES[] = { "firstName", "middleName", "lastName"
 /* small helpers                                                       */
 /* ------------------------------------------------------------------ */
 
-/* Number of code points in s[0..n), or -1 if not valid UTF-8 or if it
- * holds a NUL.  Rejects overlong forms, surrogates and > U+10FFFF. */
+/* Number of code points in s[0..n); -1 if not valid UTF-8 (overlong forms,
+ * surrogates, > U+10FFFF), -2 if it holds a C0 control character other than
+ * tab, newline and carriage return (NUL included: XML cannot carry them). */
 static long utf8_chars(const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -202,8 +203,8 @@ static long utf8_chars(const char *str, size_t n)
     long count = 0;
 
     while (i < n) {
-        if (s[i] == 0)
-            return -1;
+        if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            return -2;
         if (s[i] < 0x80) {
             i++;
             count++;
@@ -398,7 +399,9 @@ static void check_string(vctx *c, const json_t *v, unsigned max, unsigned flags)
         return;
     }
     n = utf8_chars(json_string_value(v), json_string_length(v));
-    if (n < 0)
+    if (n == -2)
+        verr(c, "contains a control character");
+    else if (n < 0)
         verr(c, "is not valid UTF-8 text");
     else if (max > 0 && (unsigned long)n > max)
         verr(c, "longer than %u characters", max);
@@ -559,6 +562,47 @@ static void validate_object(vctx *c, const json_t *obj, const schema *s)
     }
 }
 
+static bool is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+/* A userName sent without split fields is split into firstName (first word)
+ * and lastName (the rest) by the merge: both parts must fit LIM_NAME_MAX,
+ * or the stored names would differ from what the client sent. */
+static void check_name_split(vctx *c, const json_t *body)
+{
+    const json_t *ud = json_object_get(body, "userDetails");
+    const json_t *un = json_object_get(ud, "userName");
+    const char *s;
+    size_t n, a = 0, b, i, saved;
+    long first, rest;
+
+    if (!json_is_string(un) || json_is_string(json_object_get(ud, "title")))
+        return;
+    for (i = 0; i < sizeof(SPLIT_NAMES) / sizeof(SPLIT_NAMES[0]); i++)
+        if (json_is_string(json_object_get(ud, SPLIT_NAMES[i])))
+            return;
+    s = json_string_value(un);
+    n = json_string_length(un);
+    while (a < n && is_space(s[a]))
+        a++;
+    for (b = a; b < n && !is_space(s[b]); b++)
+        ;
+    first = utf8_chars(s + a, b - a);
+    while (b < n && is_space(s[b]))
+        b++;
+    while (n > b && is_space(s[n - 1]))
+        n--;
+    rest = utf8_chars(s + b, n - b);
+    if (first < 0 || rest < 0 || (first <= LIM_NAME_MAX && rest <= LIM_NAME_MAX))
+        return;                         /* invalid text is reported elsewhere */
+    saved = path_push_key(c, "userDetails");
+    path_push_key(c, "userName");
+    verr(c, "first word or rest longer than %d characters: send firstName and lastName", LIM_NAME_MAX);
+    path_pop(c, saved);
+}
+
 static pd_err validate_root(vctx *c, const json_t *body)
 {
     unsigned before = c->eb->count;
@@ -568,6 +612,7 @@ static pd_err validate_root(vctx *c, const json_t *body)
         return PD_ERR_INVALID_BODY;
     }
     validate_object(c, body, &TOP);
+    check_name_split(c, body);
     return c->eb->count == before ? PD_OK : PD_ERR_INVALID_BODY;
 }
 
@@ -670,6 +715,8 @@ static json_t *copy_obj_array(cctx *c, const json_t *v, const field *f)
             json_decref(o);         /* e.g. a nameValue without a name */
             continue;
         }
+        if (f->sub == &NV && json_object_get(o, "value") == NULL)
+            put(c, o, "value", oom(c, json_string("")));    /* so v2.1 {name: value} keeps it */
         if (json_array_append_new(arr, o) != 0)
             c->fail++;
     }
@@ -800,11 +847,6 @@ static void copy_fields(cctx *c, json_t *dst, const json_t *src, const schema *s
 /* name rule                                                           */
 /* ------------------------------------------------------------------ */
 
-static bool is_space(char ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
-}
-
 /* Sets key to s[0..n) cut to max characters, or removes it when empty. */
 static void set_or_remove(cctx *c, json_t *obj, const char *key, const char *s, size_t n, size_t max)
 {
@@ -854,21 +896,40 @@ static void rebuild_user_name(cctx *c, json_t *ud, const json_t *patch_ud)
         put(c, ud, "userName", oom(c, json_string("")));
 }
 
+/* userName alone: firstName = first word, lastName = the rest; userName is
+ * stored as "first rest" (trimmed, one space between) so that rebuilding it
+ * from the split fields later gives the same text. */
 static void split_user_name(cctx *c, json_t *ud, const char *s, size_t n)
 {
-    size_t a = 0, b;
+    size_t a = 0, b, r;
+    char *norm;
 
+    while (n > 0 && is_space(s[n - 1]))
+        n--;
     while (a < n && is_space(s[a]))
         a++;
     b = a;
     while (b < n && !is_space(s[b]))
         b++;
     set_or_remove(c, ud, "firstName", s + a, b - a, LIM_NAME_MAX);
-    while (b < n && is_space(s[b]))
-        b++;
-    set_or_remove(c, ud, "lastName", s + b, n - b, LIM_NAME_MAX);
+    r = b;
+    while (r < n && is_space(s[r]))
+        r++;
+    set_or_remove(c, ud, "lastName", s + r, n - r, LIM_NAME_MAX);
     json_object_del(ud, "middleName");
     json_object_del(ud, "suffixName");
+    norm = malloc(n + 1);
+    if (norm == NULL) {
+        c->fail++;
+        return;
+    }
+    memcpy(norm, s + a, b - a);
+    if (r < n) {
+        norm[b - a] = ' ';
+        memcpy(norm + (b - a) + 1, s + r, n - r);
+    }
+    put(c, ud, "userName", oom(c, json_stringn(norm, (b - a) + (r < n ? 1 + n - r : 0))));
+    free(norm);
 }
 
 static void apply_name_rule(cctx *c, json_t *doc, const json_t *patch)
@@ -937,11 +998,12 @@ json_t *profile_from_import(const json_t *profile)
 
 json_t *profile_new_doc(void)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:{s:I, s:I}, s:[], s:{}}",
+    return json_pack("{s:s, s:s, s:s, s:s, s:{}, s:{s:I, s:I}, s:[], s:{}}",
                      "displayProfile", "true",
                      "displayOrganizationInfo", "true",
                      "displayPersonalInfo", "true",
                      "displayUsageHistory", "true",
+                     "address",
                      "usageHistory", "sentCount", (json_int_t)0, "signedCount", (json_int_t)0,
                      "authenticationMethods",
                      "userDetails");

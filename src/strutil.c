@@ -100,8 +100,11 @@ static void format_iso(const struct timespec *ts, char *buf, size_t len)
     struct tm tm;
     char base[24];
 
-    gmtime_r(&ts->tv_sec, &tm);
-    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    if (gmtime_r(&ts->tv_sec, &tm) == NULL ||
+        strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+        snprintf(buf, len, "1970-01-01T00:00:00.0000000Z");
+        return;
+    }
     snprintf(buf, len, "%s.%07ldZ", base, (long)(ts->tv_nsec / 100));
 }
 

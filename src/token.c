@@ -24,8 +24,12 @@ static int load_one(void *ctx, const void *row)
     load_ctx *lc = ctx;
     const pd_signing_key *k = row;
 
-    if (lc->kr->n >= TOKEN_KEYS_MAX)
-        return 1;
+    if (lc->kr->n >= TOKEN_KEYS_MAX) {
+        /* full: keep the newest keys, whatever order the store uses */
+        if (k->created <= lc->kr->keys[TOKEN_KEYS_MAX - 1].created)
+            return 0;
+        lc->kr->n--;                           /* drop the oldest */
+    }
     token_key *dst = &lc->kr->keys[lc->kr->n];
     if (str_copy(dst->kid, sizeof(dst->kid), k->kid) != 0)
         return 0;                            /* skip an over-long kid */
@@ -248,6 +252,8 @@ int token_has_scope(const char *scopes, const char *want)
     size_t wl = strlen(want);
     const char *p = scopes;
 
+    if (wl == 0)
+        return 0;
     while (p && *p) {
         while (*p == ' ')
             p++;

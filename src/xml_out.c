@@ -576,7 +576,10 @@ static bool all_blank(const char *s)
     return true;
 }
 
-static json_t *convert(dctx *c, const xmlNode *el, const char *name, int depth, bool as_root);
+/* how convert() treats an element */
+enum { CV_MEMBER, CV_ROOT, CV_SETTING };  /* CV_SETTING: a leaf is always a string */
+
+static json_t *convert(dctx *c, const xmlNode *el, const char *name, int depth, int mode);
 
 /* Counts element children (excluding nil ones), tells whether all of them
  * are named like the items of a list called `name` (xml_item_name, or
@@ -627,7 +630,8 @@ static int scan_children(dctx *c, const xmlNode *el, const char *name, size_t *n
     return 0;
 }
 
-static json_t *convert_children(dctx *c, const xmlNode *el, const char *name, int depth, bool array)
+static json_t *convert_children(dctx *c, const xmlNode *el, const char *name, int depth, bool array,
+                                int child_mode)
 {
     json_t *out = array ? json_array() : json_object();
     const xmlNode *ch;
@@ -642,7 +646,7 @@ static json_t *convert_children(dctx *c, const xmlNode *el, const char *name, in
         cname = decode_name((const char *)ch->name);
         if (cname == NULL)
             goto oom;
-        v = convert(c, ch, cname, depth + 1, false);
+        v = convert(c, ch, cname, depth + 1, child_mode);
         if (v == NULL) {
             free(cname);
             goto fail;
@@ -667,11 +671,11 @@ fail:
     return NULL;
 }
 
-static json_t *convert(dctx *c, const xmlNode *el, const char *name, int depth, bool as_root)
+static json_t *convert(dctx *c, const xmlNode *el, const char *name, int depth, int mode)
 {
     xbuf text = { NULL, 0, 0, false };
     size_t n_el;
-    bool all_items;
+    bool all_items, blank;
     json_t *out = NULL;
 
     if (depth > LIM_XML_DEPTH) {
@@ -680,19 +684,23 @@ static json_t *convert(dctx *c, const xmlNode *el, const char *name, int depth, 
     }
     if (scan_children(c, el, name, &n_el, &all_items, &text) != 0)
         goto out;
-    if (as_root) {
-        if (n_el == 0 && text.p != NULL && !all_blank(text.p))
+    blank = text.p == NULL || all_blank(text.p);
+    if (mode == CV_ROOT) {
+        if (n_el == 0 && !blank)
             derr(c, "root element must hold elements, not text:", name);
         else
-            out = convert_children(c, el, name, depth, false);
-    } else if ((n_el > 0 && all_items) || (n_el == 0 && is_array_name(name))) {
-        if (n_el == 0 && text.p != NULL && !all_blank(text.p))
+            out = convert_children(c, el, name, depth, false, CV_MEMBER);
+    } else if ((n_el > 0 && all_items) || (n_el == 0 && mode != CV_SETTING && is_array_name(name))) {
+        if (n_el == 0 && !blank)
             derr(c, "list element holds text:", name);
         else
-            out = convert_children(c, el, name, depth, true);
+            out = convert_children(c, el, name, depth, true, CV_MEMBER);
     } else if (n_el > 0) {
-        out = convert_children(c, el, name, depth, false);
-    } else if ((text.p == NULL || all_blank(text.p)) && is_object_name(name)) {
+        /* a known list holding other names is a {name: value} map (the
+         * v2.1 userSettings object): its empty members are "" */
+        out = convert_children(c, el, name, depth, false,
+                               is_array_name(name) ? CV_SETTING : CV_MEMBER);
+    } else if (blank && mode != CV_SETTING && is_object_name(name)) {
         out = json_object();
     } else {
         out = json_stringn(text.p != NULL ? text.p : "", text.len);
@@ -812,7 +820,7 @@ json_t *xml_to_json(const char *body, size_t len, char **root_out, char *err, si
         derr(&c, "out of memory", NULL);
         goto out;
     }
-    out = convert(&c, root, rname, 1, true);
+    out = convert(&c, root, rname, 1, CV_ROOT);
     if (out != NULL && root_out != NULL) {
         *root_out = rname;
         rname = NULL;

@@ -78,6 +78,10 @@ static void test_defaults(void **state)
     config_defaults(&c);
     assert_string_equal(c.listen, "127.0.0.1");
     assert_int_equal(c.port, 8080);
+    assert_int_equal(c.https_port, -1);
+    assert_string_equal(c.tls_cert, "");
+    assert_string_equal(c.tls_key, "");
+    assert_string_equal(c.data_dir, "profiled-data");
     assert_string_equal(c.db, "sqlite:profiled.db");
     assert_string_equal(c.log_level, "info");
     assert_string_equal(c.public_url, "");
@@ -128,7 +132,16 @@ static void test_items_table(void **state)
         }
         assert_int_equal(config_set(&c, it->name, it->def, "test", &eb), 0);
     }
-    assert_int_equal(n, 11);
+    assert_true(n >= 15);
+    static const char *must[] = { "listen", "port", "https-port", "tls-cert", "tls-key", "data-dir", "db",
+                                  "log-level", "public-url", "threads", "max-connections",
+                                  "per-ip-connections", "timeout", "demo", "demo-file" };
+    for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++) {
+        const config_item *it = config_items();
+        while (it->name && strcmp(it->name, must[i]) != 0)
+            it++;
+        assert_non_null(it->name);
+    }
     assert_int_equal(eb.count, 0);
     config_free(&c);
 }
@@ -148,7 +161,8 @@ static void test_set_int_bounds(void **state)
         { "port", "80",      1, 80 },
         { "port", "65535",   1, 65535 },
         { "port", "-0",      1, 0 },
-        { "port", "-1",      0, 0 },
+        { "port", "-1",      1, -1 },                     /* plain HTTP off */
+        { "port", "-2",      0, 0 },
         { "port", "65536",   0, 0 },
         { "port", "80x",     0, 0 },
         { "port", "x80",     0, 0 },
@@ -160,6 +174,14 @@ static void test_set_int_bounds(void **state)
         { "port", "8.0",     0, 0 },
         { "port", "99999999999999999999", 0, 0 },
         { "port", "-9223372036854775808", 0, 0 },
+        { "https-port", "-1",    1, -1 },
+        { "https-port", "0",     1, 0 },
+        { "https-port", "8443",  1, 8443 },
+        { "https-port", "65535", 1, 65535 },
+        { "https-port", "-2",    0, 0 },
+        { "https-port", "65536", 0, 0 },
+        { "https-port", "443s",  0, 0 },
+        { "https-port", "",      0, 0 },
         { "threads", "0",    1, 0 },
         { "threads", "256",  1, 256 },
         { "threads", "257",  0, 0 },
@@ -180,10 +202,11 @@ static void test_set_int_bounds(void **state)
         pd_errbuf eb;
         config_defaults(&c);
         pd_errbuf_init(&eb);
-        c.port = c.threads = c.max_connections = c.timeout_s = c.per_ip_connections = 4242;
+        c.port = c.https_port = c.threads = c.max_connections = c.timeout_s = c.per_ip_connections = 4242;
 
         int rc = config_set(&c, rows[i].key, rows[i].value, "SRC", &eb);
         int64_t got = strcmp(rows[i].key, "port") == 0 ? c.port
+                    : strcmp(rows[i].key, "https-port") == 0 ? c.https_port
                     : strcmp(rows[i].key, "threads") == 0 ? c.threads
                     : strcmp(rows[i].key, "max-connections") == 0 ? c.max_connections
                     : strcmp(rows[i].key, "timeout") == 0 ? c.timeout_s
@@ -219,7 +242,7 @@ static void test_set_port_message(void **state)
     config_defaults(&c);
     pd_errbuf_init(&eb);
     assert_int_not_equal(config_set(&c, "port", "65536", "PROFILED_PORT", &eb), 0);
-    assert_string_equal(eb.text, "PROFILED_PORT: port must be an integer from 0 to 65535, got '65536'");
+    assert_string_equal(eb.text, "PROFILED_PORT: port must be an integer from -1 to 65535, got '65536'");
     assert_int_equal(c.port, 8080);
     config_free(&c);
 }
@@ -435,7 +458,7 @@ static void test_env(void **state)
     config_load_env(&c, &eb);
     assert_int_equal(eb.count, 3);
     assert_int_equal(pieces(&eb), 3);
-    assert_non_null(strstr(eb.text, "PROFILED_PORT: port must be an integer from 0 to 65535, got 'abc'"));
+    assert_non_null(strstr(eb.text, "PROFILED_PORT: port must be an integer from -1 to 65535, got 'abc'"));
     assert_non_null(strstr(eb.text, "PROFILED_DEMO: demo must be true or false, got 'perhaps'"));
     assert_non_null(strstr(eb.text, "PROFILED_TIMEOUT: timeout"));
     assert_int_equal(c.port, 9191);
@@ -479,16 +502,20 @@ static void test_check_reports_all(void **state)
     config_set(&c, "db", "mysql://x", "t", &eb);
     config_set(&c, "public-url", "ftp://x", "t", &eb);
     config_set(&c, "per-ip-connections", "2000", "t", &eb);   /* > max-connections 1024 */
+    config_set(&c, "port", "-1", "t", &eb);                   /* and https-port -1: nothing to serve */
+    config_set(&c, "tls-key", "key.pem", "t", &eb);           /* without tls-cert */
     assert_int_equal(eb.count, 0);
 
     config_check(&c, &eb);
-    assert_int_equal(eb.count, 5);
-    assert_int_equal(pieces(&eb), 5);
+    assert_int_equal(eb.count, 7);
+    assert_int_equal(pieces(&eb), 7);
     assert_non_null(strstr(eb.text, "listen: 'not-an-ip'"));
     assert_non_null(strstr(eb.text, "log-level: 'loud'"));
     assert_non_null(strstr(eb.text, "db: 'mysql://x'"));
     assert_non_null(strstr(eb.text, "public-url: 'ftp://x'"));
     assert_non_null(strstr(eb.text, "per-ip-connections (2000) exceeds max-connections (1024)"));
+    assert_non_null(strstr(eb.text, "port and https-port are both -1"));
+    assert_non_null(strstr(eb.text, "tls-cert and tls-key go together"));
 
     /* every piece begins with the name of the setting at fault */
     char *copy = strdup(eb.text), *save = NULL;
@@ -505,7 +532,7 @@ static void test_check_reports_all(void **state)
         assert_true(names_a_setting(p));
         n++;
     }
-    assert_int_equal(n, 5);
+    assert_int_equal(n, 7);
     free(copy);
     config_free(&c);
 }
@@ -526,6 +553,9 @@ static void test_check_values(void **state)
         { "public-url", "", 0 }, { "public-url", "http://h:1", 0 }, { "public-url", "https://h", 0 },
         { "public-url", "h:1", 1 }, { "public-url", "ftp://h", 1 }, { "public-url", "//h", 1 },
         { "per-ip-connections", "1024", 0 }, { "per-ip-connections", "1025", 1 },
+        { "port", "-1", 1 }, { "port", "0", 0 },                  /* https-port is -1 by default */
+        { "https-port", "-1", 0 }, { "https-port", "0", 0 },
+        { "tls-cert", "c.pem", 1 }, { "tls-key", "k.pem", 1 }, { "tls-cert", "", 0 },
     };
     int failures = 0;
 
@@ -537,7 +567,7 @@ static void test_check_values(void **state)
         assert_int_equal(config_set(&c, rows[i].key, rows[i].value, "t", &eb), 0);
         config_check(&c, &eb);
         if (eb.count != (unsigned)rows[i].problems ||
-            (rows[i].problems && strncmp(eb.text, rows[i].key, strlen(rows[i].key)) != 0)) {
+            (rows[i].problems && (strstr(eb.text, rows[i].key) == NULL || !names_a_setting(eb.text)))) {
             print_error("%s='%s': %u problems, want %d: '%s'\n", rows[i].key, rows[i].value,
                         eb.count, rows[i].problems, eb.text);
             failures++;
@@ -562,7 +592,7 @@ static void test_print_help(void **state)
         assert_non_null(strstr(buf, opt));
         assert_non_null(strstr(buf, it->env));
     }
-    assert_non_null(strstr(buf, "0..65535"));
+    assert_non_null(strstr(buf, "-1..65535"));
     free(buf);
 }
 

@@ -182,7 +182,6 @@ static void test_limits_update(void **state)
     check_limit("userDetails.lastName", LIM_NAME_MAX, "a", false);
     check_limit("userDetails.suffixName", LIM_NAME_MAX, "a", false);
     check_limit("userDetails.title", LIM_DETAILS_TITLE_MAX, "a", false);
-    check_limit("userDetails.userName", LIM_USERNAME_MAX, "a", false);
     check_limit("userDetails.jobTitle", LIM_PROFILE_TITLE_MAX, "a", false);
     check_limit("userDetails.countryCode", LIM_ADDRESS_FIELD_MAX, "a", false);
     check_limit("title", LIM_PROFILE_TITLE_MAX, "a", false);
@@ -198,6 +197,27 @@ static void test_limits_update(void **state)
     check_limit("address.fax", LIM_ADDRESS_FIELD_MAX, "a", false);
     check_limit("userDetails.homeAddress.address1", LIM_ADDRESS_LINE_MAX, "a", false);
     check_limit("userDetails.workAddress.city", LIM_ADDRESS_FIELD_MAX, "a", false);
+}
+
+/* userName: the limit is 100, and the name must split into two parts of at
+ * most 50 (see test_user_name_split_must_fit): 49 + 1 + 50, then 50 + 1 + 50. */
+static void test_limit_user_name(void **state)
+{
+    char *a49 = rep("\xC3\xA9", LIM_NAME_MAX - 1), *a50 = rep("\xC3\xA9", LIM_NAME_MAX), buf[512];
+    json_t *b;
+    pd_errbuf eb;
+
+    snprintf(buf, sizeof(buf), "%s %s", a49, a50);
+    b = json_pack("{s:{s:s}}", "userDetails", "userName", buf);
+    assert_int_equal(validate_update(b, PROFILE_API_V2, &eb), PD_OK);
+    json_decref(b);
+    snprintf(buf, sizeof(buf), "%s %s", a50, a50);
+    b = json_pack("{s:{s:s}}", "userDetails", "userName", buf);
+    assert_int_equal(validate_update(b, PROFILE_API_V2, &eb), PD_ERR_INVALID_BODY);
+    assert_string_equal(eb.text, "userDetails.userName: longer than 100 characters");
+    json_decref(b);
+    free(a49);
+    free(a50);
 }
 
 static void test_limits_import(void **state)
@@ -288,6 +308,8 @@ static void test_wrong_types(void **state)
         { "{\"userDetails\":{\"customSettings\":{}}}", "userDetails.customSettings: must be an array" },
         { "{\"userDetails\":{\"customSettings\":[{\"name\":\"\"}]}}",
           "userDetails.customSettings[0].name: must not be empty" },
+        { "{\"title\":\"a\\u0001b\"}", "title: contains a control character" },
+        { "{\"companyName\":\"\\b\"}", "companyName: contains a control character" },
         { "{\"title\":null}", "title: must not be null" },
         { "{\"address\":null}", "address: must not be null" },
         { "{\"address\":{\"city\":null}}", "address.city: must not be null" },
@@ -332,6 +354,7 @@ static void test_accepted_bodies(void **state)
         "{\"address\":{},\"userDetails\":{\"homeAddress\":{},\"customSettings\":[],\"userSettings\":[]}}",
         "{\"userDetails\":{\"customSettings\":[{\"name\":\"k\",\"value\":true,\"extra\":1}]}}",
         "{\"companyName\":\"\",\"title\":\"\"}",
+        "{\"companyName\":\"tab\\there\\r\\nnext \\u007f \\u0085\"}",   /* tab, CR, LF, DEL, C1 fine */
     };
     size_t i;
     pd_errbuf eb;
@@ -358,7 +381,7 @@ static void test_invalid_utf8_rejected(void **state)
     assert_int_equal(validate_update(b, PROFILE_API_V2, &eb), PD_ERR_INVALID_BODY);
     assert_int_equal(eb.count, 3);
     assert_has(&eb, "userDetails.firstName: is not valid UTF-8 text");
-    assert_has(&eb, "userDetails.lastName: is not valid UTF-8 text");
+    assert_has(&eb, "userDetails.lastName: contains a control character");
     assert_has(&eb, "userDetails.middleName: is not valid UTF-8 text");
     json_decref(b);
 }
@@ -566,7 +589,7 @@ static void test_merge_user_name_alone_splits(void **state)
 {
     json_t *m = merged("{\"userDetails\":{\"userName\":\"  Carl   von Berg  \"}}");
 
-    assert_string_equal(S(m, "userDetails.userName"), "  Carl   von Berg  ");
+    assert_string_equal(S(m, "userDetails.userName"), "Carl von Berg");     /* normalised */
     assert_string_equal(S(m, "userDetails.firstName"), "Carl");
     assert_string_equal(S(m, "userDetails.lastName"), "von Berg");
     assert_null(G(m, "userDetails.middleName"));
@@ -579,24 +602,61 @@ static void test_merge_user_name_alone_splits(void **state)
     json_decref(m);
 }
 
-static void test_merge_derived_names_truncated(void **state)
+static json_t *user_name_body(const char *first, size_t nf, const char *sep, size_t nr)
 {
-    /* a valid 100-character userName whose first word is longer than a firstName may be */
-    char *un = rep("\xC3\xA9", LIM_USERNAME_MAX), *first = rep("\xC3\xA9", LIM_NAME_MAX);
-    json_t *p = json_pack("{s:{s:s}}", "userDetails", "userName", un), *s = J("{}"), *m;
+    char *a = rep(first, nf), *b = rep("r", nr), buf[512];
+    json_t *j;
+
+    snprintf(buf, sizeof(buf), "%s%s%s", a, sep, b);
+    j = json_pack("{s:{s:s}}", "userDetails", "userName", buf);
+    free(a);
+    free(b);
+    return j;
+}
+
+static void test_user_name_split_must_fit(void **state)
+{
+    static const char msg[] = "userDetails.userName: first word or rest longer than 50 characters: "
+                              "send firstName and lastName";
+    json_t *s = J("{}"), *p, *m;
+    char *first = rep("\xC3\xA9", LIM_NAME_MAX), *w49 = rep("f", LIM_NAME_MAX - 1);
     pd_errbuf eb;
 
+    /* first word 50 + rest 49, and first 49 + rest 50: both fit */
+    p = user_name_body("f", LIM_NAME_MAX, " ", LIM_NAME_MAX - 1);
+    assert_int_equal(validate_update(p, PROFILE_API_V2, &eb), PD_OK);
+    json_decref(p);
+    p = user_name_body("f", LIM_NAME_MAX - 1, " ", LIM_NAME_MAX);
     assert_int_equal(validate_update(p, PROFILE_API_V2, &eb), PD_OK);
     m = profile_merge(s, p);
-    assert_non_null(m);
-    assert_string_equal(S(m, "userDetails.firstName"), first);          /* cut at 50 characters */
-    assert_null(G(m, "userDetails.lastName"));
-    assert_string_equal(S(m, "userDetails.userName"), un);
+    assert_string_equal(S(m, "userDetails.firstName"), w49);
+    assert_int_equal(strlen(S(m, "userDetails.lastName")), LIM_NAME_MAX);
     json_decref(m);
+    json_decref(p);
+    /* rest of 51 characters (several words) */
+    p = user_name_body("f", 10, " ", LIM_NAME_MAX + 1);
+    assert_int_equal(validate_update(p, PROFILE_API_V2, &eb), PD_ERR_INVALID_BODY);
+    assert_string_equal(eb.text, msg);
+    json_decref(p);
+    /* one 100-character word (2-byte characters): valid userName, unsplittable */
+    p = user_name_body("\xC3\xA9", LIM_USERNAME_MAX, "", 0);
+    assert_int_equal(validate_update(p, PROFILE_API_V2, &eb), PD_ERR_INVALID_BODY);
+    assert_string_equal(eb.text, msg);
+    pd_errbuf_init(&eb);
+    assert_int_equal(profile_validate_import(p, NULL, &eb), PD_ERR_INVALID_BODY);
+    /* merge (defence in depth, unvalidated input) cuts the derived name */
+    m = profile_merge(s, p);
+    assert_non_null(m);
+    assert_string_equal(S(m, "userDetails.firstName"), first);
+    assert_null(G(m, "userDetails.lastName"));
+    json_decref(m);
+    /* with a split field the userName is not split: accepted */
+    json_object_set_new(json_object_get(p, "userDetails"), "lastName", json_string("L"));
+    assert_int_equal(validate_update(p, PROFILE_API_V2, &eb), PD_OK);
     json_decref(p);
     json_decref(s);
     free(first);
-    free(un);
+    free(w49);
 }
 
 static void test_merge_read_only_and_secrets_ignored(void **state)
@@ -877,7 +937,7 @@ static void test_render_never_secrets(void **state)
     assert_string_equal(S(r, "userDetails.isAdmin"), "false");
     assert_string_equal(S(r, "userDetails.homeAddress.fax"), "1");
     assert_int_equal(json_array_size(G(r, "userDetails.customSettings")), 1);
-    assert_null(G(json_array_get(G(r, "userDetails.customSettings"), 0), "value"));
+    assert_string_equal(S(json_array_get(G(r, "userDetails.customSettings"), 0), "value"), ""); /* 5 dropped */
     assert_true(json_is_array(G(r, "authenticationMethods")));
     assert_string_equal(S(r, "userDetails.userName"), "Lee");   /* built from the split fields */
     json_decref(r);
@@ -993,6 +1053,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_limits_update),
+        cmocka_unit_test(test_limit_user_name),
         cmocka_unit_test(test_limits_import),
         cmocka_unit_test(test_limits_count_characters_not_bytes),
         cmocka_unit_test(test_settings_array_size),
@@ -1008,7 +1069,7 @@ int main(void)
         cmocka_unit_test(test_merge_arrays_replace),
         cmocka_unit_test(test_merge_split_names_win),
         cmocka_unit_test(test_merge_user_name_alone_splits),
-        cmocka_unit_test(test_merge_derived_names_truncated),
+        cmocka_unit_test(test_user_name_split_must_fit),
         cmocka_unit_test(test_merge_read_only_and_secrets_ignored),
         cmocka_unit_test(test_merge_drops_secrets_already_stored),
         cmocka_unit_test(test_merge_flags_stored_as_strings),

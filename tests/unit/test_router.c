@@ -285,6 +285,21 @@ static void test_long_paths(void **state)
     snprintf(path, cap, "%s%s%s", pre, seg, post);
     assert_int_equal(router_match(r, path), ROUTE_NOT_FOUND);
 
+    /* an image path whose copy would be cut right after ".../profile/" must
+     * not be routed to the profile route */
+    {
+        const char *head = "/accounts/1/users/", *tail = "/profile/";
+        size_t ulen = LIM_HTTP_URL_MAX - strlen(head) - strlen(tail);
+        memset(seg, 'u', ulen);
+        seg[ulen] = '\0';
+        snprintf(path, cap, "/v2.1%s%s%simage", head, seg, tail);
+        assert_int_equal(strlen(path), strlen("/v2.1") + LIM_HTTP_URL_MAX + strlen("image"));
+        assert_int_equal(router_match(r, path), ROUTE_NOT_FOUND);
+        r->method = "PUT";
+        assert_int_equal(router_match(r, path), ROUTE_NOT_FOUND);
+        r->method = "GET";
+    }
+
     /* the same for the root family (whole path copied) */
     memset(path, '/', LIM_HTTP_URL_MAX);
     memcpy(path + LIM_HTTP_URL_MAX - 7, "healthz", 8);

@@ -912,8 +912,7 @@ static void test_memory_shared(void **state)
     assert_int_equal(a->ops->get_user(a, USR, &u), PD_OK);
     assert_string_equal(u.profile_json, "{\"b\":1}");
     pd_user_clear(&u);
-    /* an uncommitted write on a is invisible to b's own transaction logic:
-     * after a rolls back, b sees the old data */
+    /* a write rolled back on a never reaches b */
     assert_int_equal(a->ops->begin(a), PD_OK);
     add_user(a, USR2, "b@x.com");
     assert_int_equal(a->ops->rollback(a), PD_OK);

@@ -347,7 +347,8 @@ static void test_round_trip_profile(void **state)
 
 static void test_round_trip_v21_user_settings_object(void **state)
 {
-    json_t *in = J("{\"userDetails\":{\"userSettings\":{\"canSendEnvelope\":\"true\",\"locale\":\"en\"}}}");
+    json_t *in = J("{\"userDetails\":{\"userSettings\":{\"canSendEnvelope\":\"true\",\"locale\":\"en\","
+                   "\"group\":\"\",\"userSettings\":\"\",\"xMetadata\":\"\"}}}");
     size_t len;
     char *x = xml_from_json("userProfile", in, &len);
     char err[128];
@@ -360,6 +361,10 @@ static void test_round_trip_v21_user_settings_object(void **state)
     us = json_object_get(json_object_get(out, "userDetails"), "userSettings");
     assert_true(json_is_object(us));
     assert_string_equal(json_string_value(json_object_get(us, "locale")), "en");
+    /* empty settings stay "" even when named like an object or a list */
+    assert_string_equal(json_string_value(json_object_get(us, "group")), "");
+    assert_string_equal(json_string_value(json_object_get(us, "userSettings")), "");
+    assert_string_equal(json_string_value(json_object_get(us, "xMetadata")), "");
     json_decref(in);
     json_decref(out);
     free(root);
