@@ -152,8 +152,8 @@ pd_err export_stream(pd_store *s, FILE *out, char *err, size_t errlen)
     exporter ex = { .s = s, .out = out };
 
     err[0] = '\0';
-    /* one read transaction: a consistent snapshot */
-    if (s->ops->begin(s) != PD_OK) {
+    /* one read transaction: a consistent snapshot that does not block writers */
+    if (s->ops->begin_read(s) != PD_OK) {
         snprintf(err, errlen, "cannot start a transaction: %s", pd_store_last_error(s));
         return PD_ERR_STORE;
     }

@@ -643,7 +643,7 @@ pd_err import_stream(pd_store *s, FILE *in, import_stats *st, char *err, size_t 
         fail(&rd, "unexpected data after the top-level object");
         goto out;
     }
-    if (s->ops->commit(s) != PD_OK) {
+    if (s->ops->bump_generation(s) != PD_OK || s->ops->commit(s) != PD_OK) {
         fail(&rd, "commit failed: %s", pd_store_last_error(s));
         goto out;
     }

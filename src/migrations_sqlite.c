@@ -99,9 +99,17 @@ static const char MIGRATION_1[] =
     "  created INTEGER NOT NULL\n"
     ") WITHOUT ROWID;\n";
 
+static const char MIGRATION_2[] =
+    "CREATE TABLE meta(\n"
+    "  key   TEXT NOT NULL PRIMARY KEY,\n"
+    "  value INTEGER NOT NULL\n"
+    ") WITHOUT ROWID;\n"
+    "INSERT INTO meta(key, value) VALUES ('generation', 1);\n";
+
 static const pd_sqlite_migration MIGRATIONS[] = {
     { 1, "initial schema: organizations, accounts, users, images, memberships, signing keys",
       MIGRATION_1 },
+    { 2, "meta: tenant generation for response-cache validation", MIGRATION_2 },
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])

@@ -117,7 +117,7 @@ typedef struct {
     pd_err (*upsert_perm_profile)(pd_store *s, const char *account_id, const pd_perm_profile *p);
     pd_err (*upsert_group)(pd_store *s, const char *account_id, const pd_group *g);
     pd_err (*upsert_user)(pd_store *s, const pd_user *u);       /* keeps password_hash when u->password_hash is NULL */
-    pd_err (*upsert_membership)(pd_store *s, const pd_membership *m); /* replaces the group set */
+    pd_err (*upsert_membership)(pd_store *s, const pd_membership *m); /* replaces the group set; bumps the user's version */
 
     /* export: rows handed to fn are borrowed for the call */
     pd_err (*each_org)(pd_store *s, pd_iter_fn fn, void *ctx);          /* const pd_org *       */
@@ -129,6 +129,14 @@ typedef struct {
 
     /* message of the most recent failure on this handle ("" when none) */
     const char *(*last_error)(pd_store *s);
+
+    /* A read transaction (one snapshot, no write lock); end with commit or rollback. */
+    pd_err (*begin_read)(pd_store *s);
+    /* Cache validation in one statement: the versions of two users (-1 when
+     * missing) and the tenant generation, which every import bumps. */
+    pd_err (*get_versions)(pd_store *s, const char *user_a, const char *user_b,
+                           int64_t *va, int64_t *vb, int64_t *generation);
+    pd_err (*bump_generation)(pd_store *s);
 } pd_store_ops;
 
 typedef struct {

@@ -62,6 +62,7 @@ enum st_id {
     ST_UPSERT_USER, ST_UPSERT_MEMBERSHIP, ST_MG_DELETE, ST_MG_INSERT,
     ST_EACH_ORG, ST_EACH_ACCOUNT, ST_EACH_PERM_PROFILE, ST_EACH_GROUP,
     ST_EACH_USER, ST_EACH_MEMBERSHIP,
+    ST_VERSIONS, ST_BUMP_GENERATION, ST_USER_BUMP,
     ST_COUNT_
 };
 
@@ -160,6 +161,13 @@ static const char *const SQL[ST_COUNT_] = {
         " FROM memberships m LEFT JOIN membership_groups mg"
         "   ON mg.account_id = m.account_id AND mg.user_id = m.user_id"
         " ORDER BY m.account_id, m.user_id, mg.group_id",
+
+    [ST_VERSIONS] =
+        "SELECT coalesce((SELECT version FROM users WHERE id = lower(?1)), -1),"
+        "       coalesce((SELECT version FROM users WHERE id = lower(?2)), -1),"
+        "       coalesce((SELECT value FROM meta WHERE key = 'generation'), 0)",
+    [ST_BUMP_GENERATION] = "UPDATE meta SET value = value + 1 WHERE key = 'generation'",
+    [ST_USER_BUMP] = "UPDATE users SET version = version + 1 WHERE id = lower(?1)",
 };
 
 typedef struct {
@@ -1070,6 +1078,17 @@ static pd_err sq_upsert_membership(pd_store *s, const pd_membership *m)
     if (e != PD_OK)
         return e;
     e = membership_write(q, m, op);
+    if (e == PD_OK) {
+        /* cached renderings of this user include the membership */
+        sqlite3_stmt *st = stmt_get(q, ST_USER_BUMP, op);
+        if (st == NULL)
+            e = PD_ERR_STORE;
+        else if (!b_text(st, 1, m->user_id)) {
+            stmt_done(st);
+            e = db_fail(q, op, SQLITE_ERROR, NULL);
+        } else
+            e = st_exec(q, st, op, NULL, NULL);
+    }
     return tx_leave(q, op, k, e);
 }
 
@@ -1221,6 +1240,47 @@ out:
     return e;
 }
 
+/* ---- response-cache validation ---------------------------------------- */
+
+static pd_err sq_begin_read(pd_store *s)
+{
+    return run_id(SQ(s), ST_BEGIN_READ, "begin_read");
+}
+
+static pd_err sq_get_versions(pd_store *s, const char *user_a, const char *user_b,
+                              int64_t *va, int64_t *vb, int64_t *generation)
+{
+    static const char op[] = "get_versions";
+    sq_store *q = SQ(s);
+    sqlite3_stmt *st;
+    int rc;
+
+    if (user_a == NULL || user_b == NULL)
+        return bad_arg(q, op);
+    st = stmt_get(q, ST_VERSIONS, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, user_a) || !b_text(st, 2, user_b)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    rc = sq_step(q, st, true);
+    if (rc != SQLITE_ROW) {
+        stmt_done(st);
+        return db_fail(q, op, rc, NULL);
+    }
+    *va = sqlite3_column_int64(st, 0);
+    *vb = sqlite3_column_int64(st, 1);
+    *generation = sqlite3_column_int64(st, 2);
+    stmt_done(st);
+    return PD_OK;
+}
+
+static pd_err sq_bump_generation(pd_store *s)
+{
+    return run_id(SQ(s), ST_BUMP_GENERATION, "bump_generation");
+}
+
 /* ---- open ------------------------------------------------------------ */
 
 static const pd_store_ops SQ_OPS = {
@@ -1254,6 +1314,9 @@ static const pd_store_ops SQ_OPS = {
     .each_user = sq_each_user,
     .each_membership = sq_each_membership,
     .last_error = sq_last_error,
+    .begin_read = sq_begin_read,
+    .get_versions = sq_get_versions,
+    .bump_generation = sq_bump_generation,
 };
 
 /* Runs a PRAGMA and copies the first column of its first row (if any). */

@@ -183,8 +183,8 @@ static void test_migrate_idempotent(void **state)
     fixture *f = *state;
     int from = -1, to = -1;
     assert_int_equal(f->s->ops->migrate(f->s, &from, &to), PD_OK);
-    assert_int_equal(from, 1);
-    assert_int_equal(to, 1);
+    assert_int_equal(from, pd_sqlite_schema_latest());
+    assert_int_equal(to, pd_sqlite_schema_latest());
     assert_int_equal(f->s->ops->migrate(f->s, NULL, NULL), PD_OK);
     assert_string_equal(f->s->ops->name, "sqlite");
     size_t n = 0;
@@ -761,9 +761,10 @@ static void test_each(void **state)
     memset(&c, 0, sizeof c);
     assert_int_equal(s->ops->each_user(s, on_user, &c), PD_OK);
     assert_int_equal(c.n, 3);
-    assert_string_equal(c.seen[0], USR "|alice@example.com|0|$argon2id$hash|1");
+    /* versions: each membership write bumps its user's version */
+    assert_string_equal(c.seen[0], USR "|alice@example.com|0|$argon2id$hash|3");
     assert_string_equal(c.seen[1], USR2 "|b@x.com|1|-|2");
-    assert_string_equal(c.seen[2], USR3 "|c@x.com|0|$argon2id$hash|1");
+    assert_string_equal(c.seen[2], USR3 "|c@x.com|0|$argon2id$hash|2");
 
     memset(&c, 0, sizeof c);
     c.stop_after = 2;
@@ -877,8 +878,8 @@ static void test_file_reopen(void **state)
     assert_non_null(f->s);
     int from = -1, to = -1;
     assert_int_equal(f->s->ops->migrate(f->s, &from, &to), PD_OK);
-    assert_int_equal(from, 1);
-    assert_int_equal(to, 1);
+    assert_int_equal(from, pd_sqlite_schema_latest());
+    assert_int_equal(to, pd_sqlite_schema_latest());
     pd_account a;
     assert_int_equal(f->s->ops->get_account(f->s, "12345", &a), PD_OK);
     assert_string_equal(a.name, "Acme");
@@ -902,7 +903,7 @@ static void test_memory_shared(void **state)
     assert_int_equal(a->ops->migrate(a, &from, &to), PD_OK);
     assert_int_equal(from, 0);
     assert_int_equal(b->ops->migrate(b, &from, &to), PD_OK);
-    assert_int_equal(from, 1);                  /* b sees a's schema */
+    assert_int_equal(from, pd_sqlite_schema_latest()); /* b sees a's schema */
     add_user(a, USR, "a@x.com");
     pd_user u;
     assert_int_equal(b->ops->get_user(b, USR, &u), PD_OK);
