@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "strutil.h"
+#include "token_cache.h"
 
 pd_err esign_authenticate(pd_server *srv, pd_request *req)
 {
@@ -29,7 +30,7 @@ pd_err esign_authenticate(pd_server *srv, pd_request *req)
     h += 7;
     while (*h == ' ')
         h++;
-    e = token_verify(&srv->keys, h, strlen(h), (int64_t)time(NULL), &req->caller);
+    e = token_verify_cached(&srv->keys, h, strlen(h), (int64_t)time(NULL), &req->caller);
     if (e != PD_OK || req->caller.sub[0] == '\0') {
         resp_error(req, PD_ERR_INVALID_TOKEN, NULL);
         return PD_ERR_INVALID_TOKEN;
@@ -56,11 +57,8 @@ static pd_err fail(pd_request *req, pd_err e)
     return e;
 }
 
-pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_ctx *ctx)
+pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx)
 {
-    char acc_ref[LIM_ID_MAX + 1];
-    pd_membership caller = {0};
-    policy_facts facts = {0};
     pd_err e;
 
     memset(ctx, 0, sizeof(*ctx));
@@ -69,19 +67,27 @@ pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_c
         return e;
     if (policy_esign_scope(req->caller.scope) != PD_OK)
         return fail(req, PD_ERR_LACKS_PERMISSIONS);
-    if (req->n_params < 2 || str_copy(acc_ref, sizeof(acc_ref), req->params[0]) != 0 ||
-        !account_ref_ok(acc_ref))
+    if (req->n_params < 2 || str_copy(ctx->acc_ref, sizeof(ctx->acc_ref), req->params[0]) != 0 ||
+        !account_ref_ok(ctx->acc_ref))
         return fail(req, PD_ERR_INVALID_ACCOUNT_ID);
     if (str_copy(ctx->user_id, sizeof(ctx->user_id), req->params[1]) != 0 ||
         !str_is_guid(ctx->user_id))
         return fail(req, PD_ERR_INVALID_USERID);
     str_lower(ctx->user_id);
     snprintf(ctx->base_path, sizeof(ctx->base_path), "%s", req->prefix);
-
     ctx->store = server_store(srv);
     if (ctx->store == NULL)
         return fail(req, PD_ERR_STORE);
-    e = ctx->store->ops->get_account(ctx->store, acc_ref, &ctx->account);
+    return PD_OK;
+}
+
+pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx)
+{
+    pd_membership caller = {0};
+    policy_facts facts = {0};
+    pd_err e;
+
+    e = ctx->store->ops->get_account(ctx->store, ctx->acc_ref, &ctx->account);
     if (e == PD_ERR_NOT_FOUND)
         return fail(req, PD_ERR_USER_NOT_IN_ACCOUNT);
     if (e != PD_OK)
@@ -111,6 +117,13 @@ pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_c
             return fail(req, PD_ERR_STORE);
     }
     return PD_OK;
+}
+
+pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_ctx *ctx)
+{
+    pd_err e = esign_check(srv, req, ctx);
+
+    return e != PD_OK ? e : esign_load(req, act, ctx);
 }
 
 void esign_ctx_clear(esign_ctx *ctx)

@@ -22,14 +22,21 @@ typedef struct {
     pd_account account;
     pd_membership target;      /* membership of userId in the account */
     char user_id[LIM_ID_MAX + 1];   /* lower-cased target user id */
+    char acc_ref[LIM_ID_MAX + 1];   /* accountId as given (GUIDs lower-cased) */
     char base_path[96];        /* e.g. "/restapi/v2.1" */
 } esign_ctx;
 
 /* Authenticates the request: fills req->caller.  PD_OK or error response set. */
 pd_err esign_authenticate(pd_server *srv, pd_request *req);
 
-/* The whole prelude for an action on .../accounts/{a}/users/{u}/... */
+/* The whole prelude for an action on .../accounts/{a}/users/{u}/...:
+ * esign_check() then esign_load(). */
 pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_ctx *ctx);
+/* Part 1, no database: token, scope, accountId and userId syntax; opens
+ * this thread's store into ctx->store. */
+pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx);
+/* Part 2: account, caller membership, policy, target membership. */
+pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx);
 void esign_ctx_clear(esign_ctx *ctx);
 
 #endif

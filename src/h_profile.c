@@ -14,17 +14,45 @@
 #include "handlers.h"
 #include "jsonutil.h"
 #include "profile.h"
+#include "resp_cache.h"
 #include "strutil.h"
 #include "xml_out.h"
+
+/* The response-cache key: everything in the request the bytes depend on. */
+static int cache_key(const pd_request *req, const esign_ctx *ctx, char *key, size_t len)
+{
+    int n = snprintf(key, len, "%s|%c|%s|%s|%s", req->prefix, req->want_xml ? 'x' : 'j',
+                     ctx->acc_ref, req->caller.sub, ctx->user_id);
+    return n > 0 && (size_t)n < len ? 0 : -1;
+}
 
 void h_profile_get(pd_server *srv, pd_request *req)
 {
     esign_ctx ctx;
     pd_user user = {0};
     json_t *doc = NULL;
+    char key[RC_KEY_MAX];
+    rc_tags tags;
+    bool cacheable;
     pd_err e;
 
-    if (esign_prelude(srv, req, ACT_PROFILE_READ, &ctx) != PD_OK)
+    if (esign_check(srv, req, &ctx) != PD_OK)
+        goto out;
+    /* tags first, then the data (see resp_cache.h) */
+    cacheable = cache_key(req, &ctx, key, sizeof(key)) == 0 &&
+                ctx.store->ops->get_versions(ctx.store, req->caller.sub, ctx.user_id, &tags.v_caller,
+                                             &tags.v_target, &tags.generation) == PD_OK &&
+                tags.v_caller >= 0 && tags.v_target >= 0;
+    if (cacheable) {
+        size_t len;
+        const char *ctype;
+        unsigned char *hit = rc_get(key, &tags, &len, &ctype);
+        if (hit != NULL) {
+            resp_take(req, 200, ctype, hit, len);
+            goto out;
+        }
+    }
+    if (esign_load(req, ACT_PROFILE_READ, &ctx) != PD_OK)
         goto out;
     e = ctx.store->ops->get_user(ctx.store, ctx.user_id, &user);
     if (e != PD_OK) {
@@ -41,6 +69,8 @@ void h_profile_get(pd_server *srv, pd_request *req)
         goto out;
     }
     resp_object(req, 200, "userProfile", doc);
+    if (cacheable && req->resp.status == 200)
+        rc_put(key, &tags, req->resp.body, req->resp.len, req->resp.content_type);
 out:
     json_decref(doc);
     pd_user_clear(&user);
