@@ -3,7 +3,8 @@
  * (see /tmp/api-contract.md, "Import format") for the benchmark.
  *
  *   gen_tenant --users N --output FILE [--per-account M] [--seed S]
- *              [--sample K --sample-output FILE]
+ *              [--sample K --sample-output FILE] [--admins-output FILE]
+ *              [--pairs K --pairs-output FILE] [--png-output FILE]
  *
  * N users spread over ceil(N/M) accounts (M = 1000 by default), one
  * organization per account, one membership per user (the first user of
@@ -16,6 +17,10 @@
  * --sample writes "accountId userId" lines: first user 0 (the fixed user
  * of the single-user scenarios, admin of account 0, has the image), then K
  * distinct users drawn at random (all users, shuffled, when N <= K).
+ * --admins-output writes "accountId adminUserId" for every account;
+ * --pairs writes K lines "accountId userId" drawn uniformly (with
+ * replacement) from all N users, for reads by the account admins across
+ * the whole data set.  --png-output writes user 0's image.
  *
  * Memory: one output buffer (static), the PNG and sample arrays (heap,
  * freed before exit).  Nothing else is allocated per user, so N = 10^6
@@ -451,9 +456,9 @@ static void o_base64(out_t *o, const unsigned char *p, size_t n)
 /* ---- the file ---- */
 
 typedef struct {
-    long long users, per_account, sample;
+    long long users, per_account, sample, pairs;
     uint64_t seed;
-    const char *output, *sample_output, *png_output;
+    const char *output, *sample_output, *png_output, *admins_output, *pairs_output;
 } opts;
 
 static long long n_accounts(const opts *op)
@@ -605,6 +610,31 @@ out:
     return rc;
 }
 
+/* "accountId adminUserId" per account, or K random "accountId userId". */
+static int write_id_list(const opts *op, const char *path, int admins)
+{
+    rng_t r = { splitmix(op->seed ^ 0xa11ULL) };
+    long long n = admins ? n_accounts(op) : op->pairs;
+    char id[37], acc_id[37];
+    FILE *f = fopen(path, "w");
+    int rc = 0;
+
+    if (f == NULL) {
+        fprintf(stderr, "gen_tenant: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    for (long long i = 0; i < n; i++) {
+        long long u = admins ? i * op->per_account : (long long)rnd_below(&r, (uint64_t)op->users);
+        guid(id, op->seed, K_USER, (uint64_t)u);
+        guid(acc_id, op->seed, K_ACCOUNT, (uint64_t)(u / op->per_account));
+        if (fprintf(f, "%s %s\n", acc_id, id) < 0)
+            rc = -1;
+    }
+    if (fclose(f) != 0)
+        rc = -1;
+    return rc;
+}
+
 static int parse_ll(const char *s, long long min, long long max, long long *out)
 {
     char *end = NULL;
@@ -639,6 +669,12 @@ static int parse_args(int argc, char **argv, opts *op)
             op->sample_output = v;
         else if (!bad && strcmp(a, "--png-output") == 0)
             op->png_output = v;
+        else if (!bad && strcmp(a, "--admins-output") == 0)
+            op->admins_output = v;
+        else if (!bad && strcmp(a, "--pairs") == 0)
+            bad = parse_ll(v, 0, MAX_SAMPLE * 100, &op->pairs);
+        else if (!bad && strcmp(a, "--pairs-output") == 0)
+            op->pairs_output = v;
         else
             bad = 1;
         if (bad) {
@@ -648,9 +684,11 @@ static int parse_args(int argc, char **argv, opts *op)
         i++;
     }
     op->seed = (uint64_t)seed;
-    if (op->users <= 0 || op->output == NULL || (op->sample > 0 && op->sample_output == NULL)) {
+    if (op->users <= 0 || op->output == NULL || (op->sample > 0 && op->sample_output == NULL) ||
+        (op->pairs > 0 && op->pairs_output == NULL)) {
         fprintf(stderr, "usage: gen_tenant --users N --output FILE [--per-account M] [--seed S]\n"
-                        "                  [--sample K --sample-output FILE] [--png-output FILE]\n");
+                        "                  [--sample K --sample-output FILE] [--admins-output FILE]\n"
+                        "                  [--pairs K --pairs-output FILE] [--png-output FILE]\n");
         return -1;
     }
     return 0;
@@ -701,6 +739,10 @@ int main(int argc, char **argv)
         goto out;
     }
     if (op.sample > 0 && write_sample(&op) != 0)
+        goto out;
+    if (op.admins_output && write_id_list(&op, op.admins_output, 1) != 0)
+        goto out;
+    if (op.pairs > 0 && write_id_list(&op, op.pairs_output, 0) != 0)
         goto out;
     fprintf(stderr, "gen_tenant: %lld users in %lld accounts -> %s\n", op.users, n_accounts(&op),
             op.output);

@@ -41,9 +41,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ "$MODE" = quick ]; then
-  DUR=2s; WARM=1s; SMALL=1000; SAMPLE=200; USERS="${USERS:-10000}"
+  DUR=2s; WARM=1s; SMALL=1000; SAMPLE=200; PAIRS=20000; USERS="${USERS:-10000}"
 else
-  DUR=10s; WARM=2s; SMALL=1000; SAMPLE=1000; USERS="${USERS:-1000000}"
+  DUR=10s; WARM=2s; SMALL=1000; SAMPLE=1000; PAIRS=100000; USERS="${USERS:-1000000}"
 fi
 case "$USERS" in ''|*[!0-9]*) echo "run.sh: --users must be a positive integer" >&2; exit 2 ;; esac
 [ "$USERS" -ge 1 ] || { echo "run.sh: --users must be at least 1" >&2; exit 2; }
@@ -108,10 +108,11 @@ install_deps() {
 
 # ---------------------------------------------------------------- helpers
 free_port() {                         # a TCP port nobody listens on
-  local p i
-  for i in $(seq 1 200); do
+  local p
+  for _ in $(seq 1 200); do
     p=$((20000 + RANDOM % 40000))
-    if [ -z "$(ss -ltnH "sport = :$p" 2>/dev/null)" ]; then echo "$p"; return 0; fi
+    # nothing accepts a connection there (nginx still fails loudly if it cannot bind)
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
   done
   return 1
 }
@@ -133,14 +134,14 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 # start_profiled DB LOGLEVEL LOGFILE: sets PROF_PID and PROF_PORT
 start_profiled() {
-  local db="$1" level="$2" logf="$3" outf="$WORK/profiled.stdout" i
+  local db="$1" level="$2" logf="$3" outf="$WORK/profiled.stdout"
   : > "$outf"
   "$PROFILED" serve --listen 127.0.0.1 --port 0 --db "sqlite:$db" --threads "$THREADS" \
       --log-level "$level" > "$outf" 2> "$logf" &
   PROF_PID=$!
   PIDS+=("$PROF_PID")
   PROF_PORT=""
-  for i in $(seq 1 200); do
+  for _ in $(seq 1 200); do
     PROF_PORT=$(sed -n 's#^profiled: listening on http://127\.0\.0\.1:\([0-9][0-9]*\)$#\1#p' "$outf")
     [ -n "$PROF_PORT" ] && break
     kill -0 "$PROF_PID" 2>/dev/null || { cat "$logf" >&2; die "profiled did not start"; }
@@ -151,19 +152,19 @@ start_profiled() {
 }
 
 start_nginx() {                       # sets NGX_PID and NGX_PORT
-  local d="$WORK/nginx" i
+  local d="$WORK/nginx"
   mkdir -p "$d/tmp"
   NGX_PORT=$(free_port) || die "no free port for nginx"
   sed -e "s#@PORT@#$NGX_PORT#g" -e "s#@WORKERS@#$THREADS#g" -e "s#@DIR@#$d#g" \
       -e "s#@JSON_TYPE@#$JSON_TYPE#g" -e "s#@XML_TYPE@#$XML_TYPE#g" -e "s#@IMAGE_TYPE@#$IMAGE_TYPE#g" \
       "$BENCH/nginx.conf.in" > "$d/nginx.conf"
   chmod -R a+rX "$d"
-  "$NGINX" -p "$d" -e "$d/nginx-error.log" -c "$d/nginx.conf" 2>> "$d/nginx-error.log" &
+  "$NGINX" -p "$d" -e "$d/nginx-error.log" -c "$d/nginx.conf" 2> "$d/nginx.stderr" &
   NGX_PID=$!
   PIDS+=("$NGX_PID")
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     curl -s -o /dev/null "http://127.0.0.1:$NGX_PORT/profile.json" && break
-    kill -0 "$NGX_PID" 2>/dev/null || { cat "$d/nginx-error.log" >&2; die "nginx did not start"; }
+    kill -0 "$NGX_PID" 2>/dev/null || { cat "$d/nginx.stderr" "$d/nginx-error.log" >&2; die "nginx did not start"; }
     sleep 0.05
   done
   NGX_URL="http://127.0.0.1:$NGX_PORT"
@@ -232,7 +233,7 @@ run_wrk() {
   [ "${bad:-0}" -eq 0 ] || { cat "$f" >&2; die "$scen/$kind: $bad non-2xx answers"; }
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scen" "$kind" "$rps" "$p50" "$p99" \
     "$reqs" "$err" "$idle" "$peak" "$hwm" >> "$RESULTS"
-  printf '  %-14s %-8s %9s req/s  p50 %7.2f ms  p99 %7.2f ms  RSS %s -> %s MB%s\n' "$scen" "$kind" \
+  printf '  %-18s %-8s %9s req/s  p50 %7.2f ms  p99 %7.2f ms  RSS %s -> %s MB%s\n' "$scen" "$kind" \
     "$rps" "$p50" "$p99" "$(mb "$idle")" "$(mb "$peak")" \
     "$([ "${err:-0}" -gt 0 ] && echo "  ($err socket errors)")" >&2
 }
@@ -245,6 +246,7 @@ make_dataset() {
   log "$name: generating $n users"
   t0=$(now)
   "$GEN" --users "$n" --output "$json" --sample "$k" --sample-output "$d/sample.txt" \
+      --admins-output "$d/admins.txt" --pairs "$PAIRS" --pairs-output "$d/pairs.txt" \
       --png-output "$d/avatar.png" 2>/dev/null || die "gen_tenant"
   local gen_s json_bytes; gen_s=$(elapsed "$t0"); json_bytes=$(stat -c %s "$json")
   log "$name: generated $(mb $((json_bytes / 1024))) MB in ${gen_s}s; importing"
@@ -263,13 +265,20 @@ make_dataset() {
   for f in "$DB" "$DB-wal" "$DB-shm"; do [ -f "$f" ] && sizes=$((sizes + $(stat -c %s "$f"))); done
   log "$name: $(cat "$d/import.out") in ${imp_s}s; database $(mb $((sizes / 1024))) MB"
   rm -f "$json"                      # up to 2 GB at 1M users
-  log "$name: minting $(wc -l < "$d/sample.txt") tokens"
+  log "$name: minting $(wc -l < "$d/sample.txt") user tokens and $(wc -l < "$d/admins.txt") admin tokens"
   TRIPLES="$d/triples.txt"
   : > "$TRIPLES"
   while read -r acc uid; do
     tok=$("$PROFILED" token --user "$uid" --db "sqlite:$DB" --ttl 86400) || die "token for $uid"
     printf '%s %s %s\n' "$acc" "$uid" "$tok" >> "$TRIPLES"
   done < "$d/sample.txt"
+  ADMIN_TOKENS="$d/admin-tokens.txt"
+  : > "$ADMIN_TOKENS"
+  while read -r acc uid; do
+    tok=$("$PROFILED" token --user "$uid" --db "sqlite:$DB" --ttl 86400) || die "token for $uid"
+    printf '%s %s\n' "$acc" "$tok" >> "$ADMIN_TOKENS"
+  done < "$d/admins.txt"
+  PAIRS_FILE="$d/pairs.txt"
   read -r line < "$TRIPLES"
   read -r FIXED_ACC FIXED_UID FIXED_TOK <<< "$line"
   tail -n +2 "$TRIPLES" > "$d/random.txt"
@@ -320,9 +329,12 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "$AUTH" -H 'Content-Type
 capture "$PROF_URL$P" "$WWW/profile.json" "$WORK/h.json" -H "$AUTH" -H "Accept: application/json"
 capture "$PROF_URL$P" "$WWW/profile.xml" "$WORK/h.xml" -H "$AUTH" -H "Accept: application/xml"
 start_nginx
+# shellcheck disable=SC2046
 NGX_IDLE=$(rss_kb VmRSS $(server_pids nginx "$NGX_PID"))
 for f in profile.json profile.xml image.png; do
-  curl -s -o "$WORK/check" "$NGX_URL/$f" && cmp -s "$WORK/check" "$WWW/$f" || die "nginx does not serve $f as captured"
+  if ! curl -s -o "$WORK/check" "$NGX_URL/$f" || ! cmp -s "$WORK/check" "$WWW/$f"; then
+    die "nginx does not serve $f as captured"
+  fi
 done
 log "response sizes: JSON $(stat -c %s "$WWW/profile.json") B ($JSON_TYPE), XML $(stat -c %s "$WWW/profile.xml") B ($XML_TYPE), image $(stat -c %s "$WWW/image.png") B ($IMAGE_TYPE)"
 
@@ -337,6 +349,8 @@ run_wrk put-profile profiled "$PROF_PID" "$PROF_URL$P" -H "$AUTH" -s "$BENCH/lua
 run_wrk put-profile nginx "$NGX_PID" "$NGX_URL/put" -H "$AUTH" -s "$BENCH/lua/put.lua"
 run_wrk "random-$SMALL" profiled "$PROF_PID" "$PROF_URL" -H "Accept: application/json" \
   -s "$BENCH/lua/random.lua" -- "$SMALL_RANDOM"
+run_wrk "random-any-$SMALL" profiled "$PROF_PID" "$PROF_URL" -H "Accept: application/json" \
+  -s "$BENCH/lua/random_any.lua" -- "$ADMIN_TOKENS" "$PAIRS_FILE"
 stop_pid "$NGX_PID"
 stop_pid "$PROF_PID"
 
@@ -345,6 +359,8 @@ if [ "$MODE" = full ]; then
   start_profiled "$DB" info "$WORK/profiled-info.log"
   run_wrk get-json-loginfo profiled "$PROF_PID" "$PROF_URL$P" -H "$AUTH" -H "Accept: application/json"
   stop_pid "$PROF_PID"
+  LOGINFO_LINES=$(grep -c '"msg":"request"' "$WORK/profiled-info.log" || true)
+  log "  $LOGINFO_LINES request lines logged"
 fi
 
 # ---------------------------------------------------------------- N users
@@ -360,6 +376,8 @@ capture "$PROF_URL/restapi/v2.1/accounts/$ra/users/$ru/profile" "$WORK/check" "$
 log "scenarios at $USERS users"
 run_wrk "random-$USERS" profiled "$PROF_PID" "$PROF_URL" -H "Accept: application/json" \
   -s "$BENCH/lua/random.lua" -- "$RANDOM_TRIPLES"
+run_wrk "random-any-$USERS" profiled "$PROF_PID" "$PROF_URL" -H "Accept: application/json" \
+  -s "$BENCH/lua/random_any.lua" -- "$ADMIN_TOKENS" "$PAIRS_FILE"
 run_wrk "get-json-$USERS" profiled "$PROF_PID" "$PROF_URL$P" -H "Authorization: Bearer $FIXED_TOK" \
   -H "Accept: application/json"
 LARGE_AFTER=$(rss_kb VmRSS "$PROF_PID")
@@ -420,6 +438,7 @@ table() {                             # the per-scenario table from RESULTS
     }' "$RESULTS"
 }
 ms2() { awk -F'\t' -v s="$1" '$1 == s && $2 == "profiled" { printf "%.2f / %.2f", $4, $5 }' "$RESULTS"; }
+commas() { awk -v n="$1" 'BEGIN { s = ""; while (length(n) > 3) { s = "," substr(n, length(n) - 2) s; n = substr(n, 1, length(n) - 3) } printf "%s%s", n, s }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
 result() { awk -F'\t' -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print $c }' "$RESULTS"; }
 
@@ -450,26 +469,29 @@ result() { awk -F'\t' -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print 
   echo "- get-json / get-xml: \`GET /restapi/v2.1/accounts/{acc}/users/{uid}/profile\` with \`Accept: application/json\` / \`application/xml\`."
   echo "- get-image: \`GET …/profile/image\` (PNG, ETag, Cache-Control)."
   echo "- put-profile: \`PUT …/profile\` with a ~80-byte JSON change of the job title (a real write: one SQLite transaction per request, WAL, synchronous=NORMAL)."
-  echo "- random-N: \`GET …/profile\` for a random user per request among $SAMPLE users sampled from N, each with their own token."
+  echo "- random-N: \`GET …/profile\` of a random user per request among $SAMPLE users sampled from N, each reading their own profile with their own token (a working set that fits profiled's caches)."
+  echo "- random-any-N: \`GET …/profile\` of a random user among $(commas "$PAIRS") drawn from all N users (with replacement), read by the admin of the user's account (one token per account): at 1M users the working set is far larger than the caches."
   if [ "$MODE" = full ]; then
-    echo "- get-json-loginfo: get-json with \`--log-level info\`, i.e. one JSON log line per request (written to a file). Every other run uses \`--log-level warn\`: request logging costs $(awk -v a="$(result get-json profiled 3)" -v b="$(result get-json-loginfo profiled 3)" 'BEGIN { if (a > 0) printf "%.0f%%", (a - b) * 100 / a; else print "?" }') of get-json throughput here."
+    echo "- get-json-loginfo: get-json with \`--log-level info\`, i.e. one JSON log line per request ($LOGINFO_LINES lines written to a file during the run). Every other run uses \`--log-level warn\` so that request logging does not count; here it changed get-json throughput by $(awk -v a="$(result get-json profiled 3)" -v b="$(result get-json-loginfo profiled 3)" 'BEGIN { if (a > 0) printf "%+.0f%%", (b - a) * 100 / a; else print "?" }') (run-to-run noise is about ±10%)."
   else
     echo "- profiled runs with \`--log-level warn\`: request logging (info) costs throughput (measured in full mode)."
   fi
   echo
-  echo "## Scale ($USERS users)"
+  echo "## Scale ($(commas "$USERS") users)"
   echo
-  echo "| | $SMALL users | $USERS users |"
+  echo "| | $(commas "$SMALL") users | $(commas "$USERS") users |"
   echo "|---|---:|---:|"
   echo "| import file (generated in) | $(mb $((s_json / 1024))) MB (${s_gen} s) | $(mb $((l_json / 1024))) MB (${l_gen} s) |"
   echo "| \`profiled import\` time | ${s_imp} s | ${l_imp} s |"
   echo "| import rate | $(rate "$SMALL" "$s_imp") users/s | $(rate "$USERS" "$l_imp") users/s |"
   echo "| import peak RSS | $(mb "$(cat "$SMALL_DIR/import.rss")") MB | $(mb "$l_imp_rss") MB |"
   echo "| database size (db + wal) | $(mb $((s_db / 1024))) MB | $(mb $((l_db / 1024))) MB |"
-  echo "| random users: requests/s | $(result "random-$SMALL" profiled 3) | $(result "random-$USERS" profiled 3) |"
-  echo "| random users: p50 / p99 ms | $(ms2 "random-$SMALL") | $(ms2 "random-$USERS") |"
+  echo "| random users (own token, $SAMPLE sampled): requests/s | $(result "random-$SMALL" profiled 3) | $(result "random-$USERS" profiled 3) |"
+  echo "| random users (own token): p50 / p99 ms | $(ms2 "random-$SMALL") | $(ms2 "random-$USERS") |"
+  echo "| any user (admin token): requests/s | $(result "random-any-$SMALL" profiled 3) | $(result "random-any-$USERS" profiled 3) |"
+  echo "| any user (admin token): p50 / p99 ms | $(ms2 "random-any-$SMALL") | $(ms2 "random-any-$USERS") |"
   echo "| profiled RSS at idle (after start) | $(mb "$PROF_IDLE") MB | $(mb "$LARGE_IDLE") MB |"
-  echo "| profiled RSS under load (peak VmRSS / VmHWM) | $(mb "$(result "random-$SMALL" profiled 9)") / $(mb "$(result "random-$SMALL" profiled 10)") MB | $(mb "$(result "random-$USERS" profiled 9)") / $(mb "$(result "random-$USERS" profiled 10)") MB |"
+  echo "| profiled RSS under load (peak VmRSS / VmHWM) | $(mb "$(result "random-any-$SMALL" profiled 9)") / $(mb "$(result "random-any-$SMALL" profiled 10)") MB | $(mb "$(result "random-any-$USERS" profiled 9)") / $(mb "$(result "random-any-$USERS" profiled 10)") MB |"
   echo "| profiled RSS after the load | | $(mb "$LARGE_AFTER") MB |"
   echo
   echo "nginx (2 workers + master) RSS at idle: $(mb "$NGX_IDLE") MB. The import runs in one transaction; passwords are pre-hashed (\`passwordHash\`), since Argon2id hashing is deliberately slow. Each user has a ~1.4 KB profile (addresses, two authentication methods, usage history, custom and user settings) and one membership; $( [ "$USERS" -ge 1000 ] && echo "1000 users per account" || echo "one account")."
@@ -493,7 +515,8 @@ result() { awk -F'\t' -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print 
   echo "wrk -t$WRK_THREADS -c$CONNS -d$WARM URL                     # warm-up, not reported"
   echo "wrk -t$WRK_THREADS -c$CONNS -d$DUR --latency -H 'Authorization: Bearer TOKEN' -H 'Accept: application/json' URL"
   echo "wrk … -s bench/lua/put.lua URL                 # PUT profile"
-  echo "wrk … -s bench/lua/random.lua URL -- TRIPLES   # random users"
+  echo "wrk … -s bench/lua/random.lua URL -- TRIPLES   # random users, own tokens"
+  echo "wrk … -s bench/lua/random_any.lua URL -- ADMIN_TOKENS PAIRS   # any user, admin tokens"
   echo '```'
   echo
   echo "RSS is VmRSS / VmHWM from /proc/PID/status (nginx: master + workers), sampled every 0.25 s during each run. Raw wrk outputs: bench/out/wrk-*.txt, all numbers: bench/out/results.tsv. Whole run: ${TOTAL_S} s."

@@ -22,7 +22,7 @@
 
 #define HTTP_MAX_PARAMS    4
 #define HTTP_MAX_HEADERS   10
-#define HTTP_HDR_VALUE_MAX 256
+#define HTTP_HDR_VALUE_MAX 2048  /* OAuth redirects carry redirect_uri + code + state in Location */
 
 typedef struct pd_server pd_server;
 typedef struct pd_request pd_request;

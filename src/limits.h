@@ -56,6 +56,28 @@
 #define LIM_TOKEN_TTL_MAX_S              (30 * 24 * 3600)
 #define LIM_TOKEN_LEEWAY_S               60     /* clock skew allowed on iat */
 
+/* ---- OAuth (docs/oauth.md) ---- */
+#define LIM_OAUTH_FORM_FIELDS            16     /* fields in one form / query (duplicates rejected) */
+#define LIM_OAUTH_ASSERTION_MAX          8192   /* bytes of a JWT-bearer assertion (RS256 up to 4096-bit keys) */
+#define LIM_OAUTH_ASSERTION_LIFETIME_S   3600   /* exp - iat of an assertion, at most */
+#define LIM_OAUTH_ACCESS_TTL_S           3600   /* lifetime of issued access tokens */
+#define LIM_OAUTH_CODE_TTL_S             300    /* authorization codes */
+#define LIM_OAUTH_REFRESH_TTL_S          (30 * 24 * 3600) /* refresh tokens */
+#define LIM_OAUTH_SESSION_TTL_S          1800   /* sign-in session cookie */
+#define LIM_OAUTH_PEM_MAX                8192   /* one RSA public key, PEM */
+#define LIM_OAUTH_KEYS_MAX               8      /* public keys per integration */
+#define LIM_OAUTH_REDIRECTS_MAX          16     /* redirect URIs per integration */
+#define LIM_OAUTH_REDIRECT_URI_MAX       512
+#define LIM_OAUTH_STATE_MAX              256    /* state round-tripped to the client */
+#define LIM_OAUTH_SECRET_MIN             16     /* integration secret length */
+#define LIM_OAUTH_SECRET_MAX             256
+#define LIM_OAUTH_RSA_BITS_MIN           2048
+#define LIM_OAUTH_LOGIN_FAILS_MAX        5      /* failed sign-ins per account before the lock */
+#define LIM_OAUTH_IP_FAILS_MAX           20     /* failed sign-ins per address before the block */
+#define LIM_OAUTH_FAIL_WINDOW_S          900    /* failures are counted over this window */
+#define LIM_OAUTH_LOCK_S                 900    /* lock / block duration */
+#define LIM_OAUTH_CONSENTS_MAX           100000 /* consents in one import record */
+
 /* ---- import ---- */
 #define LIM_IMPORT_RECORD_MAX            (1024 * 1024) /* one record of an import file */
 

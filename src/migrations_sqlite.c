@@ -106,10 +106,69 @@ static const char MIGRATION_2[] =
     ") WITHOUT ROWID;\n"
     "INSERT INTO meta(key, value) VALUES ('generation', 1);\n";
 
+/* OAuth: integrations (clients) with redirect URIs and RSA public keys,
+ * per-user consent, grants (codes, refresh tokens, sign-in sessions; only
+ * the BLAKE2b-256 hash of each secret value is stored) and the sign-in
+ * throttle (keys "email:<address>" and "ip:<address>"; Unix seconds). */
+static const char MIGRATION_3[] =
+    "CREATE TABLE integrations(\n"
+    "  key            TEXT NOT NULL PRIMARY KEY,\n"
+    "  name           TEXT NOT NULL,\n"
+    "  secret_hash    TEXT NULL,\n"
+    "  allowed_scopes TEXT NOT NULL\n"
+    ") WITHOUT ROWID;\n"
+
+    "CREATE TABLE integration_redirect_uris(\n"
+    "  integration_key TEXT NOT NULL REFERENCES integrations(key) ON DELETE CASCADE,\n"
+    "  uri             TEXT NOT NULL,\n"
+    "  PRIMARY KEY (integration_key, uri)\n"
+    ") WITHOUT ROWID;\n"
+
+    "CREATE TABLE integration_keys(\n"
+    "  integration_key TEXT NOT NULL REFERENCES integrations(key) ON DELETE CASCADE,\n"
+    "  pem             TEXT NOT NULL,\n"
+    "  PRIMARY KEY (integration_key, pem)\n"
+    ") WITHOUT ROWID;\n"
+
+    "CREATE TABLE oauth_consents(\n"
+    "  integration_key TEXT NOT NULL REFERENCES integrations(key) ON DELETE CASCADE,\n"
+    "  user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+    "  scopes          TEXT NOT NULL,\n"
+    "  PRIMARY KEY (integration_key, user_id)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX oauth_consents_by_user ON oauth_consents(user_id);\n"
+
+    "CREATE TABLE oauth_grants(\n"
+    "  hash            BLOB NOT NULL PRIMARY KEY CHECK (length(hash) = 32),\n"
+    "  kind            TEXT NOT NULL CHECK (kind IN ('code', 'refresh', 'session')),\n"
+    "  family          TEXT NOT NULL,\n"
+    "  integration_key TEXT NULL REFERENCES integrations(key) ON DELETE CASCADE,\n"
+    "  user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+    "  redirect_uri    TEXT NULL,\n"
+    "  scopes          TEXT NULL,\n"
+    "  code_challenge  TEXT NULL,\n"
+    "  expires         INTEGER NOT NULL,\n"
+    "  used            INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1)),\n"
+    "  revoked         INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX oauth_grants_by_family ON oauth_grants(family);\n"
+    "CREATE INDEX oauth_grants_by_expiry ON oauth_grants(expires);\n"
+    "CREATE INDEX oauth_grants_by_user ON oauth_grants(user_id);\n"
+    "CREATE INDEX oauth_grants_by_integration ON oauth_grants(integration_key);\n"
+
+    "CREATE TABLE login_throttle(\n"
+    "  key          TEXT NOT NULL PRIMARY KEY,\n"
+    "  failures     INTEGER NOT NULL,\n"
+    "  window_start INTEGER NOT NULL,\n"
+    "  locked_until INTEGER NOT NULL\n"
+    ") WITHOUT ROWID;\n";
+
 static const pd_sqlite_migration MIGRATIONS[] = {
     { 1, "initial schema: organizations, accounts, users, images, memberships, signing keys",
       MIGRATION_1 },
     { 2, "meta: tenant generation for response-cache validation", MIGRATION_2 },
+    { 3, "oauth: integrations, redirect URIs, public keys, consents, grants, sign-in throttle",
+      MIGRATION_3 },
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])

@@ -145,3 +145,49 @@ void pd_image_clear(pd_image *i)
     free(i->etag);
     memset(i, 0, sizeof *i);
 }
+
+static void free_strv(char **v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void pd_integration_clear(pd_integration *it)
+{
+    if (it == NULL)
+        return;
+    free(it->key);
+    free(it->name);
+    if (it->secret_hash != NULL) {
+        explicit_bzero(it->secret_hash, strlen(it->secret_hash));
+        free(it->secret_hash);
+    }
+    free(it->allowed_scopes);
+    free_strv(it->redirect_uris, it->n_redirect_uris);
+    free_strv(it->public_keys, it->n_public_keys);
+    memset(it, 0, sizeof *it);
+}
+
+void pd_consent_clear(pd_consent *c)
+{
+    if (c == NULL)
+        return;
+    free(c->integration_key);
+    free(c->user_id);
+    free(c->scopes);
+    memset(c, 0, sizeof *c);
+}
+
+void pd_grant_clear(pd_grant *g)
+{
+    if (g == NULL)
+        return;
+    free(g->family);
+    free(g->integration_key);
+    free(g->user_id);
+    free(g->redirect_uri);
+    free(g->scopes);
+    free(g->code_challenge);
+    memset(g, 0, sizeof *g);
+}

@@ -79,6 +79,45 @@ typedef struct {
     char *etag;             /* quoted strong etag, e.g. "\"3f2a...\"" */
 } pd_image;
 
+/* An OAuth integration (client).  Arrays are owned like the strings. */
+typedef struct {
+    char *key;              /* integration key = client_id = JWT iss */
+    char *name;
+    char *secret_hash;      /* Argon2id (crypto_pwhash_str), NULL when none */
+    char *allowed_scopes;   /* space separated */
+    char **redirect_uris;
+    size_t n_redirect_uris;
+    char **public_keys;     /* PEM SubjectPublicKeyInfo (RSA) */
+    size_t n_public_keys;
+} pd_integration;
+
+typedef struct {
+    char *integration_key;
+    char *user_id;
+    char *scopes;           /* space separated scopes the user granted */
+} pd_consent;
+
+typedef enum { PD_GRANT_CODE = 0, PD_GRANT_REFRESH, PD_GRANT_SESSION } pd_grant_kind;
+
+typedef struct {
+    unsigned char hash[32];   /* BLAKE2b-256 of the secret value */
+    pd_grant_kind kind;
+    char *family;             /* codes and the refresh tokens they lead to share one */
+    char *integration_key;    /* NULL for sessions */
+    char *user_id;
+    char *redirect_uri;       /* codes; NULL otherwise */
+    char *scopes;             /* NULL for sessions */
+    char *code_challenge;     /* codes with PKCE (S256); NULL otherwise */
+    int64_t expires;          /* Unix seconds */
+    bool used, revoked;
+} pd_grant;
+
+typedef struct {
+    int64_t failures;         /* failures in the current window */
+    int64_t window_start;     /* Unix seconds */
+    int64_t locked_until;     /* Unix seconds, 0 = not locked */
+} pd_throttle;
+
 typedef struct pd_store pd_store;
 
 typedef int (*pd_iter_fn)(void *ctx, const void *row); /* non-zero stops */
@@ -137,6 +176,36 @@ typedef struct {
     pd_err (*get_versions)(pd_store *s, const char *user_a, const char *user_b,
                            int64_t *va, int64_t *vb, int64_t *generation);
     pd_err (*bump_generation)(pd_store *s);
+
+    /* ---- OAuth (docs/oauth.md): integrations, consents, grants, throttling ---- */
+    pd_err (*get_integration)(pd_store *s, const char *key, pd_integration *out);
+    /* Upserts the row and replaces its redirect URIs and public keys; keeps
+     * the stored secret_hash when in->secret_hash is NULL. */
+    pd_err (*upsert_integration)(pd_store *s, const pd_integration *in);
+    pd_err (*add_integration_key)(pd_store *s, const char *key, const char *pem); /* NOT_FOUND: no integration */
+    pd_err (*delete_integration)(pd_store *s, const char *key);                   /* NOT_FOUND if none */
+    pd_err (*each_integration)(pd_store *s, pd_iter_fn fn, void *ctx);            /* const pd_integration * (complete) */
+    pd_err (*put_consent)(pd_store *s, const pd_consent *c);                      /* upsert */
+    pd_err (*get_consent)(pd_store *s, const char *key, const char *user_id, pd_consent *out);
+    pd_err (*each_consent)(pd_store *s, const char *key, pd_iter_fn fn, void *ctx); /* const pd_consent * */
+    /* Grants: authorization codes, refresh tokens and sign-in sessions,
+     * stored by the BLAKE2b-256 hash of their secret value only. */
+    pd_err (*put_grant)(pd_store *s, const pd_grant *g);
+    pd_err (*get_grant)(pd_store *s, const unsigned char hash[32], pd_grant *out);
+    /* Marks the grant used in one transaction and returns it; out->used
+     * tells whether it had been used before (a replay). */
+    pd_err (*use_grant)(pd_store *s, const unsigned char hash[32], pd_grant *out);
+    pd_err (*revoke_grant_family)(pd_store *s, const char *family);
+    pd_err (*delete_grant)(pd_store *s, const unsigned char hash[32]);
+    pd_err (*purge_grants)(pd_store *s, int64_t now);                             /* drops expired grants */
+    pd_err (*get_throttle)(pd_store *s, const char *key, pd_throttle *out);       /* zeroed + PD_OK when none */
+    pd_err (*put_throttle)(pd_store *s, const char *key, const pd_throttle *t);
+    /* A sign-in: last_login and/or profile_json (NULL keeps each); bumps the
+     * user's version; users.modified does not move. */
+    pd_err (*record_login)(pd_store *s, const char *user_id, const char *last_login,
+                           const char *profile_json);
+    /* The accounts a user is a member of, by external number. */
+    pd_err (*each_account_of_user)(pd_store *s, const char *user_id, pd_iter_fn fn, void *ctx); /* const pd_account * */
 } pd_store_ops;
 
 typedef struct {
@@ -165,6 +234,9 @@ void pd_account_clear(pd_account *a);
 void pd_membership_clear(pd_membership *m);
 void pd_user_clear(pd_user *u);
 void pd_image_clear(pd_image *i);
+void pd_integration_clear(pd_integration *it);
+void pd_consent_clear(pd_consent *c);
+void pd_grant_clear(pd_grant *g);
 
 /* Backend constructors (called by pd_store_open). */
 pd_store *pd_store_sqlite_open(const char *path, char *errbuf, size_t errlen);

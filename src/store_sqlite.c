@@ -37,6 +37,7 @@
  * the callback.  last_error() returns a buffer inside the sq_store.
  */
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -63,6 +64,11 @@ enum st_id {
     ST_EACH_ORG, ST_EACH_ACCOUNT, ST_EACH_PERM_PROFILE, ST_EACH_GROUP,
     ST_EACH_USER, ST_EACH_MEMBERSHIP,
     ST_VERSIONS, ST_BUMP_GENERATION, ST_USER_BUMP,
+    ST_INTEG_GET, ST_INTEG_URIS, ST_INTEG_KEYS, ST_INTEG_UPSERT, ST_INTEG_URIS_DEL,
+    ST_INTEG_URI_ADD, ST_INTEG_KEYS_DEL, ST_INTEG_KEY_ADD, ST_INTEG_DELETE, ST_INTEG_LIST,
+    ST_CONSENT_PUT, ST_CONSENT_GET, ST_CONSENT_EACH,
+    ST_GRANT_PUT, ST_GRANT_GET, ST_GRANT_MARK_USED, ST_GRANT_REVOKE, ST_GRANT_DELETE,
+    ST_GRANT_PURGE, ST_THROTTLE_GET, ST_THROTTLE_PUT, ST_LOGIN_RECORD, ST_ACCOUNTS_OF_USER,
     ST_COUNT_
 };
 
@@ -168,6 +174,64 @@ static const char *const SQL[ST_COUNT_] = {
         "       coalesce((SELECT value FROM meta WHERE key = 'generation'), 0)",
     [ST_BUMP_GENERATION] = "UPDATE meta SET value = value + 1 WHERE key = 'generation'",
     [ST_USER_BUMP] = "UPDATE users SET version = version + 1 WHERE id = lower(?1)",
+
+    [ST_INTEG_GET] =
+        "SELECT key, name, secret_hash, allowed_scopes FROM integrations WHERE key = ?1",
+    [ST_INTEG_URIS] =
+        "SELECT uri FROM integration_redirect_uris WHERE integration_key = ?1 ORDER BY uri",
+    [ST_INTEG_KEYS] =
+        "SELECT pem FROM integration_keys WHERE integration_key = ?1 ORDER BY pem",
+    [ST_INTEG_UPSERT] =
+        "INSERT INTO integrations(key, name, secret_hash, allowed_scopes) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT(key) DO UPDATE SET name = excluded.name,"
+        "   secret_hash = coalesce(excluded.secret_hash, integrations.secret_hash),"
+        "   allowed_scopes = excluded.allowed_scopes",
+    [ST_INTEG_URIS_DEL] = "DELETE FROM integration_redirect_uris WHERE integration_key = ?1",
+    [ST_INTEG_URI_ADD] =
+        "INSERT INTO integration_redirect_uris(integration_key, uri) VALUES (?1, ?2)"
+        " ON CONFLICT DO NOTHING",
+    [ST_INTEG_KEYS_DEL] = "DELETE FROM integration_keys WHERE integration_key = ?1",
+    [ST_INTEG_KEY_ADD] =
+        "INSERT INTO integration_keys(integration_key, pem) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    [ST_INTEG_DELETE] = "DELETE FROM integrations WHERE key = ?1",
+    [ST_INTEG_LIST] = "SELECT key FROM integrations ORDER BY key",
+
+    [ST_CONSENT_PUT] =
+        "INSERT INTO oauth_consents(integration_key, user_id, scopes) VALUES (?1, lower(?2), ?3)"
+        " ON CONFLICT(integration_key, user_id) DO UPDATE SET scopes = excluded.scopes",
+    [ST_CONSENT_GET] =
+        "SELECT integration_key, user_id, scopes FROM oauth_consents"
+        " WHERE integration_key = ?1 AND user_id = lower(?2)",
+    [ST_CONSENT_EACH] =
+        "SELECT integration_key, user_id, scopes FROM oauth_consents"
+        " WHERE integration_key = ?1 ORDER BY user_id",
+
+    [ST_GRANT_PUT] =
+        "INSERT INTO oauth_grants(hash, kind, family, integration_key, user_id, redirect_uri,"
+        "                         scopes, code_challenge, expires, used, revoked)"
+        " VALUES (?1, ?2, ?3, ?4, lower(?5), ?6, ?7, ?8, ?9, 0, 0)",
+    [ST_GRANT_GET] =
+        "SELECT kind, family, integration_key, user_id, redirect_uri, scopes, code_challenge,"
+        "       expires, used, revoked FROM oauth_grants WHERE hash = ?1",
+    [ST_GRANT_MARK_USED] = "UPDATE oauth_grants SET used = 1 WHERE hash = ?1",
+    [ST_GRANT_REVOKE] = "UPDATE oauth_grants SET revoked = 1 WHERE family = ?1",
+    [ST_GRANT_DELETE] = "DELETE FROM oauth_grants WHERE hash = ?1",
+    [ST_GRANT_PURGE] = "DELETE FROM oauth_grants WHERE expires < ?1",
+    [ST_THROTTLE_GET] =
+        "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = ?1",
+    [ST_THROTTLE_PUT] =
+        "INSERT INTO login_throttle(key, failures, window_start, locked_until)"
+        " VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT(key) DO UPDATE SET failures = excluded.failures,"
+        "   window_start = excluded.window_start, locked_until = excluded.locked_until",
+    [ST_LOGIN_RECORD] =
+        "UPDATE users SET last_login = coalesce(?2, last_login),"
+        "   profile_json = coalesce(?3, profile_json), version = version + 1"
+        " WHERE id = lower(?1)",
+    [ST_ACCOUNTS_OF_USER] =
+        "SELECT a.id, a.external_id, a.name, a.organization_id"
+        " FROM memberships m JOIN accounts a ON a.id = m.account_id"
+        " WHERE m.user_id = lower(?1) ORDER BY a.external_id",
 };
 
 typedef struct {
@@ -176,7 +240,31 @@ typedef struct {
     bool shared_cache;          /* the per-process ":memory:" database */
     sqlite3_stmt *st[ST_COUNT_];
     char last_err[LAST_ERR_MAX];
+    bool writer_locked;         /* holds g_writer (see writer_enter) */
 } sq_store;
+
+/* SQLite admits one writer per database.  Threads of this process queue on
+ * a mutex for it instead of in SQLite's busy handler, which sleeps in
+ * growing steps (1 ms ... 100 ms) and made write latency jumpy under
+ * contention; other processes still meet the busy timeout. */
+static pthread_mutex_t g_writer = PTHREAD_MUTEX_INITIALIZER;
+
+static void writer_enter(sq_store *q)
+{
+    if (!q->writer_locked) {
+        pthread_mutex_lock(&g_writer);
+        q->writer_locked = true;
+    }
+}
+
+/* Releases the writer mutex once no transaction is open any more. */
+static void writer_leave(sq_store *q)
+{
+    if (q->writer_locked && sqlite3_get_autocommit(q->db)) {
+        q->writer_locked = false;
+        pthread_mutex_unlock(&g_writer);
+    }
+}
 
 typedef enum { TX_NONE, TX_OWN, TX_SAVEPOINT } tx_kind;
 
@@ -356,9 +444,13 @@ static pd_err tx_enter_write(sq_store *q, const char *op, tx_kind *k)
 {
     *k = TX_NONE;
     bool own = sqlite3_get_autocommit(q->db) != 0;
+    if (own)
+        writer_enter(q);
     pd_err e = run_id(q, own ? ST_BEGIN_IMMEDIATE : ST_SAVEPOINT, op);
     if (e == PD_OK)
         *k = own ? TX_OWN : TX_SAVEPOINT;
+    else if (own)
+        writer_leave(q);
     return e;
 }
 
@@ -383,13 +475,18 @@ static pd_err tx_leave(sq_store *q, const char *op, tx_kind k, pd_err e)
         return e;
     if (e == PD_OK) {
         e = run_id(q, k == TX_OWN ? ST_COMMIT : ST_RELEASE, op);
-        if (e == PD_OK)
+        if (e == PD_OK) {
+            writer_leave(q);
             return PD_OK;
+        }
     }
-    if (sqlite3_get_autocommit(q->db))      /* SQLite already rolled back */
+    if (sqlite3_get_autocommit(q->db)) {    /* SQLite already rolled back */
+        writer_leave(q);
         return e;
+    }
     if (k == TX_OWN) {
         run_quiet(q, ST_ROLLBACK, op);
+        writer_leave(q);
     } else {
         run_quiet(q, ST_ROLLBACK_TO, op);
         run_quiet(q, ST_RELEASE, op);
@@ -468,6 +565,9 @@ static bool user_copy(const pd_user *src, pd_user *dst)
 static void sq_close(pd_store *s)
 {
     sq_store *q = SQ(s);
+    if (q->writer_locked && !sqlite3_get_autocommit(q->db))
+        sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    writer_leave(q);
     for (size_t i = 0; i < ST_COUNT_; i++)
         sqlite3_finalize(q->st[i]);
     if (sqlite3_close_v2(q->db) != SQLITE_OK)
@@ -494,20 +594,29 @@ static pd_err sq_migrate(pd_store *s, int *from, int *to)
 
 static pd_err sq_begin(pd_store *s)
 {
-    return run_id(SQ(s), ST_BEGIN_IMMEDIATE, "begin");
+    sq_store *q = SQ(s);
+    writer_enter(q);
+    pd_err e = run_id(q, ST_BEGIN_IMMEDIATE, "begin");
+    writer_leave(q);                        /* only if BEGIN failed */
+    return e;
 }
 
 static pd_err sq_commit(pd_store *s)
 {
-    return run_id(SQ(s), ST_COMMIT, "commit");
+    sq_store *q = SQ(s);
+    pd_err e = run_id(q, ST_COMMIT, "commit");
+    writer_leave(q);                        /* a failed COMMIT keeps it open */
+    return e;
 }
 
 static pd_err sq_rollback(pd_store *s)
 {
     sq_store *q = SQ(s);
-    if (sqlite3_get_autocommit(q->db))
-        return PD_OK;                       /* nothing open (or already undone) */
-    return run_id(q, ST_ROLLBACK, "rollback");
+    pd_err e = PD_OK;
+    if (!sqlite3_get_autocommit(q->db))
+        e = run_id(q, ST_ROLLBACK, "rollback");
+    writer_leave(q);
+    return e;
 }
 
 /* ---- lookups --------------------------------------------------------- */
@@ -1281,6 +1390,504 @@ static pd_err sq_bump_generation(pd_store *s)
     return run_id(SQ(s), ST_BUMP_GENERATION, "bump_generation");
 }
 
+/* ---- OAuth ------------------------------------------------------------ */
+
+/* Runs a one-parameter (?1 = key) text query and appends column 0 of each
+ * row to *v (owned copies). */
+static pd_err collect_strings(sq_store *q, enum st_id id, const char *key, char ***v, size_t *n,
+                              const char *op)
+{
+    sqlite3_stmt *st = stmt_get(q, id, op);
+    size_t cap = 0;
+    pd_err e = PD_OK;
+
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, key)) {
+        e = db_fail(q, op, SQLITE_ERROR, NULL);
+        goto out;
+    }
+    for (bool first = true;; first = false) {
+        int rc = sq_step(q, st, first);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            e = db_fail(q, op, rc, NULL);
+            goto out;
+        }
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 4;
+            char **nv = realloc(*v, ncap * sizeof *nv);
+            if (nv == NULL) {
+                e = oom(q, op);
+                goto out;
+            }
+            *v = nv;
+            cap = ncap;
+        }
+        if (!dup_into(&(*v)[*n], col_text(st, 0))) {
+            e = oom(q, op);
+            goto out;
+        }
+        (*n)++;
+    }
+out:
+    stmt_done(st);
+    return e;
+}
+
+static pd_err integration_row(sq_store *q, const char *key, pd_integration *out, const char *op)
+{
+    sqlite3_stmt *st = stmt_get(q, ST_INTEG_GET, op);
+    pd_err e = PD_OK;
+
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, key)) {
+        e = db_fail(q, op, SQLITE_ERROR, NULL);
+        goto out;
+    }
+    int rc = sq_step(q, st, true);
+    if (rc == SQLITE_DONE)
+        e = PD_ERR_NOT_FOUND;
+    else if (rc != SQLITE_ROW)
+        e = db_fail(q, op, rc, NULL);
+    else if (!dup_into(&out->key, col_text(st, 0)) || !dup_into(&out->name, col_text(st, 1))
+             || !dup_into(&out->secret_hash, col_text(st, 2))
+             || !dup_into(&out->allowed_scopes, col_text(st, 3)))
+        e = oom(q, op);
+out:
+    stmt_done(st);
+    return e;
+}
+
+static pd_err sq_get_integration(pd_store *s, const char *key, pd_integration *out)
+{
+    static const char op[] = "get_integration";
+    sq_store *q = SQ(s);
+    if (key == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    tx_kind k;
+    pd_err e = tx_enter_read(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    e = integration_row(q, key, out, op);
+    if (e == PD_OK)
+        e = collect_strings(q, ST_INTEG_URIS, key, &out->redirect_uris, &out->n_redirect_uris, op);
+    if (e == PD_OK)
+        e = collect_strings(q, ST_INTEG_KEYS, key, &out->public_keys, &out->n_public_keys, op);
+    e = tx_leave(q, op, k, e);
+    if (e != PD_OK)
+        pd_integration_clear(out);
+    return e;
+}
+
+/* Binds ?1 = a, ?2 = b and runs the statement. */
+static pd_err exec2(sq_store *q, enum st_id id, const char *a, const char *b, const char *op,
+                    const char *fk_hint, int *changes)
+{
+    sqlite3_stmt *st = stmt_get(q, id, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!bind_keys(st, a, b)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    return st_exec(q, st, op, fk_hint, changes);
+}
+
+static pd_err sq_upsert_integration(pd_store *s, const pd_integration *in)
+{
+    static const char op[] = "upsert_integration";
+    sq_store *q = SQ(s);
+    if (in == NULL || in->key == NULL || in->name == NULL || in->allowed_scopes == NULL
+        || (in->n_redirect_uris > 0 && in->redirect_uris == NULL)
+        || (in->n_public_keys > 0 && in->public_keys == NULL))
+        return bad_arg(q, op);
+    tx_kind k;
+    pd_err e = tx_enter_write(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    sqlite3_stmt *st = stmt_get(q, ST_INTEG_UPSERT, op);
+    if (st == NULL) {
+        e = PD_ERR_STORE;
+        goto out;
+    }
+    if (!b_text(st, 1, in->key) || !b_text(st, 2, in->name) || !b_text(st, 3, in->secret_hash)
+        || !b_text(st, 4, in->allowed_scopes)) {
+        stmt_done(st);
+        e = db_fail(q, op, SQLITE_ERROR, NULL);
+        goto out;
+    }
+    e = st_exec(q, st, op, NULL, NULL);
+    if (e == PD_OK)
+        e = exec2(q, ST_INTEG_URIS_DEL, in->key, NULL, op, NULL, NULL);
+    for (size_t i = 0; e == PD_OK && i < in->n_redirect_uris; i++)
+        e = exec2(q, ST_INTEG_URI_ADD, in->key, in->redirect_uris[i], op, NULL, NULL);
+    if (e == PD_OK)
+        e = exec2(q, ST_INTEG_KEYS_DEL, in->key, NULL, op, NULL, NULL);
+    for (size_t i = 0; e == PD_OK && i < in->n_public_keys; i++)
+        e = exec2(q, ST_INTEG_KEY_ADD, in->key, in->public_keys[i], op, NULL, NULL);
+out:
+    return tx_leave(q, op, k, e);
+}
+
+static pd_err sq_add_integration_key(pd_store *s, const char *key, const char *pem)
+{
+    static const char op[] = "add_integration_key";
+    sq_store *q = SQ(s);
+    if (key == NULL || pem == NULL)
+        return bad_arg(q, op);
+    pd_err e = exec2(q, ST_INTEG_KEY_ADD, key, pem, op, NULL, NULL);
+    if (e != PD_OK && sqlite3_extended_errcode(q->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return PD_ERR_NOT_FOUND;
+    return e;
+}
+
+static pd_err sq_delete_integration(pd_store *s, const char *key)
+{
+    static const char op[] = "delete_integration";
+    sq_store *q = SQ(s);
+    int changes = 0;
+    if (key == NULL)
+        return bad_arg(q, op);
+    pd_err e = exec2(q, ST_INTEG_DELETE, key, NULL, op, NULL, &changes);
+    if (e == PD_OK && changes == 0)
+        e = PD_ERR_NOT_FOUND;
+    return e;
+}
+
+static pd_err sq_each_integration(pd_store *s, pd_iter_fn fn, void *ctx)
+{
+    static const char op[] = "each_integration";
+    sq_store *q = SQ(s);
+    char **keys = NULL;
+    size_t n = 0;
+    if (fn == NULL)
+        return bad_arg(q, op);
+    /* the keys first: the statement is finished before fn runs */
+    sqlite3_stmt *st = stmt_get(q, ST_INTEG_LIST, op);
+    pd_err e = PD_OK;
+    size_t cap = 0;
+    if (st == NULL)
+        return PD_ERR_STORE;
+    for (bool first = true;; first = false) {
+        int rc = sq_step(q, st, first);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            e = db_fail(q, op, rc, NULL);
+            break;
+        }
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            char **nv = realloc(keys, ncap * sizeof *nv);
+            if (nv == NULL) {
+                e = oom(q, op);
+                break;
+            }
+            keys = nv;
+            cap = ncap;
+        }
+        if (!dup_into(&keys[n], col_text(st, 0))) {
+            e = oom(q, op);
+            break;
+        }
+        n++;
+    }
+    stmt_done(st);
+    for (size_t i = 0; e == PD_OK && i < n; i++) {
+        pd_integration it;
+        e = sq_get_integration(s, keys[i], &it);
+        if (e == PD_ERR_NOT_FOUND) {      /* removed meanwhile */
+            e = PD_OK;
+            continue;
+        }
+        if (e != PD_OK)
+            break;
+        int stop = fn(ctx, &it);
+        pd_integration_clear(&it);
+        if (stop)
+            break;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(keys[i]);
+    free(keys);
+    return e;
+}
+
+static pd_err sq_put_consent(pd_store *s, const pd_consent *c)
+{
+    static const char op[] = "put_consent";
+    sq_store *q = SQ(s);
+    if (c == NULL || c->integration_key == NULL || c->user_id == NULL || c->scopes == NULL)
+        return bad_arg(q, op);
+    sqlite3_stmt *st = stmt_get(q, ST_CONSENT_PUT, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!bind_keys(st, c->integration_key, c->user_id) || !b_text(st, 3, c->scopes)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    return st_exec(q, st, op, "the integration or the user does not exist", NULL);
+}
+
+static bool consent_copy(sqlite3_stmt *st, pd_consent *out)
+{
+    return dup_into(&out->integration_key, col_text(st, 0)) && dup_into(&out->user_id, col_text(st, 1))
+           && dup_into(&out->scopes, col_text(st, 2));
+}
+
+static pd_err sq_get_consent(pd_store *s, const char *key, const char *user_id, pd_consent *out)
+{
+    static const char op[] = "get_consent";
+    sq_store *q = SQ(s);
+    if (key == NULL || user_id == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = stmt_get(q, ST_CONSENT_GET, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    pd_err e = PD_OK;
+    if (!bind_keys(st, key, user_id)) {
+        e = db_fail(q, op, SQLITE_ERROR, NULL);
+        goto out;
+    }
+    int rc = sq_step(q, st, true);
+    if (rc == SQLITE_DONE)
+        e = PD_ERR_NOT_FOUND;
+    else if (rc != SQLITE_ROW)
+        e = db_fail(q, op, rc, NULL);
+    else if (!consent_copy(st, out)) {
+        pd_consent_clear(out);
+        e = oom(q, op);
+    }
+out:
+    stmt_done(st);
+    return e;
+}
+
+static int emit_consent(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_consent c = { col_text(st, 0), col_text(st, 1), col_text(st, 2) };
+    return fn(ctx, &c);
+}
+
+static pd_err sq_each_consent(pd_store *s, const char *key, pd_iter_fn fn, void *ctx)
+{
+    if (key == NULL)
+        return bad_arg(SQ(s), "each_consent");
+    return iterate(SQ(s), ST_CONSENT_EACH, key, emit_consent, fn, ctx, "each_consent");
+}
+
+static const char *const GRANT_KINDS[] = { "code", "refresh", "session" };
+
+static pd_err sq_put_grant(pd_store *s, const pd_grant *g)
+{
+    static const char op[] = "put_grant";
+    sq_store *q = SQ(s);
+    if (g == NULL || g->family == NULL || g->user_id == NULL
+        || (unsigned)g->kind > PD_GRANT_SESSION)
+        return bad_arg(q, op);
+    sqlite3_stmt *st = stmt_get(q, ST_GRANT_PUT, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_blob(st, 1, g->hash, sizeof g->hash) || !b_text(st, 2, GRANT_KINDS[g->kind])
+        || !b_text(st, 3, g->family) || !b_text(st, 4, g->integration_key)
+        || !b_text(st, 5, g->user_id) || !b_text(st, 6, g->redirect_uri)
+        || !b_text(st, 7, g->scopes) || !b_text(st, 8, g->code_challenge)
+        || !b_i64(st, 9, g->expires)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    return st_exec(q, st, op, "the integration or the user does not exist", NULL);
+}
+
+static pd_err grant_fetch(sq_store *q, const unsigned char hash[32], pd_grant *out, const char *op)
+{
+    sqlite3_stmt *st = stmt_get(q, ST_GRANT_GET, op);
+    pd_err e = PD_OK;
+
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_blob(st, 1, hash, 32)) {
+        e = db_fail(q, op, SQLITE_ERROR, NULL);
+        goto out;
+    }
+    int rc = sq_step(q, st, true);
+    if (rc == SQLITE_DONE) {
+        e = PD_ERR_NOT_FOUND;
+        goto out;
+    }
+    if (rc != SQLITE_ROW) {
+        e = db_fail(q, op, rc, NULL);
+        goto out;
+    }
+    const char *kind = col_text(st, 0);
+    out->kind = PD_GRANT_SESSION;
+    for (int i = 0; kind != NULL && i < 3; i++)
+        if (strcmp(kind, GRANT_KINDS[i]) == 0)
+            out->kind = (pd_grant_kind)i;
+    memcpy(out->hash, hash, 32);
+    out->expires = sqlite3_column_int64(st, 7);
+    out->used = sqlite3_column_int(st, 8) != 0;
+    out->revoked = sqlite3_column_int(st, 9) != 0;
+    if (!dup_into(&out->family, col_text(st, 1)) || !dup_into(&out->integration_key, col_text(st, 2))
+        || !dup_into(&out->user_id, col_text(st, 3)) || !dup_into(&out->redirect_uri, col_text(st, 4))
+        || !dup_into(&out->scopes, col_text(st, 5)) || !dup_into(&out->code_challenge, col_text(st, 6)))
+        e = oom(q, op);
+out:
+    stmt_done(st);
+    if (e != PD_OK)
+        pd_grant_clear(out);
+    return e;
+}
+
+static pd_err sq_get_grant(pd_store *s, const unsigned char hash[32], pd_grant *out)
+{
+    sq_store *q = SQ(s);
+    if (hash == NULL || out == NULL)
+        return bad_arg(q, "get_grant");
+    memset(out, 0, sizeof *out);
+    return grant_fetch(q, hash, out, "get_grant");
+}
+
+static pd_err hash_exec(sq_store *q, enum st_id id, const unsigned char hash[32], const char *op,
+                        int *changes)
+{
+    sqlite3_stmt *st = stmt_get(q, id, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_blob(st, 1, hash, 32)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    return st_exec(q, st, op, NULL, changes);
+}
+
+static pd_err sq_use_grant(pd_store *s, const unsigned char hash[32], pd_grant *out)
+{
+    static const char op[] = "use_grant";
+    sq_store *q = SQ(s);
+    if (hash == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    tx_kind k;
+    pd_err e = tx_enter_write(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    e = grant_fetch(q, hash, out, op);
+    if (e == PD_OK && !out->used)
+        e = hash_exec(q, ST_GRANT_MARK_USED, hash, op, NULL);
+    e = tx_leave(q, op, k, e);
+    if (e != PD_OK)
+        pd_grant_clear(out);
+    return e;
+}
+
+static pd_err sq_revoke_grant_family(pd_store *s, const char *family)
+{
+    if (family == NULL)
+        return bad_arg(SQ(s), "revoke_grant_family");
+    return exec2(SQ(s), ST_GRANT_REVOKE, family, NULL, "revoke_grant_family", NULL, NULL);
+}
+
+static pd_err sq_delete_grant(pd_store *s, const unsigned char hash[32])
+{
+    if (hash == NULL)
+        return bad_arg(SQ(s), "delete_grant");
+    return hash_exec(SQ(s), ST_GRANT_DELETE, hash, "delete_grant", NULL);
+}
+
+static pd_err sq_purge_grants(pd_store *s, int64_t now)
+{
+    static const char op[] = "purge_grants";
+    sq_store *q = SQ(s);
+    sqlite3_stmt *st = stmt_get(q, ST_GRANT_PURGE, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_i64(st, 1, now)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    return st_exec(q, st, op, NULL, NULL);
+}
+
+static pd_err sq_get_throttle(pd_store *s, const char *key, pd_throttle *out)
+{
+    static const char op[] = "get_throttle";
+    sq_store *q = SQ(s);
+    if (key == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = stmt_get(q, ST_THROTTLE_GET, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    pd_err e = PD_OK;
+    if (!b_text(st, 1, key)) {
+        e = db_fail(q, op, SQLITE_ERROR, NULL);
+        goto out;
+    }
+    int rc = sq_step(q, st, true);
+    if (rc == SQLITE_ROW) {
+        out->failures = sqlite3_column_int64(st, 0);
+        out->window_start = sqlite3_column_int64(st, 1);
+        out->locked_until = sqlite3_column_int64(st, 2);
+    } else if (rc != SQLITE_DONE) {
+        e = db_fail(q, op, rc, NULL);
+    }
+out:
+    stmt_done(st);
+    return e;
+}
+
+static pd_err sq_put_throttle(pd_store *s, const char *key, const pd_throttle *t)
+{
+    static const char op[] = "put_throttle";
+    sq_store *q = SQ(s);
+    if (key == NULL || t == NULL)
+        return bad_arg(q, op);
+    sqlite3_stmt *st = stmt_get(q, ST_THROTTLE_PUT, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, key) || !b_i64(st, 2, t->failures) || !b_i64(st, 3, t->window_start)
+        || !b_i64(st, 4, t->locked_until)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    return st_exec(q, st, op, NULL, NULL);
+}
+
+static pd_err sq_record_login(pd_store *s, const char *user_id, const char *last_login,
+                              const char *profile_json)
+{
+    static const char op[] = "record_login";
+    sq_store *q = SQ(s);
+    if (user_id == NULL)
+        return bad_arg(q, op);
+    sqlite3_stmt *st = stmt_get(q, ST_LOGIN_RECORD, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, user_id) || !b_text(st, 2, last_login) || !b_text(st, 3, profile_json)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    int changes = 0;
+    pd_err e = st_exec(q, st, op, NULL, &changes);
+    if (e == PD_OK && changes == 0)
+        e = PD_ERR_NOT_FOUND;
+    return e;
+}
+
+static pd_err sq_each_account_of_user(pd_store *s, const char *user_id, pd_iter_fn fn, void *ctx)
+{
+    if (user_id == NULL)
+        return bad_arg(SQ(s), "each_account_of_user");
+    return iterate(SQ(s), ST_ACCOUNTS_OF_USER, user_id, emit_account, fn, ctx,
+                   "each_account_of_user");
+}
+
 /* ---- open ------------------------------------------------------------ */
 
 static const pd_store_ops SQ_OPS = {
@@ -1317,6 +1924,24 @@ static const pd_store_ops SQ_OPS = {
     .begin_read = sq_begin_read,
     .get_versions = sq_get_versions,
     .bump_generation = sq_bump_generation,
+    .get_integration = sq_get_integration,
+    .upsert_integration = sq_upsert_integration,
+    .add_integration_key = sq_add_integration_key,
+    .delete_integration = sq_delete_integration,
+    .each_integration = sq_each_integration,
+    .put_consent = sq_put_consent,
+    .get_consent = sq_get_consent,
+    .each_consent = sq_each_consent,
+    .put_grant = sq_put_grant,
+    .get_grant = sq_get_grant,
+    .use_grant = sq_use_grant,
+    .revoke_grant_family = sq_revoke_grant_family,
+    .delete_grant = sq_delete_grant,
+    .purge_grants = sq_purge_grants,
+    .get_throttle = sq_get_throttle,
+    .put_throttle = sq_put_throttle,
+    .record_login = sq_record_login,
+    .each_account_of_user = sq_each_account_of_user,
 };
 
 /* Runs a PRAGMA and copies the first column of its first row (if any). */
