@@ -20,7 +20,7 @@ endif
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter -Wvla -Wimplicit-fallthrough
 HARDEN   := -fstack-protector-strong -fPIE -fstack-clash-protection -fcf-protection
-CPPFLAGS += -D_GNU_SOURCE -iquote src $(shell pkg-config --cflags $(PKGS))
+CPPFLAGS += -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS))
 CFLAGS   += -std=c17 $(OPTFLAGS) $(WARN) $(HARDEN) -pthread
 LDFLAGS  += -pie -Wl,-z,relro,-z,now -pthread $(LDSAN)
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lm
@@ -79,7 +79,7 @@ clean:
 	rm -rf build build-san
 
 # libFuzzer drivers (clang from Debian): make fuzz [FUZZ_TIME=seconds]
-FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -iquote src -Wall -Wextra -Werror -g -O1 \
+FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -Isrc -Wall -Wextra -Werror -g -O1 \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_TIME  ?= 30
 FUZZERS     = b64 image multipart

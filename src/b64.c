@@ -177,7 +177,7 @@ static long decode_with(int url, const char *s, size_t len, unsigned char *out)
             return -1;
         o += (size_t)tail;
     }
-    /* LONG_MAX without <limits.h>: -Isrc makes that name src/limits.h. */
+    /* LONG_MAX spelled out (kept from when src/ had a limits.h shadowing the system one). */
     if (o > (size_t)((unsigned long)-1 >> 1))
         return -1;
     return (long)o;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "pd_limits.h"
 #include "log.h"
 #include "strutil.h"
 
@@ -46,6 +46,9 @@ static const config_item items[] = {
       "load the demo tenant when the database is empty", OFF(demo) },
     { "demo-file", "PROFILED_DEMO_FILE", CFG_STR, "data/demo-tenant.json", 0, 0,
       "import file used by --demo", OFF(demo_file) },
+    { "oauth-hosts", "PROFILED_OAUTH_HOSTS", CFG_STR, "", 0, 0,
+      "OAuth host names accepted as JWT aud, comma separated host[:port] "
+      "(default: 127.0.0.1:PORT, localhost:PORT and the public-url host)", OFF(oauth_hosts) },
     { NULL, NULL, CFG_STR, NULL, 0, 0, NULL, 0 },
 };
 
@@ -199,6 +202,17 @@ void config_check(const pd_config *c, pd_errbuf *eb)
         pd_errbuf_add(eb, "port and https-port are both -1: nothing to listen on");
     if ((c->tls_cert[0] != '\0') != (c->tls_key[0] != '\0'))
         pd_errbuf_add(eb, "tls-cert and tls-key go together: give both or neither");
+    for (const char *p = c->oauth_hosts; p != NULL && *p; ) {
+        size_t l;
+        while (*p == ',' || *p == ' ')
+            p++;
+        l = strcspn(p, ", ");
+        if (l == 0)
+            break;
+        if (l > 255 || strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") < l)
+            pd_errbuf_add(eb, "oauth-hosts: '%.*s' is not a host[:port]", (int)(l > 64 ? 64 : l), p);
+        p += l;
+    }
     if (c->per_ip_connections > c->max_connections)
         pd_errbuf_add(eb, "per-ip-connections (%lld) exceeds max-connections (%lld)",
                       (long long)c->per_ip_connections, (long long)c->max_connections);

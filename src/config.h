@@ -32,6 +32,7 @@ typedef struct {
     int64_t timeout_s;
     bool demo;               /* load data/demo-tenant.json into an empty database */
     char *demo_file;
+    char *oauth_hosts;       /* accepted JWT aud values, comma separated; "" = derived (oauth_http.c) */
 } pd_config;
 
 typedef struct {

@@ -17,7 +17,7 @@
 #include <microhttpd.h>
 
 #include "error.h"
-#include "limits.h"
+#include "pd_limits.h"
 #include "token.h"
 
 #define HTTP_MAX_PARAMS    4

@@ -18,7 +18,7 @@
 
 #include "b64.h"
 #include "image.h"
-#include "limits.h"
+#include "pd_limits.h"
 #include "profile.h"
 #include "strutil.h"
 

@@ -9,7 +9,7 @@
 #define PROFILED_MULTIPART_H
 
 #include <stddef.h>
-#include "limits.h"
+#include "pd_limits.h"
 
 typedef struct {
     const char *name;  size_t name_len;       /* form field name (from Content-Disposition) */

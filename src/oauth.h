@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "pd_limits.h"
 #include "store.h"
 #include "token.h"
 

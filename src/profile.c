@@ -19,7 +19,7 @@
  * cause was an allocation failure).
  */
 #include "profile.h"
-#include "limits.h"
+#include "pd_limits.h"
 
 #include <errno.h>
 #include <stdarg.h>

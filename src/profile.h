@@ -35,7 +35,7 @@ typedef enum { PROFILE_API_V2 = 0, PROFILE_API_V21 = 1 } profile_api;
  * Validates a PUT body (already decoded, must be an object).  Checks member
  * types (strings where the spec says string; "true"/"false" also accepted as
  * JSON booleans for flags and converted by profile_merge; counts integer or
- * digit strings), lengths (limits.h: LIM_NAME_MAX, LIM_DETAILS_TITLE_MAX,
+ * digit strings), lengths (pd_limits.h: LIM_NAME_MAX, LIM_DETAILS_TITLE_MAX,
  * LIM_PROFILE_TITLE_MAX, LIM_ADDRESS_LINE_MAX, ...), flag values, and array
  * sizes.  Unknown members are ignored (DocuSign tolerates them).  Every
  * problem is appended to eb as "path: reason" (e.g. "userDetails.firstName:

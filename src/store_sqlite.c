@@ -44,7 +44,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
-#include "limits.h"
+#include "pd_limits.h"
 #include "migrations_sqlite.h"
 #include "store.h"
 

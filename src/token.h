@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "error.h"
-#include "limits.h"
+#include "pd_limits.h"
 #include "store.h"
 
 #define TOKEN_ISSUER   "profiled"

@@ -33,7 +33,7 @@
  * owned by the caller.  Everything else is freed before returning.
  */
 #include "xml_out.h"
-#include "limits.h"
+#include "pd_limits.h"
 
 #include <pthread.h>
 #include <stdbool.h>

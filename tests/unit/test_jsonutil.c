@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "jsonutil.h"
-#include "limits.h"
+#include "pd_limits.h"
 
 /* depth levels of nesting built from open/close: e.g. "[[[1]]]" or
  * {"a":{"a":{"a":1}}}; malloc'd. */

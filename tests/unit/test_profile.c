@@ -18,7 +18,7 @@
 
 #include <jansson.h>
 
-#include "limits.h"
+#include "pd_limits.h"
 #include "profile.h"
 
 /* ---- helpers ---- */

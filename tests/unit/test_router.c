@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 #include "http.h"
-#include "limits.h"
+#include "pd_limits.h"
 
 #define R_PROFILE "/accounts/{accountId}/users/{userId}/profile"
 #define R_IMAGE   "/accounts/{accountId}/users/{userId}/profile/image"

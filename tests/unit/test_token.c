@@ -24,7 +24,7 @@
 #include <sodium.h>
 
 #include "b64.h"
-#include "limits.h"
+#include "pd_limits.h"
 #include "store.h"
 #include "token.h"
 

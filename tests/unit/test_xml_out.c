@@ -20,7 +20,7 @@
 #include <jansson.h>
 #include <libxml/parser.h>
 
-#include "limits.h"
+#include "pd_limits.h"
 #include "xml_out.h"
 
 #define NS_ATTRS " xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns=\"http://www.docusign.com/restapi\""

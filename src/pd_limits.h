@@ -1,12 +1,12 @@
 /*
- * limits.h - every size, count and time limit of profiled, in one place.
+ * pd_limits.h - every size, count and time limit of profiled, in one place.
  *
  * Each limit is named here and nowhere else; the code that enforces it
  * refers to the name.  Limits that an operator may change are defaults for
  * the matching configuration keys (see config.c), with their bounds.
  */
-#ifndef PROFILED_LIMITS_H
-#define PROFILED_LIMITS_H
+#ifndef PROFILED_PD_LIMITS_H
+#define PROFILED_PD_LIMITS_H
 
 /* ---- HTTP transport ---- */
 #define LIM_HTTP_CONN_MAX_DEFAULT        1024   /* concurrent connections        */
