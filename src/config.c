@@ -203,15 +203,15 @@ void config_check(const pd_config *c, pd_errbuf *eb)
     if ((c->tls_cert[0] != '\0') != (c->tls_key[0] != '\0'))
         pd_errbuf_add(eb, "tls-cert and tls-key go together: give both or neither");
     for (const char *p = c->oauth_hosts; p != NULL && *p; ) {
-        size_t l;
+        size_t hl;
         while (*p == ',' || *p == ' ')
             p++;
-        l = strcspn(p, ", ");
-        if (l == 0)
+        hl = strcspn(p, ", ");
+        if (hl == 0)
             break;
-        if (l > 255 || strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") < l)
-            pd_errbuf_add(eb, "oauth-hosts: '%.*s' is not a host[:port]", (int)(l > 64 ? 64 : l), p);
-        p += l;
+        if (hl > 255 || strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") < hl)
+            pd_errbuf_add(eb, "oauth-hosts: '%.*s' is not a host[:port]", (int)(hl > 64 ? 64 : hl), p);
+        p += hl;
     }
     if (c->per_ip_connections > c->max_connections)
         pd_errbuf_add(eb, "per-ip-connections (%lld) exceeds max-connections (%lld)",

@@ -25,7 +25,8 @@
 typedef struct {
     FILE *in;
     import_stats *st;
-    long long record_bytes;
+    char *rec;                  /* current record's text, LIM_IMPORT_RECORD_MAX bytes */
+    size_t rec_len;
     int over_limit;
     char *err;
     size_t errlen;
@@ -60,24 +61,42 @@ static int skip_ws(reader *rd)
     return c;
 }
 
-/* jansson load callback: one byte per call, bounded per record. */
-static size_t record_cb(void *buf, size_t len, void *data)
+/* Copies one JSON object, from its '{' (already read) to the matching '}',
+ * into rd->rec, tracking strings and escapes so braces inside strings do not
+ * count.  Bounded by LIM_IMPORT_RECORD_MAX.  0, or -1 with rd->over_limit
+ * set when too large (-2 at end of file).  Syntax is jansson's job. */
+static int read_record(reader *rd)
 {
-    reader *rd = data;
-    int c;
+    int depth = 1, in_str = 0, esc = 0, c;
 
-    if (len == 0)
-        return 0;
-    if (rd->record_bytes >= LIM_IMPORT_RECORD_MAX) {
-        rd->over_limit = 1;
-        return (size_t)-1;
+    rd->rec_len = 0;
+    rd->rec[rd->rec_len++] = '{';
+    while (depth > 0) {
+        c = next_byte(rd);
+        if (c == EOF)
+            return -2;
+        if (rd->rec_len + 1 >= LIM_IMPORT_RECORD_MAX) {
+            rd->over_limit = 1;
+            return -1;
+        }
+        rd->rec[rd->rec_len++] = (char)c;
+        if (in_str) {
+            if (esc)
+                esc = 0;
+            else if (c == '\\')
+                esc = 1;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
     }
-    c = next_byte(rd);
-    if (c == EOF)
-        return 0;
-    rd->record_bytes++;
-    *(unsigned char *)buf = (unsigned char)c;
-    return 1;
+    rd->rec[rd->rec_len] = '\0';
+    return 0;
 }
 
 /* Reads a top-level key (a plain string without escapes) into key. */
@@ -503,17 +522,17 @@ static int read_section(reader *rd, pd_store *s, const char *name, record_fn fn,
             fail(rd, "%s[%zu]: expected an object", name, idx);
             return -1;
         }
-        ungetc(c, rd->in);
-        rd->st->bytes--;
-        rd->record_bytes = 0;
         rd->over_limit = 0;
-        rec = json_load_callback(record_cb, rd, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &je);
         snprintf(path, sizeof(path), "%s[%zu]", name, idx);
+        int got = read_record(rd);
+        rec = got == 0 ? json_loadb(rd->rec, rd->rec_len, JSON_REJECT_DUPLICATES, &je) : NULL;
         if (rec == NULL) {
             if (rd->over_limit)
                 fail(rd, "%s: record larger than %d bytes", path, LIM_IMPORT_RECORD_MAX);
+            else if (got == -2)
+                fail(rd, "%s: the file ends inside this record", path);
             else
-                fail(rd, "%s: malformed JSON: %s", path, je.text);
+                fail(rd, "%s: malformed JSON at column %d: %s", path, je.column, je.text);
             return -1;
         }
         int rc = fn(rd, s, rec, path);
@@ -600,7 +619,13 @@ pd_err import_stream(pd_store *s, FILE *in, import_stats *st, char *err, size_t 
 
     memset(st, 0, sizeof(*st));
     err[0] = '\0';
+    rd.rec = malloc(LIM_IMPORT_RECORD_MAX);
+    if (rd.rec == NULL) {
+        fail(&rd, "out of memory");
+        return PD_ERR_INTERNAL;
+    }
     if (s->ops->begin(s) != PD_OK) {
+        free(rd.rec);
         fail(&rd, "cannot start a transaction: %s", pd_store_last_error(s));
         return PD_ERR_STORE;
     }
@@ -649,6 +674,7 @@ pd_err import_stream(pd_store *s, FILE *in, import_stats *st, char *err, size_t 
     }
     rc = 0;
 out:
+    free(rd.rec);
     if (rc != 0) {
         s->ops->rollback(s);
         return PD_ERR_INVALID_BODY;
