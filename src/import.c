@@ -18,6 +18,7 @@
 
 #include "b64.h"
 #include "image.h"
+#include "jsonutil.h"
 #include "pd_limits.h"
 #include "profile.h"
 #include "strutil.h"
@@ -67,7 +68,8 @@ static int skip_ws(reader *rd)
  * set when too large (-2 at end of file).  Syntax is jansson's job. */
 static int read_record(reader *rd)
 {
-    int depth = 1, in_str = 0, esc = 0, c;
+    json_scan sc = {0, 0};
+    int depth = 1, c;
 
     rd->rec_len = 0;
     rd->rec[rd->rec_len++] = '{';
@@ -80,20 +82,7 @@ static int read_record(reader *rd)
             return -1;
         }
         rd->rec[rd->rec_len++] = (char)c;
-        if (in_str) {
-            if (esc)
-                esc = 0;
-            else if (c == '\\')
-                esc = 1;
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
-        } else if (c == '{' || c == '[') {
-            depth++;
-        } else if (c == '}' || c == ']') {
-            depth--;
-        }
+        depth += json_scan_byte(&sc, c);
     }
     rd->rec[rd->rec_len] = '\0';
     return 0;
@@ -559,28 +548,20 @@ static int read_scalar(reader *rd, const char *key)
 {
     char text[128];
     size_t n = 0;
-    int c, in_str = 0, esc = 0, rc = -1;
+    int c, rc = -1;
+    json_scan sc = {0, 0};
     json_t *v;
 
     for (;;) {
         c = next_byte(rd);
         if (c == EOF)
             break;
-        if (!in_str && (c == ',' || c == '}')) {
+        if (!sc.in_str && (c == ',' || c == '}')) {
             ungetc(c, rd->in);
             rd->st->bytes--;
             break;
         }
-        if (in_str) {
-            if (esc)
-                esc = 0;
-            else if (c == '\\')
-                esc = 1;
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
-        }
+        json_scan_byte(&sc, c);
         if (n + 1 >= sizeof(text)) {
             fail(rd, "%s: value too long", key);
             return -1;

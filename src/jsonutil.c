@@ -7,29 +7,13 @@
 
 int json_depth_ok(const char *buf, size_t len, int max_depth)
 {
+    json_scan sc = {0, 0};
     int depth = 0;
-    int in_str = 0, esc = 0;
 
     for (size_t i = 0; i < len; i++) {
-        char c = buf[i];
-        if (in_str) {
-            if (esc)
-                esc = 0;
-            else if (c == '\\')
-                esc = 1;
-            else if (c == '"')
-                in_str = 0;
-            continue;
-        }
-        if (c == '"')
-            in_str = 1;
-        else if (c == '[' || c == '{') {
-            if (++depth > max_depth)
-                return -1;
-        } else if (c == ']' || c == '}') {
-            if (--depth < 0)
-                return -1;
-        }
+        depth += json_scan_byte(&sc, (unsigned char)buf[i]);
+        if (depth > max_depth || depth < 0)
+            return -1;
     }
     return 0;
 }

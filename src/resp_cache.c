@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strutil.h"
+#include "thread_table.h"
+
 typedef struct {
     uint64_t hash;
     char key[RC_KEY_MAX];
@@ -42,29 +45,13 @@ static void key_init(void)
 
 static rc_table *table(void)
 {
-    rc_table *t;
-
     pthread_once(&rc_once, key_init);
-    t = pthread_getspecific(rc_key);
-    if (t == NULL) {
-        t = calloc(1, sizeof(*t));
-        if (t != NULL && pthread_setspecific(rc_key, t) != 0) {
-            free(t);
-            t = NULL;
-        }
-    }
-    return t;
+    return thread_table_get(rc_key, sizeof(rc_table));
 }
 
 static uint64_t fnv1a(const char *s)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
+    return str_hash64(s, strlen(s));
 }
 
 static int same_tags(const rc_tags *a, const rc_tags *b)

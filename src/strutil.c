@@ -123,6 +123,18 @@ void time_iso_from_unix(int64_t t, char *buf, size_t len)
     format_iso(&ts, buf, len);
 }
 
+uint64_t str_hash64(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    while (n--) {
+        h ^= *b++;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
 uint64_t time_mono_ns(void)
 {
     struct timespec ts;

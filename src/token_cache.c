@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strutil.h"
+#include "thread_table.h"
+
 typedef struct {
     char *tok;              /* malloc'd copy, NULL when empty */
     size_t len;
@@ -34,29 +37,8 @@ static void tc_init(void)
 
 static tc_entry *tc_table(void)
 {
-    tc_entry *t;
-
     pthread_once(&tc_once, tc_init);
-    t = pthread_getspecific(tc_key);
-    if (t == NULL) {
-        t = calloc(TC_SLOTS, sizeof(*t));
-        if (t != NULL && pthread_setspecific(tc_key, t) != 0) {
-            free(t);
-            t = NULL;
-        }
-    }
-    return t;
-}
-
-static uint64_t hash(const char *s, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-
-    while (n--) {
-        h ^= (unsigned char)*s++;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
+    return thread_table_get(tc_key, TC_SLOTS * sizeof(tc_entry));
 }
 
 pd_err token_verify_cached(const token_keyring *kr, const char *tok, size_t len,
@@ -67,7 +49,7 @@ pd_err token_verify_cached(const token_keyring *kr, const char *tok, size_t len,
 
     if (t == NULL || len == 0 || len > LIM_TOKEN_MAX)
         return token_verify(kr, tok, len, now, out);
-    e = &t[hash(tok, len) % TC_SLOTS];
+    e = &t[str_hash64(tok, len) % TC_SLOTS];
     if (e->tok != NULL && e->kr == kr && e->len == len && memcmp(e->tok, tok, len) == 0) {
         if (e->claims.exp > now) {
             *out = e->claims;
