@@ -17,6 +17,7 @@
 #include "handlers.h"
 #include "image.h"
 #include "multipart.h"
+#include "resp_cache.h"
 #include "strutil.h"
 
 /* True when an If-None-Match value lists etag (or is "*"). */
@@ -50,12 +51,35 @@ void h_image_get(pd_server *srv, pd_request *req)
 {
     esign_ctx ctx;
     pd_image img = {0};
-    const char *enc, *inm;
+    const char *enc, *inm = NULL, *etag = NULL;
+    char key[RC_KEY_MAX];
+    rc_tags tags;
+    bool cacheable;
+    struct MHD_Response *hit = NULL;
     pd_err e;
 
-    if (esign_prelude(srv, req, ACT_IMAGE_READ, &ctx) != PD_OK)
+    if (esign_check(srv, req, &ctx) != PD_OK)
         goto out;
+    /* raw downloads of one's own image come from the response cache
+     * (tags read before the data: see resp_cache.h) */
     enc = req_query(req, "encoding");
+    cacheable = (enc == NULL || enc[0] == '\0') && strcmp(req->caller.sub, ctx.user_id) == 0 &&
+                snprintf(key, sizeof(key), "image|%s|%s", ctx.acc_ref, ctx.user_id) < (int)sizeof(key) &&
+                ctx.store->ops->get_versions(ctx.store, req->caller.sub, ctx.user_id, &tags.v_caller,
+                                             &tags.v_target, &tags.generation) == PD_OK &&
+                tags.v_target >= 0;
+    if (cacheable && (hit = rc_get(key, &tags, &etag)) != NULL && etag != NULL) {
+        inm = req_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH);
+        if (inm != NULL && etag_matches(inm, etag)) {
+            resp_empty(req, 304);
+            image_headers(req, etag);
+        } else {
+            resp_prebuilt(req, 200, hit);
+        }
+        goto out;
+    }
+    if (esign_load(req, ACT_IMAGE_READ, &ctx) != PD_OK)
+        goto out;
     if (enc != NULL && enc[0] != '\0' && strcasecmp(enc, "base64") != 0) {
         resp_error(req, PD_ERR_INVALID_PARAMETER, "encoding: only 'base64' is supported.");
         goto out;
@@ -81,6 +105,11 @@ void h_image_get(pd_server *srv, pd_request *req)
         resp_take(req, 200, "text/plain; charset=us-ascii", (unsigned char *)text, n);
         resp_header(req, "X-Image-Content-Type", img.content_type);
     } else {
+        hit = cacheable ? rc_put(key, &tags, img.bytes, img.len, img.content_type, img.etag) : NULL;
+        if (hit != NULL) {
+            resp_prebuilt(req, 200, hit);
+            goto out;
+        }
         resp_take(req, 200, NULL, img.bytes, img.len);
         img.bytes = NULL;                       /* moved into the response */
         resp_header(req, MHD_HTTP_HEADER_CONTENT_TYPE, img.content_type);

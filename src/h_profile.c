@@ -21,7 +21,7 @@
 /* The response-cache key: everything in the request the bytes depend on. */
 static int cache_key(const pd_request *req, const esign_ctx *ctx, char *key, size_t len)
 {
-    int n = snprintf(key, len, "%s|%c|%s|%s|%s", req->prefix, req->want_xml ? 'x' : 'j',
+    int n = snprintf(key, len, "profile|%s|%c|%s|%s|%s", req->prefix, req->want_xml ? 'x' : 'j',
                      ctx->acc_ref, req->caller.sub, ctx->user_id);
     return n > 0 && (size_t)n < len ? 0 : -1;
 }
@@ -44,11 +44,9 @@ void h_profile_get(pd_server *srv, pd_request *req)
                                              &tags.v_target, &tags.generation) == PD_OK &&
                 tags.v_caller >= 0 && tags.v_target >= 0;
     if (cacheable) {
-        size_t len;
-        const char *ctype;
-        unsigned char *hit = rc_get(key, &tags, &len, &ctype);
+        struct MHD_Response *hit = rc_get(key, &tags, NULL);
         if (hit != NULL) {
-            resp_take(req, 200, ctype, hit, len);
+            resp_prebuilt(req, 200, hit);
             goto out;
         }
     }
@@ -69,8 +67,12 @@ void h_profile_get(pd_server *srv, pd_request *req)
         goto out;
     }
     resp_object(req, 200, "userProfile", doc);
-    if (cacheable && req->resp.status == 200)
-        rc_put(key, &tags, req->resp.body, req->resp.len, req->resp.content_type);
+    if (cacheable && req->resp.status == 200) {
+        struct MHD_Response *mr = rc_put(key, &tags, req->resp.body, req->resp.len,
+                                         req->resp.content_type, NULL);
+        if (mr != NULL)
+            resp_prebuilt(req, 200, mr);        /* send the cached copy */
+    }
 out:
     json_decref(doc);
     pd_user_clear(&user);

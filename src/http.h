@@ -50,6 +50,8 @@ typedef struct {
     } headers[HTTP_MAX_HEADERS];
     size_t n_headers;
     bool set;                          /* a handler produced a response */
+    struct MHD_Response *prebuilt;     /* a ready response from a cache, borrowed: used
+                                          as is instead of the members above */
 } pd_response;
 
 struct pd_request {
@@ -86,6 +88,10 @@ void resp_take(pd_request *r, int status, const char *ctype, unsigned char *body
 /* Copies len bytes. */
 void resp_copy(pd_request *r, int status, const char *ctype, const void *body, size_t len);
 void resp_empty(pd_request *r, int status);
+/* Answers with a ready libmicrohttpd response (borrowed; it must stay alive
+ * until the handler returns — libmicrohttpd takes its own reference when
+ * the response is queued). */
+void resp_prebuilt(pd_request *r, int status, struct MHD_Response *mr);
 void resp_header(pd_request *r, const char *name, const char *value);
 /* Encodes obj as JSON, or as DocuSign XML with the given root when the
  * client asked for XML.  Does not take the reference. */

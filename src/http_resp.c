@@ -13,6 +13,7 @@
 
 static void resp_reset(pd_request *r)
 {
+    r->resp.prebuilt = NULL;
     free(r->resp.body);
     r->resp.body = NULL;
     r->resp.len = 0;
@@ -50,6 +51,14 @@ void resp_copy(pd_request *r, int status, const char *ctype, const void *body, s
 void resp_empty(pd_request *r, int status)
 {
     resp_take(r, status, NULL, NULL, 0);
+}
+
+void resp_prebuilt(pd_request *r, int status, struct MHD_Response *mr)
+{
+    resp_reset(r);
+    r->resp.status = status;
+    r->resp.prebuilt = mr;
+    r->resp.set = true;
 }
 
 void resp_header(pd_request *r, const char *name, const char *value)

@@ -103,6 +103,8 @@ static enum MHD_Result queue(pd_request *r)
 
     if (!r->resp.set)
         resp_error(r, PD_ERR_INTERNAL, "handler produced no response");
+    if (r->resp.prebuilt != NULL)
+        return MHD_queue_response(r->conn, (unsigned)r->resp.status, r->resp.prebuilt);
     mr = MHD_create_response_from_buffer(r->resp.len, r->resp.body,
                                          r->resp.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (mr == NULL)
