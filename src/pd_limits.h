@@ -12,7 +12,10 @@
 #define LIM_HTTP_CONN_MAX_DEFAULT        1024   /* concurrent connections        */
 #define LIM_HTTP_CONN_PER_IP_DEFAULT     256    /* concurrent connections per IP */
 #define LIM_HTTP_TIMEOUT_S_DEFAULT       30     /* idle connection timeout, s    */
-#define LIM_HTTP_CONN_MEMORY             (64 * 1024) /* per-connection memory: bounds the header block */
+#define LIM_HTTP_CONN_MEMORY             (16 * 1024) /* per-connection memory pool: bounds the request
+                                                        line + headers (libmicrohttpd 0.9.75 zeroes the
+                                                        whole pool on every keep-alive request, so
+                                                        bigger costs time on every request) */
 #define LIM_HTTP_URL_MAX                 2048   /* bytes in the request target   */
 #define LIM_HTTP_HEADER_VALUE_MAX        8192   /* one header value (e.g. Authorization) */
 
@@ -83,5 +86,6 @@
 
 /* ---- store ---- */
 #define LIM_DB_BUSY_TIMEOUT_MS           5000
+#define LIM_DB_CACHE_KIB_STR             "8192" /* SQLite page cache per connection (KiB) */
 
 #endif

@@ -1981,7 +1981,8 @@ static bool configure(sq_store *q, const char *path, char *errbuf, size_t errlen
     if (q->shared_cache)
         return true;
     if (pragma(db, "PRAGMA journal_mode = WAL", val, sizeof val) != SQLITE_OK
-        || pragma(db, "PRAGMA synchronous = NORMAL", NULL, 0) != SQLITE_OK) {
+        || pragma(db, "PRAGMA synchronous = NORMAL", NULL, 0) != SQLITE_OK
+        || pragma(db, "PRAGMA cache_size = -" LIM_DB_CACHE_KIB_STR, NULL, 0) != SQLITE_OK) {
         snprintf(errbuf, errlen, "cannot configure database '%s': %s", path, sqlite3_errmsg(db));
         return false;
     }

@@ -12,7 +12,7 @@
 
 #include "token.h"
 
-#define TC_SLOTS 64
+#define TC_SLOTS 1024
 
 /* token_verify() through the cache. Same contract. */
 pd_err token_verify_cached(const token_keyring *kr, const char *tok, size_t len,
