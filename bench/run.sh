@@ -418,7 +418,7 @@ EOF
 machine_cpu=$(lscpu | awk -F: '/^Model name/ { sub(/^ +/, "", $2); print $2; exit }')
 mem_gb=$(awk '/^MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
 rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || rev="$rev (src/ modified)"
+git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || rev="$rev, src/ modified"
 read -r _ _ l_gen l_json l_imp l_db < "$LARGE_DIR/scale.tsv"
 read -r _ _ s_gen s_json s_imp s_db < "$SMALL_DIR/scale.tsv"
 l_imp_rss=$(cat "$LARGE_DIR/import.rss")
