@@ -1994,9 +1994,22 @@ static bool configure(sq_store *q, const char *path, char *errbuf, size_t errlen
     return true;
 }
 
+/* Process-wide SQLite settings, before the library initialises: no memory
+ * statistics (they take one global mutex on every allocation, which the
+ * worker threads then fight over). */
+static pthread_once_t sq_global_once = PTHREAD_ONCE_INIT;
+
+static void sq_global_init(void)
+{
+    if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+        store_log("open: SQLite was initialised already; memory statistics stay on");
+    sqlite3_initialize();
+}
+
 pd_store *pd_store_sqlite_open(const char *path, char *errbuf, size_t errlen)
 {
     char dummy[1];
+    pthread_once(&sq_global_once, sq_global_init);
     if (errbuf == NULL || errlen == 0) {
         errbuf = dummy;
         errlen = sizeof dummy;
