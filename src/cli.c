@@ -25,6 +25,7 @@ static const struct {
     { "export",  cmd_export,  "write everything in the import format" },
     { "token",   cmd_token,   "mint an access token for a user" },
     { "migrate", cmd_migrate, "bring a database to the current schema" },
+    { "integration", cmd_integration, "manage OAuth integrations: add, add-key, consent, list, remove" },
 };
 
 static void usage(FILE *out)
@@ -34,7 +35,7 @@ static void usage(FILE *out)
             "usage: profiled COMMAND [OPTIONS]\n       profiled --version | --help\n\ncommands:\n",
             PROFILED_VERSION);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].help);
     fprintf(out, "\n'profiled COMMAND --help' describes a command's options.\n");
 }
 

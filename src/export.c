@@ -139,6 +139,47 @@ static int membership_cb(void *ctx, const void *row)
     return emit(ctx, rec);
 }
 
+static int consent_cb(void *ctx, const void *row)
+{
+    const pd_consent *c = row;
+    return json_array_append_new(((exporter *)ctx)->children,
+               json_pack("{s:s, s:s}", "userId", c->user_id, "scopes", c->scopes));
+}
+
+static json_t *str_array(char **v, size_t n)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a != NULL && i < n; i++)
+        if (json_array_append_new(a, json_string(v[i])) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+/* OAuth integrations: the secret leaves only as its Argon2id hash. */
+static int integration_cb(void *ctx, const void *row)
+{
+    exporter *ex = ctx;
+    const pd_integration *it = row;
+    json_t *rec = json_pack("{s:s, s:s}", "integrationKey", it->key, "name", it->name);
+
+    if (rec == NULL)
+        return emit(ex, NULL);
+    if (it->secret_hash)
+        json_object_set_new(rec, "secretHash", json_string(it->secret_hash));
+    json_object_set_new(rec, "allowedScopes", json_string(it->allowed_scopes));
+    json_object_set_new(rec, "redirectUris", str_array(it->redirect_uris, it->n_redirect_uris));
+    json_object_set_new(rec, "rsaPublicKeys", str_array(it->public_keys, it->n_public_keys));
+    ex->children = json_array();
+    if (ex->s->ops->each_consent(ex->s, it->key, consent_cb, ex) != PD_OK)
+        ex->failed = 1;
+    json_object_set_new(rec, "consents", ex->children);
+    ex->children = NULL;
+    return emit(ex, rec);
+}
+
 typedef pd_err (*each_fn)(pd_store *, pd_iter_fn, void *);
 
 pd_err export_stream(pd_store *s, FILE *out, char *err, size_t errlen)
@@ -148,6 +189,7 @@ pd_err export_stream(pd_store *s, FILE *out, char *err, size_t errlen)
         { "accounts", s->ops->each_account, account_cb },
         { "users", s->ops->each_user, user_cb },
         { "memberships", s->ops->each_membership, membership_cb },
+        { "integrations", s->ops->each_integration, integration_cb },
     };
     exporter ex = { .s = s, .out = out };
 

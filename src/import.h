@@ -19,6 +19,7 @@
 
 typedef struct {
     size_t organizations, accounts, permission_profiles, groups, users, memberships, images;
+    size_t integrations;       /* OAuth clients (docs/oauth.md) */
     long long bytes;           /* bytes read so far */
 } import_stats;
 

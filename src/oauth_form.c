@@ -406,11 +406,16 @@ static bool authority_ok(const char *a, size_t n, bool *loopback)
     }
     if (colon != NULL) {
         size_t pl = n - (size_t)(colon - a) - 1;
+        long port = 0;
         if (pl == 0 || pl > 5)
             return false;
-        for (size_t i = 1; i <= pl; i++)
+        for (size_t i = 1; i <= pl; i++) {
             if (!isdigit((unsigned char)colon[i]))
                 return false;
+            port = port * 10 + (colon[i] - '0');
+        }
+        if (port == 0 || port > 65535)
+            return false;
     }
     return true;
 }

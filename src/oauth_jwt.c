@@ -142,29 +142,32 @@ out:
     return r;
 }
 
-/* Imports a PEM SubjectPublicKeyInfo; NULL unless RSA >= the minimum size. */
+/* Imports a PEM SubjectPublicKeyInfo; NULL unless RSA >= the minimum size.
+ * *bits_out (optional) gets the RSA size, 0 when not RSA at all. */
 static gnutls_pubkey_t load_rsa(const char *pem, unsigned *bits_out)
 {
     gnutls_pubkey_t k = NULL;
     gnutls_datum_t d;
     unsigned bits = 0;
     size_t n = pem ? strlen(pem) : 0;
+    int alg = GNUTLS_PK_UNKNOWN;
 
+    if (bits_out)
+        *bits_out = 0;
     if (n == 0 || n > LIM_OAUTH_PEM_MAX)
         return NULL;
     if (gnutls_pubkey_init(&k) < 0)
         return NULL;
     d.data = (unsigned char *)(uintptr_t)pem;
     d.size = (unsigned)n;
-    if (gnutls_pubkey_import(k, &d, GNUTLS_X509_FMT_PEM) < 0 ||
-        gnutls_pubkey_get_pk_algorithm(k, &bits) != GNUTLS_PK_RSA || bits < LIM_OAUTH_RSA_BITS_MIN) {
+    if (gnutls_pubkey_import(k, &d, GNUTLS_X509_FMT_PEM) >= 0)
+        alg = gnutls_pubkey_get_pk_algorithm(k, &bits);
+    if (alg == GNUTLS_PK_RSA && bits_out)
+        *bits_out = bits;
+    if (alg != GNUTLS_PK_RSA || bits < LIM_OAUTH_RSA_BITS_MIN) {
         gnutls_pubkey_deinit(k);
-        if (bits_out)
-            *bits_out = bits;
         return NULL;
     }
-    if (bits_out)
-        *bits_out = bits;
     return k;
 }
 

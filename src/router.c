@@ -26,6 +26,11 @@ static const pd_route routes[] = {
       "/accounts/{accountId}/users/{userId}/profile/image", h_image_put, LIM_BODY_IMAGE_UPLOAD },
     { FAM_ESIGN, "DELETE", "accounts/*/users/*/profile/image",
       "/accounts/{accountId}/users/{userId}/profile/image", h_image_delete, LIM_BODY_DEFAULT },
+    { FAM_OAUTH, "POST",   "token",    "/oauth/token",    h_oauth_token,    LIM_BODY_OAUTH },
+    { FAM_OAUTH, "GET",    "auth",     "/oauth/auth",     h_oauth_auth,     LIM_BODY_DEFAULT },
+    { FAM_OAUTH, "POST",   "login",    "/oauth/login",    h_oauth_login,    LIM_BODY_OAUTH },
+    { FAM_OAUTH, "POST",   "consent",  "/oauth/consent",  h_oauth_consent,  LIM_BODY_OAUTH },
+    { FAM_OAUTH, "GET",    "userinfo", "/oauth/userinfo", h_oauth_userinfo, LIM_BODY_DEFAULT },
 };
 
 /* Prefixes per family, longest first so "/v2.1" wins over "/v2". */
@@ -34,6 +39,7 @@ static const struct { route_family fam; const char *prefix; int minor; } prefixe
     { FAM_ESIGN, "/restapi/v2",   0 },
     { FAM_ESIGN, "/v2.1",         1 },
     { FAM_ESIGN, "/v2",           0 },
+    { FAM_OAUTH, "/oauth",        0 },
     { FAM_ROOT,  "",              0 },
 };
 
