@@ -80,8 +80,9 @@ int cmd_import(int argc, char **argv)
         return 1;
     }
     printf("imported: %zu organizations, %zu accounts, %zu permission profiles, %zu groups, "
-           "%zu users, %zu images, %zu memberships\n", st.organizations, st.accounts,
-           st.permission_profiles, st.groups, st.users, st.images, st.memberships);
+           "%zu users, %zu images, %zu memberships, %zu integrations\n", st.organizations,
+           st.accounts, st.permission_profiles, st.groups, st.users, st.images, st.memberships,
+           st.integrations);
     return 0;
 }
 
