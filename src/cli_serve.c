@@ -111,7 +111,8 @@ static int pick_admin(void *ctx, const void *row)
 }
 
 /* Loads the demo file into an empty database and prints how to use it. */
-static int load_demo(const pd_config *cfg, const char *public_url, token_keyring *kr, bool print)
+static int load_demo(const pd_config *cfg, const char *public_url, const char *http_url,
+                     const char *https_url, const char *cert_path, token_keyring *kr, bool print)
 {
     pd_store *s = cli_open_store(cfg->db);
     demo_pick pick = {{0}, {0}};
@@ -149,8 +150,13 @@ static int load_demo(const pd_config *cfg, const char *public_url, token_keyring
             if (tok) {
                 printf("\ndemo account %s, admin user %s\n"
                        "access token (8 hours):\n  export TOKEN=%s\n"
-                       "try:\n  curl -H \"Authorization: Bearer $TOKEN\" %s/restapi/v2.1/accounts/%s/users/%s/profile\n\n",
-                       pick.account, pick.user, tok, public_url, pick.account, pick.user);
+                       "try:\n  curl -H \"Authorization: Bearer $TOKEN\" %s/restapi/v2.1/accounts/%s/users/%s/profile\n",
+                       pick.account, pick.user, tok, http_url[0] ? http_url : public_url,
+                       pick.account, pick.user);
+                if (cert_path[0])
+                    printf("  curl --cacert %s -H \"Authorization: Bearer $TOKEN\" %s/restapi/v2.1/accounts/%s/users/%s/profile\n",
+                           cert_path, https_url, pick.account, pick.user);
+                printf("\n");
                 free(tok);
             }
         }
@@ -203,7 +209,7 @@ int cmd_serve(int argc, char **argv)
         return 1;
     }
     /* after the start, so that a :memory: database is held open by the server */
-    if (cfg.demo && load_demo(&cfg, "", NULL, false) != 0) {
+    if (cfg.demo && load_demo(&cfg, "", "", "", "", NULL, false) != 0) {
         server_stop(srv, 0);
         config_free(&cfg);
         return 1;
@@ -215,7 +221,7 @@ int cmd_serve(int argc, char **argv)
                "profiled: TLS certificate %s (Node clients: export NODE_EXTRA_CA_CERTS=%s)\n",
                srv->https_url, srv->tls_cert_path, srv->tls_cert_path);
     if (cfg.demo)
-        load_demo(&cfg, srv->public_url, &srv->keys, true);
+        load_demo(&cfg, srv->public_url, srv->http_url, srv->https_url, srv->tls_cert_path, &srv->keys, true);
     fflush(stdout);
     log_msg(LOG_INFO, "server", "listening on %s (db %s)", srv->public_url, cfg.db);
 

@@ -284,6 +284,7 @@ static struct MHD_Daemon *start_daemon(struct pd_server *srv, int64_t port,
         flags |= MHD_USE_TLS;
     d = MHD_start_daemon(
         flags, (uint16_t)port, NULL, NULL, on_access, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,     /* first, so it catches everything */
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
@@ -291,7 +292,6 @@ static struct MHD_Daemon *start_daemon(struct pd_server *srv, int64_t port,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIM_HTTP_CONN_MEMORY,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
         MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
         tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls ? tls->cert_pem : NULL,
