@@ -78,6 +78,13 @@ pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx)
     ctx->store = server_store(srv);
     if (ctx->store == NULL)
         return fail(req, PD_ERR_STORE);
+    if (ctx->store->ops->get_versions(ctx->store, req->caller.sub, ctx->user_id, &ctx->tags.v_caller,
+                                      &ctx->tags.v_target, &ctx->tags.generation) != PD_OK)
+        return fail(req, PD_ERR_STORE);
+    if (ctx->tags.v_caller < 0) {
+        resp_error(req, PD_ERR_INVALID_TOKEN, "The user of this access token is not active.");
+        return PD_ERR_INVALID_TOKEN;
+    }
     return PD_OK;
 }
 

@@ -14,6 +14,7 @@
 
 #include "http.h"
 #include "policy.h"
+#include "resp_cache.h"
 #include "server.h"
 #include "store.h"
 
@@ -24,6 +25,8 @@ typedef struct {
     char user_id[LIM_ID_MAX + 1];   /* lower-cased target user id */
     char acc_ref[LIM_ID_MAX + 1];   /* accountId as given (GUIDs lower-cased) */
     char base_path[96];        /* e.g. "/restapi/v2.1" */
+    rc_tags tags;              /* caller/target versions + generation, read by esign_check
+                                  before any other data (response-cache tags) */
 } esign_ctx;
 
 /* Authenticates the request: fills req->caller.  PD_OK or error response set. */
@@ -32,8 +35,9 @@ pd_err esign_authenticate(pd_server *srv, pd_request *req);
 /* The whole prelude for an action on .../accounts/{a}/users/{u}/...:
  * esign_check() then esign_load(). */
 pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_ctx *ctx);
-/* Part 1, no database: token, scope, accountId and userId syntax; opens
- * this thread's store into ctx->store. */
+/* Part 1: token, scope, accountId and userId syntax, then one query for
+ * ctx->tags that also refuses a caller who is no longer Active (disabled or
+ * closed users lose access at once, whatever their token's lifetime). */
 pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx);
 /* Part 2: account, caller membership, policy, target membership. */
 pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx);

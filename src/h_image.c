@@ -53,7 +53,6 @@ void h_image_get(pd_server *srv, pd_request *req)
     pd_image img = {0};
     const char *enc, *inm = NULL, *etag = NULL;
     char key[RC_KEY_MAX];
-    rc_tags tags;
     bool cacheable;
     struct MHD_Response *hit = NULL;
     pd_err e;
@@ -65,10 +64,8 @@ void h_image_get(pd_server *srv, pd_request *req)
     enc = req_query(req, "encoding");
     cacheable = (enc == NULL || enc[0] == '\0') && strcmp(req->caller.sub, ctx.user_id) == 0 &&
                 snprintf(key, sizeof(key), "image|%s|%s", ctx.acc_ref, ctx.user_id) < (int)sizeof(key) &&
-                ctx.store->ops->get_versions(ctx.store, req->caller.sub, ctx.user_id, &tags.v_caller,
-                                             &tags.v_target, &tags.generation) == PD_OK &&
-                tags.v_target >= 0;
-    if (cacheable && (hit = rc_get(key, &tags, &etag)) != NULL && etag != NULL) {
+                ctx.tags.v_target >= 0;
+    if (cacheable && (hit = rc_get(key, &ctx.tags, &etag)) != NULL && etag != NULL) {
         inm = req_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH);
         if (inm != NULL && etag_matches(inm, etag)) {
             resp_empty(req, 304);
@@ -105,7 +102,7 @@ void h_image_get(pd_server *srv, pd_request *req)
         resp_take(req, 200, "text/plain; charset=us-ascii", (unsigned char *)text, n);
         resp_header(req, "X-Image-Content-Type", img.content_type);
     } else {
-        hit = cacheable ? rc_put(key, &tags, img.bytes, img.len, img.content_type, img.etag) : NULL;
+        hit = cacheable ? rc_put(key, &ctx.tags, img.bytes, img.len, img.content_type, img.etag) : NULL;
         if (hit != NULL) {
             resp_prebuilt(req, 200, hit);
             goto out;

@@ -32,19 +32,15 @@ void h_profile_get(pd_server *srv, pd_request *req)
     pd_user user = {0};
     json_t *doc = NULL;
     char key[RC_KEY_MAX];
-    rc_tags tags;
     bool cacheable;
     pd_err e;
 
+    /* esign_check reads the tags first, then the data follows (resp_cache.h) */
     if (esign_check(srv, req, &ctx) != PD_OK)
         goto out;
-    /* tags first, then the data (see resp_cache.h) */
-    cacheable = cache_key(req, &ctx, key, sizeof(key)) == 0 &&
-                ctx.store->ops->get_versions(ctx.store, req->caller.sub, ctx.user_id, &tags.v_caller,
-                                             &tags.v_target, &tags.generation) == PD_OK &&
-                tags.v_caller >= 0 && tags.v_target >= 0;
+    cacheable = cache_key(req, &ctx, key, sizeof(key)) == 0 && ctx.tags.v_target >= 0;
     if (cacheable) {
-        struct MHD_Response *hit = rc_get(key, &tags, NULL);
+        struct MHD_Response *hit = rc_get(key, &ctx.tags, NULL);
         if (hit != NULL) {
             resp_prebuilt(req, 200, hit);
             goto out;
@@ -68,7 +64,7 @@ void h_profile_get(pd_server *srv, pd_request *req)
     }
     resp_object(req, 200, "userProfile", doc);
     if (cacheable && req->resp.status == 200) {
-        struct MHD_Response *mr = rc_put(key, &tags, req->resp.body, req->resp.len,
+        struct MHD_Response *mr = rc_put(key, &ctx.tags, req->resp.body, req->resp.len,
                                          req->resp.content_type, NULL);
         if (mr != NULL)
             resp_prebuilt(req, 200, mr);        /* send the cached copy */

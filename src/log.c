@@ -28,10 +28,15 @@ int log_level_parse(const char *name, log_level *out)
     return -1;
 }
 
-/* Appends s JSON-escaped into buf at *pos (bounded). */
+/* Room always kept free at the end of a line: the closing quote, '}',
+ * '\n' and the NUL that end_line() and the callers write. */
+#define LINE_TAIL 4
+
+/* Appends s JSON-escaped into buf at *pos (bounded: an escape is at most 6
+ * bytes, and LINE_TAIL bytes stay free). */
 static void put_escaped(char *buf, size_t cap, size_t *pos, const char *s)
 {
-    for (; s && *s && *pos + 7 < cap; s++) {
+    for (; s && *s && *pos + 6 + LINE_TAIL < cap; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\') {
             buf[(*pos)++] = '\\';
@@ -47,10 +52,10 @@ static void put_escaped(char *buf, size_t cap, size_t *pos, const char *s)
 static void put_raw(char *buf, size_t cap, size_t *pos, const char *s)
 {
     size_t n = strlen(s);
-    if (*pos + 4 >= cap)
+    if (*pos + LINE_TAIL >= cap)
         return;
-    if (*pos + n + 3 >= cap)
-        n = cap - *pos - 3;
+    if (*pos + n + LINE_TAIL >= cap)
+        n = cap - *pos - LINE_TAIL;
     memcpy(buf + *pos, s, n);
     *pos += n;
 }
@@ -67,8 +72,10 @@ static void begin_line(char *buf, size_t cap, size_t *pos, log_level l)
     put_raw(buf, cap, pos, "\"");
 }
 
-static void end_line(char *buf, size_t *pos)
+static void end_line(char *buf, size_t cap, size_t *pos)
 {
+    if (*pos + 3 > cap)
+        *pos = cap - 3;
     buf[(*pos)++] = '}';
     buf[(*pos)++] = '\n';
     buf[*pos] = '\0';
@@ -92,7 +99,7 @@ void log_msg(log_level l, const char *component, const char *fmt, ...)
     put_raw(buf, sizeof(buf), &pos, "\",\"msg\":\"");
     put_escaped(buf, sizeof(buf), &pos, msg);
     put_raw(buf, sizeof(buf), &pos, "\"");
-    end_line(buf, &pos);
+    end_line(buf, sizeof(buf), &pos);
 }
 
 void log_request(const char *method, const char *route, int status,
@@ -114,5 +121,5 @@ void log_request(const char *method, const char *route, int status,
     put_raw(buf, sizeof(buf), &pos, "\",\"remote\":\"");
     put_escaped(buf, sizeof(buf), &pos, remote ? remote : "-");
     put_raw(buf, sizeof(buf), &pos, "\"");
-    end_line(buf, &pos);
+    end_line(buf, sizeof(buf), &pos);
 }

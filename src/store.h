@@ -171,8 +171,10 @@ typedef struct {
 
     /* A read transaction (one snapshot, no write lock); end with commit or rollback. */
     pd_err (*begin_read)(pd_store *s);
-    /* Cache validation in one statement: the versions of two users (-1 when
-     * missing) and the tenant generation, which every import bumps. */
+    /* Cache validation in one statement: the version of user_a when it
+     * exists and is Active (else -1: callers use it to refuse inactive users),
+     * the version of user_b (-1 when missing), and the tenant generation,
+     * which every import bumps. */
     pd_err (*get_versions)(pd_store *s, const char *user_a, const char *user_b,
                            int64_t *va, int64_t *vb, int64_t *generation);
     pd_err (*bump_generation)(pd_store *s);

@@ -169,7 +169,7 @@ static const char *const SQL[ST_COUNT_] = {
         " ORDER BY m.account_id, m.user_id, mg.group_id",
 
     [ST_VERSIONS] =
-        "SELECT coalesce((SELECT version FROM users WHERE id = lower(?1)), -1),"
+        "SELECT coalesce((SELECT version FROM users WHERE id = lower(?1) AND status = 'Active'), -1),"
         "       coalesce((SELECT version FROM users WHERE id = lower(?2)), -1),"
         "       coalesce((SELECT value FROM meta WHERE key = 'generation'), 0)",
     [ST_BUMP_GENERATION] = "UPDATE meta SET value = value + 1 WHERE key = 'generation'",
