@@ -97,6 +97,8 @@ install_deps() {
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
   command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
   command -v curl >/dev/null || missing+=(curl)
+  command -v column >/dev/null || missing+=(bsdextrautils)
+  [ -x /usr/bin/time ] || missing+=(time)
   command -v gcc >/dev/null || missing+=(gcc)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"

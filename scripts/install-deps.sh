@@ -27,6 +27,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+if [ "${1:-}" != "--runtime-only" ]; then
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -lt 20 ]; then
+    echo "install-deps: the tests need Node.js 20 or newer (found $(node --version 2>/dev/null || echo none));" >&2
+    echo "install-deps: Debian 12's nodejs package is 18.x - put a Node.js 20 on PATH and run again" >&2
+    exit 1
+  fi
+fi
 if [ "${1:-}" != "--runtime-only" ] && [ -f package-lock.json ]; then
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "install-deps: npm ci"
