@@ -9,9 +9,13 @@
  *        a redirect), then shows the sign-in page, or - with a session -
  *        the consent page, or redirects at once when consent exists.
  *   POST /oauth/login    email + password (+ CSRF token bound to the
- *        pre-session cookie): throttled per account and per address,
- *        Argon2id verification (a dummy one for unknown accounts), then a
- *        session cookie and the consent page (or the redirect).
+ *        pre-session cookie): throttled per account and per address (the
+ *        attempt is taken atomically before the check, so parallel requests
+ *        get no extra guesses), Argon2id verification in one of the bounded
+ *        slots (503 when none is free; a dummy hash for unknown accounts),
+ *        then a session cookie and the consent page (or the redirect).
+ *
+ * Every endpoint refuses plain HTTP unless public-url is https (L5).
  *   POST /oauth/consent  allow / deny (+ CSRF token bound to the session):
  *        records the consent and redirects to redirect_uri with code and
  *        state (or error=access_denied).
@@ -19,7 +23,8 @@
  * Sign-ins feed the profile: users.last_login moves, the SSOAuth entry of
  * authenticationMethods is counted, userDetails.loginStatus becomes
  * password_active / password_locked (and the user's version moves, so
- * cached renderings are dropped).
+ * cached renderings are dropped).  The profile is re-read and written in
+ * one write transaction, so a concurrent profile edit is never undone.
  *
  * Memory: forms, store structs and JSON are released before return; pages
  * are handed to the response.
@@ -219,6 +224,8 @@ static int begin(actx *a, pd_server *srv, pd_request *req, bool body)
     a->req = req;
     a->now = (int64_t)time(NULL);
     oauth_remote_addr(req, a->ip, sizeof(a->ip));
+    if (!oauth_require_https(srv, req))
+        return -1;
     a->s = server_store(srv);
     if (a->s == NULL) {
         store_failed(a);
@@ -447,16 +454,33 @@ out:
     return out;
 }
 
-static void record(actx *a, const pd_user *u, bool success, bool locked)
+/* Writes a sign-in into the user's row: the profile doc is re-read and
+ * modified inside one write transaction, so a profile edit committed while
+ * the password was being checked is kept. */
+static void record(actx *a, const char *user_id, bool success, bool locked)
 {
     char now[40];
-    char *doc;
+    char *doc = NULL;
+    pd_user u = {0};
+    pd_store *s = a->s;
+    pd_err e;
 
     time_now_iso(now, sizeof(now));
-    doc = login_doc(u->profile_json, now, success, locked);
-    if (a->s->ops->record_login(a->s, u->id, success ? now : NULL, doc) != PD_OK)
-        log_msg(LOG_ERROR, "security", "cannot record the sign-in of %s", u->id);
+    e = s->ops->begin(s);
+    if (e == PD_OK)
+        e = s->ops->get_user(s, user_id, &u);
+    if (e == PD_OK) {
+        doc = login_doc(u.profile_json, now, success, locked);
+        e = s->ops->record_login(s, user_id, success ? now : NULL, doc);
+    }
+    if (e == PD_OK)
+        e = s->ops->commit(s);
+    if (e != PD_OK) {
+        s->ops->rollback(s);
+        log_msg(LOG_ERROR, "security", "cannot record the sign-in of %s", user_id);
+    }
     free(doc);
+    pd_user_clear(&u);
 }
 
 static void throttle_key(char *out, size_t cap, const char *kind, const char *v)
@@ -464,29 +488,35 @@ static void throttle_key(char *out, size_t cap, const char *kind, const char *v)
     snprintf(out, cap, "%s:%s", kind, v);
 }
 
-/* Counts a failure against the account and the address. */
-static void count_failure(actx *a, const char *email_key, const char *ip_key, const pd_user *u,
-                          const char *reason)
+/* Takes one sign-in attempt against key before the password is checked
+ * (atomic in the store, so parallel requests cannot all pass a check made
+ * before any of them counted).  0 counted (*just_locked: this attempt set
+ * the lock), 1 refused (locked before this attempt), -1 store failure. */
+static int take_attempt(actx *a, const char *key, int64_t max, bool *just_locked)
 {
-    pd_throttle t;
-    bool locked = false;
+    pd_throttle t = {0};
+    bool refused = false;
 
+    *just_locked = false;
+    if (a->s->ops->throttle_attempt(a->s, key, a->now, LIM_OAUTH_FAIL_WINDOW_S, max, LIM_OAUTH_LOCK_S,
+                                    &t, &refused) != PD_OK)
+        return -1;
+    if (refused)
+        return 1;
+    *just_locked = t.locked_until > a->now;
+    return 0;
+}
+
+/* A failed check: logged (its attempts are already counted). */
+static void login_failed(actx *a, const pd_user *u, const char *reason, bool ip_locked, bool acct_locked)
+{
     oauth_security_log("login_failed", u ? u->id : NULL, a->it.key, a->ip, reason);
-    if (a->s->ops->get_throttle(a->s, email_key, &t) == PD_OK) {
-        locked = oauth_throttle_fail(&t, a->now, LIM_OAUTH_FAIL_WINDOW_S, LIM_OAUTH_LOGIN_FAILS_MAX,
-                                     LIM_OAUTH_LOCK_S);
-        a->s->ops->put_throttle(a->s, email_key, &t);
-    }
-    if (a->s->ops->get_throttle(a->s, ip_key, &t) == PD_OK) {
-        if (oauth_throttle_fail(&t, a->now, LIM_OAUTH_FAIL_WINDOW_S, LIM_OAUTH_IP_FAILS_MAX,
-                                LIM_OAUTH_LOCK_S))
-            oauth_security_log("address_blocked", NULL, a->it.key, a->ip, "too_many_failures");
-        a->s->ops->put_throttle(a->s, ip_key, &t);
-    }
-    if (locked) {
+    if (ip_locked)
+        oauth_security_log("address_blocked", NULL, a->it.key, a->ip, "too_many_failures");
+    if (acct_locked) {
         oauth_security_log("account_locked", u ? u->id : NULL, a->it.key, a->ip, "too_many_failures");
         if (u != NULL)
-            record(a, u, false, true);
+            record(a, u->id, false, true);
     }
 }
 
@@ -497,7 +527,8 @@ void h_oauth_login(pd_server *srv, pd_request *req)
     const char *em, *pw;
     pd_throttle t;
     pd_user u = {0};
-    bool have_user = false;
+    bool have_user = false, slot = false, ip_locked, acct_locked;
+    int r;
     actx a;
 
     if (begin(&a, srv, req, true) != 0)
@@ -518,21 +549,32 @@ void h_oauth_login(pd_server *srv, pd_request *req)
     str_lower(email);
     throttle_key(email_key, sizeof(email_key), "email", email);
     throttle_key(ip_key, sizeof(ip_key), "ip", a.ip);
-    if (a.s->ops->get_throttle(a.s, ip_key, &t) != PD_OK) {
+    /* a verification slot first: a busy answer counts nothing */
+    slot = oauth_pwhash_acquire(srv);
+    if (!slot) {
+        signin_page(&a, 503, pre, email, "The server is busy. Try again in a moment.", NULL);
+        resp_header(req, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+        goto out;
+    }
+    r = take_attempt(&a, ip_key, LIM_OAUTH_IP_FAILS_MAX, &ip_locked);
+    if (r < 0) {
         store_failed(&a);
         goto out;
     }
-    if (oauth_throttle_locked(&t, a.now)) {
+    if (r > 0) {
         oauth_security_log("login_failed", NULL, a.it.key, a.ip, "address_blocked");
         signin_page(&a, 429, pre, email, "Too many failed sign-ins from your address. Try again later.", NULL);
         goto out;
     }
     have_user = a.s->ops->get_user_by_email(a.s, email, &u) == PD_OK;
-    if (a.s->ops->get_throttle(a.s, email_key, &t) != PD_OK) {
+    r = take_attempt(&a, email_key, LIM_OAUTH_LOGIN_FAILS_MAX, &acct_locked);
+    if (r != 0)
+        a.s->ops->throttle_refund(a.s, ip_key, LIM_OAUTH_IP_FAILS_MAX);   /* no check was made */
+    if (r < 0) {
         store_failed(&a);
         goto out;
     }
-    if (oauth_throttle_locked(&t, a.now)) {
+    if (r > 0) {
         oauth_security_log("login_failed", have_user ? u.id : NULL, a.it.key, a.ip, "locked");
         signin_page(&a, 429, pre, email,
                     "This account is locked after too many failed sign-ins. Try again later.", NULL);
@@ -540,17 +582,21 @@ void h_oauth_login(pd_server *srv, pd_request *req)
     }
     /* always one Argon2id verification: unknown accounts cost the same */
     bool ok = oauth_password_ok(have_user ? u.password_hash : NULL, pw);
+    oauth_pwhash_release();
+    slot = false;
     if (!ok || !have_user || u.status == NULL || strcmp(u.status, "Active") != 0) {
-        count_failure(&a, email_key, ip_key, have_user ? &u : NULL,
-                      !have_user ? "unknown_user" : !ok ? (u.password_hash ? "bad_password" : "no_password")
-                                                        : "inactive");
+        login_failed(&a, have_user ? &u : NULL,
+                     !have_user ? "unknown_user" : !ok ? (u.password_hash ? "bad_password" : "no_password")
+                                                 : "inactive",
+                     ip_locked, acct_locked);
         signin_page(&a, 401, pre, email, "The email or password is incorrect.", NULL);
         goto out;
     }
     t = (pd_throttle){0};
     a.s->ops->put_throttle(a.s, email_key, &t);
-    record(&a, &u, true, false);
-    log_msg(LOG_INFO, "security", "login_ok user=%s client=%s ip=%s reason=-", u.id, a.it.key, a.ip);
+    a.s->ops->throttle_refund(a.s, ip_key, LIM_OAUTH_IP_FAILS_MAX);
+    record(&a, u.id, true, false);
+    oauth_security_log_info("login_ok", u.id, a.it.key, a.ip, NULL);
     if (new_session(&a, u.id, sid, sizeof(sid)) != 0 ||
         oauth_cookie_header(set, sizeof(set), COOKIE_SID, sid, LIM_OAUTH_SESSION_TTL_S) != 0) {
         store_failed(&a);
@@ -558,6 +604,8 @@ void h_oauth_login(pd_server *srv, pd_request *req)
     }
     consent_or_code(&a, &u, sid, set);
 out:
+    if (slot)
+        oauth_pwhash_release();
     pd_user_clear(&u);
     actx_free(&a);
 }

@@ -93,6 +93,8 @@ void h_oauth_userinfo(pd_server *srv, pd_request *req)
     pd_store *s;
     pd_err e;
 
+    if (!oauth_require_https(srv, req))      /* the bearer token never travels in clear */
+        return;
     if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
         oauth_json_error_www(req, 401, "invalid_request", "a Bearer access token is required",
                              "Bearer realm=\"profiled\"");
@@ -115,8 +117,9 @@ void h_oauth_userinfo(pd_server *srv, pd_request *req)
         return;
     }
     e = s->ops->get_user(s, req->caller.sub, &u);
-    if (e == PD_ERR_NOT_FOUND) {
-        oauth_json_error_www(req, 401, "invalid_token", "the token's user no longer exists",
+    if (e == PD_ERR_NOT_FOUND || (e == PD_OK && (u.status == NULL || strcmp(u.status, "Active") != 0))) {
+        /* removed, disabled or closed users lose access at once (as in esign.c) */
+        oauth_json_error_www(req, 401, "invalid_token", "the token's user no longer exists or is not active",
                              "Bearer realm=\"profiled\", error=\"invalid_token\"");
         goto out;
     }

@@ -3,7 +3,8 @@
  *
  * Memory: bodies handed to oauth_html are taken (resp_take); JSON answers
  * are encoded into a new buffer owned by the response; the dummy hash is a
- * process-wide static computed once (pthread_once).
+ * process-wide static computed once (pthread_once); the Argon2id slot
+ * counter is a process-wide atomic.
  */
 #include "oauth_http.h"
 
@@ -11,10 +12,12 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "strutil.h"
@@ -140,16 +143,17 @@ size_t oauth_hosts(const pd_server *srv, char hosts[OAUTH_HOSTS_MAX][OAUTH_HOST_
         }
         return n;
     }
+    /* an explicit public URL is the one name clients use: only its host */
+    const char *auth = srv->cfg->public_url != NULL ? strstr(srv->cfg->public_url, "://") : NULL;
+    if (auth != NULL) {
+        auth += 3;
+        add_host(hosts, &n, auth, strcspn(auth, "/?#"));
+        return n;
+    }
     if (srv->tls_daemon != NULL)
         add_listener(srv, hosts, &n, srv->tls_port);
     if (srv->daemon != NULL)
         add_listener(srv, hosts, &n, srv->port);
-    const char *u = srv->public_url;
-    const char *auth = strstr(u, "://");
-    if (auth != NULL) {
-        auth += 3;
-        add_host(hosts, &n, auth, strcspn(auth, "/?#"));
-    }
     return n;
 }
 
@@ -168,12 +172,107 @@ void oauth_remote_addr(const pd_request *req, char *out, size_t cap)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)cap);
 }
 
+void oauth_log_field(char *out, size_t cap, const char *in)
+{
+    size_t n = 0, max = cap - 1 < LIM_OAUTH_LOG_FIELD_MAX ? cap - 1 : LIM_OAUTH_LOG_FIELD_MAX;
+
+    if (cap == 0)
+        return;
+    if (in == NULL || in[0] == '\0') {
+        str_copy(out, cap, "-");
+        return;
+    }
+    for (; in[n] != '\0' && n < max; n++) {
+        unsigned char c = (unsigned char)in[n];
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == ':' || c == '@' || c == '-';
+        out[n] = ok ? (char)c : '_';
+    }
+    out[n] = '\0';
+    if (in[n] != '\0' && n >= 3)                  /* cut: say so */
+        memcpy(out + n - 3, "...", 3);
+}
+
+static void security_log(log_level level, const char *event, const char *user, const char *client,
+                         const char *ip, const char *reason)
+{
+    char f[5][LIM_OAUTH_LOG_FIELD_MAX + 1];
+
+    oauth_log_field(f[0], sizeof(f[0]), event);
+    oauth_log_field(f[1], sizeof(f[1]), user);
+    oauth_log_field(f[2], sizeof(f[2]), client);
+    oauth_log_field(f[3], sizeof(f[3]), ip);
+    oauth_log_field(f[4], sizeof(f[4]), reason);
+    log_msg(level, "security", "%s user=%s client=%s ip=%s reason=%s", f[0], f[1], f[2], f[3], f[4]);
+}
+
 void oauth_security_log(const char *event, const char *user, const char *client, const char *ip,
                         const char *reason)
 {
-    log_msg(LOG_WARN, "security", "%s user=%s client=%s ip=%s reason=%s", event,
-            user && *user ? user : "-", client && *client ? client : "-",
-            ip && *ip ? ip : "-", reason ? reason : "-");
+    security_log(LOG_WARN, event, user, client, ip, reason);
+}
+
+void oauth_security_log_info(const char *event, const char *user, const char *client, const char *ip,
+                             const char *reason)
+{
+    security_log(LOG_INFO, event, user, client, ip, reason);
+}
+
+/* ---- Argon2id slots, HTTPS -------------------------------------------- */
+
+static atomic_int pwhash_busy;
+static atomic_long ncpu_cached;
+
+int oauth_pwhash_slots(const pd_server *srv)
+{
+    long threads = srv != NULL && srv->cfg != NULL ? (long)srv->cfg->threads : 0;
+
+    if (threads <= 0) {                  /* as server.c: one worker per core */
+        threads = atomic_load(&ncpu_cached);
+        if (threads <= 0) {
+            threads = sysconf(_SC_NPROCESSORS_ONLN);
+            if (threads <= 0)
+                threads = 1;
+            atomic_store(&ncpu_cached, threads);
+        }
+    }
+    threads /= LIM_OAUTH_PWHASH_THREADS_DIV;
+    return threads < 1 ? 1 : threads > 1024 ? 1024 : (int)threads;
+}
+
+bool oauth_pwhash_acquire(const pd_server *srv)
+{
+    int max = oauth_pwhash_slots(srv);
+
+    if (atomic_fetch_add(&pwhash_busy, 1) < max)
+        return true;
+    atomic_fetch_sub(&pwhash_busy, 1);
+    return false;
+}
+
+void oauth_pwhash_release(void)
+{
+    atomic_fetch_sub(&pwhash_busy, 1);
+}
+
+void oauth_json_busy(pd_request *req)
+{
+    oauth_json_error(req, 503, "temporarily_unavailable",
+                     "the server is busy verifying credentials; retry in a second");
+    resp_header(req, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+}
+
+bool oauth_require_https(const pd_server *srv, pd_request *req)
+{
+    const union MHD_ConnectionInfo *ci = req->conn == NULL ? NULL :
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    const char *pub = srv->cfg->public_url;
+
+    if ((ci != NULL && ci->tls_session != NULL) ||
+        (pub != NULL && strncasecmp(pub, "https://", 8) == 0))
+        return true;
+    oauth_json_error(req, 400, "invalid_request", "OAuth requires HTTPS");
+    return false;
 }
 
 char *oauth_mint_access(const pd_server *srv, const char *sub, const char *cid, const char *scope,

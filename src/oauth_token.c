@@ -7,7 +7,11 @@
  * scope?}; failures are {error, error_description} with 400 (401 for
  * client authentication); every answer carries Cache-Control: no-store.
  * Codes and refresh tokens are stored only as BLAKE2b-256 hashes; a used
- * code or refresh token presented again revokes its whole family.
+ * code or refresh token presented again revokes its whole family (and a
+ * token issued into a revoked family is stored revoked).  HTTPS only
+ * (unless public-url is https); client secrets are verified in a bounded
+ * Argon2id slot (503 when none is free) and failed client authentications
+ * block an address / integration (429) before any hashing.
  *
  * Memory: the parsed form, the integration and grants are released before
  * return; the response owns its body.
@@ -208,15 +212,54 @@ out:
 
 /* ---- client authentication ------------------------------------------ */
 
+/* Refuses (429, before any hashing) when key is blocked; 0 when it is not,
+ * -1 with the answer set otherwise. */
+static int client_blocked(tctx *t, const char *key, const char *client, const char *reason)
+{
+    pd_throttle th;
+    char retry[24];
+
+    if (t->s->ops->get_throttle(t->s, key, &th) != PD_OK) {
+        server_error(t);
+        return -1;
+    }
+    if (!oauth_throttle_locked(&th, t->now))
+        return 0;
+    deny(t, 429, "invalid_client", "too many failed client authentications; try again later",
+         NULL, client, reason);
+    snprintf(retry, sizeof(retry), "%lld", (long long)(th.locked_until - t->now));
+    resp_header(t->req, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+    return -1;
+}
+
+/* Counts one failed client authentication against key (atomic). */
+static void client_failed(tctx *t, const char *key, int64_t max, const char *client)
+{
+    pd_throttle th = {0};
+    bool refused = false;
+
+    if (t->s->ops->throttle_attempt(t->s, key, t->now, LIM_OAUTH_FAIL_WINDOW_S, max,
+                                    LIM_OAUTH_LOCK_S, &th, &refused) == PD_OK &&
+        !refused && th.locked_until > t->now)
+        oauth_security_log(client != NULL ? "client_blocked" : "address_blocked", NULL, client,
+                           t->ip, "too_many_client_failures");
+}
+
 /* Authenticates the client of a code or refresh grant: HTTP Basic with the
  * integration secret, or (public client: an integration without a secret)
- * client_id in the form.  Fills it; 0, or -1 with the answer set. */
+ * client_id in the form.  Failures are counted per address and per known
+ * integration; over LIM_OAUTH_CLIENT_(IP_)FAILS_MAX within the window the
+ * answer is 429 before any hashing.  At most oauth_pwhash_slots()
+ * verifications run at once (503 beyond).  Fills it; 0, or -1 with the
+ * answer set. */
 static int client_auth(tctx *t, pd_integration *it, bool *public_client)
 {
     const char *h = req_header(t->req, MHD_HTTP_HEADER_AUTHORIZATION);
     char id[LIM_ID_MAX + 1], secret[LIM_OAUTH_SECRET_MAX + 1];
+    char ip_key[96], client_key[LIM_ID_MAX + 16];
     pd_err e;
     int rc = -1;
+    bool ok;
 
     *public_client = false;
     if (h == NULL) {
@@ -242,15 +285,31 @@ static int client_auth(tctx *t, pd_integration *it, bool *public_client)
         deny(t, 401, "invalid_client", "malformed Basic credentials", NULL, NULL, "bad_basic");
         return -1;
     }
+    snprintf(ip_key, sizeof(ip_key), "client-ip:%s", t->ip);
+    if (client_blocked(t, ip_key, NULL, "address_blocked") != 0)
+        goto out;
     e = oauth_client_id_valid(id) ? t->s->ops->get_integration(t->s, id, it) : PD_ERR_NOT_FOUND;
     if (e != PD_OK && e != PD_ERR_NOT_FOUND) {
         server_error(t);
         goto out;
     }
+    /* per integration only for known ones: unknown ids would grow the table */
+    snprintf(client_key, sizeof(client_key), "client:%s", e == PD_OK ? it->key : "");
+    if (e == PD_OK && client_blocked(t, client_key, it->key, "client_blocked") != 0)
+        goto out;
+    if (!oauth_pwhash_acquire(t->srv)) {
+        oauth_json_busy(t->req);
+        goto out;
+    }
     /* verify even for an unknown client or one without a secret: same cost */
-    if (!oauth_password_ok(e == PD_OK ? it->secret_hash : NULL, secret)) {
+    ok = oauth_password_ok(e == PD_OK ? it->secret_hash : NULL, secret);
+    oauth_pwhash_release();
+    if (!ok) {
         deny(t, 401, "invalid_client", "client authentication failed", NULL,
              oauth_client_id_valid(id) ? id : NULL, e == PD_OK ? "bad_secret" : "unknown_client");
+        client_failed(t, ip_key, LIM_OAUTH_CLIENT_IP_FAILS_MAX, NULL);
+        if (e == PD_OK)
+            client_failed(t, client_key, LIM_OAUTH_CLIENT_FAILS_MAX, it->key);
         goto out;
     }
     rc = 0;
@@ -428,6 +487,8 @@ void h_oauth_token(pd_server *srv, pd_request *req)
     const char *gt;
 
     oauth_remote_addr(req, t.ip, sizeof(t.ip));
+    if (!oauth_require_https(srv, req))
+        return;
     req_media_type(req, mt, sizeof(mt));
     if (strcmp(mt, "application/x-www-form-urlencoded") != 0) {
         oauth_json_error(req, 400, "invalid_request",

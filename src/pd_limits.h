@@ -80,6 +80,13 @@
 #define LIM_OAUTH_FAIL_WINDOW_S          900    /* failures are counted over this window */
 #define LIM_OAUTH_LOCK_S                 900    /* lock / block duration */
 #define LIM_OAUTH_CONSENTS_MAX           100000 /* consents in one import record */
+#define LIM_OAUTH_PWHASH_THREADS_DIV     2      /* concurrent Argon2id verifications (sign-in, client
+                                                   secrets): at most max(1, threads / this) process-wide;
+                                                   beyond it 503 temporarily_unavailable, never a queue */
+#define LIM_OAUTH_CLIENT_FAILS_MAX       20     /* failed client authentications per integration ... */
+#define LIM_OAUTH_CLIENT_IP_FAILS_MAX    20     /* ... and per address, within LIM_OAUTH_FAIL_WINDOW_S,
+                                                   before a LIM_OAUTH_LOCK_S block (429, no hashing) */
+#define LIM_OAUTH_LOG_FIELD_MAX          64     /* bytes of one field of a security log line */
 
 /* ---- import ---- */
 #define LIM_IMPORT_RECORD_MAX            (1024 * 1024) /* one record of an import file */

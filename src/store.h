@@ -208,6 +208,21 @@ typedef struct {
                            const char *profile_json);
     /* The accounts a user is a member of, by external number. */
     pd_err (*each_account_of_user)(pd_store *s, const char *user_id, pd_iter_fn fn, void *ctx); /* const pd_account * */
+
+    /* ---- OAuth throttling, atomic (docs/oauth.md "Sign-in, throttling") ---- */
+    /* Takes one attempt against a throttle key in one write transaction.
+     * When the key is locked at now (locked_until > now) nothing changes
+     * and *refused is true.  Otherwise the attempt is counted: a new window
+     * starts when there is none, it is over (window_start + window_s <= now)
+     * or a lock has expired; when failures reach max, locked_until becomes
+     * now + lock_s.  *out (may be NULL) gets the row as it is afterwards, so
+     * out->locked_until > now means this attempt set the lock. */
+    pd_err (*throttle_attempt)(pd_store *s, const char *key, int64_t now, int64_t window_s,
+                               int64_t max, int64_t lock_s, pd_throttle *out, bool *refused);
+    /* Gives one counted attempt back (it turned out to be a success):
+     * failures - 1 (not below 0); a lock is lifted when failures drop
+     * below max.  PD_OK when the key does not exist. */
+    pd_err (*throttle_refund)(pd_store *s, const char *key, int64_t max);
 } pd_store_ops;
 
 typedef struct {

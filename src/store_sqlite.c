@@ -69,6 +69,7 @@ enum st_id {
     ST_CONSENT_PUT, ST_CONSENT_GET, ST_CONSENT_EACH,
     ST_GRANT_PUT, ST_GRANT_GET, ST_GRANT_MARK_USED, ST_GRANT_REVOKE, ST_GRANT_DELETE,
     ST_GRANT_PURGE, ST_THROTTLE_GET, ST_THROTTLE_PUT, ST_LOGIN_RECORD, ST_ACCOUNTS_OF_USER,
+    ST_THROTTLE_ATTEMPT, ST_THROTTLE_REFUND,
     ST_COUNT_
 };
 
@@ -76,6 +77,10 @@ enum st_id {
 #define USER_COLS "u.id, u.email, u.status, u.created, u.modified, u.last_login," \
                   " u.password_hash, u.profile_json, u.version, i.etag"
 #define USER_FROM " FROM users u LEFT JOIN user_images i ON i.user_id = u.id"
+/* throttle_attempt: a new window starts (?2 now, ?3 window_s) */
+#define THR_NEW_WINDOW "(window_start + ?3 <= ?2 OR window_start > ?2" \
+                       " OR (locked_until > 0 AND locked_until <= ?2))"
+#define THR_COUNT "(CASE WHEN " THR_NEW_WINDOW " THEN 1 ELSE failures + 1 END)"
 
 static const char *const SQL[ST_COUNT_] = {
     [ST_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
@@ -209,7 +214,11 @@ static const char *const SQL[ST_COUNT_] = {
     [ST_GRANT_PUT] =
         "INSERT INTO oauth_grants(hash, kind, family, integration_key, user_id, redirect_uri,"
         "                         scopes, code_challenge, expires, used, revoked)"
-        " VALUES (?1, ?2, ?3, ?4, lower(?5), ?6, ?7, ?8, ?9, 0, 0)",
+        " VALUES (?1, ?2, ?3, ?4, lower(?5), ?6, ?7, ?8, ?9, 0,"
+        /* a grant joining a family that is already revoked (a refresh token
+         * issued while a replay of its parent revoked the family) is born
+         * revoked: the statement is atomic, so no ordering escapes */
+        "         EXISTS(SELECT 1 FROM oauth_grants WHERE family = ?3 AND revoked = 1))",
     [ST_GRANT_GET] =
         "SELECT kind, family, integration_key, user_id, redirect_uri, scopes, code_challenge,"
         "       expires, used, revoked FROM oauth_grants WHERE hash = ?1",
@@ -232,6 +241,23 @@ static const char *const SQL[ST_COUNT_] = {
         "SELECT a.id, a.external_id, a.name, a.organization_id"
         " FROM memberships m JOIN accounts a ON a.id = m.account_id"
         " WHERE m.user_id = lower(?1) ORDER BY a.external_id",
+    /* ?1 key, ?2 now, ?3 window_s, ?4 max, ?5 lock_s; every SET expression
+     * sees the old row.  A locked row is left as it is (the caller checked
+     * it inside the same transaction and refused). */
+    [ST_THROTTLE_ATTEMPT] =
+        "INSERT INTO login_throttle(key, failures, window_start, locked_until)"
+        " VALUES (?1, 1, ?2, CASE WHEN 1 >= ?4 THEN ?2 + ?5 ELSE 0 END)"
+        " ON CONFLICT(key) DO UPDATE SET"
+        "   failures = CASE WHEN locked_until > ?2 THEN failures ELSE " THR_COUNT " END,"
+        "   window_start = CASE WHEN locked_until > ?2 THEN window_start"
+        "                       WHEN " THR_NEW_WINDOW " THEN ?2 ELSE window_start END,"
+        "   locked_until = CASE WHEN locked_until > ?2 THEN locked_until"
+        "                       WHEN " THR_COUNT " >= ?4 THEN ?2 + ?5 ELSE 0 END"
+        " RETURNING failures, window_start, locked_until",
+    [ST_THROTTLE_REFUND] =
+        "UPDATE login_throttle SET failures = max(failures - 1, 0),"
+        "   locked_until = CASE WHEN failures - 1 < ?2 THEN 0 ELSE locked_until END"
+        " WHERE key = ?1",
 };
 
 typedef struct {
@@ -1880,6 +1906,80 @@ static pd_err sq_record_login(pd_store *s, const char *user_id, const char *last
     return e;
 }
 
+/* The attempt statement of sq_throttle_attempt, run inside its transaction. */
+static pd_err throttle_count(sq_store *q, const char *key, int64_t now, int64_t window_s,
+                             int64_t max, int64_t lock_s, pd_throttle *out, const char *op)
+{
+    sqlite3_stmt *st = stmt_get(q, ST_THROTTLE_ATTEMPT, op);
+    pd_err e = PD_OK;
+
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, key) || !b_i64(st, 2, now) || !b_i64(st, 3, window_s) || !b_i64(st, 4, max)
+        || !b_i64(st, 5, lock_s)) {
+        e = db_fail(q, op, SQLITE_ERROR, NULL);
+        goto out;
+    }
+    int rc = sq_step(q, st, true);
+    if (rc != SQLITE_ROW) {
+        e = db_fail(q, op, rc, NULL);
+        goto out;
+    }
+    out->failures = sqlite3_column_int64(st, 0);
+    out->window_start = sqlite3_column_int64(st, 1);
+    out->locked_until = sqlite3_column_int64(st, 2);
+    while (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        e = db_fail(q, op, rc, NULL);
+out:
+    stmt_done(st);
+    return e;
+}
+
+static pd_err sq_throttle_attempt(pd_store *s, const char *key, int64_t now, int64_t window_s,
+                                  int64_t max, int64_t lock_s, pd_throttle *out, bool *refused)
+{
+    static const char op[] = "throttle_attempt";
+    sq_store *q = SQ(s);
+    pd_throttle row = {0};
+    tx_kind k;
+
+    if (key == NULL || refused == NULL || max < 1 || window_s < 1 || lock_s < 0)
+        return bad_arg(q, op);
+    *refused = false;
+    pd_err e = tx_enter_write(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    e = sq_get_throttle(s, key, &row);
+    if (e == PD_OK && row.locked_until > now)
+        *refused = true;
+    else if (e == PD_OK)
+        e = throttle_count(q, key, now, window_s, max, lock_s, &row, op);
+    e = tx_leave(q, op, k, e);
+    if (e != PD_OK)
+        *refused = false;
+    else if (out != NULL)
+        *out = row;
+    return e;
+}
+
+static pd_err sq_throttle_refund(pd_store *s, const char *key, int64_t max)
+{
+    static const char op[] = "throttle_refund";
+    sq_store *q = SQ(s);
+    if (key == NULL)
+        return bad_arg(q, op);
+    sqlite3_stmt *st = stmt_get(q, ST_THROTTLE_REFUND, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, key) || !b_i64(st, 2, max)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    return st_exec(q, st, op, NULL, NULL);
+}
+
 static pd_err sq_each_account_of_user(pd_store *s, const char *user_id, pd_iter_fn fn, void *ctx)
 {
     if (user_id == NULL)
@@ -1942,6 +2042,8 @@ static const pd_store_ops SQ_OPS = {
     .put_throttle = sq_put_throttle,
     .record_login = sq_record_login,
     .each_account_of_user = sq_each_account_of_user,
+    .throttle_attempt = sq_throttle_attempt,
+    .throttle_refund = sq_throttle_refund,
 };
 
 /* Runs a PRAGMA and copies the first column of its first row (if any). */

@@ -4,8 +4,11 @@
 // assertion the issue lists.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   IDS, ACC_A, ACC_B, b64urlDecode, b64urlEncode, http, assertError, profileUrl, cliOk,
+  importFile, tempDir, TENANT,
 } from './lib/server.mjs';
 import {
   setupOAuth, teardownOAuth, runSdk, signJwt, claims, tokenRequest, assertOAuthError, https,
@@ -130,6 +133,27 @@ describe('OAuth JWT grant with the docusign-esign SDK', () => {
       assert.equal(typeof acc.account_name, 'string');
       assert.match(acc.organization.links[0].href, /^https:\/\/127\.0\.0\.1:\d+\/Management\/v2\/organizations\//);
     }
+  });
+
+  it('userinfo refuses the token of a user who was disabled after it was issued', async () => {
+    const a = signJwt(claims(env.host, { sub: IDS.ann }), { key: env.keys.app.privateKey });
+    const r0 = await tokenRequest(env, { grant_type: JWT_GRANT, assertion: a });
+    assert.equal(r0.status, 200, r0.text);
+    const t = r0.json().access_token;
+    const get = () => https('GET', `${env.https}/oauth/userinfo`, { ca: env.ca, headers: { Authorization: `Bearer ${t}` } });
+    assert.equal((await get()).status, 200);
+    const ann = TENANT.users.find((u) => u.userId === IDS.ann);
+    const { password, ...rest } = ann;
+    void password;
+    const file = path.join(tempDir(), 'ann-disabled.json');
+    writeFileSync(file, JSON.stringify({ users: [{ ...rest, userStatus: 'Disabled' }] }));
+    importFile(env.db.url, file);
+    const r = await get();
+    assert.equal(r.status, 401);
+    assert.equal(r.json().error, 'invalid_token');
+    writeFileSync(file, JSON.stringify({ users: [{ ...rest, userStatus: 'Active' }] }));
+    importFile(env.db.url, file);
+    assert.equal((await get()).status, 200);
   });
 
   it('userinfo refuses a missing, malformed or application token', async () => {

@@ -3,7 +3,9 @@
  * store (migration 3): integrations with redirect URIs and keys (upsert
  * replaces the sets, keeps the secret hash when none is given, delete
  * cascades), consents, grants (single use, replay flag, family revocation,
- * purge), the sign-in throttle, record_login and each_account_of_user.
+ * purge, a grant joining a revoked family is born revoked), the sign-in
+ * throttle (plain get/put, and the atomic attempt/refund), record_login and
+ * each_account_of_user.
  *
  * Each test gets a fresh database file in its own temp directory.
  *
@@ -306,6 +308,96 @@ static void test_throttle_and_login(void **state)
     assert_int_equal(s->ops->record_login(s, "ffffffff-0000-4000-8000-000000000009", NULL, NULL), PD_ERR_NOT_FOUND);
 }
 
+/* L1: a refresh token inserted into a family that a replay already revoked
+ * is born revoked (otherwise it would escape the revocation). */
+static void test_grant_into_revoked_family(void **state)
+{
+    fixture *f = *state;
+    pd_store *s = f->s;
+    pd_integration in = make(NULL, 0, NULL, 0, NULL);
+    pd_grant r1 = { .kind = PD_GRANT_REFRESH, .family = "fam-r", .integration_key = "client-1",
+                    .user_id = USR, .scopes = "signature", .expires = 5000 };
+    pd_grant r2 = r1, other = r1, out;
+
+    assert_int_equal(s->ops->upsert_integration(s, &in), PD_OK);
+    memset(r1.hash, 7, 32);
+    memset(r2.hash, 8, 32);
+    memset(other.hash, 9, 32);
+    other.family = "fam-other";
+    assert_int_equal(s->ops->put_grant(s, &r1), PD_OK);
+    assert_int_equal(s->ops->revoke_grant_family(s, "fam-r"), PD_OK);   /* the replay wins the race */
+    assert_int_equal(s->ops->put_grant(s, &r2), PD_OK);                 /* the rotation lands after */
+    assert_int_equal(s->ops->get_grant(s, r2.hash, &out), PD_OK);
+    assert_true(out.revoked);
+    pd_grant_clear(&out);
+    assert_int_equal(s->ops->put_grant(s, &other), PD_OK);              /* other families unaffected */
+    assert_int_equal(s->ops->get_grant(s, other.hash, &out), PD_OK);
+    assert_false(out.revoked);
+    pd_grant_clear(&out);
+}
+
+/* M1: throttle_attempt counts before the check, refuses once locked,
+ * leaves a locked row unchanged; throttle_refund gives one back. */
+static void test_throttle_attempt(void **state)
+{
+    fixture *f = *state;
+    pd_store *s = f->s;
+    pd_throttle t;
+    bool refused;
+    const int64_t now = 100000;
+
+    for (int i = 1; i <= 4; i++) {
+        assert_int_equal(s->ops->throttle_attempt(s, "email:x", now + i, 900, 5, 900, &t, &refused), PD_OK);
+        assert_false(refused);
+        assert_int_equal(t.failures, i);
+        assert_int_equal(t.window_start, now + 1);
+        assert_int_equal(t.locked_until, 0);
+    }
+    /* the fifth attempt is counted (and checked by the caller) and sets the lock */
+    assert_int_equal(s->ops->throttle_attempt(s, "email:x", now + 5, 900, 5, 900, &t, &refused), PD_OK);
+    assert_false(refused);
+    assert_int_equal(t.failures, 5);
+    assert_int_equal(t.locked_until, now + 5 + 900);
+    /* the sixth is refused; nothing changes (the lock does not grow) */
+    assert_int_equal(s->ops->throttle_attempt(s, "email:x", now + 6, 900, 5, 900, &t, &refused), PD_OK);
+    assert_true(refused);
+    assert_int_equal(s->ops->get_throttle(s, "email:x", &t), PD_OK);
+    assert_int_equal(t.failures, 5);
+    assert_int_equal(t.locked_until, now + 5 + 900);
+    /* after the lock: a new window */
+    assert_int_equal(s->ops->throttle_attempt(s, "email:x", now + 5 + 900, 900, 5, 900, &t, &refused), PD_OK);
+    assert_false(refused);
+    assert_int_equal(t.failures, 1);
+    assert_int_equal(t.window_start, now + 5 + 900);
+    assert_int_equal(t.locked_until, 0);
+    /* a window that is over starts again */
+    assert_int_equal(s->ops->throttle_attempt(s, "email:x", now + 5 + 900 + 900, 900, 5, 900, &t, &refused), PD_OK);
+    assert_int_equal(t.failures, 1);
+
+    /* refund: one back, lock lifted below max, never negative, unknown key fine */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(s->ops->throttle_attempt(s, "ip:y", now, 900, 3, 900, &t, &refused), PD_OK);
+    assert_int_equal(t.locked_until, now + 900);
+    assert_int_equal(s->ops->throttle_refund(s, "ip:y", 3), PD_OK);
+    assert_int_equal(s->ops->get_throttle(s, "ip:y", &t), PD_OK);
+    assert_int_equal(t.failures, 2);
+    assert_int_equal(t.locked_until, 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(s->ops->throttle_refund(s, "ip:y", 3), PD_OK);
+    assert_int_equal(s->ops->get_throttle(s, "ip:y", &t), PD_OK);
+    assert_int_equal(t.failures, 0);
+    assert_int_equal(s->ops->throttle_refund(s, "ip:none", 3), PD_OK);
+    /* bad arguments */
+    assert_int_equal(s->ops->throttle_attempt(s, NULL, now, 900, 5, 900, &t, &refused), PD_ERR_STORE);
+    assert_int_equal(s->ops->throttle_attempt(s, "k", now, 900, 0, 900, &t, &refused), PD_ERR_STORE);
+    /* inside a caller's transaction it runs in a savepoint */
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->throttle_attempt(s, "email:z", now, 900, 5, 900, &t, &refused), PD_OK);
+    assert_int_equal(s->ops->rollback(s), PD_OK);
+    assert_int_equal(s->ops->get_throttle(s, "email:z", &t), PD_OK);
+    assert_int_equal(t.failures, 0);
+}
+
 typedef struct { int n; int64_t ext[4]; } acc_list;
 
 static int collect_acc(void *ctx, const void *row)
@@ -340,6 +432,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_grants, setup, teardown),
         cmocka_unit_test_setup_teardown(test_throttle_and_login, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accounts_of_user, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_grant_into_revoked_family, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_throttle_attempt, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
