@@ -498,6 +498,7 @@ result() { awk -F'\t' -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print 
   echo
   echo "nginx (2 workers + master) RSS at idle: $(mb "$NGX_IDLE") MB. The import runs in one transaction; passwords are pre-hashed (\`passwordHash\`), since Argon2id hashing is deliberately slow. Each user has a ~1.4 KB profile (addresses, two authentication methods, usage history, custom and user settings) and one membership; $( [ "$USERS" -ge 1000 ] && echo "1000 users per account" || echo "one account")."
   echo
+  if [ -f "$ROOT/bench/analysis.md" ]; then cat "$ROOT/bench/analysis.md"; echo; fi
   echo "## How to reproduce"
   echo
   echo '```sh'
