@@ -24,6 +24,7 @@ static const struct {
     { "import",  cmd_import,  "load organizations, accounts, users and memberships from a JSON file" },
     { "export",  cmd_export,  "write everything in the import format" },
     { "token",   cmd_token,   "mint an access token for a user" },
+    { "keys",    cmd_keys,    "list, rotate or retire the access-token signing keys" },
     { "migrate", cmd_migrate, "bring a database to the current schema" },
     { "integration", cmd_integration, "manage OAuth integrations: add, add-key, consent, list, remove" },
 };

@@ -15,6 +15,7 @@ int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_token(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 int cmd_integration(int argc, char **argv);   /* cli_integration.c */
 
 /* Shared: --db resolution (flag > PROFILED_DB > default). Returned string is

@@ -20,6 +20,7 @@
 #include "token.h"
 
 #define GRACE_MS 10000
+#define KEY_RELOAD_S 30
 
 static void serve_help(void)
 {
@@ -112,7 +113,7 @@ static int pick_admin(void *ctx, const void *row)
 
 /* Loads the demo file into an empty database and prints how to use it. */
 static int load_demo(const pd_config *cfg, const char *public_url, const char *http_url,
-                     const char *https_url, const char *cert_path, token_keyring *kr, bool print)
+                     const char *https_url, const char *cert_path, const token_keyring *kr, bool print)
 {
     pd_store *s = cli_open_store(cfg->db);
     demo_pick pick = {{0}, {0}};
@@ -200,6 +201,7 @@ int cmd_serve(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -221,11 +223,20 @@ int cmd_serve(int argc, char **argv)
                "profiled: TLS certificate %s (Node clients: export NODE_EXTRA_CA_CERTS=%s)\n",
                srv->https_url, srv->tls_cert_path, srv->tls_cert_path);
     if (cfg.demo)
-        load_demo(&cfg, srv->public_url, srv->http_url, srv->https_url, srv->tls_cert_path, &srv->keys, true);
+        load_demo(&cfg, srv->public_url, srv->http_url, srv->https_url, srv->tls_cert_path, server_keys(srv), true);
     fflush(stdout);
     log_msg(LOG_INFO, "server", "listening on %s (db %s)", srv->public_url, cfg.db);
 
-    sigwait(&set, &sig);
+    /* SIGHUP, and every KEY_RELOAD_S seconds: re-read the signing keys, so a
+     * `profiled keys rotate/retire` reaches every running node */
+    for (;;) {
+        struct timespec wait = { KEY_RELOAD_S, 0 };
+        sig = sigtimedwait(&set, NULL, &wait);
+        if (sig == SIGTERM || sig == SIGINT)
+            break;
+        if (server_reload_keys(srv) < 0)
+            log_msg(LOG_WARN, "token", "cannot reload the signing keys; keeping the current ones");
+    }
     log_msg(LOG_INFO, "server", "signal %d: stopping (waiting up to %d ms for requests in flight)",
             sig, GRACE_MS);
     server_stop(srv, GRACE_MS);

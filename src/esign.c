@@ -30,7 +30,7 @@ pd_err esign_authenticate(pd_server *srv, pd_request *req)
     h += 7;
     while (*h == ' ')
         h++;
-    e = token_verify_cached(&srv->keys, h, strlen(h), (int64_t)time(NULL), &req->caller);
+    e = token_verify_cached(server_keys(srv), h, strlen(h), (int64_t)time(NULL), &req->caller);
     if (e != PD_OK || req->caller.sub[0] == '\0') {
         resp_error(req, PD_ERR_INVALID_TOKEN, NULL);
         return PD_ERR_INVALID_TOKEN;

@@ -346,7 +346,7 @@ static void consent_or_code(actx *a, const pd_user *u, const char *sid, const ch
     } else {
         char csrf[OAUTH_RANDOM_CHARS + 1];
         size_t len = 0;
-        oauth_csrf_make(a->srv->keys.keys[0].secret, "consent", sid, csrf, sizeof(csrf));
+        oauth_csrf_make(server_keys(a->srv)->keys[0].secret, "consent", sid, csrf, sizeof(csrf));
         char *page = oauth_page_consent(a->it.name, u->email, &a->p, csrf, &len);
         oauth_html(a->req, 200, page, len, a->origin);
     }
@@ -361,7 +361,7 @@ static void signin_page(actx *a, int status, const char *pre, const char *email,
     size_t len = 0;
     char *page;
 
-    oauth_csrf_make(a->srv->keys.keys[0].secret, "login", pre, csrf, sizeof(csrf));
+    oauth_csrf_make(server_keys(a->srv)->keys[0].secret, "login", pre, csrf, sizeof(csrf));
     page = oauth_page_signin(a->it.name, &a->p, csrf, email, error, &len);
     oauth_html(a->req, status, page, len, a->origin);
     if (set_cookie != NULL)
@@ -534,7 +534,7 @@ void h_oauth_login(pd_server *srv, pd_request *req)
     if (begin(&a, srv, req, true) != 0)
         goto out;
     if (cookie(req, COOKIE_PRE, pre, sizeof(pre)) != 0 ||
-        !oauth_csrf_check(&srv->keys, "login", pre, oauth_form_get(&a.form, "csrf_token"))) {
+        !oauth_csrf_check(server_keys(srv), "login", pre, oauth_form_get(&a.form, "csrf_token"))) {
         oauth_security_log("login_failed", NULL, a.it.key, a.ip, "csrf");
         oauth_html_error(req, 403, "Sign-in error",
                          "The sign-in form expired or did not come from this site. Start again from the application.");
@@ -627,7 +627,7 @@ void h_oauth_consent(pd_server *srv, pd_request *req)
         oauth_html_error(req, 403, "Sign-in error", "Your sign-in expired. Start again from the application.");
         goto out;
     }
-    if (!oauth_csrf_check(&srv->keys, "consent", sid, oauth_form_get(&a.form, "csrf_token"))) {
+    if (!oauth_csrf_check(server_keys(srv), "consent", sid, oauth_form_get(&a.form, "csrf_token"))) {
         oauth_security_log("consent_failed", u.id, a.it.key, a.ip, "csrf");
         oauth_html_error(req, 403, "Sign-in error",
                          "The consent form expired or did not come from this site. Start again from the application.");

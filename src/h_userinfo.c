@@ -103,7 +103,7 @@ void h_oauth_userinfo(pd_server *srv, pd_request *req)
     h += 7;
     while (*h == ' ')
         h++;
-    if (token_verify(&srv->keys, h, strlen(h), (int64_t)time(NULL), &req->caller) != PD_OK ||
+    if (token_verify(server_keys(srv), h, strlen(h), (int64_t)time(NULL), &req->caller) != PD_OK ||
         req->caller.sub[0] == '\0') {
         oauth_json_error_www(req, 401, "invalid_token",
                              "the access token is expired, revoked or malformed",

@@ -288,7 +288,7 @@ char *oauth_mint_access(const pd_server *srv, const char *sub, const char *cid, 
     c.iat = now;
     c.exp = now + LIM_OAUTH_ACCESS_TTL_S;
     *expires_in = LIM_OAUTH_ACCESS_TTL_S;
-    return token_mint(&srv->keys, &c);
+    return token_mint(server_keys(srv), &c);
 }
 
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;

@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -342,7 +343,8 @@ struct pd_server *server_start(const pd_config *cfg)
     }
     if (from != to)
         log_msg(LOG_INFO, "store", "schema migrated from %d to %d", from, to);
-    if (token_keyring_load(s, &srv->keys) != PD_OK) {
+    srv->keyring = calloc(1, sizeof(token_keyring));
+    if (srv->keyring == NULL || token_keyring_load(s, srv->keyring) != PD_OK) {
         log_msg(LOG_ERROR, "token", "cannot load signing keys");
         goto fail;
     }
@@ -385,8 +387,44 @@ fail:
     pthread_setspecific(srv->store_key, NULL);
     pthread_key_delete(srv->store_key);
 fail_nokey:
+    free(srv->keyring);
     free(srv);
     return NULL;
+}
+
+const token_keyring *server_keys(const struct pd_server *srv)
+{
+    return atomic_load(&srv->keyring);
+}
+
+int server_reload_keys(struct pd_server *srv)
+{
+    pd_store *s = server_store(srv);
+    token_keyring *cur = atomic_load(&srv->keyring), *next;
+    bool same;
+
+    if (s == NULL || srv->n_retired == SERVER_RETIRED_RINGS)
+        return -1;
+    next = calloc(1, sizeof(*next));
+    if (next == NULL)
+        return -1;
+    if (token_keyring_load(s, next) != PD_OK) {
+        free(next);
+        return -1;
+    }
+    same = next->n == cur->n;
+    for (size_t i = 0; same && i < next->n; i++)
+        same = strcmp(next->keys[i].kid, cur->keys[i].kid) == 0;
+    if (same) {
+        sodium_memzero(next, sizeof(*next));
+        free(next);
+        return 0;
+    }
+    /* workers may still be reading the old ring: keep it until stop */
+    atomic_store(&srv->keyring, next);
+    srv->retired[srv->n_retired++] = cur;
+    log_msg(LOG_INFO, "token", "signing keys reloaded: %zu key(s), signing with %s", next->n, next->keys[0].kid);
+    return 1;
 }
 
 void server_stop(struct pd_server *srv, int grace_ms)
@@ -412,6 +450,13 @@ void server_stop(struct pd_server *srv, int grace_ms)
     pthread_setspecific(srv->store_key, NULL);
     pthread_key_delete(srv->store_key);
 
-    memset(&srv->keys, 0, sizeof(srv->keys));
+    for (size_t i = 0; i < srv->n_retired; i++) {
+        sodium_memzero(srv->retired[i], sizeof(token_keyring));
+        free(srv->retired[i]);
+    }
+    if (srv->keyring) {
+        sodium_memzero(srv->keyring, sizeof(token_keyring));
+        free(srv->keyring);
+    }
     free(srv);
 }

@@ -17,9 +17,13 @@
 #include "store.h"
 #include "token.h"
 
+#define SERVER_RETIRED_RINGS 64          /* key rotations kept per process lifetime */
+
 struct pd_server {
     const pd_config *cfg;
-    token_keyring keys;
+    token_keyring *_Atomic keyring;  /* current key ring: read with server_keys() */
+    token_keyring *retired[SERVER_RETIRED_RINGS]; /* replaced rings, freed at stop */
+    size_t n_retired;
     struct MHD_Daemon *daemon;       /* plain HTTP, NULL when off */
     struct MHD_Daemon *tls_daemon;   /* HTTPS, NULL when off      */
     uint16_t tls_port;
@@ -35,6 +39,13 @@ struct pd_server {
 /* Opens the database once (migrate, keys), then starts the daemon.
  * NULL on failure (reason logged). */
 struct pd_server *server_start(const pd_config *cfg);
+/* The signing keys in force (never NULL while the server runs).  A reload
+ * swaps in a new ring; an old one stays valid until server_stop(). */
+const token_keyring *server_keys(const struct pd_server *srv);
+/* Re-reads the signing keys from the database (main thread only): 1 when
+ * they changed, 0 when not, -1 on error. */
+int server_reload_keys(struct pd_server *srv);
+
 /* This thread's store connection (opened on first use); NULL on failure. */
 pd_store *server_store(struct pd_server *srv);
 /* Stops accepting, lets in-flight requests finish (up to grace_ms), stops. */

@@ -149,6 +149,7 @@ typedef struct {
     /* signing keys for access tokens: kid + 32-byte secret */
     pd_err (*get_signing_keys)(pd_store *s, pd_iter_fn fn, void *ctx);   /* row: const pd_signing_key * */
     pd_err (*add_signing_key)(pd_store *s, const char *kid, const unsigned char *secret, size_t len, int64_t created);
+    /* delete_signing_key: NOT_FOUND when there is no such key */
 
     /* import (upsert) */
     pd_err (*upsert_org)(pd_store *s, const pd_org *o);
@@ -223,6 +224,7 @@ typedef struct {
      * failures - 1 (not below 0); a lock is lifted when failures drop
      * below max.  PD_OK when the key does not exist. */
     pd_err (*throttle_refund)(pd_store *s, const char *key, int64_t max);
+    pd_err (*delete_signing_key)(pd_store *s, const char *kid);
 } pd_store_ops;
 
 typedef struct {

@@ -63,7 +63,7 @@ enum st_id {
     ST_UPSERT_USER, ST_UPSERT_MEMBERSHIP, ST_MG_DELETE, ST_MG_INSERT,
     ST_EACH_ORG, ST_EACH_ACCOUNT, ST_EACH_PERM_PROFILE, ST_EACH_GROUP,
     ST_EACH_USER, ST_EACH_MEMBERSHIP,
-    ST_VERSIONS, ST_BUMP_GENERATION, ST_USER_BUMP,
+    ST_VERSIONS, ST_BUMP_GENERATION, ST_USER_BUMP, ST_KEY_DELETE,
     ST_INTEG_GET, ST_INTEG_URIS, ST_INTEG_KEYS, ST_INTEG_UPSERT, ST_INTEG_URIS_DEL,
     ST_INTEG_URI_ADD, ST_INTEG_KEYS_DEL, ST_INTEG_KEY_ADD, ST_INTEG_DELETE, ST_INTEG_LIST,
     ST_CONSENT_PUT, ST_CONSENT_GET, ST_CONSENT_EACH,
@@ -179,6 +179,7 @@ static const char *const SQL[ST_COUNT_] = {
         "       coalesce((SELECT value FROM meta WHERE key = 'generation'), 0)",
     [ST_BUMP_GENERATION] = "UPDATE meta SET value = value + 1 WHERE key = 'generation'",
     [ST_USER_BUMP] = "UPDATE users SET version = version + 1 WHERE id = lower(?1)",
+    [ST_KEY_DELETE] = "DELETE FROM signing_keys WHERE kid = ?1",
 
     [ST_INTEG_GET] =
         "SELECT key, name, secret_hash, allowed_scopes FROM integrations WHERE key = ?1",
@@ -1411,6 +1412,28 @@ static pd_err sq_get_versions(pd_store *s, const char *user_a, const char *user_
     return PD_OK;
 }
 
+static pd_err sq_delete_signing_key(pd_store *s, const char *kid)
+{
+    static const char op[] = "delete_signing_key";
+    sq_store *q = SQ(s);
+    sqlite3_stmt *st;
+
+    if (kid == NULL)
+        return bad_arg(q, op);
+    st = stmt_get(q, ST_KEY_DELETE, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    if (!b_text(st, 1, kid)) {
+        stmt_done(st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    int changes = 0;
+    pd_err e = st_exec(q, st, op, NULL, &changes);
+    if (e == PD_OK && changes == 0)
+        e = PD_ERR_NOT_FOUND;
+    return e;
+}
+
 static pd_err sq_bump_generation(pd_store *s)
 {
     return run_id(SQ(s), ST_BUMP_GENERATION, "bump_generation");
@@ -2024,6 +2047,7 @@ static const pd_store_ops SQ_OPS = {
     .begin_read = sq_begin_read,
     .get_versions = sq_get_versions,
     .bump_generation = sq_bump_generation,
+    .delete_signing_key = sq_delete_signing_key,
     .get_integration = sq_get_integration,
     .upsert_integration = sq_upsert_integration,
     .add_integration_key = sq_add_integration_key,

@@ -45,15 +45,33 @@ static int load_one(void *ctx, const void *row)
     return 0;
 }
 
+static int newest_cb(void *ctx, const void *row)
+{
+    const pd_signing_key *k = row;
+    int64_t *newest = ctx;
+
+    if (k->created > *newest)
+        *newest = k->created;
+    return 0;
+}
+
 pd_err token_key_rotate(pd_store *s)
 {
     unsigned char secret[TOKEN_KEY_BYTES];
     char kid[40];
+    int64_t created = (int64_t)time(NULL), newest = 0;
     pd_err e;
 
+    /* keys are ordered by creation time (seconds): a new key must be
+     * strictly newer than every other, even when rotated within a second */
+    e = s->ops->get_signing_keys(s, newest_cb, &newest);
+    if (e != PD_OK)
+        return e;
+    if (created <= newest)
+        created = newest + 1;
     randombytes_buf(secret, sizeof(secret));
     guid_new(kid, sizeof(kid));
-    e = s->ops->add_signing_key(s, kid, secret, sizeof(secret), (int64_t)time(NULL));
+    e = s->ops->add_signing_key(s, kid, secret, sizeof(secret), created);
     sodium_memzero(secret, sizeof(secret));
     return e;
 }
