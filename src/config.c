@@ -11,6 +11,7 @@
 
 #include "pd_limits.h"
 #include "log.h"
+#include "netaddr.h"
 #include "strutil.h"
 
 #define OFF(f) offsetof(pd_config, f)
@@ -26,6 +27,9 @@ static const config_item items[] = {
       "PEM certificate (chain) for HTTPS; empty = self-signed, generated in data-dir", OFF(tls_cert) },
     { "tls-key", "PROFILED_TLS_KEY", CFG_STR, "", 0, 0,
       "PEM private key for --tls-cert", OFF(tls_key) },
+    { "trusted-proxies", "PROFILED_TRUSTED_PROXIES", CFG_STR, "", 0, 0,
+      "load balancers (addresses or CIDR, comma-separated) whose X-Forwarded-For gives the client address",
+      OFF(trusted_proxies) },
     { "data-dir", "PROFILED_DATA_DIR", CFG_STR, "profiled-data", 0, 0,
       "directory for generated files (self-signed certificate)", OFF(data_dir) },
     { "db", "PROFILED_DB", CFG_STR, "sqlite:profiled.db", 0, 0,
@@ -212,6 +216,11 @@ void config_check(const pd_config *c, pd_errbuf *eb)
         if (hl > 255 || strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") < hl)
             pd_errbuf_add(eb, "oauth-hosts: '%.*s' is not a host[:port]", (int)(hl > 64 ? 64 : hl), p);
         p += hl;
+    }
+    {
+        char bad[64];
+        if (netaddr_ranges_valid(c->trusted_proxies, bad, sizeof(bad)) != 0)
+            pd_errbuf_add(eb, "trusted-proxies: '%s' is not an address or CIDR range", bad);
     }
     if (c->per_ip_connections > c->max_connections)
         pd_errbuf_add(eb, "per-ip-connections (%lld) exceeds max-connections (%lld)",

@@ -23,6 +23,7 @@ typedef struct {
     char *tls_cert;          /* PEM files; "" = self-signed in data_dir */
     char *tls_key;
     char *data_dir;          /* generated certificate lives here */
+    char *trusted_proxies;   /* load balancers whose X-Forwarded-For is believed */
     char *db;                /* sqlite:PATH                         */
     char *log_level;         /* debug|info|warn|error               */
     char *public_url;        /* origin clients reach us at; "" = derived from listen/port */

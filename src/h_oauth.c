@@ -223,7 +223,7 @@ static int begin(actx *a, pd_server *srv, pd_request *req, bool body)
     a->srv = srv;
     a->req = req;
     a->now = (int64_t)time(NULL);
-    oauth_remote_addr(req, a->ip, sizeof(a->ip));
+    oauth_remote_addr(srv, req, a->ip, sizeof(a->ip));
     if (!oauth_require_https(srv, req))
         return -1;
     a->s = server_store(srv);

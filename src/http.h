@@ -79,6 +79,11 @@ struct pd_request {
 /* ---- request accessors (http_request.c) ---- */
 const char *req_header(const pd_request *r, const char *name);   /* NULL when absent */
 const char *req_query(const pd_request *r, const char *name);
+/* The client's address as text ("-" when unknown).  When the socket peer
+ * is one of `trusted` (comma-separated addresses or CIDR ranges, e.g.
+ * "10.0.0.0/8, ::1" - the load balancers), the right-most address of
+ * X-Forwarded-For that is not itself trusted is used instead.  cap >= 46. */
+void req_client_addr(const pd_request *r, const char *trusted, char *out, size_t cap);
 /* Media type of Content-Type without parameters, lower-cased into buf; "" when absent. */
 const char *req_media_type(const pd_request *r, char *buf, size_t len);
 

@@ -157,19 +157,9 @@ size_t oauth_hosts(const pd_server *srv, char hosts[OAUTH_HOSTS_MAX][OAUTH_HOST_
     return n;
 }
 
-void oauth_remote_addr(const pd_request *req, char *out, size_t cap)
+void oauth_remote_addr(const pd_server *srv, const pd_request *req, char *out, size_t cap)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-
-    str_copy(out, cap, "-");
-    if (ci == NULL || ci->client_addr == NULL || cap < INET6_ADDRSTRLEN)
-        return;
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)cap);
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)cap);
+    req_client_addr(req, srv->cfg->trusted_proxies, out, cap);
 }
 
 void oauth_log_field(char *out, size_t cap, const char *in)

@@ -41,7 +41,7 @@ void oauth_html_error(pd_request *req, int status, const char *title, const char
 size_t oauth_hosts(const pd_server *srv, char hosts[OAUTH_HOSTS_MAX][OAUTH_HOST_LEN]);
 
 /* The peer address as text ("-" when unknown). */
-void oauth_remote_addr(const pd_request *req, char *out, size_t cap);
+void oauth_remote_addr(const pd_server *srv, const pd_request *req, char *out, size_t cap);
 
 /* The one security log format (component "security"):
  *   <event> user=<id or -> client=<key or -> ip=<addr> reason=<word>

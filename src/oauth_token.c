@@ -486,7 +486,7 @@ void h_oauth_token(pd_server *srv, pd_request *req)
     tctx t = { .srv = srv, .req = req, .form = &form, .now = (int64_t)time(NULL) };
     const char *gt;
 
-    oauth_remote_addr(req, t.ip, sizeof(t.ip));
+    oauth_remote_addr(srv, req, t.ip, sizeof(t.ip));
     if (!oauth_require_https(srv, req))
         return;
     req_media_type(req, mt, sizeof(mt));

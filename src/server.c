@@ -207,20 +207,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct pd_server *srv = cls;
     pd_request *r = *con_cls;
-    const union MHD_ConnectionInfo *ci;
     char remote[INET6_ADDRSTRLEN] = "-";
 
     if (r == NULL)
         return;
     if (log_get_level() <= LOG_INFO) {
-        ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        if (ci && ci->client_addr) {
-            const struct sockaddr *sa = ci->client_addr;
-            if (sa->sa_family == AF_INET)
-                inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, remote, sizeof(remote));
-            else if (sa->sa_family == AF_INET6)
-                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, remote, sizeof(remote));
-        }
+        req_client_addr(r, srv->cfg->trusted_proxies, remote, sizeof(remote));
         log_request(r->method, r->route ? r->route->name : "-",
                     r->resp.set ? r->resp.status : 0,
                     (double)(time_mono_ns() - r->t0_ns) / 1e6,
