@@ -342,31 +342,34 @@ typedef struct {
     size_t plen;
 } vctx;
 
-static size_t path_push_key(vctx *c, const char *key)
+static size_t path_pushf(vctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Appends the formatted text to the path (cut at the end of the buffer);
+ * returns the length to hand to path_pop. */
+static size_t path_pushf(vctx *c, const char *fmt, ...)
 {
     size_t saved = c->plen;
+    va_list ap;
     int n;
 
     if (c->plen >= sizeof(c->path) - 1)
         return saved;
-    n = snprintf(c->path + c->plen, sizeof(c->path) - c->plen, "%s%s",
-                 c->plen > 0 ? "." : "", key);
+    va_start(ap, fmt);
+    n = vsnprintf(c->path + c->plen, sizeof(c->path) - c->plen, fmt, ap);
+    va_end(ap);
     if (n > 0)
         c->plen = c->plen + (size_t)n < sizeof(c->path) ? c->plen + (size_t)n : sizeof(c->path) - 1;
     return saved;
 }
 
+static size_t path_push_key(vctx *c, const char *key)
+{
+    return path_pushf(c, "%s%s", c->plen > 0 ? "." : "", key);
+}
+
 static size_t path_push_index(vctx *c, size_t i)
 {
-    size_t saved = c->plen;
-    int n;
-
-    if (c->plen >= sizeof(c->path) - 1)
-        return saved;
-    n = snprintf(c->path + c->plen, sizeof(c->path) - c->plen, "[%zu]", i);
-    if (n > 0)
-        c->plen = c->plen + (size_t)n < sizeof(c->path) ? c->plen + (size_t)n : sizeof(c->path) - 1;
-    return saved;
+    return path_pushf(c, "[%zu]", i);
 }
 
 static void path_pop(vctx *c, size_t saved)
@@ -411,32 +414,26 @@ static void check_string(vctx *c, const json_t *v, unsigned max, unsigned flags)
 
 static void validate_object(vctx *c, const json_t *obj, const schema *s);
 
-static void validate_obj_array(vctx *c, const json_t *v, const field *f)
-{
-    size_t i, saved;
-    const json_t *it;
+/* Checks one non-null value (an array item, or a member) against f. */
+typedef void (*value_check)(vctx *c, const json_t *v, const field *f);
 
-    if (!json_is_array(v)) {
-        verr(c, "must be an array");
-        return;
-    }
-    if (json_array_size(v) > f->max) {
-        verr(c, "more than %u items", f->max);
-        return;
-    }
-    json_array_foreach(v, i, it) {
-        saved = path_push_index(c, i);
-        if (json_is_null(it))
-            verr(c, "must not be null");
-        else if (!json_is_object(it))
-            verr(c, "must be an object");
-        else
-            validate_object(c, it, f->sub);
-        path_pop(c, saved);
-    }
+/* value_check: an object described by f->sub. */
+static void check_object(vctx *c, const json_t *v, const field *f)
+{
+    if (!json_is_object(v))
+        verr(c, "must be an object");
+    else
+        validate_object(c, v, f->sub);
 }
 
-static void validate_str_array(vctx *c, const json_t *v, const field *f)
+/* value_check: an array item of F_STRARRAY. */
+static void check_str_item(vctx *c, const json_t *v, const field *f)
+{
+    check_string(c, v, LIM_STRING_FIELD_MAX, 0);
+}
+
+/* An array of at most f->max items, none null, each passed to check. */
+static void validate_array(vctx *c, const json_t *v, const field *f, value_check check)
 {
     size_t i, saved;
     const json_t *it;
@@ -454,7 +451,7 @@ static void validate_str_array(vctx *c, const json_t *v, const field *f)
         if (json_is_null(it))
             verr(c, "must not be null");
         else
-            check_string(c, it, LIM_STRING_FIELD_MAX, 0);
+            check(c, it, f);
         path_pop(c, saved);
     }
 }
@@ -518,22 +515,19 @@ static void validate_field(vctx *c, const field *f, const json_t *v)
             verr(c, "is not a valid %s", f->kind == F_AUTHTYPE ? "authentication type" : "login status");
         break;
     case F_OBJ:
-        if (!json_is_object(v))
-            verr(c, "must be an object");
-        else
-            validate_object(c, v, f->sub);
+        check_object(c, v, f);
         break;
     case F_OBJARRAY:
-        validate_obj_array(c, v, f);
+        validate_array(c, v, f, check_object);
         break;
     case F_SETTINGS:
         if (json_is_object(v) && c->settings_object)
             validate_settings_object(c, v, f);
         else
-            validate_obj_array(c, v, f);
+            validate_array(c, v, f, check_object);
         break;
     case F_STRARRAY:
-        validate_str_array(c, v, f);
+        validate_array(c, v, f, check_str_item);
         break;
     }
 }
@@ -686,12 +680,17 @@ static json_t *copy_count(cctx *c, json_int_t n)
 
 static void copy_fields(cctx *c, json_t *dst, const json_t *src, const schema *s);
 
-static json_t *copy_obj_array(cctx *c, const json_t *v, const field *f)
+/* Copies one array item into *out (left NULL: the item is skipped);
+ * false stops the copy. */
+typedef bool (*item_copy)(cctx *c, const json_t *it, const field *f, json_t **out);
+
+/* The items of array v that copy keeps, at most f->max; NULL if v is not
+ * an array. */
+static json_t *copy_array(cctx *c, const json_t *v, const field *f, item_copy copy)
 {
-    json_t *arr, *o;
+    json_t *arr, *nv;
     const json_t *it;
-    size_t i, j;
-    bool complete;
+    size_t i;
 
     if (!json_is_array(v))
         return NULL;
@@ -701,26 +700,51 @@ static json_t *copy_obj_array(cctx *c, const json_t *v, const field *f)
     json_array_foreach(v, i, it) {
         if (json_array_size(arr) >= f->max)
             break;
-        if (!json_is_object(it))
-            continue;
-        o = oom(c, json_object());
-        if (o == NULL)
+        nv = NULL;
+        if (!copy(c, it, f, &nv))
             break;
-        copy_fields(c, o, it, f->sub);
-        complete = true;
-        for (j = 0; j < f->sub->n; j++)
-            if ((f->sub->f[j].flags & REQ) && json_object_get(o, f->sub->f[j].name) == NULL)
-                complete = false;
-        if (!complete) {
-            json_decref(o);         /* e.g. a nameValue without a name */
-            continue;
-        }
-        if (f->sub == &NV && json_object_get(o, "value") == NULL)
-            put(c, o, "value", oom(c, json_string("")));    /* so v2.1 {name: value} keeps it */
-        if (json_array_append_new(arr, o) != 0)
+        if (nv != NULL && json_array_append_new(arr, nv) != 0)
             c->fail++;
     }
     return arr;
+}
+
+static bool has_required(const json_t *o, const schema *s)
+{
+    size_t j;
+
+    for (j = 0; j < s->n; j++)
+        if ((s->f[j].flags & REQ) && json_object_get(o, s->f[j].name) == NULL)
+            return false;
+    return true;
+}
+
+/* item_copy: an object of f->sub, skipped unless it has every required member. */
+static bool copy_obj_item(cctx *c, const json_t *it, const field *f, json_t **out)
+{
+    json_t *o;
+
+    if (!json_is_object(it))
+        return true;
+    o = oom(c, json_object());
+    if (o == NULL)
+        return false;
+    copy_fields(c, o, it, f->sub);
+    if (!has_required(o, f->sub)) {
+        json_decref(o);             /* e.g. a nameValue without a name */
+        return true;
+    }
+    if (f->sub == &NV && json_object_get(o, "value") == NULL)
+        put(c, o, "value", oom(c, json_string("")));    /* so v2.1 {name: value} keeps it */
+    *out = o;
+    return true;
+}
+
+/* item_copy: a string. */
+static bool copy_str_item(cctx *c, const json_t *it, const field *f, json_t **out)
+{
+    *out = copy_string(c, it, 0);
+    return true;
 }
 
 /* {name: value} -> [{name, value}] */
@@ -749,27 +773,6 @@ static json_t *settings_from_object(cctx *c, const json_t *v, const field *f)
         put(c, o, "name", oom(c, json_string(k)));
         put(c, o, "value", val);
         if (json_array_append_new(arr, o) != 0)
-            c->fail++;
-    }
-    return arr;
-}
-
-static json_t *copy_str_array(cctx *c, const json_t *v, const field *f)
-{
-    json_t *arr, *s;
-    const json_t *it;
-    size_t i;
-
-    if (!json_is_array(v))
-        return NULL;
-    arr = oom(c, json_array());
-    if (arr == NULL)
-        return NULL;
-    json_array_foreach(v, i, it) {
-        if (json_array_size(arr) >= f->max)
-            break;
-        s = copy_string(c, it, 0);
-        if (s != NULL && json_array_append_new(arr, s) != 0)
             c->fail++;
     }
     return arr;
@@ -829,13 +832,14 @@ static void copy_fields(cctx *c, json_t *dst, const json_t *src, const schema *s
                 copy_fields(c, nv, v, f->sub);
             break;
         case F_OBJARRAY:
-            nv = copy_obj_array(c, v, f);
+            nv = copy_array(c, v, f, copy_obj_item);
             break;
         case F_SETTINGS:
-            nv = json_is_object(v) ? settings_from_object(c, v, f) : copy_obj_array(c, v, f);
+            nv = json_is_object(v) ? settings_from_object(c, v, f)
+                                   : copy_array(c, v, f, copy_obj_item);
             break;
         case F_STRARRAY:
-            nv = copy_str_array(c, v, f);
+            nv = copy_array(c, v, f, copy_str_item);
             break;
         }
         if (nv != NULL)
@@ -957,6 +961,16 @@ static void apply_name_rule(cctx *c, json_t *doc, const json_t *patch)
 /* merge / import                                                      */
 /* ------------------------------------------------------------------ */
 
+/* doc, or NULL (doc released) when an allocation failed while building it. */
+static json_t *doc_or_null(const cctx *c, json_t *doc)
+{
+    if (c->fail) {
+        json_decref(doc);
+        return NULL;
+    }
+    return doc;
+}
+
 json_t *profile_merge(const json_t *stored, const json_t *patch)
 {
     cctx c = { KU | KI, false, PROFILE_API_V2, 0 };
@@ -971,11 +985,7 @@ json_t *profile_merge(const json_t *stored, const json_t *patch)
         copy_fields(&c, doc, patch, &TOP);
         apply_name_rule(&c, doc, patch);
     }
-    if (c.fail) {
-        json_decref(doc);
-        return NULL;
-    }
-    return doc;
+    return doc_or_null(&c, doc);
 }
 
 json_t *profile_from_import(const json_t *profile)
@@ -989,11 +999,7 @@ json_t *profile_from_import(const json_t *profile)
         copy_fields(&c, doc, profile, &TOP);
         apply_name_rule(&c, doc, profile);
     }
-    if (c.fail) {
-        json_decref(doc);
-        return NULL;
-    }
-    return doc;
+    return doc_or_null(&c, doc);
 }
 
 json_t *profile_new_doc(void)

@@ -457,10 +457,144 @@ static void run_quiet(sq_store *q, enum st_id id, const char *op)
     memcpy(q->last_err, saved, sizeof saved);
 }
 
-/* Binds ?1 = a and, when b != NULL, ?2 = b. */
-static bool bind_keys(sqlite3_stmt *st, const char *a, const char *b)
+/* ---- parameters and one-statement operations -------------------------- */
+
+/* One parameter to bind: text (NULL binds SQL NULL), int64 or blob. */
+typedef struct {
+    enum { P_TEXT, P_I64, P_BLOB } kind;
+    const char *s;
+    int64_t i;
+    const unsigned char *p;
+    size_t len;
+} param;
+
+/* The parameters ?1..?n of a statement, in order. */
+typedef struct {
+    const param *v;
+    size_t n;
+} params;
+
+#define PT(x) { .kind = P_TEXT, .s = (x) }
+#define PI(x) { .kind = P_I64, .i = (x) }
+#define PB(x, l) { .kind = P_BLOB, .p = (x), .len = (l) }
+/* PARAMS(PT(id), PI(n)): a params built in place (the array lives in the
+ * enclosing block; text and blobs are bound SQLITE_STATIC, not copied). */
+#define PARAMS(...) ((params){ (const param[]){ __VA_ARGS__ }, \
+                               sizeof ((const param[]){ __VA_ARGS__ }) / sizeof (param) })
+#define NO_PARAMS ((params){ NULL, 0 })
+
+/* Binds ps; stops at the first failure. */
+static bool bind_params(sqlite3_stmt *st, params ps)
 {
-    return b_text(st, 1, a) && (b == NULL || b_text(st, 2, b));
+    for (size_t i = 0; i < ps.n; i++) {
+        const param *p = &ps.v[i];
+        int at = (int)i + 1;
+        bool ok = p->kind == P_TEXT  ? b_text(st, at, p->s)
+                  : p->kind == P_I64 ? b_i64(st, at, p->i)
+                                     : b_blob(st, at, p->p, p->len);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* The prepared statement `id` with ps bound; NULL on failure (recorded,
+ * the statement reset). */
+static sqlite3_stmt *stmt_bound(sq_store *q, enum st_id id, params ps, const char *op)
+{
+    sqlite3_stmt *st = stmt_get(q, id, op);
+    if (st == NULL)
+        return NULL;
+    if (!bind_params(st, ps)) {
+        db_fail(q, op, SQLITE_ERROR, NULL);
+        stmt_done(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* Runs statement `id` with ps to completion (see st_exec). */
+static pd_err exec_params(sq_store *q, enum st_id id, params ps, const char *op,
+                          const char *fk_hint, int *changes)
+{
+    sqlite3_stmt *st = stmt_bound(q, id, ps, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    return st_exec(q, st, op, fk_hint, changes);
+}
+
+/* A write keyed by one row (a user id, a kid ...): PD_ERR_NOT_FOUND when it
+ * changed no row. */
+static pd_err exec_keyed(sq_store *q, enum st_id id, params ps, const char *op)
+{
+    int changes = 0;
+    pd_err e = exec_params(q, id, ps, op, NULL, &changes);
+    if (e == PD_OK && changes == 0)
+        e = PD_ERR_NOT_FOUND;
+    return e;
+}
+
+/* Converts the current row of st into *out; false when out of memory (out
+ * is then left for the caller to clear, or cleared by the converter). */
+typedef bool (*row_conv)(sqlite3_stmt *st, void *out);
+
+/* What fetch_row makes of a statement that returns no row. */
+typedef enum { NONE_NOT_FOUND, NONE_OK, NONE_FAILS } no_row;
+
+/* Runs statement `id` with ps and converts its first row into out. */
+static pd_err fetch_row(sq_store *q, enum st_id id, params ps, row_conv conv, void *out,
+                        no_row none, const char *op)
+{
+    sqlite3_stmt *st = stmt_bound(q, id, ps, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    pd_err e = PD_OK;
+    int rc = sq_step(q, st, true);
+    if (rc == SQLITE_DONE && none != NONE_FAILS)
+        e = none == NONE_OK ? PD_OK : PD_ERR_NOT_FOUND;
+    else if (rc != SQLITE_ROW)
+        e = db_fail(q, op, rc, NULL);
+    else if (!conv(st, out))
+        e = oom(q, op);
+    stmt_done(st);
+    return e;
+}
+
+/* fetch_row for a lookup: PD_ERR_NOT_FOUND when there is no row. */
+static pd_err fetch_one(sq_store *q, enum st_id id, params ps, row_conv conv, void *out,
+                        const char *op)
+{
+    return fetch_row(q, id, ps, conv, out, NONE_NOT_FOUND, op);
+}
+
+/* Called with each row: 0 goes on, > 0 stops (PD_OK), < 0 stops out of
+ * memory. */
+typedef int (*row_fn)(sqlite3_stmt *st, void *ctx);
+
+/* Runs statement `id` with ps and hands each row to fn. */
+static pd_err run_rows(sq_store *q, enum st_id id, params ps, row_fn fn, void *ctx,
+                       const char *op)
+{
+    sqlite3_stmt *st = stmt_bound(q, id, ps, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    pd_err e = PD_OK;
+    for (bool first = true;; first = false) {
+        int rc = sq_step(q, st, first);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            e = db_fail(q, op, rc, NULL);
+            break;
+        }
+        int r = fn(st, ctx);
+        if (r != 0) {
+            e = r < 0 ? oom(q, op) : PD_OK;
+            break;
+        }
+    }
+    stmt_done(st);
+    return e;
 }
 
 /* ---- transactions inside one operation ------------------------------- */
@@ -555,6 +689,14 @@ static bool account_copy(const pd_account *src, pd_account *dst)
     return ok;
 }
 
+/* row_conv: an owned pd_account (cleared on failure). */
+static bool account_conv(sqlite3_stmt *st, void *out)
+{
+    pd_account row;
+    account_borrow(st, &row);
+    return account_copy(&row, out);
+}
+
 static void user_borrow(sqlite3_stmt *st, pd_user *u)
 {
     memset(u, 0, sizeof *u);
@@ -585,6 +727,14 @@ static bool user_copy(const pd_user *src, pd_user *dst)
     if (!ok)
         pd_user_clear(dst);
     return ok;
+}
+
+/* row_conv: an owned pd_user (cleared on failure). */
+static bool user_conv(sqlite3_stmt *st, void *out)
+{
+    pd_user row;
+    user_borrow(st, &row);
+    return user_copy(&row, out);
 }
 
 /* ---- lifecycle ------------------------------------------------------- */
@@ -682,28 +832,9 @@ static pd_err sq_get_account(pd_store *s, const char *ref, pd_account *out)
     int kind = classify_ref(ref, &num);
     if (kind < 0 || ref[0] == '\0')
         return PD_ERR_NOT_FOUND;
-    sqlite3_stmt *st = stmt_get(q, kind == 1 ? ST_ACCOUNT_BY_EXT : ST_ACCOUNT_BY_ID, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    pd_err e = PD_OK;
-    if (!(kind == 1 ? b_i64(st, 1, num) : b_text(st, 1, ref))) {
-        e = db_fail(q, op, SQLITE_ERROR, NULL);
-        goto out;
-    }
-    int rc = sq_step(q, st, true);
-    if (rc == SQLITE_DONE) {
-        e = PD_ERR_NOT_FOUND;
-    } else if (rc != SQLITE_ROW) {
-        e = db_fail(q, op, rc, NULL);
-    } else {
-        pd_account row;
-        account_borrow(st, &row);
-        if (!account_copy(&row, out))
-            e = oom(q, op);
-    }
-out:
-    stmt_done(st);
-    return e;
+    if (kind == 1)
+        return fetch_one(q, ST_ACCOUNT_BY_EXT, PARAMS(PI(num)), account_conv, out, op);
+    return fetch_one(q, ST_ACCOUNT_BY_ID, PARAMS(PT(ref)), account_conv, out, op);
 }
 
 static pd_err fetch_user(sq_store *q, enum st_id id, const char *key, pd_user *out,
@@ -712,28 +843,7 @@ static pd_err fetch_user(sq_store *q, enum st_id id, const char *key, pd_user *o
     if (key == NULL || out == NULL)
         return bad_arg(q, op);
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = stmt_get(q, id, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    pd_err e = PD_OK;
-    if (!b_text(st, 1, key)) {
-        e = db_fail(q, op, SQLITE_ERROR, NULL);
-        goto out;
-    }
-    int rc = sq_step(q, st, true);
-    if (rc == SQLITE_DONE) {
-        e = PD_ERR_NOT_FOUND;
-    } else if (rc != SQLITE_ROW) {
-        e = db_fail(q, op, rc, NULL);
-    } else {
-        pd_user row;
-        user_borrow(st, &row);
-        if (!user_copy(&row, out))
-            e = oom(q, op);
-    }
-out:
-    stmt_done(st);
-    return e;
+    return fetch_one(q, id, PARAMS(PT(key)), user_conv, out, op);
 }
 
 static pd_err sq_get_user(pd_store *s, const char *user_id, pd_user *out)
@@ -746,80 +856,49 @@ static pd_err sq_get_user_by_email(pd_store *s, const char *email, pd_user *out)
     return fetch_user(SQ(s), ST_USER_BY_EMAIL, email, out, "get_user_by_email");
 }
 
-/* Fills the membership row (without groups). */
-static pd_err membership_row(sq_store *q, const char *account_id, const char *user_id,
-                             pd_membership *out, const char *op)
+/* row_conv: the membership row (without groups); the caller clears it. */
+static bool membership_conv(sqlite3_stmt *st, void *out)
 {
-    sqlite3_stmt *st = stmt_get(q, ST_MEMBERSHIP, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    pd_err e = PD_OK;
-    if (!bind_keys(st, account_id, user_id)) {
-        e = db_fail(q, op, SQLITE_ERROR, NULL);
-        goto out;
+    pd_membership *m = out;
+    m->is_admin = sqlite3_column_int(st, 2) != 0;
+    return dup_into(&m->account_id, col_text(st, 0)) && dup_into(&m->user_id, col_text(st, 1))
+           && dup_into(&m->permission_profile_id, col_text(st, 3))
+           && dup_into(&m->permission_profile_name, col_text(st, 4));
+}
+
+typedef struct {
+    pd_membership *m;
+    size_t cap;
+} groups_ctx;
+
+/* row_fn: appends the group row to m->groups. */
+static int group_row(sqlite3_stmt *st, void *ctx)
+{
+    groups_ctx *x = ctx;
+    pd_membership *m = x->m;
+    if (m->n_groups == x->cap) {
+        size_t ncap = x->cap ? x->cap * 2 : 4;
+        pd_group *g = realloc(m->groups, ncap * sizeof *g);
+        if (g == NULL)
+            return -1;
+        m->groups = g;
+        x->cap = ncap;
     }
-    int rc = sq_step(q, st, true);
-    if (rc == SQLITE_DONE) {
-        e = PD_ERR_NOT_FOUND;
-        goto out;
-    }
-    if (rc != SQLITE_ROW) {
-        e = db_fail(q, op, rc, NULL);
-        goto out;
-    }
-    out->is_admin = sqlite3_column_int(st, 2) != 0;
-    if (!dup_into(&out->account_id, col_text(st, 0)) || !dup_into(&out->user_id, col_text(st, 1))
-        || !dup_into(&out->permission_profile_id, col_text(st, 3))
-        || !dup_into(&out->permission_profile_name, col_text(st, 4)))
-        e = oom(q, op);
-out:
-    stmt_done(st);
-    return e;
+    pd_group *g = &m->groups[m->n_groups];
+    memset(g, 0, sizeof *g);
+    m->n_groups++;                  /* counted before copying so clear frees it */
+    bool ok = dup_into(&g->id, col_text(st, 0)) && dup_into(&g->name, col_text(st, 1))
+              && dup_into(&g->type, col_text(st, 2));
+    return ok ? 0 : -1;
 }
 
 /* Appends the membership's groups (ordered by group id) to out->groups. */
 static pd_err membership_groups(sq_store *q, const char *account_id, const char *user_id,
                                 pd_membership *out, const char *op)
 {
-    sqlite3_stmt *st = stmt_get(q, ST_MEMBERSHIP_GROUPS, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    pd_err e = PD_OK;
-    size_t cap = 0;
-    if (!bind_keys(st, account_id, user_id)) {
-        e = db_fail(q, op, SQLITE_ERROR, NULL);
-        goto out;
-    }
-    for (bool first = true;; first = false) {
-        int rc = sq_step(q, st, first);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = db_fail(q, op, rc, NULL);
-            goto out;
-        }
-        if (out->n_groups == cap) {
-            size_t ncap = cap ? cap * 2 : 4;
-            pd_group *g = realloc(out->groups, ncap * sizeof *g);
-            if (g == NULL) {
-                e = oom(q, op);
-                goto out;
-            }
-            out->groups = g;
-            cap = ncap;
-        }
-        pd_group *g = &out->groups[out->n_groups];
-        memset(g, 0, sizeof *g);
-        out->n_groups++;            /* counted before copying so clear frees it */
-        if (!dup_into(&g->id, col_text(st, 0)) || !dup_into(&g->name, col_text(st, 1))
-            || !dup_into(&g->type, col_text(st, 2))) {
-            e = oom(q, op);
-            goto out;
-        }
-    }
-out:
-    stmt_done(st);
-    return e;
+    groups_ctx x = { out, 0 };
+    return run_rows(q, ST_MEMBERSHIP_GROUPS, PARAMS(PT(account_id), PT(user_id)), group_row, &x,
+                    op);
 }
 
 static pd_err sq_get_membership(pd_store *s, const char *account_id, const char *user_id,
@@ -834,7 +913,8 @@ static pd_err sq_get_membership(pd_store *s, const char *account_id, const char 
     pd_err e = tx_enter_read(q, op, &k);
     if (e != PD_OK)
         return e;
-    e = membership_row(q, account_id, user_id, out, op);
+    e = fetch_one(q, ST_MEMBERSHIP, PARAMS(PT(account_id), PT(user_id)), membership_conv, out,
+                  op);
     if (e == PD_OK)
         e = membership_groups(q, account_id, user_id, out, op);
     e = tx_leave(q, op, k, e);
@@ -843,23 +923,31 @@ static pd_err sq_get_membership(pd_store *s, const char *account_id, const char 
     return e;
 }
 
+/* Columns 0..n-1 into out[0..n); for the row_convs below. */
+static bool int64_conv(sqlite3_stmt *st, int64_t *out, int n)
+{
+    for (int i = 0; i < n; i++)
+        out[i] = sqlite3_column_int64(st, i);
+    return true;
+}
+
+static bool int64x1_conv(sqlite3_stmt *st, void *out)
+{
+    return int64_conv(st, out, 1);
+}
+
+static bool int64x3_conv(sqlite3_stmt *st, void *out)
+{
+    return int64_conv(st, out, 3);
+}
+
 static pd_err sq_count_users(pd_store *s, int64_t *out)
 {
     static const char op[] = "count_users";
     sq_store *q = SQ(s);
     if (out == NULL)
         return bad_arg(q, op);
-    sqlite3_stmt *st = stmt_get(q, ST_COUNT_USERS, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    pd_err e = PD_OK;
-    int rc = sq_step(q, st, true);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    else
-        e = db_fail(q, op, rc, NULL);
-    stmt_done(st);
-    return e;
+    return fetch_row(q, ST_COUNT_USERS, NO_PARAMS, int64x1_conv, out, NONE_FAILS, op);
 }
 
 /* ---- profile and image writes ---------------------------------------- */
@@ -871,35 +959,32 @@ static pd_err sq_update_profile(pd_store *s, const char *user_id, const char *pr
     sq_store *q = SQ(s);
     if (user_id == NULL || profile_json == NULL || modified == NULL)
         return bad_arg(q, op);
-    sqlite3_stmt *st = stmt_get(q, ST_UPDATE_PROFILE, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_text(st, 1, user_id) || !b_text(st, 2, profile_json) || !b_text(st, 3, modified)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    int changes = 0;
-    pd_err e = st_exec(q, st, op, NULL, &changes);
-    if (e == PD_OK && changes == 0)
-        e = PD_ERR_NOT_FOUND;
-    return e;
+    return exec_keyed(q, ST_UPDATE_PROFILE, PARAMS(PT(user_id), PT(profile_json), PT(modified)),
+                      op);
 }
 
 /* Sets users.modified and bumps version; PD_ERR_NOT_FOUND if no such user. */
 static pd_err touch_user(sq_store *q, const char *user_id, const char *modified, const char *op)
 {
-    sqlite3_stmt *st = stmt_get(q, ST_USER_TOUCH, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_text(st, 1, user_id) || !b_text(st, 2, modified)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
+    return exec_keyed(q, ST_USER_TOUCH, PARAMS(PT(user_id), PT(modified)), op);
+}
+
+/* row_conv: an owned pd_image (cleared on failure). */
+static bool image_conv(sqlite3_stmt *st, void *out)
+{
+    pd_image *im = out;
+    const void *blob = sqlite3_column_blob(st, 1);
+    int len = sqlite3_column_bytes(st, 1);
+    im->bytes = malloc(len > 0 ? (size_t)len : 1);
+    if (im->bytes == NULL || !dup_into(&im->content_type, col_text(st, 0))
+        || !dup_into(&im->etag, col_text(st, 2))) {
+        pd_image_clear(im);
+        return false;
     }
-    int changes = 0;
-    pd_err e = st_exec(q, st, op, NULL, &changes);
-    if (e == PD_OK && changes == 0)
-        e = PD_ERR_NOT_FOUND;
-    return e;
+    if (len > 0)
+        memcpy(im->bytes, blob, (size_t)len);
+    im->len = (size_t)len;
+    return true;
 }
 
 static pd_err sq_get_image(pd_store *s, const char *user_id, pd_image *out)
@@ -909,53 +994,16 @@ static pd_err sq_get_image(pd_store *s, const char *user_id, pd_image *out)
     if (user_id == NULL || out == NULL)
         return bad_arg(q, op);
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = stmt_get(q, ST_IMAGE_GET, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    pd_err e = PD_OK;
-    if (!b_text(st, 1, user_id)) {
-        e = db_fail(q, op, SQLITE_ERROR, NULL);
-        goto out;
-    }
-    int rc = sq_step(q, st, true);
-    if (rc == SQLITE_DONE) {
-        e = PD_ERR_NOT_FOUND;
-        goto out;
-    }
-    if (rc != SQLITE_ROW) {
-        e = db_fail(q, op, rc, NULL);
-        goto out;
-    }
-    const void *blob = sqlite3_column_blob(st, 1);
-    int len = sqlite3_column_bytes(st, 1);
-    out->bytes = malloc(len > 0 ? (size_t)len : 1);
-    if (out->bytes == NULL || !dup_into(&out->content_type, col_text(st, 0))
-        || !dup_into(&out->etag, col_text(st, 2))) {
-        pd_image_clear(out);
-        e = oom(q, op);
-        goto out;
-    }
-    if (len > 0)
-        memcpy(out->bytes, blob, (size_t)len);
-    out->len = (size_t)len;
-out:
-    stmt_done(st);
-    return e;
+    return fetch_one(q, ST_IMAGE_GET, PARAMS(PT(user_id)), image_conv, out, op);
 }
 
 static pd_err image_upsert(sq_store *q, const char *user_id, const unsigned char *bytes,
                            size_t len, const char *content_type, const char *etag,
                            const char *op)
 {
-    sqlite3_stmt *st = stmt_get(q, ST_IMAGE_PUT, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_text(st, 1, user_id) || !b_text(st, 2, content_type) || !b_blob(st, 3, bytes, len)
-        || !b_text(st, 4, etag)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    return st_exec(q, st, op, "the user does not exist", NULL);
+    return exec_params(q, ST_IMAGE_PUT,
+                       PARAMS(PT(user_id), PT(content_type), PB(bytes, len), PT(etag)), op,
+                       "the user does not exist", NULL);
 }
 
 static pd_err sq_put_image(pd_store *s, const char *user_id, const unsigned char *bytes,
@@ -987,23 +1035,9 @@ static pd_err sq_delete_image(pd_store *s, const char *user_id, const char *modi
     pd_err e = tx_enter_write(q, op, &k);
     if (e != PD_OK)
         return e;
-    sqlite3_stmt *st = stmt_get(q, ST_IMAGE_DELETE, op);
-    if (st == NULL) {
-        e = PD_ERR_STORE;
-        goto out;
-    }
-    int changes = 0;
-    if (!b_text(st, 1, user_id)) {
-        stmt_done(st);
-        e = db_fail(q, op, SQLITE_ERROR, NULL);
-        goto out;
-    }
-    e = st_exec(q, st, op, NULL, &changes);
-    if (e == PD_OK && changes == 0)
-        e = PD_ERR_NOT_FOUND;
+    e = exec_keyed(q, ST_IMAGE_DELETE, PARAMS(PT(user_id)), op);
     if (e == PD_OK)
         e = touch_user(q, user_id, modified, op);
-out:
     return tx_leave(q, op, k, e);
 }
 
@@ -1024,6 +1058,19 @@ static int emit_key(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
     return r;
 }
 
+typedef struct {
+    row_emit emit;
+    pd_iter_fn fn;
+    void *ctx;
+} emit_ctx;
+
+/* row_fn: emit; stops when fn returned non-zero. */
+static int emit_row(sqlite3_stmt *st, void *ctx)
+{
+    emit_ctx *x = ctx;
+    return x->emit(st, x->fn, x->ctx) != 0;
+}
+
 /* Runs statement `id` (with ?1 = arg when arg != NULL) and hands each row to
  * emit; stops early, with PD_OK, when fn returns non-zero. */
 static pd_err iterate(sq_store *q, enum st_id id, const char *arg, row_emit emit,
@@ -1031,28 +1078,8 @@ static pd_err iterate(sq_store *q, enum st_id id, const char *arg, row_emit emit
 {
     if (fn == NULL)
         return bad_arg(q, op);
-    sqlite3_stmt *st = stmt_get(q, id, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    pd_err e = PD_OK;
-    if (arg != NULL && !b_text(st, 1, arg)) {
-        e = db_fail(q, op, SQLITE_ERROR, NULL);
-        goto out;
-    }
-    for (bool first = true;; first = false) {
-        int rc = sq_step(q, st, first);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = db_fail(q, op, rc, NULL);
-            break;
-        }
-        if (emit(st, fn, ctx) != 0)
-            break;
-    }
-out:
-    stmt_done(st);
-    return e;
+    emit_ctx x = { emit, fn, ctx };
+    return run_rows(q, id, arg != NULL ? PARAMS(PT(arg)) : NO_PARAMS, emit_row, &x, op);
 }
 
 static pd_err sq_get_signing_keys(pd_store *s, pd_iter_fn fn, void *ctx)
@@ -1067,14 +1094,8 @@ static pd_err sq_add_signing_key(pd_store *s, const char *kid, const unsigned ch
     sq_store *q = SQ(s);
     if (kid == NULL || secret == NULL || len != sizeof ((pd_signing_key *)0)->secret)
         return bad_arg(q, op);
-    sqlite3_stmt *st = stmt_get(q, ST_KEY_ADD, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_text(st, 1, kid) || !b_blob(st, 2, secret, len) || !b_i64(st, 3, created)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    return st_exec(q, st, op, NULL, NULL);
+    return exec_params(q, ST_KEY_ADD, PARAMS(PT(kid), PB(secret, len), PI(created)), op, NULL,
+                       NULL);
 }
 
 /* ---- import (upsert) ------------------------------------------------- */
@@ -1085,14 +1106,7 @@ static pd_err sq_upsert_org(pd_store *s, const pd_org *o)
     sq_store *q = SQ(s);
     if (o == NULL || o->id == NULL)
         return bad_arg(q, op);
-    sqlite3_stmt *st = stmt_get(q, ST_UPSERT_ORG, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_text(st, 1, o->id) || !b_text(st, 2, o->name)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    return st_exec(q, st, op, NULL, NULL);
+    return exec_params(q, ST_UPSERT_ORG, PARAMS(PT(o->id), PT(o->name)), op, NULL, NULL);
 }
 
 static pd_err sq_upsert_account(pd_store *s, const pd_account *a)
@@ -1101,15 +1115,9 @@ static pd_err sq_upsert_account(pd_store *s, const pd_account *a)
     sq_store *q = SQ(s);
     if (a == NULL || a->id == NULL)
         return bad_arg(q, op);
-    sqlite3_stmt *st = stmt_get(q, ST_UPSERT_ACCOUNT, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_text(st, 1, a->id) || !b_i64(st, 2, a->external_id) || !b_text(st, 3, a->name)
-        || !b_text(st, 4, a->organization_id)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    return st_exec(q, st, op, "the organization does not exist", NULL);
+    return exec_params(q, ST_UPSERT_ACCOUNT,
+                       PARAMS(PT(a->id), PI(a->external_id), PT(a->name), PT(a->organization_id)),
+                       op, "the organization does not exist", NULL);
 }
 
 static pd_err sq_upsert_perm_profile(pd_store *s, const char *account_id, const pd_perm_profile *p)
@@ -1118,14 +1126,8 @@ static pd_err sq_upsert_perm_profile(pd_store *s, const char *account_id, const 
     sq_store *q = SQ(s);
     if (account_id == NULL || p == NULL || p->id == NULL)
         return bad_arg(q, op);
-    sqlite3_stmt *st = stmt_get(q, ST_UPSERT_PERM_PROFILE, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_text(st, 1, account_id) || !b_text(st, 2, p->id) || !b_text(st, 3, p->name)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    return st_exec(q, st, op, "the account does not exist", NULL);
+    return exec_params(q, ST_UPSERT_PERM_PROFILE, PARAMS(PT(account_id), PT(p->id), PT(p->name)),
+                       op, "the account does not exist", NULL);
 }
 
 static pd_err sq_upsert_group(pd_store *s, const char *account_id, const pd_group *g)
@@ -1134,15 +1136,9 @@ static pd_err sq_upsert_group(pd_store *s, const char *account_id, const pd_grou
     sq_store *q = SQ(s);
     if (account_id == NULL || g == NULL || g->id == NULL)
         return bad_arg(q, op);
-    sqlite3_stmt *st = stmt_get(q, ST_UPSERT_GROUP, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_text(st, 1, account_id) || !b_text(st, 2, g->id) || !b_text(st, 3, g->name)
-        || !b_text(st, 4, g->type)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    return st_exec(q, st, op, "the account does not exist", NULL);
+    return exec_params(q, ST_UPSERT_GROUP,
+                       PARAMS(PT(account_id), PT(g->id), PT(g->name), PT(g->type)), op,
+                       "the account does not exist", NULL);
 }
 
 static pd_err sq_upsert_user(pd_store *s, const pd_user *u)
@@ -1151,51 +1147,26 @@ static pd_err sq_upsert_user(pd_store *s, const pd_user *u)
     sq_store *q = SQ(s);
     if (u == NULL || u->id == NULL)
         return bad_arg(q, op);
-    sqlite3_stmt *st = stmt_get(q, ST_UPSERT_USER, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_text(st, 1, u->id) || !b_text(st, 2, u->email) || !b_text(st, 3, u->status)
-        || !b_text(st, 4, u->created) || !b_text(st, 5, u->modified)
-        || !b_text(st, 6, u->last_login) || !b_text(st, 7, u->password_hash)
-        || !b_text(st, 8, u->profile_json)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    return st_exec(q, st, op, NULL, NULL);
+    return exec_params(q, ST_UPSERT_USER,
+                       PARAMS(PT(u->id), PT(u->email), PT(u->status), PT(u->created),
+                              PT(u->modified), PT(u->last_login), PT(u->password_hash),
+                              PT(u->profile_json)),
+                       op, NULL, NULL);
 }
 
 static pd_err membership_write(sq_store *q, const pd_membership *m, const char *op)
 {
     static const char fk[] = "the account, user, permission profile or a group does not exist";
-    sqlite3_stmt *st = stmt_get(q, ST_UPSERT_MEMBERSHIP, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!bind_keys(st, m->account_id, m->user_id) || !b_i64(st, 3, m->is_admin ? 1 : 0)
-        || !b_text(st, 4, m->permission_profile_id)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    pd_err e = st_exec(q, st, op, fk, NULL);
-    if (e != PD_OK)
-        return e;
-    st = stmt_get(q, ST_MG_DELETE, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!bind_keys(st, m->account_id, m->user_id)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    e = st_exec(q, st, op, fk, NULL);
-    for (size_t i = 0; e == PD_OK && i < m->n_group_ids; i++) {
-        st = stmt_get(q, ST_MG_INSERT, op);
-        if (st == NULL)
-            return PD_ERR_STORE;
-        if (!bind_keys(st, m->account_id, m->user_id) || !b_text(st, 3, m->group_ids[i])) {
-            stmt_done(st);
-            return db_fail(q, op, SQLITE_ERROR, NULL);
-        }
-        e = st_exec(q, st, op, fk, NULL);
-    }
+    pd_err e = exec_params(q, ST_UPSERT_MEMBERSHIP,
+                           PARAMS(PT(m->account_id), PT(m->user_id), PI(m->is_admin ? 1 : 0),
+                                  PT(m->permission_profile_id)),
+                           op, fk, NULL);
+    if (e == PD_OK)
+        e = exec_params(q, ST_MG_DELETE, PARAMS(PT(m->account_id), PT(m->user_id)), op, fk, NULL);
+    for (size_t i = 0; e == PD_OK && i < m->n_group_ids; i++)
+        e = exec_params(q, ST_MG_INSERT,
+                        PARAMS(PT(m->account_id), PT(m->user_id), PT(m->group_ids[i])), op, fk,
+                        NULL);
     return e;
 }
 
@@ -1214,17 +1185,9 @@ static pd_err sq_upsert_membership(pd_store *s, const pd_membership *m)
     if (e != PD_OK)
         return e;
     e = membership_write(q, m, op);
-    if (e == PD_OK) {
-        /* cached renderings of this user include the membership */
-        sqlite3_stmt *st = stmt_get(q, ST_USER_BUMP, op);
-        if (st == NULL)
-            e = PD_ERR_STORE;
-        else if (!b_text(st, 1, m->user_id)) {
-            stmt_done(st);
-            e = db_fail(q, op, SQLITE_ERROR, NULL);
-        } else
-            e = st_exec(q, st, op, NULL, NULL);
-    }
+    /* cached renderings of this user include the membership */
+    if (e == PD_OK)
+        e = exec_params(q, ST_USER_BUMP, PARAMS(PT(m->user_id)), op, NULL, NULL);
     return tx_leave(q, op, k, e);
 }
 
@@ -1301,20 +1264,20 @@ static bool membership_start(sqlite3_stmt *st, pd_membership *cur)
            && dup_into(&cur->permission_profile_id, col_text(st, 3));
 }
 
-static bool membership_add_group(pd_membership *cur, size_t *cap, const char *gid)
+/* Appends a copy of s (NULL stays NULL) to (*v)[0..*n), *cap allocated. */
+static bool strv_push(char ***v, size_t *n, size_t *cap, const char *s)
 {
-    if (cur->n_group_ids == *cap) {
+    if (*n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 4;
-        char **v = realloc(cur->group_ids, ncap * sizeof *v);
-        if (v == NULL)
+        char **nv = realloc(*v, ncap * sizeof *nv);
+        if (nv == NULL)
             return false;
-        cur->group_ids = v;
+        *v = nv;
         *cap = ncap;
     }
-    char *copy = strdup(gid);
-    if (copy == NULL)
+    if (!dup_into(&(*v)[*n], s))
         return false;
-    cur->group_ids[cur->n_group_ids++] = copy;
+    (*n)++;
     return true;
 }
 
@@ -1322,6 +1285,38 @@ static bool same_membership(sqlite3_stmt *st, const pd_membership *cur)
 {
     const char *a = col_text(st, 0), *u = col_text(st, 1);
     return a != NULL && u != NULL && strcmp(a, cur->account_id) == 0 && strcmp(u, cur->user_id) == 0;
+}
+
+typedef struct {
+    pd_membership cur;              /* owned; valid when have */
+    bool have;
+    size_t cap;                     /* of cur.group_ids */
+    pd_iter_fn fn;
+    void *ctx;
+} stream_ctx;
+
+/* row_fn: hands the previous membership to fn when the row starts another,
+ * then adds the row to cur. */
+static int membership_stream_row(sqlite3_stmt *st, void *ctx)
+{
+    stream_ctx *x = ctx;
+    if (x->have && !same_membership(st, &x->cur)) {
+        bool stop = x->fn(x->ctx, &x->cur) != 0;
+        pd_membership_clear(&x->cur);
+        x->have = false;
+        if (stop)
+            return 1;
+    }
+    if (!x->have) {
+        x->cap = 0;
+        x->have = true;
+        if (!membership_start(st, &x->cur))
+            return -1;
+    }
+    const char *gid = col_text(st, 4);
+    if (gid != NULL && !strv_push(&x->cur.group_ids, &x->cur.n_group_ids, &x->cap, gid))
+        return -1;
+    return 0;
 }
 
 /* One query (memberships LEFT JOIN their groups, ordered by key) streamed:
@@ -1332,47 +1327,11 @@ static pd_err sq_each_membership(pd_store *s, pd_iter_fn fn, void *ctx)
     sq_store *q = SQ(s);
     if (fn == NULL)
         return bad_arg(q, op);
-    sqlite3_stmt *st = stmt_get(q, ST_EACH_MEMBERSHIP, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    pd_err e = PD_OK;
-    pd_membership cur = {0};
-    bool have = false, stop = false;
-    size_t cap = 0;
-    for (bool first = true;; first = false) {
-        int rc = sq_step(q, st, first);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = db_fail(q, op, rc, NULL);
-            goto out;
-        }
-        if (have && !same_membership(st, &cur)) {
-            stop = fn(ctx, &cur) != 0;
-            pd_membership_clear(&cur);
-            have = false;
-            if (stop)
-                goto out;
-        }
-        if (!have) {
-            cap = 0;
-            have = true;
-            if (!membership_start(st, &cur)) {
-                e = oom(q, op);
-                goto out;
-            }
-        }
-        const char *gid = col_text(st, 4);
-        if (gid != NULL && !membership_add_group(&cur, &cap, gid)) {
-            e = oom(q, op);
-            goto out;
-        }
-    }
-    if (have)
-        fn(ctx, &cur);
-out:
-    pd_membership_clear(&cur);
-    stmt_done(st);
+    stream_ctx x = { .fn = fn, .ctx = ctx };
+    pd_err e = run_rows(q, ST_EACH_MEMBERSHIP, NO_PARAMS, membership_stream_row, &x, op);
+    if (e == PD_OK && x.have)
+        fn(ctx, &x.cur);
+    pd_membership_clear(&x.cur);
     return e;
 }
 
@@ -1388,50 +1347,28 @@ static pd_err sq_get_versions(pd_store *s, const char *user_a, const char *user_
 {
     static const char op[] = "get_versions";
     sq_store *q = SQ(s);
-    sqlite3_stmt *st;
-    int rc;
+    int64_t v[3];
 
     if (user_a == NULL || user_b == NULL)
         return bad_arg(q, op);
-    st = stmt_get(q, ST_VERSIONS, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_text(st, 1, user_a) || !b_text(st, 2, user_b)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
+    pd_err e = fetch_row(q, ST_VERSIONS, PARAMS(PT(user_a), PT(user_b)), int64x3_conv, v,
+                         NONE_FAILS, op);
+    if (e == PD_OK) {
+        *va = v[0];
+        *vb = v[1];
+        *generation = v[2];
     }
-    rc = sq_step(q, st, true);
-    if (rc != SQLITE_ROW) {
-        stmt_done(st);
-        return db_fail(q, op, rc, NULL);
-    }
-    *va = sqlite3_column_int64(st, 0);
-    *vb = sqlite3_column_int64(st, 1);
-    *generation = sqlite3_column_int64(st, 2);
-    stmt_done(st);
-    return PD_OK;
+    return e;
 }
 
 static pd_err sq_delete_signing_key(pd_store *s, const char *kid)
 {
     static const char op[] = "delete_signing_key";
     sq_store *q = SQ(s);
-    sqlite3_stmt *st;
 
     if (kid == NULL)
         return bad_arg(q, op);
-    st = stmt_get(q, ST_KEY_DELETE, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_text(st, 1, kid)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    int changes = 0;
-    pd_err e = st_exec(q, st, op, NULL, &changes);
-    if (e == PD_OK && changes == 0)
-        e = PD_ERR_NOT_FOUND;
-    return e;
+    return exec_keyed(q, ST_KEY_DELETE, PARAMS(PT(kid)), op);
 }
 
 static pd_err sq_bump_generation(pd_store *s)
@@ -1441,73 +1378,35 @@ static pd_err sq_bump_generation(pd_store *s)
 
 /* ---- OAuth ------------------------------------------------------------ */
 
-/* Runs a one-parameter (?1 = key) text query and appends column 0 of each
- * row to *v (owned copies). */
-static pd_err collect_strings(sq_store *q, enum st_id id, const char *key, char ***v, size_t *n,
-                              const char *op)
-{
-    sqlite3_stmt *st = stmt_get(q, id, op);
-    size_t cap = 0;
-    pd_err e = PD_OK;
+typedef struct {
+    char ***v;
+    size_t *n;
+    size_t cap;
+} strv_ctx;
 
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_text(st, 1, key)) {
-        e = db_fail(q, op, SQLITE_ERROR, NULL);
-        goto out;
-    }
-    for (bool first = true;; first = false) {
-        int rc = sq_step(q, st, first);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = db_fail(q, op, rc, NULL);
-            goto out;
-        }
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 4;
-            char **nv = realloc(*v, ncap * sizeof *nv);
-            if (nv == NULL) {
-                e = oom(q, op);
-                goto out;
-            }
-            *v = nv;
-            cap = ncap;
-        }
-        if (!dup_into(&(*v)[*n], col_text(st, 0))) {
-            e = oom(q, op);
-            goto out;
-        }
-        (*n)++;
-    }
-out:
-    stmt_done(st);
-    return e;
+/* row_fn: appends column 0 to the strv. */
+static int string_row(sqlite3_stmt *st, void *ctx)
+{
+    strv_ctx *x = ctx;
+    return strv_push(x->v, x->n, &x->cap, col_text(st, 0)) ? 0 : -1;
 }
 
-static pd_err integration_row(sq_store *q, const char *key, pd_integration *out, const char *op)
+/* Runs statement `id` with ps and appends column 0 of each row to
+ * (*v)[0..*n), initially empty (owned copies). */
+static pd_err collect_strings(sq_store *q, enum st_id id, params ps, char ***v, size_t *n,
+                              const char *op)
 {
-    sqlite3_stmt *st = stmt_get(q, ST_INTEG_GET, op);
-    pd_err e = PD_OK;
+    strv_ctx x = { v, n, 0 };
+    return run_rows(q, id, ps, string_row, &x, op);
+}
 
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_text(st, 1, key)) {
-        e = db_fail(q, op, SQLITE_ERROR, NULL);
-        goto out;
-    }
-    int rc = sq_step(q, st, true);
-    if (rc == SQLITE_DONE)
-        e = PD_ERR_NOT_FOUND;
-    else if (rc != SQLITE_ROW)
-        e = db_fail(q, op, rc, NULL);
-    else if (!dup_into(&out->key, col_text(st, 0)) || !dup_into(&out->name, col_text(st, 1))
-             || !dup_into(&out->secret_hash, col_text(st, 2))
-             || !dup_into(&out->allowed_scopes, col_text(st, 3)))
-        e = oom(q, op);
-out:
-    stmt_done(st);
-    return e;
+/* row_conv: the integration row (without URIs and keys); the caller clears it. */
+static bool integration_conv(sqlite3_stmt *st, void *out)
+{
+    pd_integration *in = out;
+    return dup_into(&in->key, col_text(st, 0)) && dup_into(&in->name, col_text(st, 1))
+           && dup_into(&in->secret_hash, col_text(st, 2))
+           && dup_into(&in->allowed_scopes, col_text(st, 3));
 }
 
 static pd_err sq_get_integration(pd_store *s, const char *key, pd_integration *out)
@@ -1521,29 +1420,17 @@ static pd_err sq_get_integration(pd_store *s, const char *key, pd_integration *o
     pd_err e = tx_enter_read(q, op, &k);
     if (e != PD_OK)
         return e;
-    e = integration_row(q, key, out, op);
+    e = fetch_one(q, ST_INTEG_GET, PARAMS(PT(key)), integration_conv, out, op);
     if (e == PD_OK)
-        e = collect_strings(q, ST_INTEG_URIS, key, &out->redirect_uris, &out->n_redirect_uris, op);
+        e = collect_strings(q, ST_INTEG_URIS, PARAMS(PT(key)), &out->redirect_uris,
+                            &out->n_redirect_uris, op);
     if (e == PD_OK)
-        e = collect_strings(q, ST_INTEG_KEYS, key, &out->public_keys, &out->n_public_keys, op);
+        e = collect_strings(q, ST_INTEG_KEYS, PARAMS(PT(key)), &out->public_keys,
+                            &out->n_public_keys, op);
     e = tx_leave(q, op, k, e);
     if (e != PD_OK)
         pd_integration_clear(out);
     return e;
-}
-
-/* Binds ?1 = a, ?2 = b and runs the statement. */
-static pd_err exec2(sq_store *q, enum st_id id, const char *a, const char *b, const char *op,
-                    const char *fk_hint, int *changes)
-{
-    sqlite3_stmt *st = stmt_get(q, id, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!bind_keys(st, a, b)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    return st_exec(q, st, op, fk_hint, changes);
 }
 
 static pd_err sq_upsert_integration(pd_store *s, const pd_integration *in)
@@ -1558,27 +1445,19 @@ static pd_err sq_upsert_integration(pd_store *s, const pd_integration *in)
     pd_err e = tx_enter_write(q, op, &k);
     if (e != PD_OK)
         return e;
-    sqlite3_stmt *st = stmt_get(q, ST_INTEG_UPSERT, op);
-    if (st == NULL) {
-        e = PD_ERR_STORE;
-        goto out;
-    }
-    if (!b_text(st, 1, in->key) || !b_text(st, 2, in->name) || !b_text(st, 3, in->secret_hash)
-        || !b_text(st, 4, in->allowed_scopes)) {
-        stmt_done(st);
-        e = db_fail(q, op, SQLITE_ERROR, NULL);
-        goto out;
-    }
-    e = st_exec(q, st, op, NULL, NULL);
+    e = exec_params(q, ST_INTEG_UPSERT,
+                    PARAMS(PT(in->key), PT(in->name), PT(in->secret_hash), PT(in->allowed_scopes)),
+                    op, NULL, NULL);
     if (e == PD_OK)
-        e = exec2(q, ST_INTEG_URIS_DEL, in->key, NULL, op, NULL, NULL);
+        e = exec_params(q, ST_INTEG_URIS_DEL, PARAMS(PT(in->key)), op, NULL, NULL);
     for (size_t i = 0; e == PD_OK && i < in->n_redirect_uris; i++)
-        e = exec2(q, ST_INTEG_URI_ADD, in->key, in->redirect_uris[i], op, NULL, NULL);
+        e = exec_params(q, ST_INTEG_URI_ADD, PARAMS(PT(in->key), PT(in->redirect_uris[i])), op,
+                        NULL, NULL);
     if (e == PD_OK)
-        e = exec2(q, ST_INTEG_KEYS_DEL, in->key, NULL, op, NULL, NULL);
+        e = exec_params(q, ST_INTEG_KEYS_DEL, PARAMS(PT(in->key)), op, NULL, NULL);
     for (size_t i = 0; e == PD_OK && i < in->n_public_keys; i++)
-        e = exec2(q, ST_INTEG_KEY_ADD, in->key, in->public_keys[i], op, NULL, NULL);
-out:
+        e = exec_params(q, ST_INTEG_KEY_ADD, PARAMS(PT(in->key), PT(in->public_keys[i])), op,
+                        NULL, NULL);
     return tx_leave(q, op, k, e);
 }
 
@@ -1588,7 +1467,7 @@ static pd_err sq_add_integration_key(pd_store *s, const char *key, const char *p
     sq_store *q = SQ(s);
     if (key == NULL || pem == NULL)
         return bad_arg(q, op);
-    pd_err e = exec2(q, ST_INTEG_KEY_ADD, key, pem, op, NULL, NULL);
+    pd_err e = exec_params(q, ST_INTEG_KEY_ADD, PARAMS(PT(key), PT(pem)), op, NULL, NULL);
     if (e != PD_OK && sqlite3_extended_errcode(q->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
         return PD_ERR_NOT_FOUND;
     return e;
@@ -1598,13 +1477,9 @@ static pd_err sq_delete_integration(pd_store *s, const char *key)
 {
     static const char op[] = "delete_integration";
     sq_store *q = SQ(s);
-    int changes = 0;
     if (key == NULL)
         return bad_arg(q, op);
-    pd_err e = exec2(q, ST_INTEG_DELETE, key, NULL, op, NULL, &changes);
-    if (e == PD_OK && changes == 0)
-        e = PD_ERR_NOT_FOUND;
-    return e;
+    return exec_keyed(q, ST_INTEG_DELETE, PARAMS(PT(key)), op);
 }
 
 static pd_err sq_each_integration(pd_store *s, pd_iter_fn fn, void *ctx)
@@ -1616,36 +1491,7 @@ static pd_err sq_each_integration(pd_store *s, pd_iter_fn fn, void *ctx)
     if (fn == NULL)
         return bad_arg(q, op);
     /* the keys first: the statement is finished before fn runs */
-    sqlite3_stmt *st = stmt_get(q, ST_INTEG_LIST, op);
-    pd_err e = PD_OK;
-    size_t cap = 0;
-    if (st == NULL)
-        return PD_ERR_STORE;
-    for (bool first = true;; first = false) {
-        int rc = sq_step(q, st, first);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = db_fail(q, op, rc, NULL);
-            break;
-        }
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            char **nv = realloc(keys, ncap * sizeof *nv);
-            if (nv == NULL) {
-                e = oom(q, op);
-                break;
-            }
-            keys = nv;
-            cap = ncap;
-        }
-        if (!dup_into(&keys[n], col_text(st, 0))) {
-            e = oom(q, op);
-            break;
-        }
-        n++;
-    }
-    stmt_done(st);
+    pd_err e = collect_strings(q, ST_INTEG_LIST, NO_PARAMS, &keys, &n, op);
     for (size_t i = 0; e == PD_OK && i < n; i++) {
         pd_integration it;
         e = sq_get_integration(s, keys[i], &it);
@@ -1672,20 +1518,20 @@ static pd_err sq_put_consent(pd_store *s, const pd_consent *c)
     sq_store *q = SQ(s);
     if (c == NULL || c->integration_key == NULL || c->user_id == NULL || c->scopes == NULL)
         return bad_arg(q, op);
-    sqlite3_stmt *st = stmt_get(q, ST_CONSENT_PUT, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!bind_keys(st, c->integration_key, c->user_id) || !b_text(st, 3, c->scopes)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    return st_exec(q, st, op, "the integration or the user does not exist", NULL);
+    return exec_params(q, ST_CONSENT_PUT,
+                       PARAMS(PT(c->integration_key), PT(c->user_id), PT(c->scopes)), op,
+                       "the integration or the user does not exist", NULL);
 }
 
-static bool consent_copy(sqlite3_stmt *st, pd_consent *out)
+/* row_conv: an owned pd_consent (cleared on failure). */
+static bool consent_conv(sqlite3_stmt *st, void *out)
 {
-    return dup_into(&out->integration_key, col_text(st, 0)) && dup_into(&out->user_id, col_text(st, 1))
-           && dup_into(&out->scopes, col_text(st, 2));
+    pd_consent *c = out;
+    if (dup_into(&c->integration_key, col_text(st, 0)) && dup_into(&c->user_id, col_text(st, 1))
+        && dup_into(&c->scopes, col_text(st, 2)))
+        return true;
+    pd_consent_clear(c);
+    return false;
 }
 
 static pd_err sq_get_consent(pd_store *s, const char *key, const char *user_id, pd_consent *out)
@@ -1695,26 +1541,7 @@ static pd_err sq_get_consent(pd_store *s, const char *key, const char *user_id, 
     if (key == NULL || user_id == NULL || out == NULL)
         return bad_arg(q, op);
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = stmt_get(q, ST_CONSENT_GET, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    pd_err e = PD_OK;
-    if (!bind_keys(st, key, user_id)) {
-        e = db_fail(q, op, SQLITE_ERROR, NULL);
-        goto out;
-    }
-    int rc = sq_step(q, st, true);
-    if (rc == SQLITE_DONE)
-        e = PD_ERR_NOT_FOUND;
-    else if (rc != SQLITE_ROW)
-        e = db_fail(q, op, rc, NULL);
-    else if (!consent_copy(st, out)) {
-        pd_consent_clear(out);
-        e = oom(q, op);
-    }
-out:
-    stmt_done(st);
-    return e;
+    return fetch_one(q, ST_CONSENT_GET, PARAMS(PT(key), PT(user_id)), consent_conv, out, op);
 }
 
 static int emit_consent(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
@@ -1739,56 +1566,37 @@ static pd_err sq_put_grant(pd_store *s, const pd_grant *g)
     if (g == NULL || g->family == NULL || g->user_id == NULL
         || (unsigned)g->kind > PD_GRANT_SESSION)
         return bad_arg(q, op);
-    sqlite3_stmt *st = stmt_get(q, ST_GRANT_PUT, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_blob(st, 1, g->hash, sizeof g->hash) || !b_text(st, 2, GRANT_KINDS[g->kind])
-        || !b_text(st, 3, g->family) || !b_text(st, 4, g->integration_key)
-        || !b_text(st, 5, g->user_id) || !b_text(st, 6, g->redirect_uri)
-        || !b_text(st, 7, g->scopes) || !b_text(st, 8, g->code_challenge)
-        || !b_i64(st, 9, g->expires)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    return st_exec(q, st, op, "the integration or the user does not exist", NULL);
+    return exec_params(q, ST_GRANT_PUT,
+                       PARAMS(PB(g->hash, sizeof g->hash), PT(GRANT_KINDS[g->kind]),
+                              PT(g->family), PT(g->integration_key), PT(g->user_id),
+                              PT(g->redirect_uri), PT(g->scopes), PT(g->code_challenge),
+                              PI(g->expires)),
+                       op, "the integration or the user does not exist", NULL);
+}
+
+/* row_conv: the grant row, all but the hash; the caller clears it. */
+static bool grant_conv(sqlite3_stmt *st, void *out)
+{
+    pd_grant *g = out;
+    const char *kind = col_text(st, 0);
+    g->kind = PD_GRANT_SESSION;
+    for (int i = 0; kind != NULL && i < 3; i++)
+        if (strcmp(kind, GRANT_KINDS[i]) == 0)
+            g->kind = (pd_grant_kind)i;
+    g->expires = sqlite3_column_int64(st, 7);
+    g->used = sqlite3_column_int(st, 8) != 0;
+    g->revoked = sqlite3_column_int(st, 9) != 0;
+    return dup_into(&g->family, col_text(st, 1)) && dup_into(&g->integration_key, col_text(st, 2))
+           && dup_into(&g->user_id, col_text(st, 3)) && dup_into(&g->redirect_uri, col_text(st, 4))
+           && dup_into(&g->scopes, col_text(st, 5)) && dup_into(&g->code_challenge, col_text(st, 6));
 }
 
 static pd_err grant_fetch(sq_store *q, const unsigned char hash[32], pd_grant *out, const char *op)
 {
-    sqlite3_stmt *st = stmt_get(q, ST_GRANT_GET, op);
-    pd_err e = PD_OK;
-
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_blob(st, 1, hash, 32)) {
-        e = db_fail(q, op, SQLITE_ERROR, NULL);
-        goto out;
-    }
-    int rc = sq_step(q, st, true);
-    if (rc == SQLITE_DONE) {
-        e = PD_ERR_NOT_FOUND;
-        goto out;
-    }
-    if (rc != SQLITE_ROW) {
-        e = db_fail(q, op, rc, NULL);
-        goto out;
-    }
-    const char *kind = col_text(st, 0);
-    out->kind = PD_GRANT_SESSION;
-    for (int i = 0; kind != NULL && i < 3; i++)
-        if (strcmp(kind, GRANT_KINDS[i]) == 0)
-            out->kind = (pd_grant_kind)i;
-    memcpy(out->hash, hash, 32);
-    out->expires = sqlite3_column_int64(st, 7);
-    out->used = sqlite3_column_int(st, 8) != 0;
-    out->revoked = sqlite3_column_int(st, 9) != 0;
-    if (!dup_into(&out->family, col_text(st, 1)) || !dup_into(&out->integration_key, col_text(st, 2))
-        || !dup_into(&out->user_id, col_text(st, 3)) || !dup_into(&out->redirect_uri, col_text(st, 4))
-        || !dup_into(&out->scopes, col_text(st, 5)) || !dup_into(&out->code_challenge, col_text(st, 6)))
-        e = oom(q, op);
-out:
-    stmt_done(st);
-    if (e != PD_OK)
+    pd_err e = fetch_one(q, ST_GRANT_GET, PARAMS(PB(hash, 32)), grant_conv, out, op);
+    if (e == PD_OK)
+        memcpy(out->hash, hash, 32);
+    else
         pd_grant_clear(out);
     return e;
 }
@@ -1800,19 +1608,6 @@ static pd_err sq_get_grant(pd_store *s, const unsigned char hash[32], pd_grant *
         return bad_arg(q, "get_grant");
     memset(out, 0, sizeof *out);
     return grant_fetch(q, hash, out, "get_grant");
-}
-
-static pd_err hash_exec(sq_store *q, enum st_id id, const unsigned char hash[32], const char *op,
-                        int *changes)
-{
-    sqlite3_stmt *st = stmt_get(q, id, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_blob(st, 1, hash, 32)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    return st_exec(q, st, op, NULL, changes);
 }
 
 static pd_err sq_use_grant(pd_store *s, const unsigned char hash[32], pd_grant *out)
@@ -1828,7 +1623,7 @@ static pd_err sq_use_grant(pd_store *s, const unsigned char hash[32], pd_grant *
         return e;
     e = grant_fetch(q, hash, out, op);
     if (e == PD_OK && !out->used)
-        e = hash_exec(q, ST_GRANT_MARK_USED, hash, op, NULL);
+        e = exec_params(q, ST_GRANT_MARK_USED, PARAMS(PB(hash, 32)), op, NULL, NULL);
     e = tx_leave(q, op, k, e);
     if (e != PD_OK)
         pd_grant_clear(out);
@@ -1839,28 +1634,31 @@ static pd_err sq_revoke_grant_family(pd_store *s, const char *family)
 {
     if (family == NULL)
         return bad_arg(SQ(s), "revoke_grant_family");
-    return exec2(SQ(s), ST_GRANT_REVOKE, family, NULL, "revoke_grant_family", NULL, NULL);
+    return exec_params(SQ(s), ST_GRANT_REVOKE, PARAMS(PT(family)), "revoke_grant_family", NULL,
+                       NULL);
 }
 
 static pd_err sq_delete_grant(pd_store *s, const unsigned char hash[32])
 {
     if (hash == NULL)
         return bad_arg(SQ(s), "delete_grant");
-    return hash_exec(SQ(s), ST_GRANT_DELETE, hash, "delete_grant", NULL);
+    return exec_params(SQ(s), ST_GRANT_DELETE, PARAMS(PB(hash, 32)), "delete_grant", NULL, NULL);
 }
 
 static pd_err sq_purge_grants(pd_store *s, int64_t now)
 {
     static const char op[] = "purge_grants";
-    sq_store *q = SQ(s);
-    sqlite3_stmt *st = stmt_get(q, ST_GRANT_PURGE, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_i64(st, 1, now)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    return st_exec(q, st, op, NULL, NULL);
+    return exec_params(SQ(s), ST_GRANT_PURGE, PARAMS(PI(now)), op, NULL, NULL);
+}
+
+/* row_conv: failures, window_start, locked_until. */
+static bool throttle_conv(sqlite3_stmt *st, void *out)
+{
+    pd_throttle *t = out;
+    t->failures = sqlite3_column_int64(st, 0);
+    t->window_start = sqlite3_column_int64(st, 1);
+    t->locked_until = sqlite3_column_int64(st, 2);
+    return true;
 }
 
 static pd_err sq_get_throttle(pd_store *s, const char *key, pd_throttle *out)
@@ -1870,25 +1668,8 @@ static pd_err sq_get_throttle(pd_store *s, const char *key, pd_throttle *out)
     if (key == NULL || out == NULL)
         return bad_arg(q, op);
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = stmt_get(q, ST_THROTTLE_GET, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    pd_err e = PD_OK;
-    if (!b_text(st, 1, key)) {
-        e = db_fail(q, op, SQLITE_ERROR, NULL);
-        goto out;
-    }
-    int rc = sq_step(q, st, true);
-    if (rc == SQLITE_ROW) {
-        out->failures = sqlite3_column_int64(st, 0);
-        out->window_start = sqlite3_column_int64(st, 1);
-        out->locked_until = sqlite3_column_int64(st, 2);
-    } else if (rc != SQLITE_DONE) {
-        e = db_fail(q, op, rc, NULL);
-    }
-out:
-    stmt_done(st);
-    return e;
+    /* no row: never throttled, all zero */
+    return fetch_row(q, ST_THROTTLE_GET, PARAMS(PT(key)), throttle_conv, out, NONE_OK, op);
 }
 
 static pd_err sq_put_throttle(pd_store *s, const char *key, const pd_throttle *t)
@@ -1897,15 +1678,9 @@ static pd_err sq_put_throttle(pd_store *s, const char *key, const pd_throttle *t
     sq_store *q = SQ(s);
     if (key == NULL || t == NULL)
         return bad_arg(q, op);
-    sqlite3_stmt *st = stmt_get(q, ST_THROTTLE_PUT, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_text(st, 1, key) || !b_i64(st, 2, t->failures) || !b_i64(st, 3, t->window_start)
-        || !b_i64(st, 4, t->locked_until)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    return st_exec(q, st, op, NULL, NULL);
+    return exec_params(q, ST_THROTTLE_PUT,
+                       PARAMS(PT(key), PI(t->failures), PI(t->window_start), PI(t->locked_until)),
+                       op, NULL, NULL);
 }
 
 static pd_err sq_record_login(pd_store *s, const char *user_id, const char *last_login,
@@ -1915,42 +1690,26 @@ static pd_err sq_record_login(pd_store *s, const char *user_id, const char *last
     sq_store *q = SQ(s);
     if (user_id == NULL)
         return bad_arg(q, op);
-    sqlite3_stmt *st = stmt_get(q, ST_LOGIN_RECORD, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_text(st, 1, user_id) || !b_text(st, 2, last_login) || !b_text(st, 3, profile_json)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    int changes = 0;
-    pd_err e = st_exec(q, st, op, NULL, &changes);
-    if (e == PD_OK && changes == 0)
-        e = PD_ERR_NOT_FOUND;
-    return e;
+    return exec_keyed(q, ST_LOGIN_RECORD, PARAMS(PT(user_id), PT(last_login), PT(profile_json)),
+                      op);
 }
 
 /* The attempt statement of sq_throttle_attempt, run inside its transaction. */
 static pd_err throttle_count(sq_store *q, const char *key, int64_t now, int64_t window_s,
                              int64_t max, int64_t lock_s, pd_throttle *out, const char *op)
 {
-    sqlite3_stmt *st = stmt_get(q, ST_THROTTLE_ATTEMPT, op);
+    sqlite3_stmt *st = stmt_bound(q, ST_THROTTLE_ATTEMPT,
+                                  PARAMS(PT(key), PI(now), PI(window_s), PI(max), PI(lock_s)), op);
     pd_err e = PD_OK;
 
     if (st == NULL)
         return PD_ERR_STORE;
-    if (!b_text(st, 1, key) || !b_i64(st, 2, now) || !b_i64(st, 3, window_s) || !b_i64(st, 4, max)
-        || !b_i64(st, 5, lock_s)) {
-        e = db_fail(q, op, SQLITE_ERROR, NULL);
-        goto out;
-    }
     int rc = sq_step(q, st, true);
     if (rc != SQLITE_ROW) {
         e = db_fail(q, op, rc, NULL);
         goto out;
     }
-    out->failures = sqlite3_column_int64(st, 0);
-    out->window_start = sqlite3_column_int64(st, 1);
-    out->locked_until = sqlite3_column_int64(st, 2);
+    throttle_conv(st, out);
     while (rc == SQLITE_ROW)
         rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
@@ -1993,14 +1752,7 @@ static pd_err sq_throttle_refund(pd_store *s, const char *key, int64_t max)
     sq_store *q = SQ(s);
     if (key == NULL)
         return bad_arg(q, op);
-    sqlite3_stmt *st = stmt_get(q, ST_THROTTLE_REFUND, op);
-    if (st == NULL)
-        return PD_ERR_STORE;
-    if (!b_text(st, 1, key) || !b_i64(st, 2, max)) {
-        stmt_done(st);
-        return db_fail(q, op, SQLITE_ERROR, NULL);
-    }
-    return st_exec(q, st, op, NULL, NULL);
+    return exec_params(q, ST_THROTTLE_REFUND, PARAMS(PT(key), PI(max)), op, NULL, NULL);
 }
 
 static pd_err sq_each_account_of_user(pd_store *s, const char *user_id, pd_iter_fn fn, void *ctx)
