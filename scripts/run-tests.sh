@@ -7,13 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 status=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 
 echo "=== build (release)"
 make -j"$jobs" all build/libprofiled.a
 echo "=== unit tests (release)"
-make -j"$jobs" unit || status=1
+make -j"$jobs" unit 2>&1 | tee -a "$log" || status=1
 echo "=== integration tests (release)"
-PROFILED_BIN="$PWD/build/profiled" node --test --test-concurrency=1 tests/integration/ || status=1
+PROFILED_BIN="$PWD/build/profiled" node --test --test-concurrency=1 tests/integration/ 2>&1 | tee -a "$log" || status=1
 
 if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "=== build (ASan+UBSan)"
@@ -21,14 +23,20 @@ if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   echo "=== unit tests (ASan+UBSan)"
-  make -j"$jobs" SANITIZE=1 unit || status=1
+  make -j"$jobs" SANITIZE=1 unit 2>&1 | tee -a "$log" || status=1
   echo "=== integration tests (ASan+UBSan)"
-  PROFILED_BIN="$PWD/build-san/profiled" node --test --test-concurrency=1 tests/integration/ || status=1
+  PROFILED_BIN="$PWD/build-san/profiled" node --test --test-concurrency=1 tests/integration/ 2>&1 | tee -a "$log" || status=1
 fi
 
+# one closing line over everything: cmocka's "[  PASSED  ] N test(s)" /
+# "[  FAILED  ] N test(s)," and node's "# pass N" / "# fail N"
+passed=$(awk '/^\[  PASSED  \] [0-9]+ test/ {s += $4} /^# pass [0-9]+$/ {s += $3} END {print s + 0}' "$log")
+failed=$(awk '/^\[  FAILED  \] [0-9]+ test\(s\),/ {s += $4} /^# fail [0-9]+$/ {s += $3} END {print s + 0}' "$log")
+if [ "$failed" -gt 0 ]; then status=1; fi
 if [ $status -ne 0 ]; then
   echo "run-tests: FAILED"
 else
   echo "run-tests: all passed"
 fi
+echo "tests: $passed passed, $failed failed"
 exit $status
