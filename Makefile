@@ -79,14 +79,20 @@ clean:
 	rm -rf build build-san
 
 # libFuzzer drivers (clang from Debian): make fuzz [FUZZ_TIME=seconds]
-FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -Isrc -Wall -Wextra -Werror -g -O1 \
+FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -Isrc -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_TIME  ?= 30
-FUZZERS     = b64 image multipart
+FUZZERS     = b64 image multipart profile_body
+FUZZ_PROFILE_SRC = src/profile.c src/xml_out.c src/jsonutil.c src/error.c src/strutil.c
 
 build/fuzz/fuzz_%: fuzz/fuzz_%.c src/%.c src/%.h
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_$*.c src/$*.c
+
+build/fuzz/fuzz_profile_body: fuzz/fuzz_profile_body.c $(FUZZ_PROFILE_SRC)
+	@mkdir -p build/fuzz
+	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags jansson libxml-2.0) -o $@ $^ \
+	    $(shell pkg-config --libs jansson libxml-2.0 libsodium)
 
 .PHONY: fuzz
 fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
