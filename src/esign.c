@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "lookup_cache.h"
 #include "strutil.h"
 #include "token_cache.h"
 
@@ -88,20 +89,46 @@ pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx)
     return PD_OK;
 }
 
+/* Account by the path's accountId, through the per-thread lookup cache. */
+static pd_err load_account(esign_ctx *ctx)
+{
+    pd_err e;
+
+    if (lc_get_account(ctx->acc_ref, ctx->tags.generation, &ctx->account))
+        return PD_OK;
+    e = ctx->store->ops->get_account(ctx->store, ctx->acc_ref, &ctx->account);
+    if (e == PD_OK)
+        lc_put_account(ctx->acc_ref, ctx->tags.generation, &ctx->account);
+    return e;
+}
+
+/* Membership of user_id (whose version is given) in the loaded account. */
+static pd_err load_membership(esign_ctx *ctx, const char *user_id, int64_t version, pd_membership *out)
+{
+    pd_err e;
+
+    if (lc_get_membership(ctx->account.id, user_id, ctx->tags.generation, version, out))
+        return PD_OK;
+    e = ctx->store->ops->get_membership(ctx->store, ctx->account.id, user_id, out);
+    if (e == PD_OK)
+        lc_put_membership(ctx->account.id, user_id, ctx->tags.generation, version, out);
+    return e;
+}
+
 pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx)
 {
     pd_membership caller = {0};
     policy_facts facts = {0};
     pd_err e;
 
-    e = ctx->store->ops->get_account(ctx->store, ctx->acc_ref, &ctx->account);
+    e = load_account(ctx);
     if (e == PD_ERR_NOT_FOUND)
         return fail(req, PD_ERR_USER_NOT_IN_ACCOUNT);
     if (e != PD_OK)
         return fail(req, PD_ERR_STORE);
 
     facts.target_is_self = strcmp(req->caller.sub, ctx->user_id) == 0;
-    e = ctx->store->ops->get_membership(ctx->store, ctx->account.id, req->caller.sub, &caller);
+    e = load_membership(ctx, req->caller.sub, ctx->tags.v_caller, &caller);
     if (e == PD_OK) {
         facts.caller_is_member = true;
         facts.caller_is_admin = caller.is_admin;
@@ -117,7 +144,7 @@ pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx)
     if (e != PD_OK)
         return fail(req, e);
     if (!facts.target_is_self) {
-        e = ctx->store->ops->get_membership(ctx->store, ctx->account.id, ctx->user_id, &ctx->target);
+        e = load_membership(ctx, ctx->user_id, ctx->tags.v_target, &ctx->target);
         if (e == PD_ERR_NOT_FOUND)
             return fail(req, PD_ERR_USER_NOT_FOUND);
         if (e != PD_OK)

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "lookup_cache.h"
 #include "resp_cache.h"
+#include "store.h"
 #include "token.h"
 #include "token_cache.h"
 
@@ -110,6 +112,43 @@ static void test_rc_per_thread(void **state)
     assert_null(rc_get("thread-1", &t, NULL));  /* other thread's table */
 }
 
+
+static void test_lookup_cache(void **state)
+{
+    (void)state;
+    pd_account a = { .id = "acc-guid", .external_id = 42, .name = "Acme", .organization_id = NULL };
+    pd_group g[2] = { { "1", "Admins", "AdminGroup" }, { "2", "Everyone", NULL } };
+    pd_membership m = { .account_id = "acc-guid", .user_id = "user-1", .is_admin = true,
+                        .permission_profile_id = "7", .permission_profile_name = "Sender",
+                        .groups = g, .n_groups = 2 };
+    pd_account oa;
+    pd_membership om;
+
+    assert_false(lc_get_account("42", 1, &oa));
+    lc_put_account("42", 1, &a);
+    assert_true(lc_get_account("42", 1, &oa));
+    assert_string_equal(oa.id, "acc-guid");
+    assert_int_equal(oa.external_id, 42);
+    assert_null(oa.organization_id);
+    assert_ptr_not_equal(oa.id, a.id);                 /* a deep copy */
+    pd_account_clear(&oa);
+    assert_false(lc_get_account("42", 2, &oa));        /* an import happened */
+    assert_false(lc_get_account("43", 1, &oa));
+
+    lc_put_membership("acc-guid", "user-1", 1, 5, &m);
+    assert_true(lc_get_membership("acc-guid", "user-1", 1, 5, &om));
+    assert_true(om.is_admin);
+    assert_string_equal(om.permission_profile_name, "Sender");
+    assert_int_equal(om.n_groups, 2);
+    assert_string_equal(om.groups[1].name, "Everyone");
+    assert_null(om.groups[1].type);
+    pd_membership_clear(&om);
+    assert_false(lc_get_membership("acc-guid", "user-1", 1, 6, &om));  /* membership written */
+    assert_false(lc_get_membership("acc-guid", "user-1", 2, 5, &om));  /* import */
+    assert_false(lc_get_membership("acc-guid", "user-2", 1, 5, &om));
+    assert_false(lc_get_membership("other", "user-1", 1, 5, &om));
+}
+
 static token_keyring ring(void)
 {
     token_keyring kr;
@@ -166,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_rc_replace_and_bounds),
         cmocka_unit_test(test_rc_per_thread),
         cmocka_unit_test(test_token_cache),
+        cmocka_unit_test(test_lookup_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
