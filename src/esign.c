@@ -17,20 +17,15 @@
 
 pd_err esign_authenticate(pd_server *srv, pd_request *req)
 {
-    const char *h = req_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *h;
+    int got = req_bearer_token(req, &h);
     pd_err e;
 
-    if (h == NULL) {
-        resp_error(req, PD_ERR_NO_TOKEN, NULL);
-        return PD_ERR_NO_TOKEN;
+    if (got != 0) {
+        e = got == -1 ? PD_ERR_NO_TOKEN : PD_ERR_INVALID_TOKEN;
+        resp_error(req, e, NULL);
+        return e;
     }
-    if (strncasecmp(h, "Bearer ", 7) != 0) {
-        resp_error(req, PD_ERR_INVALID_TOKEN, NULL);
-        return PD_ERR_INVALID_TOKEN;
-    }
-    h += 7;
-    while (*h == ' ')
-        h++;
     e = token_verify_cached(server_keys(srv), h, strlen(h), (int64_t)time(NULL), &req->caller);
     if (e != PD_OK || req->caller.sub[0] == '\0') {
         resp_error(req, PD_ERR_INVALID_TOKEN, NULL);

@@ -40,11 +40,23 @@ static bool etag_matches(const char *inm, const char *etag)
     return false;
 }
 
+/* The headers of every image answer (200 and 304), in one place for both
+ * the response cache and the uncached path. */
+#define IMAGE_HEADERS 3
+static void image_header_list(const char *etag, rc_header out[IMAGE_HEADERS])
+{
+    out[0] = (rc_header){ MHD_HTTP_HEADER_ETAG, etag };
+    out[1] = (rc_header){ "X-Content-Type-Options", "nosniff" };
+    out[2] = (rc_header){ MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache" };
+}
+
 static void image_headers(pd_request *req, const char *etag)
 {
-    resp_header(req, MHD_HTTP_HEADER_ETAG, etag);
-    resp_header(req, "X-Content-Type-Options", "nosniff");
-    resp_header(req, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache");
+    rc_header h[IMAGE_HEADERS];
+
+    image_header_list(etag, h);
+    for (size_t i = 0; i < IMAGE_HEADERS; i++)
+        resp_header(req, h[i].name, h[i].value);
 }
 
 void h_image_get(pd_server *srv, pd_request *req)
@@ -102,7 +114,10 @@ void h_image_get(pd_server *srv, pd_request *req)
         resp_take(req, 200, "text/plain; charset=us-ascii", (unsigned char *)text, n);
         resp_header(req, "X-Image-Content-Type", img.content_type);
     } else {
-        hit = cacheable ? rc_put(key, &ctx.tags, img.bytes, img.len, img.content_type, img.etag) : NULL;
+        rc_header h[IMAGE_HEADERS];
+        image_header_list(img.etag, h);
+        hit = cacheable ? rc_put(key, &ctx.tags, img.bytes, img.len, img.content_type, img.etag,
+                                 h, IMAGE_HEADERS) : NULL;
         if (hit != NULL) {
             resp_prebuilt(req, 200, hit);
             goto out;

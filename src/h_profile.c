@@ -65,7 +65,7 @@ void h_profile_get(pd_server *srv, pd_request *req)
     resp_object(req, 200, "userProfile", doc);
     if (cacheable && req->resp.status == 200) {
         struct MHD_Response *mr = rc_put(key, &ctx.tags, req->resp.body, req->resp.len,
-                                         req->resp.content_type, NULL);
+                                         req->resp.content_type, NULL, NULL, 0);
         if (mr != NULL)
             resp_prebuilt(req, 200, mr);        /* send the cached copy */
     }

@@ -79,6 +79,10 @@ struct pd_request {
 /* ---- request accessors (http_request.c) ---- */
 const char *req_header(const pd_request *r, const char *name);   /* NULL when absent */
 const char *req_query(const pd_request *r, const char *name);
+/* The token of an "Authorization: Bearer <token>" header (scheme matched
+ * without regard to case, spaces after it skipped) in *tok: 0, or -1 when
+ * there is no Authorization header, -2 when it is not a Bearer one. */
+int req_bearer_token(const pd_request *r, const char **tok);
 /* The client's address as text ("-" when unknown).  When the socket peer
  * is one of `trusted` (comma-separated addresses or CIDR ranges, e.g.
  * "10.0.0.0/8, ::1" - the load balancers), the right-most address of

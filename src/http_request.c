@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <strings.h>
 
 #include "netaddr.h"
 #include "strutil.h"
@@ -20,6 +21,22 @@ const char *req_header(const pd_request *r, const char *name)
 const char *req_query(const pd_request *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+int req_bearer_token(const pd_request *r, const char **tok)
+{
+    const char *h = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+
+    *tok = NULL;
+    if (h == NULL)
+        return -1;
+    if (strncasecmp(h, "Bearer ", 7) != 0)
+        return -2;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    *tok = h;
+    return 0;
 }
 
 const char *req_media_type(const pd_request *r, char *buf, size_t len)

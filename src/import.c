@@ -164,6 +164,22 @@ static int want_guid(reader *rd, json_t *o, const char *path, const char *name,
     return 0;
 }
 
+/* A secret given either in clear (`plain`, hashed on import) or as an
+ * existing Argon2id hash (`hash`), never both.  0, or -1 with the problem. */
+static int plain_or_hash(reader *rd, const char *path, const char *plain_name, const char *plain,
+                         const char *hash_name, const char *hash)
+{
+    if (plain && hash) {
+        fail(rd, "%s: give either %s or %s, not both", path, plain_name, hash_name);
+        return -1;
+    }
+    if (hash && strncmp(hash, "$argon2id$", 10) != 0) {
+        fail(rd, "%s.%s: must be an Argon2id hash ($argon2id$...)", path, hash_name);
+        return -1;
+    }
+    return 0;
+}
+
 static int store_failed(reader *rd, pd_store *s, const char *path)
 {
     const char *why = pd_store_last_error(s);
@@ -361,14 +377,8 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
         fail(rd, "%s.userStatus: must be Active, ActivationRequired, ActivationSent, Closed or Disabled", path);
         return -1;
     }
-    if (pw && ph) {
-        fail(rd, "%s: give either password or passwordHash, not both", path);
+    if (plain_or_hash(rd, path, "password", pw, "passwordHash", ph) != 0)
         return -1;
-    }
-    if (ph && strncmp(ph, "$argon2id$", 10) != 0) {
-        fail(rd, "%s.passwordHash: must be an Argon2id hash ($argon2id$...)", path);
-        return -1;
-    }
     profile = json_object_get(rec, "profile");
     if (profile != NULL) {
         snprintf(sub, sizeof(sub), "%s.profile", path);
@@ -619,14 +629,8 @@ static int do_integration(reader *rd, pd_store *s, json_t *rec, const char *path
         fail(rd, "%s.integrationKey: 1 to %d characters of A-Z a-z 0-9 . _ -", path, LIM_ID_MAX);
         return -1;
     }
-    if (secret && sh) {
-        fail(rd, "%s: give either secret or secretHash, not both", path);
+    if (plain_or_hash(rd, path, "secret", secret, "secretHash", sh) != 0)
         return -1;
-    }
-    if (sh && strncmp(sh, "$argon2id$", 10) != 0) {
-        fail(rd, "%s.secretHash: must be an Argon2id hash ($argon2id$...)", path);
-        return -1;
-    }
     if (oauth_scope_normalise(scopes ? scopes : "signature impersonation", norm, sizeof(norm)) != 0) {
         fail(rd, "%s.allowedScopes: must be space-separated scope names", path);
         return -1;

@@ -18,17 +18,6 @@
 #include "b64.h"
 #include "strutil.h"
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes src[0..n) into dst (NUL-terminated); returns decoded length or -1
  * (bad escape) / -2 (control character). */
 static long decode(const char *src, size_t n, char *dst)
@@ -43,8 +32,8 @@ static long decode(const char *src, size_t n, char *dst)
             int hi, lo;
             if (i + 2 >= n)
                 return -1;
-            hi = hexval(src[i + 1]);
-            lo = hexval(src[i + 2]);
+            hi = str_hexval(src[i + 1]);
+            lo = str_hexval(src[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             c = (unsigned char)(hi * 16 + lo);

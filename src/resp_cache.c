@@ -7,6 +7,7 @@
 #include "resp_cache.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,7 +88,8 @@ struct MHD_Response *rc_get(const char *key, const rc_tags *tags, const char **e
 }
 
 struct MHD_Response *rc_put(const char *key, const rc_tags *tags, const unsigned char *body,
-                            size_t len, const char *ctype, const char *etag)
+                            size_t len, const char *ctype, const char *etag,
+                            const rc_header *headers, size_t n)
 {
     rc_table *t = table();
     uint64_t h = str_hash64(key, strlen(key));
@@ -104,10 +106,10 @@ struct MHD_Response *rc_put(const char *key, const rc_tags *tags, const unsigned
     mr = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (mr == NULL)
         return NULL;
-    if ((ctype && MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES) ||
-        (etag && (MHD_add_response_header(mr, MHD_HTTP_HEADER_ETAG, etag) != MHD_YES ||
-                  MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff") != MHD_YES ||
-                  MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache") != MHD_YES))) {
+    bool ok = ctype == NULL || MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) == MHD_YES;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = MHD_add_response_header(mr, headers[i].name, headers[i].value) == MHD_YES;
+    if (!ok) {
         MHD_destroy_response(mr);
         return NULL;
     }

@@ -36,15 +36,21 @@ typedef struct {
     int64_t v_caller, v_target, generation;
 } rc_tags;
 
+typedef struct {
+    const char *name, *value;
+} rc_header;
+
 /* A hit: the ready response (borrowed, valid until this thread's next
  * rc_put) and, when the entry has one, its ETag (borrowed). NULL on a miss. */
 struct MHD_Response *rc_get(const char *key, const rc_tags *tags, const char **etag);
 
-/* Stores a 200 response: body (copied), Content-Type, and for images the
- * ETag plus the image headers (nosniff, Cache-Control).  Returns the new
- * entry's response (borrowed) or NULL when it was not cached. */
+/* Stores a 200 response: body (copied), Content-Type and the n extra
+ * headers; etag (may be NULL) is remembered for If-None-Match checks (send
+ * it in the headers too).  Returns the new entry's response (borrowed) or
+ * NULL when it was not cached. */
 struct MHD_Response *rc_put(const char *key, const rc_tags *tags, const unsigned char *body,
-                            size_t len, const char *ctype, const char *etag);
+                            size_t len, const char *ctype, const char *etag,
+                            const rc_header *headers, size_t n);
 
 /* Hit/miss counters of this thread (for tests and debugging). */
 void rc_stats(uint64_t *hits, uint64_t *misses);

@@ -123,6 +123,17 @@ void time_iso_from_unix(int64_t t, char *buf, size_t len)
     format_iso(&ts, buf, len);
 }
 
+int str_hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 uint64_t str_hash64(const void *p, size_t n)
 {
     const unsigned char *b = p;

@@ -37,6 +37,9 @@ bool str_starts_with_ci(const char *s, const char *prefix);
 void time_now_iso(char *buf, size_t len);
 void time_iso_from_unix(int64_t t, char *buf, size_t len);
 
+/* Value of an ASCII hex digit, or -1. */
+int str_hexval(int c);
+
 /* FNV-1a 64-bit hash of n bytes (hash tables, not security). */
 uint64_t str_hash64(const void *p, size_t n);
 

@@ -33,6 +33,8 @@
  * owned by the caller.  Everything else is freed before returning.
  */
 #include "xml_out.h"
+
+#include "strutil.h"
 #include "pd_limits.h"
 
 #include <pthread.h>
@@ -226,17 +228,6 @@ static void put_name(xbuf *b, const char *name)
     xb_put(b, name + run, n - run);
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Parses "_x" + ndig hex digits + "_" at s; returns the code point or -1. */
 static long parse_escape(const unsigned char *s, size_t n, size_t ndig)
 {
@@ -247,7 +238,7 @@ static long parse_escape(const unsigned char *s, size_t n, size_t ndig)
     if (n < ndig + 3 || s[0] != '_' || s[1] != 'x' || s[ndig + 2] != '_')
         return -1;
     for (i = 0; i < ndig; i++) {
-        h = hexval(s[2 + i]);
+        h = str_hexval(s[2 + i]);
         if (h < 0)
             return -1;
         c = (c << 4) | (uint32_t)h;

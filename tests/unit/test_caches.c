@@ -33,7 +33,7 @@ static void test_rc_hit_and_tags(void **state)
     struct MHD_Response *put, *hit;
 
     assert_null(rc_get("k1", &t, NULL));
-    put = rc_put("k1", &t, body, sizeof(body) - 1, "application/json", NULL);
+    put = rc_put("k1", &t, body, sizeof(body) - 1, "application/json", NULL, NULL, 0);
     assert_non_null(put);
     hit = rc_get("k1", &t, &etag);
     assert_ptr_equal(hit, put);
@@ -58,7 +58,8 @@ static void test_rc_image_entry(void **state)
     const char *etag = NULL;
     struct MHD_Response *hit;
 
-    assert_non_null(rc_put("img", &t, png, sizeof(png), "image/png", "\"abc\""));
+    const rc_header h[] = { {"ETag", "\"abc\""}, {"X-Content-Type-Options", "nosniff"} };
+    assert_non_null(rc_put("img", &t, png, sizeof(png), "image/png", "\"abc\"", h, 2));
     hit = rc_get("img", &t, &etag);
     assert_non_null(hit);
     assert_string_equal(etag, "\"abc\"");
@@ -74,18 +75,18 @@ static void test_rc_replace_and_bounds(void **state)
     unsigned char *big = calloc(1, RC_ENTRY_MAX + 1);
     char longkey[RC_KEY_MAX + 10];
 
-    assert_non_null(rc_put("same", &t1, (const unsigned char *)"one", 3, "text/plain", NULL));
-    assert_non_null(rc_put("same", &t2, (const unsigned char *)"two!", 4, "text/plain", NULL));
+    assert_non_null(rc_put("same", &t1, (const unsigned char *)"one", 3, "text/plain", NULL, NULL, 0));
+    assert_non_null(rc_put("same", &t2, (const unsigned char *)"two!", 4, "text/plain", NULL, NULL, 0));
     assert_null(rc_get("same", &t1, NULL));     /* replaced */
     assert_non_null(rc_get("same", &t2, NULL));
 
-    assert_null(rc_put("big", &t1, big, RC_ENTRY_MAX + 1, "x", NULL)); /* over the bound */
+    assert_null(rc_put("big", &t1, big, RC_ENTRY_MAX + 1, "x", NULL, NULL, 0)); /* over the bound */
     assert_null(rc_get("big", &t1, NULL));
     free(big);
 
     memset(longkey, 'k', sizeof(longkey) - 1);
     longkey[sizeof(longkey) - 1] = '\0';
-    assert_null(rc_put(longkey, &t1, (const unsigned char *)"v", 1, "x", NULL));
+    assert_null(rc_put(longkey, &t1, (const unsigned char *)"v", 1, "x", NULL, NULL, 0));
     assert_null(rc_get(longkey, &t1, NULL));
 }
 
@@ -96,7 +97,7 @@ static void *thread_body(void *arg)
     for (int i = 0; i < 100; i++) {
         char key[32];
         snprintf(key, sizeof(key), "thread-%d", i);
-        rc_put(key, &t, (const unsigned char *)"payload", 7, "x", NULL);
+        rc_put(key, &t, (const unsigned char *)"payload", 7, "x", NULL, NULL, 0);
     }
     return NULL;                         /* the table is freed by the key destructor */
 }
