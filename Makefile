@@ -28,15 +28,20 @@ LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lm
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CPPFLAGS += -DPROFILED_VERSION=\"$(VERSION)\"
 
-LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+# Sources are found by folder (docs/design.md): every src/FOLDER/*.c goes
+# into the library; tests/unit/FOLDER/test_*.c mirror them.
+SRC_DIRS := core codec model store auth http esign oauth admin soap pages cli
+LIB_SRC  := $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c))
+LIB_HDR  := $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
-UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run check unit integration deps clean bench bench-quick san
 all: $(BUILD)/profiled
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c $(LIB_HDR)
+	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libprofiled.a: $(LIB_OBJ)
@@ -45,12 +50,10 @@ $(BUILD)/libprofiled.a: $(LIB_OBJ)
 $(BUILD)/profiled: $(BUILD)/obj/main.o $(BUILD)/libprofiled.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libprofiled.a | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libprofiled.a
+	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
 	    $(BUILD)/libprofiled.a $(LDLIBS) $(shell pkg-config --libs cmocka)
-
-$(BUILD)/obj $(BUILD)/tests:
-	mkdir -p $@
 
 unit: $(UNIT_BIN)
 	@set -e; fail=0; for t in $(UNIT_BIN); do echo "== $$t"; ./$$t || fail=1; done; \
@@ -83,16 +86,20 @@ FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -Isrc -Wall -Wextra -Werror -Wno-unused-par
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_TIME  ?= 30
 FUZZERS     = b64 image multipart profile_body
-FUZZ_PROFILE_SRC = src/profile.c src/xml_out.c src/jsonutil.c src/error.c src/strutil.c
+# what each driver links: the code under test and nothing else
+FUZZ_SRC_b64          = src/core/b64.c
+FUZZ_SRC_image        = src/model/image.c
+FUZZ_SRC_multipart    = src/codec/multipart.c
+FUZZ_SRC_profile_body = src/model/profile.c src/codec/xml.c src/core/jsonutil.c src/core/error.c \
+                        src/core/strutil.c
+FUZZ_PKG_profile_body = jansson libxml-2.0 libsodium
 
-build/fuzz/fuzz_%: fuzz/fuzz_%.c src/%.c src/%.h
+.SECONDEXPANSION:
+build/fuzz/fuzz_%: fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(LIB_HDR)
 	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_$*.c src/$*.c
-
-build/fuzz/fuzz_profile_body: fuzz/fuzz_profile_body.c $(FUZZ_PROFILE_SRC)
-	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags jansson libxml-2.0) -o $@ $^ \
-	    $(shell pkg-config --libs jansson libxml-2.0 libsodium)
+	clang $(FUZZ_CFLAGS) $(if $(FUZZ_PKG_$*),$(shell pkg-config --cflags $(FUZZ_PKG_$*))) \
+	    -o $@ fuzz/fuzz_$*.c $(FUZZ_SRC_$*) \
+	    $(if $(FUZZ_PKG_$*),$(shell pkg-config --libs $(FUZZ_PKG_$*)))
 
 .PHONY: fuzz
 fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)

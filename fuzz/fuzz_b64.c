@@ -1,5 +1,5 @@
 /*
- * fuzz_b64.c - libFuzzer driver for src/b64.c.
+ * fuzz_b64.c - libFuzzer driver for src/core/b64.c.
  *
  * Decodes the input with both decoders (into a heap buffer of exactly
  * b64_decoded_max(size) bytes, so ASan sees any overrun) and checks that
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "b64.h"
+#include "core/b64.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_image.c - libFuzzer driver for src/image.c.
+ * fuzz_image.c - libFuzzer driver for src/model/image.c.
  *
  * Sniffs and measures the input (libFuzzer's buffer is exactly size bytes,
  * so ASan sees any read past len) and checks the API's invariants: a MIME
@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "image.h"
+#include "model/image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_multipart.c - libFuzzer driver for src/multipart.c.
+ * fuzz_multipart.c - libFuzzer driver for src/codec/multipart.c.
  *
  * Input layout: the bytes up to the first LF are a Content-Type value;
  * when multipart_boundary accepts it, the rest is parsed with that
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "multipart.h"
+#include "codec/multipart.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

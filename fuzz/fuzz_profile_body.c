@@ -1,6 +1,6 @@
 /*
  * fuzz_profile_body.c - libFuzzer driver for a PUT profile body, the way
- * h_profile.c handles it: the first byte picks JSON (bounded decode) or XML
+ * esign/profile.c handles it: the first byte picks JSON (bounded decode) or XML
  * (xml_to_json), then validation, and for a valid body the merge into a new
  * document and both renderings (JSON text and DocuSign XML).  Invariants: a
  * validated merge never fails, and its XML rendering always comes back.
@@ -11,10 +11,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "jsonutil.h"
-#include "pd_limits.h"
-#include "profile.h"
-#include "xml_out.h"
+#include "core/jsonutil.h"
+#include "core/limits.h"
+#include "model/profile.h"
+#include "codec/xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

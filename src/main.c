@@ -2,7 +2,7 @@
  * main.c - the profiled program: everything lives in libprofiled; this file
  * only hands the command line over.
  */
-#include "cli.h"
+#include "cli/cli.h"
 
 int main(int argc, char **argv)
 {

@@ -1,0 +1,36 @@
+/*
+ * policy.h - who may do what (facts §2).  Pure functions over facts the
+ * handler has already looked up; no I/O, no allocation.  The store never
+ * decides anything about access: these functions do, for every backend.
+ */
+#ifndef PROFILED_POLICY_H
+#define PROFILED_POLICY_H
+
+#include <stdbool.h>
+#include "core/error.h"
+
+typedef enum {
+    ACT_PROFILE_READ,
+    ACT_PROFILE_WRITE,
+    ACT_IMAGE_READ,
+    ACT_IMAGE_WRITE
+} policy_action;
+
+typedef struct {
+    bool caller_is_member;     /* caller belongs to the account in the path */
+    bool caller_is_admin;      /* ... and is an admin of it                 */
+    bool target_is_self;       /* userId in the path is the caller          */
+} policy_facts;
+
+/*
+ * PD_OK, or:
+ *   PD_ERR_USER_NOT_IN_ACCOUNT  caller is not a member of the account
+ *   PD_ERR_LACKS_PERMISSIONS    profile of another user without admin rights,
+ *                               or any image action on another user
+ */
+pd_err policy_check(policy_action a, const policy_facts *f);
+
+/* eSignature resources need the "signature" scope. PD_OK or PD_ERR_LACKS_PERMISSIONS. */
+pd_err policy_esign_scope(const char *scopes);
+
+#endif

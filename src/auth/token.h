@@ -1,0 +1,66 @@
+/*
+ * token.h - profiled access tokens: compact JWS (JWT) signed with HS256,
+ * algorithm pinned.
+ *
+ * A token carries the user (sub), the integration it was issued to (cid),
+ * the scopes (scope, space separated), iat and exp.  Any node that holds the
+ * signing keys validates a token without touching the database.  Keys live
+ * in a keyring (several keys, each with a kid): the newest signs, all of
+ * them verify, so a rotated-out key keeps working until its tokens expire.
+ *
+ * Memory: a token_keyring is owned by its creator (token_keyring_free);
+ * token_mint returns malloc'd text; token_claims is filled in place (fixed
+ * buffers, nothing to free).
+ */
+#ifndef PROFILED_TOKEN_H
+#define PROFILED_TOKEN_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "core/error.h"
+#include "core/limits.h"
+#include "store/store.h"
+
+#define TOKEN_ISSUER   "profiled"
+#define TOKEN_AUDIENCE "profiled"
+#define TOKEN_SCOPE_MAX 256
+#define TOKEN_KEY_BYTES 32
+#define TOKEN_KEYS_MAX 8
+
+typedef struct {
+    char kid[40];
+    unsigned char secret[TOKEN_KEY_BYTES];
+    int64_t created;
+} token_key;
+
+typedef struct {
+    token_key keys[TOKEN_KEYS_MAX];   /* keys[0] is the newest: it signs */
+    size_t n;
+} token_keyring;
+
+typedef struct {
+    char sub[LIM_ID_MAX + 1];          /* user id ("" for an application token) */
+    char cid[LIM_ID_MAX + 1];          /* integration key / client id         */
+    char scope[TOKEN_SCOPE_MAX];       /* space separated                     */
+    int64_t iat, exp;
+} token_claims;
+
+/* Loads every key from the store (newest first); creates one when there is
+ * none.  PD_OK or PD_ERR_STORE. */
+pd_err token_keyring_load(pd_store *s, token_keyring *kr);
+/* Adds a new key to the store (it becomes the signing key). */
+pd_err token_key_rotate(pd_store *s);
+
+/* Signs claims with keys[0].  Returns malloc'd token or NULL. */
+char *token_mint(const token_keyring *kr, const token_claims *c);
+
+/* Verifies signature (constant-time), header alg == "HS256" exactly, known
+ * kid, iss/aud, exp > now, iat <= now + leeway, size <= LIM_TOKEN_MAX.
+ * PD_OK and *out filled, or PD_ERR_INVALID_TOKEN. */
+pd_err token_verify(const token_keyring *kr, const char *tok, size_t len,
+                    int64_t now, token_claims *out);
+
+/* True when the space-separated list `scopes` contains `want`. */
+int token_has_scope(const char *scopes, const char *want);
+
+#endif

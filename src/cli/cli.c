@@ -1,0 +1,96 @@
+/*
+ * cli.c - subcommand dispatch, --help and --version, and the helpers the
+ * subcommands share (database URL, opening a migrated store).
+ */
+#include "cli/cli.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+
+#ifndef PROFILED_VERSION
+#define PROFILED_VERSION "0.0.0"
+#endif
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} commands[] = {
+    { "serve",   cmd_serve,   "run the HTTP server" },
+    { "import",  cmd_import,  "load organizations, accounts, users and memberships from a JSON file" },
+    { "export",  cmd_export,  "write everything in the import format" },
+    { "token",   cmd_token,   "mint an access token for a user" },
+    { "keys",    cmd_keys,    "list, rotate or retire the access-token signing keys" },
+    { "migrate", cmd_migrate, "bring a database to the current schema" },
+    { "integration", cmd_integration, "manage OAuth integrations: add, add-key, consent, list, remove" },
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "profiled %s - a DocuSign-compatible user-profile server\n\n"
+            "usage: profiled COMMAND [OPTIONS]\n       profiled --version | --help\n\ncommands:\n",
+            PROFILED_VERSION);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].help);
+    fprintf(out, "\n'profiled COMMAND --help' describes a command's options.\n");
+}
+
+const char *cli_db_url(const char *flag)
+{
+    const char *env = getenv("PROFILED_DB");
+
+    if (flag)
+        return flag;
+    if (env && *env)
+        return env;
+    return "sqlite:profiled.db";
+}
+
+struct pd_store *cli_open_store(const char *url)
+{
+    char err[256];
+    int from, to;
+    pd_store *s = pd_store_open(url, err, sizeof(err));
+
+    if (s == NULL) {
+        fprintf(stderr, "profiled: cannot open database %s: %s\n", url, err);
+        return NULL;
+    }
+    if (s->ops->migrate(s, &from, &to) != PD_OK) {
+        fprintf(stderr, "profiled: cannot migrate %s: %s\n", url, pd_store_last_error(s));
+        pd_store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+int cli_main(int argc, char **argv)
+{
+    if (sodium_init() < 0) {
+        fprintf(stderr, "profiled: libsodium failed to initialise\n");
+        return 1;
+    }
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("profiled %s\n", PROFILED_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "profiled: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

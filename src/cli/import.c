@@ -1,0 +1,846 @@
+/*
+ * import.c - streaming import of the tenant format (see import.h).
+ *
+ * The top level is scanned by hand ({ "section": [ record, ... ], ... });
+ * each record is decoded by jansson through a byte-at-a-time callback that
+ * counts bytes, so no record can exceed LIM_IMPORT_RECORD_MAX and the
+ * stream is never read past the record.  Records are validated, turned into
+ * store structs and upserted.  All heap memory of a record is released
+ * before the next one is read.
+ */
+#include "cli/import.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/b64.h"
+#include "model/image.h"
+#include "core/jsonutil.h"
+#include "core/limits.h"
+#include "oauth/oauth.h"
+#include "model/profile.h"
+#include "core/strutil.h"
+
+typedef struct {
+    FILE *in;
+    import_stats *st;
+    char *rec;                  /* current record's text, LIM_IMPORT_RECORD_MAX bytes */
+    size_t rec_len;
+    int over_limit;
+    char *err;
+    size_t errlen;
+} reader;
+
+static void fail(reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(reader *rd, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(rd->err, rd->errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int next_byte(reader *rd)
+{
+    int c = getc_unlocked(rd->in);
+
+    if (c != EOF)
+        rd->st->bytes++;
+    return c;
+}
+
+static int skip_ws(reader *rd)
+{
+    int c;
+
+    do
+        c = next_byte(rd);
+    while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+    return c;
+}
+
+/* Copies one JSON object, from its '{' (already read) to the matching '}',
+ * into rd->rec, tracking strings and escapes so braces inside strings do not
+ * count.  Bounded by LIM_IMPORT_RECORD_MAX.  0, or -1 with rd->over_limit
+ * set when too large (-2 at end of file).  Syntax is jansson's job. */
+static int read_record(reader *rd)
+{
+    json_scan sc = {0, 0};
+    int depth = 1, c;
+
+    rd->rec_len = 0;
+    rd->rec[rd->rec_len++] = '{';
+    while (depth > 0) {
+        c = next_byte(rd);
+        if (c == EOF)
+            return -2;
+        if (rd->rec_len + 1 >= LIM_IMPORT_RECORD_MAX) {
+            rd->over_limit = 1;
+            return -1;
+        }
+        rd->rec[rd->rec_len++] = (char)c;
+        depth += json_scan_byte(&sc, c);
+    }
+    rd->rec[rd->rec_len] = '\0';
+    return 0;
+}
+
+/* Reads a top-level key (a plain string without escapes) into key. */
+static int read_key(reader *rd, char *key, size_t cap)
+{
+    size_t n = 0;
+    int c;
+
+    for (;;) {
+        c = next_byte(rd);
+        if (c == EOF || c == '\\' || c < 0x20)
+            return -1;
+        if (c == '"')
+            break;
+        if (n + 1 >= cap)
+            return -1;
+        key[n++] = (char)c;
+    }
+    key[n] = '\0';
+    return 0;
+}
+
+/* ---- field helpers ---- */
+
+static const char *get_str(json_t *o, const char *name)
+{
+    json_t *v = json_object_get(o, name);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Required or optional string member with a maximum length; reports path. */
+static int want_str(reader *rd, json_t *o, const char *path, const char *name,
+                    int required, size_t max, const char **out)
+{
+    json_t *v = json_object_get(o, name);
+
+    *out = NULL;
+    if (v == NULL) {
+        if (required)
+            fail(rd, "%s.%s: required", path, name);
+        return required ? -1 : 0;
+    }
+    if (!json_is_string(v)) {
+        fail(rd, "%s.%s: must be a string", path, name);
+        return -1;
+    }
+    if (json_string_length(v) == 0 && required) {
+        fail(rd, "%s.%s: must not be empty", path, name);
+        return -1;
+    }
+    if (json_string_length(v) > max) {
+        fail(rd, "%s.%s: longer than %zu characters", path, name, max);
+        return -1;
+    }
+    *out = json_string_value(v);
+    return 0;
+}
+
+static int want_guid(reader *rd, json_t *o, const char *path, const char *name,
+                     int required, char out[LIM_ID_MAX + 1])
+{
+    const char *s;
+
+    out[0] = '\0';
+    if (want_str(rd, o, path, name, required, LIM_ID_MAX, &s) != 0)
+        return -1;
+    if (s == NULL)
+        return 0;
+    if (!str_is_guid(s)) {
+        fail(rd, "%s.%s: '%s' is not a GUID (8-4-4-4-12 hex)", path, name, s);
+        return -1;
+    }
+    str_copy(out, LIM_ID_MAX + 1, s);
+    str_lower(out);
+    return 0;
+}
+
+/* A secret given either in clear (`plain`, hashed on import) or as an
+ * existing Argon2id hash (`hash`), never both.  0, or -1 with the problem. */
+static int plain_or_hash(reader *rd, const char *path, const char *plain_name, const char *plain,
+                         const char *hash_name, const char *hash)
+{
+    if (plain && hash) {
+        fail(rd, "%s: give either %s or %s, not both", path, plain_name, hash_name);
+        return -1;
+    }
+    if (hash && strncmp(hash, "$argon2id$", 10) != 0) {
+        fail(rd, "%s.%s: must be an Argon2id hash ($argon2id$...)", path, hash_name);
+        return -1;
+    }
+    return 0;
+}
+
+static int store_failed(reader *rd, pd_store *s, const char *path)
+{
+    const char *why = pd_store_last_error(s);
+    fail(rd, "%s: rejected by the database: %s", path, why && *why ? why : "unknown error");
+    return -1;
+}
+
+/* ---- records ---- */
+
+static int do_org(reader *rd, pd_store *s, json_t *rec, const char *path)
+{
+    char id[LIM_ID_MAX + 1];
+    const char *name;
+
+    if (want_guid(rd, rec, path, "organizationId", 1, id) != 0 ||
+        want_str(rd, rec, path, "name", 1, LIM_STRING_FIELD_MAX, &name) != 0)
+        return -1;
+    pd_org o = { .id = id, .name = (char *)name };
+    if (s->ops->upsert_org(s, &o) != PD_OK)
+        return store_failed(rd, s, path);
+    rd->st->organizations++;
+    return 0;
+}
+
+static int do_account_children(reader *rd, pd_store *s, json_t *rec, const char *path,
+                               const char *account_id)
+{
+    char sub[160];
+    size_t i;
+    json_t *arr, *it;
+
+    arr = json_object_get(rec, "permissionProfiles");
+    if (arr != NULL && !json_is_array(arr)) {
+        fail(rd, "%s.permissionProfiles: must be an array", path);
+        return -1;
+    }
+    json_array_foreach(arr, i, it) {
+        const char *pid, *pname;
+        snprintf(sub, sizeof(sub), "%s.permissionProfiles[%zu]", path, i);
+        if (!json_is_object(it)) {
+            fail(rd, "%s: must be an object", sub);
+            return -1;
+        }
+        if (want_str(rd, it, sub, "permissionProfileId", 1, LIM_ID_MAX, &pid) != 0 ||
+            want_str(rd, it, sub, "permissionProfileName", 1, LIM_STRING_FIELD_MAX, &pname) != 0)
+            return -1;
+        pd_perm_profile p = { .id = (char *)pid, .name = (char *)pname };
+        if (s->ops->upsert_perm_profile(s, account_id, &p) != PD_OK)
+            return store_failed(rd, s, sub);
+        rd->st->permission_profiles++;
+    }
+    arr = json_object_get(rec, "groups");
+    if (arr != NULL && !json_is_array(arr)) {
+        fail(rd, "%s.groups: must be an array", path);
+        return -1;
+    }
+    json_array_foreach(arr, i, it) {
+        const char *gid, *gname, *gtype;
+        snprintf(sub, sizeof(sub), "%s.groups[%zu]", path, i);
+        if (!json_is_object(it)) {
+            fail(rd, "%s: must be an object", sub);
+            return -1;
+        }
+        if (want_str(rd, it, sub, "groupId", 1, LIM_ID_MAX, &gid) != 0 ||
+            want_str(rd, it, sub, "groupName", 1, LIM_STRING_FIELD_MAX, &gname) != 0 ||
+            want_str(rd, it, sub, "groupType", 0, LIM_ID_MAX, &gtype) != 0)
+            return -1;
+        pd_group g = { .id = (char *)gid, .name = (char *)gname,
+                       .type = (char *)(gtype ? gtype : "CustomGroup") };
+        if (s->ops->upsert_group(s, account_id, &g) != PD_OK)
+            return store_failed(rd, s, sub);
+        rd->st->groups++;
+    }
+    return 0;
+}
+
+static int do_account(reader *rd, pd_store *s, json_t *rec, const char *path)
+{
+    char id[LIM_ID_MAX + 1], org[LIM_ID_MAX + 1];
+    const char *name;
+    json_t *num = json_object_get(rec, "accountNumber");
+
+    if (want_guid(rd, rec, path, "accountId", 1, id) != 0 ||
+        want_str(rd, rec, path, "accountName", 1, LIM_STRING_FIELD_MAX, &name) != 0 ||
+        want_guid(rd, rec, path, "organizationId", 0, org) != 0)
+        return -1;
+    if (!json_is_integer(num) || json_integer_value(num) <= 0) {
+        fail(rd, "%s.accountNumber: required, a positive integer", path);
+        return -1;
+    }
+    pd_account a = { .id = id, .external_id = json_integer_value(num), .name = (char *)name,
+                     .organization_id = org[0] ? org : NULL };
+    if (s->ops->upsert_account(s, &a) != PD_OK)
+        return store_failed(rd, s, path);
+    rd->st->accounts++;
+    return do_account_children(rd, s, rec, path, id);
+}
+
+static int hash_password(reader *rd, const char *path, const char *pw, char out[crypto_pwhash_STRBYTES])
+{
+    if (strlen(pw) < 8 || strlen(pw) > LIM_PASSWORD_MAX) {
+        fail(rd, "%s.password: must be 8 to %d characters", path, LIM_PASSWORD_MAX);
+        return -1;
+    }
+    if (crypto_pwhash_str(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        fail(rd, "%s.password: hashing failed (out of memory)", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int do_user_image(reader *rd, pd_store *s, json_t *rec, const char *path,
+                         const char *user_id, const char *now)
+{
+    json_t *img = json_object_get(rec, "profileImage");
+    const char *data;
+    unsigned char *bytes = NULL, hash[16];
+    char hex[33], etag[36];
+    long n;
+    int rc = -1;
+    image_kind kind;
+
+    if (img == NULL)
+        return 0;
+    if (!json_is_object(img) || (data = get_str(img, "data")) == NULL) {
+        fail(rd, "%s.profileImage: must be an object with base64 'data'", path);
+        return -1;
+    }
+    if (strlen(data) > (size_t)LIM_BODY_IMAGE_RAW * 4 / 3 + 8) {
+        fail(rd, "%s.profileImage.data: image must be smaller than %d bytes", path, LIM_BODY_IMAGE_RAW);
+        return -1;
+    }
+    bytes = malloc(b64_decoded_max(strlen(data)) + 1);
+    if (bytes == NULL)
+        goto out;
+    n = b64_decode(data, strlen(data), bytes);
+    if (n <= 0) {
+        fail(rd, "%s.profileImage.data: not valid base64", path);
+        goto out;
+    }
+    if (n >= LIM_BODY_IMAGE_RAW) {
+        fail(rd, "%s.profileImage.data: image must be smaller than %d bytes", path, LIM_BODY_IMAGE_RAW);
+        goto out;
+    }
+    kind = image_sniff(bytes, (size_t)n);
+    if (kind == IMG_UNKNOWN) {
+        fail(rd, "%s.profileImage.data: not a GIF, PNG, JPEG or BMP image", path);
+        goto out;
+    }
+    crypto_generichash(hash, sizeof(hash), bytes, (size_t)n, NULL, 0);
+    sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+    snprintf(etag, sizeof(etag), "\"%s\"", hex);
+    if (s->ops->put_image(s, user_id, bytes, (size_t)n, image_mime(kind), etag, now) != PD_OK) {
+        store_failed(rd, s, path);
+        goto out;
+    }
+    rd->st->images++;
+    rc = 0;
+out:
+    free(bytes);
+    return rc;
+}
+
+static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
+{
+    char id[LIM_ID_MAX + 1], email[LIM_EMAIL_MAX + 1], now[40], sub[160];
+    char hash[crypto_pwhash_STRBYTES];
+    const char *em, *pw, *ph, *status, *created, *modified;
+    json_t *profile, *doc = NULL;
+    char *doc_text = NULL;
+    pd_errbuf eb;
+    int rc = -1;
+
+    if (want_guid(rd, rec, path, "userId", 1, id) != 0 ||
+        want_str(rd, rec, path, "email", 1, LIM_EMAIL_MAX, &em) != 0 ||
+        want_str(rd, rec, path, "password", 0, LIM_PASSWORD_MAX, &pw) != 0 ||
+        want_str(rd, rec, path, "passwordHash", 0, crypto_pwhash_STRBYTES - 1, &ph) != 0 ||
+        want_str(rd, rec, path, "userStatus", 0, 32, &status) != 0 ||
+        want_str(rd, rec, path, "createdDateTime", 0, 40, &created) != 0 ||
+        want_str(rd, rec, path, "userProfileLastModifiedDate", 0, 40, &modified) != 0)
+        return -1;
+    {
+        const char *at = strchr(em, '@');
+        if (at == NULL || at == em || at[1] == '\0' || strchr(at + 1, '@') != NULL) {
+            fail(rd, "%s.email: '%s' is not an email address", path, em);
+            return -1;
+        }
+    }
+    str_copy(email, sizeof(email), em);
+    str_lower(email);
+    if (status && strcmp(status, "Active") != 0 && strcmp(status, "ActivationRequired") != 0 &&
+        strcmp(status, "ActivationSent") != 0 && strcmp(status, "Closed") != 0 &&
+        strcmp(status, "Disabled") != 0) {
+        fail(rd, "%s.userStatus: must be Active, ActivationRequired, ActivationSent, Closed or Disabled", path);
+        return -1;
+    }
+    if (plain_or_hash(rd, path, "password", pw, "passwordHash", ph) != 0)
+        return -1;
+    profile = json_object_get(rec, "profile");
+    if (profile != NULL) {
+        snprintf(sub, sizeof(sub), "%s.profile", path);
+        if (!json_is_object(profile)) {
+            fail(rd, "%s: must be an object", sub);
+            return -1;
+        }
+        pd_errbuf_init(&eb);
+        if (profile_validate_import(profile, sub, &eb) != PD_OK) {
+            fail(rd, "%s", eb.text);
+            return -1;
+        }
+        doc = profile_from_import(profile);
+    } else {
+        doc = profile_new_doc();
+    }
+    if (doc == NULL || (doc_text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
+        fail(rd, "%s: out of memory", path);
+        goto out;
+    }
+    if (pw) {
+        /* keep the stored hash when it already matches: re-importing the
+         * same file must change nothing */
+        pd_user old = {0};
+        int same = s->ops->get_user(s, id, &old) == PD_OK && old.password_hash &&
+                   strlen(old.password_hash) < sizeof(hash) &&
+                   crypto_pwhash_str_verify(old.password_hash, pw, strlen(pw)) == 0;
+        if (same)
+            str_copy(hash, sizeof(hash), old.password_hash);
+        pd_user_clear(&old);
+        if (!same && hash_password(rd, path, pw, hash) != 0)
+            goto out;
+    }
+    time_now_iso(now, sizeof(now));
+    pd_user u = {
+        .id = id, .email = email, .status = (char *)(status ? status : "Active"),
+        .created = (char *)(created ? created : now),
+        .modified = (char *)(modified ? modified : created ? created : now),
+        .password_hash = pw ? hash : (char *)ph, .profile_json = doc_text,
+    };
+    if (s->ops->upsert_user(s, &u) != PD_OK) {
+        store_failed(rd, s, path);
+        goto out;
+    }
+    if (do_user_image(rd, s, rec, path, id, u.modified) != 0)
+        goto out;
+    rd->st->users++;
+    rc = 0;
+out:
+    sodium_memzero(hash, sizeof(hash));
+    free(doc_text);
+    json_decref(doc);
+    return rc;
+}
+
+static int do_membership(reader *rd, pd_store *s, json_t *rec, const char *path)
+{
+    char uid[LIM_ID_MAX + 1];
+    const char *acc_ref, *pp;
+    json_t *admin = json_object_get(rec, "isAdmin"), *groups = json_object_get(rec, "groupIds"), *g;
+    pd_account acc = {0};
+    char *gids[64];
+    size_t i, ng = 0;
+    char acc_buf[32];
+    int rc = -1;
+    pd_err e;
+
+    json_t *accv = json_object_get(rec, "accountId");
+    if (json_is_integer(accv)) {
+        snprintf(acc_buf, sizeof(acc_buf), "%lld", (long long)json_integer_value(accv));
+        acc_ref = acc_buf;
+    } else if (want_str(rd, rec, path, "accountId", 1, LIM_ID_MAX, &acc_ref) != 0) {
+        return -1;
+    }
+    if (want_guid(rd, rec, path, "userId", 1, uid) != 0 ||
+        want_str(rd, rec, path, "permissionProfileId", 0, LIM_ID_MAX, &pp) != 0)
+        return -1;
+    if (admin != NULL && !json_is_boolean(admin)) {
+        fail(rd, "%s.isAdmin: must be true or false", path);
+        return -1;
+    }
+    if (groups != NULL && (!json_is_array(groups) || json_array_size(groups) > 64)) {
+        fail(rd, "%s.groupIds: must be an array of at most 64 group ids", path);
+        return -1;
+    }
+    json_array_foreach(groups, i, g) {
+        if (!json_is_string(g)) {
+            fail(rd, "%s.groupIds[%zu]: must be a string", path, i);
+            return -1;
+        }
+        gids[ng++] = (char *)json_string_value(g);
+    }
+    e = s->ops->get_account(s, acc_ref, &acc);
+    if (e == PD_ERR_NOT_FOUND) {
+        fail(rd, "%s.accountId: no account '%s' (accounts must come before memberships)", path, acc_ref);
+        return -1;
+    }
+    if (e != PD_OK)
+        return store_failed(rd, s, path);
+    pd_membership m = { .account_id = acc.id, .user_id = uid, .is_admin = json_is_true(admin),
+                        .permission_profile_id = (char *)pp, .group_ids = gids, .n_group_ids = ng };
+    if (s->ops->upsert_membership(s, &m) != PD_OK) {
+        store_failed(rd, s, path);
+        goto out;
+    }
+    rd->st->memberships++;
+    rc = 0;
+out:
+    pd_account_clear(&acc);
+    return rc;
+}
+
+/* ---- integrations (OAuth clients, docs/oauth.md) ---- */
+
+/* A string array member with at most max items, each at most item_max long. */
+static int want_str_array(reader *rd, json_t *o, const char *path, const char *name, size_t max,
+                          size_t item_max, json_t **out)
+{
+    json_t *arr = json_object_get(o, name), *v;
+    size_t i;
+
+    *out = NULL;
+    if (arr == NULL)
+        return 0;
+    if (!json_is_array(arr) || json_array_size(arr) > max) {
+        fail(rd, "%s.%s: must be an array of at most %zu strings", path, name, max);
+        return -1;
+    }
+    json_array_foreach(arr, i, v) {
+        if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > item_max) {
+            fail(rd, "%s.%s[%zu]: must be a non-empty string of at most %zu characters", path, name,
+                 i, item_max);
+            return -1;
+        }
+    }
+    *out = arr;
+    return 0;
+}
+
+static int integration_consents(reader *rd, pd_store *s, json_t *rec, const char *path,
+                                const char *key, const char *allowed)
+{
+    json_t *arr = json_object_get(rec, "consents"), *c;
+    char sub[160], uid[LIM_ID_MAX + 1], norm[TOKEN_SCOPE_MAX];
+    const char *scopes;
+    size_t i;
+
+    if (arr == NULL)
+        return 0;
+    if (!json_is_array(arr) || json_array_size(arr) > LIM_OAUTH_CONSENTS_MAX) {
+        fail(rd, "%s.consents: must be an array of at most %d consents", path, LIM_OAUTH_CONSENTS_MAX);
+        return -1;
+    }
+    json_array_foreach(arr, i, c) {
+        snprintf(sub, sizeof(sub), "%s.consents[%zu]", path, i);
+        if (!json_is_object(c)) {
+            fail(rd, "%s: must be an object", sub);
+            return -1;
+        }
+        if (want_guid(rd, c, sub, "userId", 1, uid) != 0 ||
+            want_str(rd, c, sub, "scopes", 0, TOKEN_SCOPE_MAX - 1, &scopes) != 0)
+            return -1;
+        if (oauth_scope_normalise(scopes ? scopes : allowed, norm, sizeof(norm)) != 0) {
+            fail(rd, "%s.scopes: must be space-separated scope names", sub);
+            return -1;
+        }
+        pd_consent pc = { .integration_key = (char *)key, .user_id = uid, .scopes = norm };
+        if (s->ops->put_consent(s, &pc) != PD_OK)
+            return store_failed(rd, s, sub);
+    }
+    return 0;
+}
+
+/* Validates redirect URIs and public keys of an integration record. */
+static int integration_lists(reader *rd, json_t *rec, const char *path, json_t **uris, json_t **keys)
+{
+    json_t *v;
+    size_t i;
+    char why[160];
+
+    if (want_str_array(rd, rec, path, "redirectUris", LIM_OAUTH_REDIRECTS_MAX,
+                       LIM_OAUTH_REDIRECT_URI_MAX, uris) != 0 ||
+        want_str_array(rd, rec, path, "rsaPublicKeys", LIM_OAUTH_KEYS_MAX, LIM_OAUTH_PEM_MAX, keys) != 0)
+        return -1;
+    json_array_foreach(*uris, i, v) {
+        if (!oauth_redirect_uri_valid(json_string_value(v), NULL, 0)) {
+            fail(rd, "%s.redirectUris[%zu]: must be an absolute https URI (http only on 127.0.0.1, "
+                 "[::1] or localhost) without fragment", path, i);
+            return -1;
+        }
+    }
+    json_array_foreach(*keys, i, v) {
+        if (oauth_pubkey_check(json_string_value(v), why, sizeof(why)) != 0) {
+            fail(rd, "%s.rsaPublicKeys[%zu]: %s", path, i, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The Argon2id hash to store for a plain secret: the stored one when it
+ * already matches (re-importing a file changes nothing), else a new one. */
+static int integration_secret(reader *rd, pd_store *s, const char *path, const char *key,
+                              const char *secret, char out[crypto_pwhash_STRBYTES])
+{
+    pd_integration old = {0};
+    size_t n = strlen(secret);
+    int same;
+
+    if (n < LIM_OAUTH_SECRET_MIN || n > LIM_OAUTH_SECRET_MAX) {
+        fail(rd, "%s.secret: must be %d to %d characters", path, LIM_OAUTH_SECRET_MIN,
+             LIM_OAUTH_SECRET_MAX);
+        return -1;
+    }
+    same = s->ops->get_integration(s, key, &old) == PD_OK && old.secret_hash &&
+           strlen(old.secret_hash) < crypto_pwhash_STRBYTES &&
+           crypto_pwhash_str_verify(old.secret_hash, secret, n) == 0;
+    if (same)
+        str_copy(out, crypto_pwhash_STRBYTES, old.secret_hash);
+    pd_integration_clear(&old);
+    if (same)
+        return 0;
+    if (crypto_pwhash_str(out, secret, n, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        fail(rd, "%s.secret: hashing failed (out of memory)", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int do_integration(reader *rd, pd_store *s, json_t *rec, const char *path)
+{
+    const char *key, *name, *secret, *sh, *scopes;
+    char hash[crypto_pwhash_STRBYTES], norm[TOKEN_SCOPE_MAX];
+    json_t *uris, *keys;
+    char *uv[LIM_OAUTH_REDIRECTS_MAX], *kv[LIM_OAUTH_KEYS_MAX];
+    size_t nu = 0, nk = 0, i;
+    json_t *v;
+    int rc = -1;
+
+    if (want_str(rd, rec, path, "integrationKey", 1, LIM_ID_MAX, &key) != 0 ||
+        want_str(rd, rec, path, "name", 0, LIM_STRING_FIELD_MAX, &name) != 0 ||
+        want_str(rd, rec, path, "secret", 0, LIM_OAUTH_SECRET_MAX, &secret) != 0 ||
+        want_str(rd, rec, path, "secretHash", 0, crypto_pwhash_STRBYTES - 1, &sh) != 0 ||
+        want_str(rd, rec, path, "allowedScopes", 0, TOKEN_SCOPE_MAX - 1, &scopes) != 0)
+        return -1;
+    if (!oauth_client_id_valid(key)) {
+        fail(rd, "%s.integrationKey: 1 to %d characters of A-Z a-z 0-9 . _ -", path, LIM_ID_MAX);
+        return -1;
+    }
+    if (plain_or_hash(rd, path, "secret", secret, "secretHash", sh) != 0)
+        return -1;
+    if (oauth_scope_normalise(scopes ? scopes : "signature impersonation", norm, sizeof(norm)) != 0) {
+        fail(rd, "%s.allowedScopes: must be space-separated scope names", path);
+        return -1;
+    }
+    if (integration_lists(rd, rec, path, &uris, &keys) != 0)
+        return -1;
+    json_array_foreach(uris, i, v)
+        uv[nu++] = (char *)json_string_value(v);
+    json_array_foreach(keys, i, v)
+        kv[nk++] = (char *)json_string_value(v);
+    if (secret && integration_secret(rd, s, path, key, secret, hash) != 0)
+        goto out;
+    pd_integration it = {
+        .key = (char *)key, .name = (char *)(name && *name ? name : key),
+        .secret_hash = secret ? hash : (char *)sh, .allowed_scopes = norm,
+        .redirect_uris = uv, .n_redirect_uris = nu, .public_keys = kv, .n_public_keys = nk,
+    };
+    if (s->ops->upsert_integration(s, &it) != PD_OK) {
+        store_failed(rd, s, path);
+        goto out;
+    }
+    if (integration_consents(rd, s, rec, path, key, norm) != 0)
+        goto out;
+    rd->st->integrations++;
+    rc = 0;
+out:
+    sodium_memzero(hash, sizeof(hash));
+    return rc;
+}
+
+typedef int (*record_fn)(reader *, pd_store *, json_t *, const char *);
+
+static const struct { const char *name; record_fn fn; } sections[] = {
+    { "organizations", do_org },
+    { "accounts", do_account },
+    { "users", do_user },
+    { "memberships", do_membership },
+    { "integrations", do_integration },
+};
+
+static int read_section(reader *rd, pd_store *s, const char *name, record_fn fn,
+                        import_progress_fn progress, void *pctx)
+{
+    char path[96];
+    size_t idx = 0;
+    int c = skip_ws(rd);
+
+    if (c != '[') {
+        fail(rd, "%s: must be an array", name);
+        return -1;
+    }
+    for (;;) {
+        json_error_t je;
+        json_t *rec;
+
+        c = skip_ws(rd);
+        if (c == ']' && idx == 0)
+            return 0;
+        if (c != '{') {
+            fail(rd, "%s[%zu]: expected an object", name, idx);
+            return -1;
+        }
+        rd->over_limit = 0;
+        snprintf(path, sizeof(path), "%s[%zu]", name, idx);
+        int got = read_record(rd);
+        rec = got == 0 ? json_loadb(rd->rec, rd->rec_len, JSON_REJECT_DUPLICATES, &je) : NULL;
+        if (rec == NULL) {
+            if (rd->over_limit)
+                fail(rd, "%s: record larger than %d bytes", path, LIM_IMPORT_RECORD_MAX);
+            else if (got == -2)
+                fail(rd, "%s: the file ends inside this record", path);
+            else
+                fail(rd, "%s: malformed JSON at column %d: %s", path, je.column, je.text);
+            return -1;
+        }
+        int rc = fn(rd, s, rec, path);
+        json_decref(rec);
+        if (rc != 0)
+            return -1;
+        idx++;
+        if (progress && idx % 10000 == 0)
+            progress(pctx, rd->st);
+        c = skip_ws(rd);
+        if (c == ']')
+            return 0;
+        if (c != ',') {
+            fail(rd, "%s: expected ',' or ']' after the record", path);
+            return -1;
+        }
+    }
+}
+
+/* Scalar top-level members: "format" and "version".  The value's text is
+ * collected up to the next ',' or '}' outside a string (put back), then
+ * decoded, so nothing past the value is consumed. */
+static int read_scalar(reader *rd, const char *key)
+{
+    char text[128];
+    size_t n = 0;
+    int c, rc = -1;
+    json_scan sc = {0, 0};
+    json_t *v;
+
+    for (;;) {
+        c = next_byte(rd);
+        if (c == EOF)
+            break;
+        if (!sc.in_str && (c == ',' || c == '}')) {
+            ungetc(c, rd->in);
+            rd->st->bytes--;
+            break;
+        }
+        json_scan_byte(&sc, c);
+        if (n + 1 >= sizeof(text)) {
+            fail(rd, "%s: value too long", key);
+            return -1;
+        }
+        text[n++] = (char)c;
+    }
+    text[n] = '\0';
+    v = json_loads(text, JSON_DECODE_ANY, NULL);
+    if (v == NULL) {
+        fail(rd, "%s: malformed value", key);
+        return -1;
+    }
+    if (strcmp(key, "format") == 0) {
+        if (!json_is_string(v) || strcmp(json_string_value(v), "profiled-import") != 0)
+            fail(rd, "format: must be \"profiled-import\"");
+        else
+            rc = 0;
+    } else if (strcmp(key, "version") == 0) {
+        if (!json_is_integer(v) || json_integer_value(v) != 1)
+            fail(rd, "version: this profiled reads version 1");
+        else
+            rc = 0;
+    } else {
+        fail(rd, "%s: unknown top-level member (expected format, version, organizations, accounts, users, memberships, integrations)", key);
+    }
+    json_decref(v);
+    return rc;
+}
+
+pd_err import_stream(pd_store *s, FILE *in, import_stats *st, char *err, size_t errlen,
+                     import_progress_fn progress, void *pctx)
+{
+    reader rd = { .in = in, .st = st, .err = err, .errlen = errlen };
+    char key[64];
+    int c, first = 1, rc = -1;
+
+    memset(st, 0, sizeof(*st));
+    err[0] = '\0';
+    rd.rec = malloc(LIM_IMPORT_RECORD_MAX);
+    if (rd.rec == NULL) {
+        fail(&rd, "out of memory");
+        return PD_ERR_INTERNAL;
+    }
+    if (s->ops->begin(s) != PD_OK) {
+        free(rd.rec);
+        fail(&rd, "cannot start a transaction: %s", pd_store_last_error(s));
+        return PD_ERR_STORE;
+    }
+    if (skip_ws(&rd) != '{') {
+        fail(&rd, "the file must hold one JSON object");
+        goto out;
+    }
+    for (;;) {
+        c = skip_ws(&rd);
+        if (c == '}' && first)
+            break;
+        if (c != '"' || read_key(&rd, key, sizeof(key)) != 0) {
+            fail(&rd, "expected a member name at byte %lld", st->bytes);
+            goto out;
+        }
+        if (skip_ws(&rd) != ':') {
+            fail(&rd, "%s: expected ':'", key);
+            goto out;
+        }
+        size_t i;
+        for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+            if (strcmp(key, sections[i].name) == 0)
+                break;
+        if (i < sizeof(sections) / sizeof(sections[0])) {
+            if (read_section(&rd, s, key, sections[i].fn, progress, pctx) != 0)
+                goto out;
+        } else if (read_scalar(&rd, key) != 0) {
+            goto out;
+        }
+        first = 0;
+        c = skip_ws(&rd);
+        if (c == '}')
+            break;
+        if (c != ',') {
+            fail(&rd, "expected ',' or '}' after member '%s'", key);
+            goto out;
+        }
+    }
+    if (skip_ws(&rd) != EOF) {
+        fail(&rd, "unexpected data after the top-level object");
+        goto out;
+    }
+    if (s->ops->bump_generation(s) != PD_OK || s->ops->commit(s) != PD_OK) {
+        fail(&rd, "commit failed: %s", pd_store_last_error(s));
+        goto out;
+    }
+    rc = 0;
+out:
+    free(rd.rec);
+    if (rc != 0) {
+        s->ops->rollback(s);
+        return PD_ERR_INVALID_BODY;
+    }
+    return PD_OK;
+}

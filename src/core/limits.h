@@ -1,0 +1,98 @@
+/*
+ * limits.h - every size, count and time limit of profiled, in one place.
+ *
+ * Each limit is named here and nowhere else; the code that enforces it
+ * refers to the name.  Limits that an operator may change are defaults for
+ * the matching configuration keys (see core/config.c), with their bounds.
+ */
+#ifndef PROFILED_PD_LIMITS_H
+#define PROFILED_PD_LIMITS_H
+
+/* ---- HTTP transport ---- */
+#define LIM_HTTP_CONN_MAX_DEFAULT        1024   /* concurrent connections        */
+#define LIM_HTTP_CONN_PER_IP_DEFAULT     256    /* concurrent connections per IP */
+#define LIM_HTTP_TIMEOUT_S_DEFAULT       30     /* idle connection timeout, s    */
+#define LIM_HTTP_CONN_MEMORY             (16 * 1024) /* per-connection memory pool: bounds the request
+                                                        line + headers (libmicrohttpd 0.9.75 zeroes the
+                                                        whole pool on every keep-alive request, so
+                                                        bigger costs time on every request) */
+#define LIM_HTTP_URL_MAX                 2048   /* bytes in the request target   */
+#define LIM_HTTP_HEADER_VALUE_MAX        8192   /* one header value (e.g. Authorization) */
+
+/* ---- request bodies, per route class ---- */
+#define LIM_BODY_DEFAULT                 (16 * 1024)   /* routes that take no body ({} tolerated) */
+#define LIM_BODY_PROFILE                 (64 * 1024)   /* PUT profile (JSON or XML)   */
+#define LIM_BODY_IMAGE_RAW               (200 * 1024)  /* image itself: "under 200 KB" (strictly less) */
+#define LIM_BODY_IMAGE_UPLOAD            (LIM_BODY_IMAGE_RAW + 16 * 1024) /* image + multipart framing */
+#define LIM_BODY_SOAP                    (512 * 1024)  /* SOAP envelope (base64 image inside) */
+#define LIM_BODY_OAUTH                   (16 * 1024)   /* OAuth forms */
+#define LIM_BODY_DRAIN_MAX               (16 * 1024 * 1024) /* an over-limit body already in flight is
+                                                          read and dropped up to this, then 413;
+                                                          beyond it the connection is cut */
+
+/* ---- parsers ---- */
+#define LIM_JSON_DEPTH                   16     /* nesting depth accepted in a JSON body */
+#define LIM_XML_DEPTH                    32
+#define LIM_XML_NODES                    20000  /* element + text nodes in one XML body */
+#define LIM_MULTIPART_PARTS              8
+#define LIM_MULTIPART_HEADER_BYTES       2048   /* header block of one part */
+#define LIM_BOUNDARY_MAX                 70     /* RFC 2046 */
+
+/* ---- profile fields (seed 001) ---- */
+#define LIM_NAME_MAX                     50     /* firstName, middleName, lastName, suffixName */
+#define LIM_USERNAME_MAX                 100    /* userName                              */
+#define LIM_DETAILS_TITLE_MAX            10     /* userDetails.title (salutation)        */
+#define LIM_PROFILE_TITLE_MAX            100    /* userProfile.title (job title)         */
+#define LIM_ADDRESS_LINE_MAX             100    /* address1, address2                    */
+#define LIM_ADDRESS_FIELD_MAX            100    /* city, state, postal code, country, phone, fax */
+#define LIM_STRING_FIELD_MAX             500    /* any other string field                */
+#define LIM_EMAIL_MAX                    100
+#define LIM_SETTINGS_MAX                 100    /* items in customSettings / userSettings */
+#define LIM_PASSWORD_MAX                 256
+
+/* ---- ids ---- */
+#define LIM_ID_MAX                       64     /* account / user / org id in a path */
+
+/* ---- tokens ---- */
+#define LIM_TOKEN_MAX                    4096   /* bytes of a bearer token */
+#define LIM_TOKEN_TTL_DEFAULT_S          3600
+#define LIM_TOKEN_TTL_MAX_S              (30 * 24 * 3600)
+#define LIM_TOKEN_LEEWAY_S               60     /* clock skew allowed on iat */
+
+/* ---- OAuth (docs/oauth.md) ---- */
+#define LIM_OAUTH_FORM_FIELDS            16     /* fields in one form / query (duplicates rejected) */
+#define LIM_OAUTH_ASSERTION_MAX          8192   /* bytes of a JWT-bearer assertion (RS256 up to 4096-bit keys) */
+#define LIM_OAUTH_ASSERTION_LIFETIME_S   3600   /* exp - iat of an assertion, at most */
+#define LIM_OAUTH_ACCESS_TTL_S           3600   /* lifetime of issued access tokens */
+#define LIM_OAUTH_CODE_TTL_S             300    /* authorization codes */
+#define LIM_OAUTH_REFRESH_TTL_S          (30 * 24 * 3600) /* refresh tokens */
+#define LIM_OAUTH_SESSION_TTL_S          1800   /* sign-in session cookie */
+#define LIM_OAUTH_PEM_MAX                8192   /* one RSA public key, PEM */
+#define LIM_OAUTH_KEYS_MAX               8      /* public keys per integration */
+#define LIM_OAUTH_REDIRECTS_MAX          16     /* redirect URIs per integration */
+#define LIM_OAUTH_REDIRECT_URI_MAX       512
+#define LIM_OAUTH_STATE_MAX              256    /* state round-tripped to the client */
+#define LIM_OAUTH_SECRET_MIN             16     /* integration secret length */
+#define LIM_OAUTH_SECRET_MAX             256
+#define LIM_OAUTH_RSA_BITS_MIN           2048
+#define LIM_OAUTH_LOGIN_FAILS_MAX        5      /* failed sign-ins per account before the lock */
+#define LIM_OAUTH_IP_FAILS_MAX           20     /* failed sign-ins per address before the block */
+#define LIM_OAUTH_FAIL_WINDOW_S          900    /* failures are counted over this window */
+#define LIM_OAUTH_LOCK_S                 900    /* lock / block duration */
+#define LIM_OAUTH_CONSENTS_MAX           100000 /* consents in one import record */
+#define LIM_OAUTH_PWHASH_THREADS_DIV     2      /* concurrent Argon2id verifications (sign-in, client
+                                                   secrets): at most max(1, threads / this) process-wide;
+                                                   beyond it 503 temporarily_unavailable, never a queue */
+#define LIM_OAUTH_CLIENT_FAILS_MAX       20     /* failed client authentications per integration ... */
+#define LIM_OAUTH_CLIENT_IP_FAILS_MAX    20     /* ... and per address, within LIM_OAUTH_FAIL_WINDOW_S,
+                                                   before a LIM_OAUTH_LOCK_S block (429, no hashing) */
+#define LIM_OAUTH_LOG_FIELD_MAX          64     /* bytes of one field of a security log line */
+
+/* ---- import ---- */
+#define LIM_IMPORT_RECORD_MAX            (1024 * 1024) /* one record of an import file */
+
+/* ---- store ---- */
+#define LIM_DB_BUSY_TIMEOUT_MS           5000
+#define LIM_DB_CACHE_KIB_STR             "8192" /* SQLite page cache per connection (KiB) */
+
+#endif

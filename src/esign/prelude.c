@@ -1,0 +1,162 @@
+/*
+ * prelude.c - shared prelude of the eSignature handlers (see esign/prelude.h).
+ * Order of checks: token, scope, accountId syntax, userId syntax, account
+ * and caller membership, policy, target membership.  Syntax errors are
+ * reported before anything is looked up; an unknown account and a foreign
+ * one answer the same (no existence oracle).
+ */
+#include "esign/prelude.h"
+
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "store/lookup_cache.h"
+#include "core/strutil.h"
+#include "auth/token_cache.h"
+
+pd_err esign_authenticate(pd_server *srv, pd_request *req)
+{
+    const char *h;
+    int got = req_bearer_token(req, &h);
+    pd_err e;
+
+    if (got != 0) {
+        e = got == -1 ? PD_ERR_NO_TOKEN : PD_ERR_INVALID_TOKEN;
+        resp_error(req, e, NULL);
+        return e;
+    }
+    e = token_verify_cached(server_keys(srv), h, strlen(h), (int64_t)time(NULL), &req->caller);
+    if (e != PD_OK || req->caller.sub[0] == '\0') {
+        resp_error(req, PD_ERR_INVALID_TOKEN, NULL);
+        return PD_ERR_INVALID_TOKEN;
+    }
+    req->authenticated = true;
+    return PD_OK;
+}
+
+/* accountId: GUID (lower-cased) or a positive integer. */
+static bool account_ref_ok(char *ref)
+{
+    int64_t n;
+
+    if (str_is_guid(ref)) {
+        str_lower(ref);
+        return true;
+    }
+    return str_to_i64(ref, 1, INT64_MAX, &n) == 0;
+}
+
+static pd_err fail(pd_request *req, pd_err e)
+{
+    resp_error(req, e, NULL);
+    return e;
+}
+
+pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx)
+{
+    pd_err e;
+
+    memset(ctx, 0, sizeof(*ctx));
+    e = esign_authenticate(srv, req);
+    if (e != PD_OK)
+        return e;
+    if (policy_esign_scope(req->caller.scope) != PD_OK)
+        return fail(req, PD_ERR_LACKS_PERMISSIONS);
+    if (req->n_params < 2 || str_copy(ctx->acc_ref, sizeof(ctx->acc_ref), req->params[0]) != 0 ||
+        !account_ref_ok(ctx->acc_ref))
+        return fail(req, PD_ERR_INVALID_ACCOUNT_ID);
+    if (str_copy(ctx->user_id, sizeof(ctx->user_id), req->params[1]) != 0 ||
+        !str_is_guid(ctx->user_id))
+        return fail(req, PD_ERR_INVALID_USERID);
+    str_lower(ctx->user_id);
+    snprintf(ctx->base_path, sizeof(ctx->base_path), "%s", req->prefix);
+    ctx->store = server_store(srv);
+    if (ctx->store == NULL)
+        return fail(req, PD_ERR_STORE);
+    if (ctx->store->ops->get_versions(ctx->store, req->caller.sub, ctx->user_id, &ctx->tags.v_caller,
+                                      &ctx->tags.v_target, &ctx->tags.generation) != PD_OK)
+        return fail(req, PD_ERR_STORE);
+    if (ctx->tags.v_caller < 0) {
+        resp_error(req, PD_ERR_INVALID_TOKEN, "The user of this access token is not active.");
+        return PD_ERR_INVALID_TOKEN;
+    }
+    return PD_OK;
+}
+
+/* Account by the path's accountId, through the per-thread lookup cache. */
+static pd_err load_account(esign_ctx *ctx)
+{
+    pd_err e;
+
+    if (lc_get_account(ctx->acc_ref, ctx->tags.generation, &ctx->account))
+        return PD_OK;
+    e = ctx->store->ops->get_account(ctx->store, ctx->acc_ref, &ctx->account);
+    if (e == PD_OK)
+        lc_put_account(ctx->acc_ref, ctx->tags.generation, &ctx->account);
+    return e;
+}
+
+/* Membership of user_id (whose version is given) in the loaded account. */
+static pd_err load_membership(esign_ctx *ctx, const char *user_id, int64_t version, pd_membership *out)
+{
+    pd_err e;
+
+    if (lc_get_membership(ctx->account.id, user_id, ctx->tags.generation, version, out))
+        return PD_OK;
+    e = ctx->store->ops->get_membership(ctx->store, ctx->account.id, user_id, out);
+    if (e == PD_OK)
+        lc_put_membership(ctx->account.id, user_id, ctx->tags.generation, version, out);
+    return e;
+}
+
+pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx)
+{
+    pd_membership caller = {0};
+    policy_facts facts = {0};
+    pd_err e;
+
+    e = load_account(ctx);
+    if (e == PD_ERR_NOT_FOUND)
+        return fail(req, PD_ERR_USER_NOT_IN_ACCOUNT);
+    if (e != PD_OK)
+        return fail(req, PD_ERR_STORE);
+
+    facts.target_is_self = strcmp(req->caller.sub, ctx->user_id) == 0;
+    e = load_membership(ctx, req->caller.sub, ctx->tags.v_caller, &caller);
+    if (e == PD_OK) {
+        facts.caller_is_member = true;
+        facts.caller_is_admin = caller.is_admin;
+    } else if (e != PD_ERR_NOT_FOUND) {
+        return fail(req, PD_ERR_STORE);
+    }
+    if (facts.target_is_self && e == PD_OK) {
+        ctx->target = caller;               /* moves ownership */
+        memset(&caller, 0, sizeof(caller));
+    }
+    pd_membership_clear(&caller);
+    e = policy_check(act, &facts);
+    if (e != PD_OK)
+        return fail(req, e);
+    if (!facts.target_is_self) {
+        e = load_membership(ctx, ctx->user_id, ctx->tags.v_target, &ctx->target);
+        if (e == PD_ERR_NOT_FOUND)
+            return fail(req, PD_ERR_USER_NOT_FOUND);
+        if (e != PD_OK)
+            return fail(req, PD_ERR_STORE);
+    }
+    return PD_OK;
+}
+
+pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_ctx *ctx)
+{
+    pd_err e = esign_check(srv, req, ctx);
+
+    return e != PD_OK ? e : esign_load(req, act, ctx);
+}
+
+void esign_ctx_clear(esign_ctx *ctx)
+{
+    pd_account_clear(&ctx->account);
+    pd_membership_clear(&ctx->target);
+}

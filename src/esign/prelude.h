@@ -1,0 +1,46 @@
+/*
+ * prelude.h - the steps every eSignature profile request shares:
+ * authenticate the bearer token, validate accountId and userId, look up the
+ * account and memberships, and ask auth/policy.c.  On failure the error response
+ * is already set on the request and the function returns non-PD_OK.
+ *
+ * Memory: an esign_ctx owns the account and memberships it filled; release
+ * with esign_ctx_clear().
+ */
+#ifndef PROFILED_ESIGN_H
+#define PROFILED_ESIGN_H
+
+#include <stdbool.h>
+
+#include "http/http.h"
+#include "auth/policy.h"
+#include "http/resp_cache.h"
+#include "http/server.h"
+#include "store/store.h"
+
+typedef struct {
+    pd_store *store;
+    pd_account account;
+    pd_membership target;      /* membership of userId in the account */
+    char user_id[LIM_ID_MAX + 1];   /* lower-cased target user id */
+    char acc_ref[LIM_ID_MAX + 1];   /* accountId as given (GUIDs lower-cased) */
+    char base_path[96];        /* e.g. "/restapi/v2.1" */
+    rc_tags tags;              /* caller/target versions + generation, read by esign_check
+                                  before any other data (response-cache tags) */
+} esign_ctx;
+
+/* Authenticates the request: fills req->caller.  PD_OK or error response set. */
+pd_err esign_authenticate(pd_server *srv, pd_request *req);
+
+/* The whole prelude for an action on .../accounts/{a}/users/{u}/...:
+ * esign_check() then esign_load(). */
+pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_ctx *ctx);
+/* Part 1: token, scope, accountId and userId syntax, then one query for
+ * ctx->tags that also refuses a caller who is no longer Active (disabled or
+ * closed users lose access at once, whatever their token's lifetime). */
+pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx);
+/* Part 2: account, caller membership, policy, target membership. */
+pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx);
+void esign_ctx_clear(esign_ctx *ctx);
+
+#endif

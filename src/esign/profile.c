@@ -1,0 +1,177 @@
+/*
+ * profile.c - GET and PUT .../accounts/{accountId}/users/{userId}/profile.
+ *
+ * GET renders the stored doc plus derived members (model/profile.c) as JSON or
+ * XML.  PUT decodes a JSON or XML body (bounded), validates it reporting
+ * every problem at once, and merges it into the stored doc inside one write
+ * transaction, so concurrent updates never lose each other's changes and a
+ * rejected body changes nothing.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "esign/prelude.h"
+#include "esign/handlers.h"
+#include "core/jsonutil.h"
+#include "model/profile.h"
+#include "http/resp_cache.h"
+#include "core/strutil.h"
+#include "codec/xml.h"
+
+/* The response-cache key: everything in the request the bytes depend on. */
+static int cache_key(const pd_request *req, const esign_ctx *ctx, char *key, size_t len)
+{
+    int n = snprintf(key, len, "profile|%s|%c|%s|%s|%s", req->prefix, req->want_xml ? 'x' : 'j',
+                     ctx->acc_ref, req->caller.sub, ctx->user_id);
+    return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+void h_profile_get(pd_server *srv, pd_request *req)
+{
+    esign_ctx ctx;
+    pd_user user = {0};
+    json_t *doc = NULL;
+    char key[RC_KEY_MAX];
+    bool cacheable;
+    pd_err e;
+
+    /* esign_check reads the tags first, then the data follows (resp_cache.h) */
+    if (esign_check(srv, req, &ctx) != PD_OK)
+        goto out;
+    cacheable = cache_key(req, &ctx, key, sizeof(key)) == 0 && ctx.tags.v_target >= 0;
+    if (cacheable) {
+        struct MHD_Response *hit = rc_get(key, &ctx.tags, NULL);
+        if (hit != NULL) {
+            resp_prebuilt(req, 200, hit);
+            goto out;
+        }
+    }
+    if (esign_load(req, ACT_PROFILE_READ, &ctx) != PD_OK)
+        goto out;
+    e = ctx.store->ops->get_user(ctx.store, ctx.user_id, &user);
+    if (e != PD_OK) {
+        resp_error(req, e == PD_ERR_NOT_FOUND ? PD_ERR_USER_NOT_FOUND : PD_ERR_STORE, NULL);
+        goto out;
+    }
+    profile_view v = {
+        .user = &user, .account = &ctx.account, .membership = &ctx.target,
+        .base_path = ctx.base_path, .api = req->api_minor ? PROFILE_API_V21 : PROFILE_API_V2,
+    };
+    doc = profile_render(&v);
+    if (doc == NULL) {
+        resp_error(req, PD_ERR_INTERNAL, "The stored profile could not be read.");
+        goto out;
+    }
+    resp_object(req, 200, "userProfile", doc);
+    if (cacheable && req->resp.status == 200) {
+        struct MHD_Response *mr = rc_put(key, &ctx.tags, req->resp.body, req->resp.len,
+                                         req->resp.content_type, NULL, NULL, 0);
+        if (mr != NULL)
+            resp_prebuilt(req, 200, mr);        /* send the cached copy */
+    }
+out:
+    json_decref(doc);
+    pd_user_clear(&user);
+    esign_ctx_clear(&ctx);
+}
+
+/* Decodes the PUT body by media type; on failure sets the response. */
+static json_t *decode_body(pd_request *req)
+{
+    char media[64], err[256];
+    json_t *body = NULL;
+    const char *p = (const char *)req->body;
+    size_t n = req->body_len;
+
+    req_media_type(req, media, sizeof(media));
+    while (n > 0 && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+        p++;
+        n--;
+    }
+    if (n == 0) {
+        resp_error(req, PD_ERR_INVALID_BODY, "The request body is empty; send a userProfile object.");
+        return NULL;
+    }
+    if (strcmp(media, "application/xml") == 0 || strcmp(media, "text/xml") == 0) {
+        char *root = NULL;
+        body = xml_to_json(p, n, &root, err, sizeof(err));
+        free(root);
+    } else if (media[0] == '\0' || strcmp(media, "application/json") == 0 ||
+               strcmp(media, "text/json") == 0) {
+        body = json_decode_bounded(p, n, LIM_JSON_DEPTH, err, sizeof(err));
+    } else {
+        resp_error(req, PD_ERR_INVALID_CONTENT_TYPE,
+                   "Send the profile as application/json or application/xml.");
+        return NULL;
+    }
+    if (body == NULL) {
+        resp_error(req, PD_ERR_INVALID_BODY, err);
+        return NULL;
+    }
+    if (!json_is_object(body)) {
+        json_decref(body);
+        resp_error(req, PD_ERR_INVALID_BODY, "The request body must be a userProfile object.");
+        return NULL;
+    }
+    return body;
+}
+
+void h_profile_put(pd_server *srv, pd_request *req)
+{
+    esign_ctx ctx;
+    pd_user user = {0};
+    json_t *patch = NULL, *stored = NULL, *merged = NULL;
+    char *text = NULL, now[40];
+    pd_errbuf eb;
+    bool in_tx = false;
+    pd_err e;
+
+    if (esign_prelude(srv, req, ACT_PROFILE_WRITE, &ctx) != PD_OK)
+        goto out;
+    patch = decode_body(req);
+    if (patch == NULL)
+        goto out;
+    pd_errbuf_init(&eb);
+    if (profile_validate_update(patch, req->api_minor ? PROFILE_API_V21 : PROFILE_API_V2, &eb) != PD_OK) {
+        resp_error(req, PD_ERR_INVALID_BODY, eb.text);
+        goto out;
+    }
+    if (ctx.store->ops->begin(ctx.store) != PD_OK) {
+        resp_error(req, PD_ERR_STORE, NULL);
+        goto out;
+    }
+    in_tx = true;
+    e = ctx.store->ops->get_user(ctx.store, ctx.user_id, &user);
+    if (e != PD_OK) {
+        resp_error(req, e == PD_ERR_NOT_FOUND ? PD_ERR_USER_NOT_FOUND : PD_ERR_STORE, NULL);
+        goto out;
+    }
+    stored = json_loads(user.profile_json, 0, NULL);
+    if (stored == NULL) {
+        resp_error(req, PD_ERR_INTERNAL, "The stored profile could not be read.");
+        goto out;
+    }
+    merged = profile_merge(stored, patch);
+    text = merged ? json_dumps(merged, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (text == NULL) {
+        resp_error(req, PD_ERR_INTERNAL, NULL);
+        goto out;
+    }
+    time_now_iso(now, sizeof(now));
+    if (ctx.store->ops->update_profile(ctx.store, ctx.user_id, text, now) != PD_OK ||
+        ctx.store->ops->commit(ctx.store) != PD_OK) {
+        resp_error(req, PD_ERR_STORE, NULL);
+        goto out;
+    }
+    in_tx = false;
+    resp_empty(req, 200);
+out:
+    if (in_tx)
+        ctx.store->ops->rollback(ctx.store);
+    free(text);
+    json_decref(patch);
+    json_decref(stored);
+    json_decref(merged);
+    pd_user_clear(&user);
+    esign_ctx_clear(&ctx);
+}

@@ -1,0 +1,144 @@
+/*
+ * http.h - request and response objects shared by the server, the router
+ * and the handlers.
+ *
+ * Lifetime: a pd_request is allocated on the first call of the access
+ * handler for a connection's request and freed in the completion callback
+ * (http/server.c); everything it owns (body, response body, header values)
+ * is freed there, in one place.  Handlers fill req->resp and never free it.
+ */
+#ifndef PROFILED_HTTP_H
+#define PROFILED_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "core/error.h"
+#include "core/limits.h"
+#include "auth/token.h"
+
+#define HTTP_MAX_PARAMS    4
+#define HTTP_MAX_HEADERS   10
+#define HTTP_HDR_VALUE_MAX 2048  /* OAuth redirects carry redirect_uri + code + state in Location */
+
+typedef struct pd_server pd_server;
+typedef struct pd_request pd_request;
+typedef void (*pd_handler)(pd_server *srv, pd_request *req);
+
+typedef struct {
+    const char *method;        /* "GET", "PUT", ... */
+    const char *pattern;       /* segments after the API's prefix; "*" captures */
+    const char *name;          /* for logs: "/accounts/{accountId}/users/{userId}/profile" */
+    pd_handler fn;
+    size_t body_limit;         /* bytes accepted in the request body */
+} pd_route;
+
+/* A path prefix an API is reachable under, and the API version it selects. */
+typedef struct {
+    const char *prefix;        /* e.g. "/restapi/v2.1"; "" for the root */
+    int minor;                 /* 0 for v2, 1 for v2.1 */
+} pd_prefix;
+
+/* One API surface as the router sees it: its prefixes and its routes.  Each
+ * surface defines its own (esign/routes.c, oauth/routes.c, ...); http/ knows
+ * none of them. */
+typedef struct {
+    const char *name;
+    const pd_prefix *prefixes;
+    size_t n_prefixes;
+    const pd_route *routes;
+    size_t n_routes;
+} pd_api;
+
+/* The APIs a server serves, tried in order (the root API, prefix "", last). */
+typedef struct {
+    const pd_api *const *apis;
+    size_t n_apis;
+} pd_router;
+
+typedef struct {
+    int status;
+    const char *content_type;          /* static string */
+    unsigned char *body;               /* malloc'd, owned; NULL for empty */
+    size_t len;
+    struct {
+        const char *name;              /* static string */
+        char value[HTTP_HDR_VALUE_MAX];
+    } headers[HTTP_MAX_HEADERS];
+    size_t n_headers;
+    bool set;                          /* a handler produced a response */
+    struct MHD_Response *prebuilt;     /* a ready response from a cache, borrowed: used
+                                          as is instead of the members above */
+} pd_response;
+
+struct pd_request {
+    struct MHD_Connection *conn;
+    const char *method;                /* MHD's, valid for the request */
+    const pd_route *route;
+    char prefix[24];                   /* the eSignature prefix used, e.g. "/restapi/v2.1" */
+    int api_minor;                     /* 0 for v2, 1 for v2.1 */
+    char pathbuf[LIM_HTTP_URL_MAX + 1];/* copy of the path, split in place */
+    const char *params[HTTP_MAX_PARAMS];
+    size_t n_params;
+
+    unsigned char *body;               /* request body, NUL-terminated, owned */
+    size_t body_len, body_cap, body_limit, discarded;
+    pd_err early;                      /* answer this error without dispatching */
+    char allow[64];                    /* for 405 */
+
+    bool want_xml;
+    token_claims caller;               /* valid when authenticated */
+    bool authenticated;
+    uint64_t t0_ns;
+    pd_response resp;
+};
+
+/* ---- request accessors (request.c) ---- */
+const char *req_header(const pd_request *r, const char *name);   /* NULL when absent */
+const char *req_query(const pd_request *r, const char *name);
+/* The token of an "Authorization: Bearer <token>" header (scheme matched
+ * without regard to case, spaces after it skipped) in *tok: 0, or -1 when
+ * there is no Authorization header, -2 when it is not a Bearer one. */
+int req_bearer_token(const pd_request *r, const char **tok);
+/* The client's address as text ("-" when unknown).  When the socket peer
+ * is one of `trusted` (comma-separated addresses or CIDR ranges, e.g.
+ * "10.0.0.0/8, ::1" - the load balancers), the right-most address of
+ * X-Forwarded-For that is not itself trusted is used instead.  cap >= 46. */
+void req_client_addr(const pd_request *r, const char *trusted, char *out, size_t cap);
+/* Media type of Content-Type without parameters, lower-cased into buf; "" when absent. */
+const char *req_media_type(const pd_request *r, char *buf, size_t len);
+
+/* ---- responses (response.c) ---- */
+/* Takes ownership of body (malloc'd). */
+void resp_take(pd_request *r, int status, const char *ctype, unsigned char *body, size_t len);
+/* Copies len bytes. */
+void resp_copy(pd_request *r, int status, const char *ctype, const void *body, size_t len);
+void resp_empty(pd_request *r, int status);
+/* Answers with a ready libmicrohttpd response (borrowed; it must stay alive
+ * until the handler returns — libmicrohttpd takes its own reference when
+ * the response is queued). */
+void resp_prebuilt(pd_request *r, int status, struct MHD_Response *mr);
+void resp_header(pd_request *r, const char *name, const char *value);
+/* Encodes obj as JSON, or as DocuSign XML with the given root when the
+ * client asked for XML.  Does not take the reference. */
+void resp_object(pd_request *r, int status, const char *xml_root, const json_t *obj);
+/* Error in DocuSign's shape; msg NULL means the default message. */
+void resp_error(pd_request *r, pd_err e, const char *msg);
+
+/* ---- router (http/router.c) ---- */
+typedef enum { ROUTE_OK, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD } route_result;
+/* Matches r->method and path against the APIs of rt, in order; fills
+ * r->route, prefix, api_minor, params (pointing into r->pathbuf) or r->allow
+ * on ROUTE_BAD_METHOD.  A path that one API knows under another method
+ * answers ROUTE_BAD_METHOD without trying the APIs after it. */
+route_result router_match(const pd_router *rt, pd_request *r, const char *path);
+/* Largest body_limit among the routes (for sizing the daemon). */
+size_t router_max_body(const pd_router *rt);
+
+/* ---- GET /healthz (health.c): the root API, reachable under "" ---- */
+extern const pd_api health_api;
+
+#endif

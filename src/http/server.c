@@ -1,0 +1,456 @@
+/*
+ * server.c - libmicrohttpd glue: daemon options and limits, the request
+ * life cycle, per-thread store connections, graceful stop.
+ *
+ * Request life cycle (libmicrohttpd 0.9.75 calls the access handler several
+ * times per request):
+ *   1st call  allocate pd_request, match the route, check the URL length and
+ *             a declared Content-Length against the route's limit.  A body
+ *             declared too large is answered 413 at once, unread.
+ *   Nth call  append upload data, enforcing the route's body limit.
+ *   last call dispatch the handler and queue its response (never on the
+ *             first call: that would force "Connection: close").
+ *   completed log one line, free the request and everything it owns.
+ */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/http.h"
+#include "core/log.h"
+#include "core/strutil.h"
+#include "http/tls.h"
+
+
+static void store_destroy(void *p)
+{
+    pd_store_close(p);
+}
+
+pd_store *server_store(struct pd_server *srv)
+{
+    pd_store *s = pthread_getspecific(srv->store_key);
+    char err[256];
+
+    if (s != NULL)
+        return s;
+    s = pd_store_open(srv->cfg->db, err, sizeof(err));
+    if (s == NULL) {
+        log_msg(LOG_ERROR, "store", "cannot open %s: %s", srv->cfg->db, err);
+        return NULL;
+    }
+    pthread_setspecific(srv->store_key, s);
+    return s;
+}
+
+static bool wants_xml(const pd_request *r)
+{
+    const char *acc = req_header(r, MHD_HTTP_HEADER_ACCEPT);
+
+    if (acc == NULL || strstr(acc, "json") != NULL)
+        return false;
+    return strstr(acc, "/xml") != NULL;
+}
+
+static pd_request *request_new(const struct pd_server *srv, struct MHD_Connection *conn,
+                               const char *url, const char *method)
+{
+    pd_request *r = calloc(1, sizeof(*r));
+
+    if (r == NULL)
+        return NULL;
+    r->conn = conn;
+    r->method = method;
+    r->t0_ns = time_mono_ns();
+    r->want_xml = wants_xml(r);
+    if (strlen(url) > LIM_HTTP_URL_MAX) {
+        r->early = PD_ERR_URI_TOO_LONG;
+        return r;
+    }
+    switch (router_match(srv->router, r, url)) {
+    case ROUTE_OK:
+        r->body_limit = r->route->body_limit;
+        break;
+    case ROUTE_NOT_FOUND:
+        r->early = PD_ERR_NOT_FOUND;
+        break;
+    case ROUTE_BAD_METHOD:
+        r->early = PD_ERR_METHOD_NOT_ALLOWED;
+        break;
+    }
+    if (r->body_limit == 0)
+        r->body_limit = LIM_BODY_DEFAULT;
+    return r;
+}
+
+static void request_free(pd_request *r)
+{
+    free(r->body);
+    free(r->resp.body);
+    free(r);
+}
+
+static enum MHD_Result queue(pd_request *r)
+{
+    struct MHD_Response *mr;
+    enum MHD_Result rc;
+
+    if (!r->resp.set)
+        resp_error(r, PD_ERR_INTERNAL, "handler produced no response");
+    if (r->resp.prebuilt != NULL)
+        return MHD_queue_response(r->conn, (unsigned)r->resp.status, r->resp.prebuilt);
+    mr = MHD_create_response_from_buffer(r->resp.len, r->resp.body,
+                                         r->resp.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (mr == NULL)
+        return MHD_NO;
+    r->resp.body = NULL;                 /* now owned by libmicrohttpd */
+    if (r->resp.content_type)
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->resp.content_type);
+    for (size_t i = 0; i < r->resp.n_headers; i++)
+        MHD_add_response_header(mr, r->resp.headers[i].name, r->resp.headers[i].value);
+    rc = MHD_queue_response(r->conn, (unsigned)r->resp.status, mr);
+    MHD_destroy_response(mr);
+    return rc;
+}
+
+static int append_body(pd_request *r, const char *data, size_t n)
+{
+    if (r->body_len + n > r->body_limit)
+        return -1;
+    if (r->body_len + n + 1 > r->body_cap) {
+        size_t cap = r->body_cap ? r->body_cap : 4096;
+        while (cap < r->body_len + n + 1)
+            cap *= 2;
+        if (cap > r->body_limit + 1)
+            cap = r->body_limit + 1;
+        unsigned char *nb = realloc(r->body, cap);
+        if (nb == NULL)
+            return -1;
+        r->body = nb;
+        r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, data, n);
+    r->body_len += n;
+    r->body[r->body_len] = '\0';
+    return 0;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+    struct pd_server *srv = cls;
+    pd_request *r = *con_cls;
+
+    if (r == NULL) {
+        const char *cl;
+        int64_t declared;
+
+        r = request_new(srv, conn, url, method);
+        if (r == NULL)
+            return MHD_NO;
+        *con_cls = r;
+        atomic_fetch_add(&srv->inflight, 1);
+        cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (r->early == PD_OK && cl != NULL &&
+            (str_to_i64(cl, 0, INT64_MAX, &declared) != 0 || (uint64_t)declared > r->body_limit)) {
+            const char *expect = req_header(r, MHD_HTTP_HEADER_EXPECT);
+            r->early = PD_ERR_BODY_TOO_LARGE;
+            /* A client that waits for "100 Continue" has sent nothing yet:
+             * refuse at once.  One that is already sending would see a reset
+             * if we closed now, so its body is read and dropped (up to
+             * LIM_BODY_DRAIN_MAX) and the 413 comes after it. */
+            if ((expect != NULL && strcasecmp(expect, "100-continue") == 0) ||
+                (uint64_t)declared > LIM_BODY_DRAIN_MAX) {
+                resp_error(r, r->early, NULL);
+                return queue(r);
+            }
+        }
+        return MHD_YES;
+    }
+
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->early == PD_OK && append_body(r, upload_data, n) != 0)
+            r->early = PD_ERR_BODY_TOO_LARGE;
+        if (r->early != PD_OK) {
+            r->discarded += n;
+            if (r->discarded > LIM_BODY_DRAIN_MAX)
+                return MHD_NO;                 /* give up: cut the connection */
+        }
+        return MHD_YES;
+    }
+
+    if (r->resp.set)                       /* already queued (413 above) */
+        return MHD_YES;
+    if (atomic_load(&srv->stopping)) {
+        resp_error(r, PD_ERR_UNAVAILABLE, NULL);
+        resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    } else if (r->early != PD_OK) {
+        resp_error(r, r->early, NULL);
+    } else {
+        r->route->fn(srv, r);
+    }
+    return queue(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct pd_server *srv = cls;
+    pd_request *r = *con_cls;
+    char remote[INET6_ADDRSTRLEN] = "-";
+
+    if (r == NULL)
+        return;
+    if (log_get_level() <= LOG_INFO) {
+        req_client_addr(r, srv->cfg->trusted_proxies, remote, sizeof(remote));
+        log_request(r->method, r->route ? r->route->name : "-",
+                    r->resp.set ? r->resp.status : 0,
+                    (double)(time_mono_ns() - r->t0_ns) / 1e6,
+                    r->authenticated ? (r->caller.sub[0] ? r->caller.sub : r->caller.cid) : NULL,
+                    remote);
+    }
+    request_free(r);
+    *con_cls = NULL;
+    atomic_fetch_sub(&srv->inflight, 1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    log_msg(LOG_WARN, "http", "%s", msg);
+}
+
+static int bind_address(const pd_config *cfg, int64_t port, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof(*ss));
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+    if (inet_pton(AF_INET, cfg->listen, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        return AF_INET;
+    }
+    if (inet_pton(AF_INET6, cfg->listen, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        return AF_INET6;
+    }
+    return -1;
+}
+
+/* Starts one daemon on port (TLS when tls != NULL); fills *bound. */
+static struct MHD_Daemon *start_daemon(struct pd_server *srv, int64_t port,
+                                       const tls_material *tls, uint16_t *bound)
+{
+    const pd_config *cfg = srv->cfg;
+    struct sockaddr_storage ss;
+    struct MHD_Daemon *d;
+    unsigned flags, threads;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int fam;
+
+    cfg = srv->cfg;
+    fam = bind_address(cfg, port, &ss);
+    if (fam < 0) {
+        log_msg(LOG_ERROR, "http", "bad listen address %s", cfg->listen);
+        return NULL;
+    }
+    threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(ncpu > 0 ? ncpu : 1);
+    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_USE_ITC;
+    if (fam == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    if (tls != NULL)
+        flags |= MHD_USE_TLS;
+    d = MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, on_access, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,     /* first, so it catches everything */
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIM_HTTP_CONN_MEMORY,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls ? tls->cert_pem : NULL,
+        MHD_OPTION_HTTPS_MEM_KEY, tls ? tls->key_pem : NULL,
+        MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1:-VERS-SSL3.0",
+        MHD_OPTION_END);
+    if (d == NULL) {
+        log_msg(LOG_ERROR, "http", "cannot listen on %s port %lld%s", cfg->listen,
+                (long long)port, tls ? " (TLS)" : "");
+        return NULL;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    *bound = di ? di->port : (uint16_t)port;
+    return d;
+}
+
+static void format_url(char *buf, size_t len, const char *scheme, const char *host, uint16_t port)
+{
+    if (strchr(host, ':'))
+        snprintf(buf, len, "%s://[%s]:%u", scheme, host, port);
+    else
+        snprintf(buf, len, "%s://%s:%u", scheme, host, port);
+}
+
+struct pd_server *server_start(const pd_config *cfg, const pd_router *router)
+{
+    struct pd_server *srv = calloc(1, sizeof(*srv));
+    tls_material tls = {0};
+    pd_store *s = NULL;
+    char err[256];
+    int from = 0, to = 0;
+
+    if (srv == NULL)
+        return NULL;
+    srv->cfg = cfg;
+    srv->router = router;
+    if (pthread_key_create(&srv->store_key, store_destroy) != 0)
+        goto fail_nokey;
+
+    /* one connection for start-up work: schema and keys */
+    s = pd_store_open(cfg->db, err, sizeof(err));
+    if (s == NULL) {
+        log_msg(LOG_ERROR, "store", "cannot open %s: %s", cfg->db, err);
+        goto fail;
+    }
+    if (s->ops->migrate(s, &from, &to) != PD_OK) {
+        log_msg(LOG_ERROR, "store", "migration failed: %s", pd_store_last_error(s));
+        goto fail;
+    }
+    if (from != to)
+        log_msg(LOG_INFO, "store", "schema migrated from %d to %d", from, to);
+    srv->keyring = calloc(1, sizeof(token_keyring));
+    if (srv->keyring == NULL || token_keyring_load(s, srv->keyring) != PD_OK) {
+        log_msg(LOG_ERROR, "token", "cannot load signing keys");
+        goto fail;
+    }
+    /* keep this connection for the main thread (and, for :memory:, the data) */
+    pthread_setspecific(srv->store_key, s);
+    s = NULL;
+
+    if (cfg->port >= 0) {
+        srv->daemon = start_daemon(srv, cfg->port, NULL, &srv->port);
+        if (srv->daemon == NULL)
+            goto fail;
+        format_url(srv->http_url, sizeof(srv->http_url), "http", cfg->listen, srv->port);
+    }
+    if (cfg->https_port >= 0) {
+        if (tls_material_load(cfg->tls_cert, cfg->tls_key, cfg->data_dir, &tls, err, sizeof(err)) != 0) {
+            log_msg(LOG_ERROR, "tls", "%s", err);
+            goto fail;
+        }
+        str_copy(srv->tls_cert_path, sizeof(srv->tls_cert_path), tls.cert_path);
+        srv->tls_daemon = start_daemon(srv, cfg->https_port, &tls, &srv->tls_port);
+        tls_material_free(&tls);             /* libmicrohttpd keeps its own copy */
+        if (srv->tls_daemon == NULL)
+            goto fail;
+        format_url(srv->https_url, sizeof(srv->https_url), "https", cfg->listen, srv->tls_port);
+    }
+    if (cfg->public_url[0])
+        str_copy(srv->public_url, sizeof(srv->public_url), cfg->public_url);
+    else
+        str_copy(srv->public_url, sizeof(srv->public_url),
+                 srv->https_url[0] ? srv->https_url : srv->http_url);
+    return srv;
+fail:
+    if (srv->daemon)
+        MHD_stop_daemon(srv->daemon);
+    if (srv->tls_daemon)
+        MHD_stop_daemon(srv->tls_daemon);
+    pd_store_close(s);
+    s = pthread_getspecific(srv->store_key);
+    pd_store_close(s);
+    pthread_setspecific(srv->store_key, NULL);
+    pthread_key_delete(srv->store_key);
+fail_nokey:
+    free(srv->keyring);
+    free(srv);
+    return NULL;
+}
+
+const token_keyring *server_keys(const struct pd_server *srv)
+{
+    return atomic_load(&srv->keyring);
+}
+
+int server_reload_keys(struct pd_server *srv)
+{
+    pd_store *s = server_store(srv);
+    token_keyring *cur = atomic_load(&srv->keyring), *next;
+    bool same;
+
+    if (s == NULL || srv->n_retired == SERVER_RETIRED_RINGS)
+        return -1;
+    next = calloc(1, sizeof(*next));
+    if (next == NULL)
+        return -1;
+    if (token_keyring_load(s, next) != PD_OK) {
+        free(next);
+        return -1;
+    }
+    same = next->n == cur->n;
+    for (size_t i = 0; same && i < next->n; i++)
+        same = strcmp(next->keys[i].kid, cur->keys[i].kid) == 0;
+    if (same) {
+        sodium_memzero(next, sizeof(*next));
+        free(next);
+        return 0;
+    }
+    /* workers may still be reading the old ring: keep it until stop */
+    atomic_store(&srv->keyring, next);
+    srv->retired[srv->n_retired++] = cur;
+    log_msg(LOG_INFO, "token", "signing keys reloaded: %zu key(s), signing with %s", next->n, next->keys[0].kid);
+    return 1;
+}
+
+void server_stop(struct pd_server *srv, int grace_ms)
+{
+    struct timespec ts = { 0, 10 * 1000 * 1000 };
+    pd_store *s;
+
+    if (srv == NULL)
+        return;
+    atomic_store(&srv->stopping, true);
+    if (srv->daemon)
+        MHD_quiesce_daemon(srv->daemon);     /* no new connections */
+    if (srv->tls_daemon)
+        MHD_quiesce_daemon(srv->tls_daemon);
+    for (int waited = 0; atomic_load(&srv->inflight) > 0 && waited < grace_ms; waited += 10)
+        nanosleep(&ts, NULL);
+    if (srv->daemon)
+        MHD_stop_daemon(srv->daemon);        /* joins workers: their stores close */
+    if (srv->tls_daemon)
+        MHD_stop_daemon(srv->tls_daemon);
+    s = pthread_getspecific(srv->store_key);
+    pd_store_close(s);
+    pthread_setspecific(srv->store_key, NULL);
+    pthread_key_delete(srv->store_key);
+
+    for (size_t i = 0; i < srv->n_retired; i++) {
+        sodium_memzero(srv->retired[i], sizeof(token_keyring));
+        free(srv->retired[i]);
+    }
+    if (srv->keyring) {
+        sodium_memzero(srv->keyring, sizeof(token_keyring));
+        free(srv->keyring);
+    }
+    free(srv);
+}

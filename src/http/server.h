@@ -1,0 +1,56 @@
+/*
+ * server.h - the running server: configuration, signing keys, the HTTP
+ * daemon, and per-thread store connections.
+ *
+ * Memory: server_start() allocates the pd_server; server_stop() frees it
+ * with everything it owns.  The pd_config and the pd_router passed in are
+ * borrowed and must outlive the server.
+ */
+#ifndef PROFILED_SERVER_H
+#define PROFILED_SERVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "store/store.h"
+#include "auth/token.h"
+#include "http/http.h"
+
+#define SERVER_RETIRED_RINGS 64          /* key rotations kept per process lifetime */
+
+struct pd_server {
+    const pd_config *cfg;
+    const pd_router *router;         /* the APIs served (cli/routes.c) */
+    token_keyring *_Atomic keyring;  /* current key ring: read with server_keys() */
+    token_keyring *retired[SERVER_RETIRED_RINGS]; /* replaced rings, freed at stop */
+    size_t n_retired;
+    struct MHD_Daemon *daemon;       /* plain HTTP, NULL when off */
+    struct MHD_Daemon *tls_daemon;   /* HTTPS, NULL when off      */
+    uint16_t tls_port;
+    char http_url[128], https_url[128];
+    char tls_cert_path[512];         /* certificate in use (for NODE_EXTRA_CA_CERTS) */
+    pthread_key_t store_key;     /* per-thread pd_store *, closed at thread exit */
+    atomic_int inflight;         /* requests between first call and completion */
+    atomic_bool stopping;
+    uint16_t port;               /* bound port */
+    char public_url[256];        /* origin clients use: --public-url, else https_url, else http_url */
+};
+
+/* Opens the database once (migrate, keys), then starts the daemon serving
+ * the APIs of router.  NULL on failure (reason logged). */
+struct pd_server *server_start(const pd_config *cfg, const pd_router *router);
+/* The signing keys in force (never NULL while the server runs).  A reload
+ * swaps in a new ring; an old one stays valid until server_stop(). */
+const token_keyring *server_keys(const struct pd_server *srv);
+/* Re-reads the signing keys from the database (main thread only): 1 when
+ * they changed, 0 when not, -1 on error. */
+int server_reload_keys(struct pd_server *srv);
+
+/* This thread's store connection (opened on first use); NULL on failure. */
+pd_store *server_store(struct pd_server *srv);
+/* Stops accepting, lets in-flight requests finish (up to grace_ms), stops. */
+void server_stop(struct pd_server *srv, int grace_ms);
+
+#endif

@@ -1,0 +1,659 @@
+/*
+ * authorize.c - the browser side of the authorization-code flow
+ * (docs/oauth.md):
+ *
+ *   GET  /oauth/auth?response_type=code&client_id=…&redirect_uri=…&scope=…
+ *        &state=…[&code_challenge=…&code_challenge_method=S256]
+ *        validates the client and the redirect URI first (an unknown
+ *        client or an unregistered redirect URI gets an error page, never
+ *        a redirect), then shows the sign-in page, or - with a session -
+ *        the consent page, or redirects at once when consent exists.
+ *   POST /oauth/login    email + password (+ CSRF token bound to the
+ *        pre-session cookie): throttled per account and per address (the
+ *        attempt is taken atomically before the check, so parallel requests
+ *        get no extra guesses), Argon2id verification in one of the bounded
+ *        slots (503 when none is free; a dummy hash for unknown accounts),
+ *        then a session cookie and the consent page (or the redirect).
+ *
+ * Every endpoint refuses plain HTTP unless public-url is https (L5).
+ *   POST /oauth/consent  allow / deny (+ CSRF token bound to the session):
+ *        records the consent and redirects to redirect_uri with code and
+ *        state (or error=access_denied).
+ *
+ * Sign-ins feed the profile: users.last_login moves, the SSOAuth entry of
+ * authenticationMethods is counted, userDetails.loginStatus becomes
+ * password_active / password_locked (and the user's version moves, so
+ * cached renderings are dropped).  The profile is re-read and written in
+ * one write transaction, so a concurrent profile edit is never undone.
+ *
+ * Memory: forms, store structs and JSON are released before return; pages
+ * are handed to the response.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "oauth/handlers.h"
+#include "core/log.h"
+#include "oauth/common.h"
+#include "core/strutil.h"
+
+#define COOKIE_PRE "pd_oauth_pre"
+#define COOKIE_SID "pd_oauth_sid"
+#define LOGIN_PROVIDER "profiled"
+#define LOGIN_AUTH_TYPE "SSOAuth"
+
+typedef struct {
+    pd_server *srv;
+    pd_request *req;
+    pd_store *s;
+    oauth_form form;
+    oauth_authz_params p;
+    pd_integration it;
+    char scope[TOKEN_SCOPE_MAX];              /* normalised requested scopes */
+    char origin[LIM_OAUTH_REDIRECT_URI_MAX + 1];
+    char ip[64];
+    int64_t now;
+} actx;
+
+static void actx_free(actx *a)
+{
+    oauth_form_free(&a->form);
+    pd_integration_clear(&a->it);
+}
+
+static void store_failed(actx *a)
+{
+    oauth_html_error(a->req, 500, "Something went wrong", "The server could not reach its database. Try again later.");
+}
+
+/* ---- redirects --------------------------------------------------------- */
+
+static void pct_append(char *out, size_t cap, size_t *o, const char *s, bool *overflow)
+{
+    static const char hex[] = "0123456789ABCDEF";
+
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        bool plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~';
+        if (*o + (plain ? 1 : 3) + 1 > cap) {
+            *overflow = true;
+            return;
+        }
+        if (plain) {
+            out[(*o)++] = (char)*p;
+        } else {
+            out[(*o)++] = '%';
+            out[(*o)++] = hex[*p >> 4];
+            out[(*o)++] = hex[*p & 15];
+        }
+    }
+    out[*o] = '\0';
+}
+
+/* 302 to redirect_uri with name=value (code or error) and state. */
+static void redirect_back(actx *a, const char *name, const char *value)
+{
+    char loc[HTTP_HDR_VALUE_MAX];
+    size_t o;
+    bool overflow = false;
+    const char *uri = a->p.redirect_uri;
+
+    o = (size_t)snprintf(loc, sizeof(loc), "%s%c%s=", uri, strchr(uri, '?') ? '&' : '?', name);
+    if (o >= sizeof(loc)) {
+        overflow = true;
+    } else {
+        pct_append(loc, sizeof(loc), &o, value, &overflow);
+        if (!overflow && a->p.state != NULL) {
+            if (o + 8 >= sizeof(loc))
+                overflow = true;
+            else {
+                memcpy(loc + o, "&state=", 8);
+                o += 7;
+                pct_append(loc, sizeof(loc), &o, a->p.state, &overflow);
+            }
+        }
+    }
+    if (overflow) {
+        oauth_html_error(a->req, 400, "Sign-in error", "The redirect address and state are too long.");
+        return;
+    }
+    resp_empty(a->req, 302);
+    resp_header(a->req, MHD_HTTP_HEADER_LOCATION, loc);
+    resp_header(a->req, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    resp_header(a->req, "Referrer-Policy", "no-referrer");
+}
+
+/* ---- request validation ------------------------------------------------ */
+
+static bool registered(const pd_integration *it, const char *uri)
+{
+    for (size_t i = 0; i < it->n_redirect_uris; i++)
+        if (strcmp(it->redirect_uris[i], uri) == 0)
+            return true;
+    return false;
+}
+
+/* Validates the authorization request in a->form.  0, or -1 with the
+ * answer set (an error page until the redirect URI is trusted, a redirect
+ * with error=… afterwards). */
+static int validate(actx *a)
+{
+    oauth_authz_params *p = &a->p;
+    pd_err e;
+
+    p->response_type = oauth_form_get(&a->form, "response_type");
+    p->client_id = oauth_form_get(&a->form, "client_id");
+    p->redirect_uri = oauth_form_get(&a->form, "redirect_uri");
+    p->scope = oauth_form_get(&a->form, "scope");
+    p->state = oauth_form_get(&a->form, "state");
+    p->code_challenge = oauth_form_get(&a->form, "code_challenge");
+    p->code_challenge_method = oauth_form_get(&a->form, "code_challenge_method");
+
+    if (p->client_id == NULL || !oauth_client_id_valid(p->client_id)) {
+        oauth_html_error(a->req, 400, "Sign-in error", "The application is unknown (client_id).");
+        return -1;
+    }
+    e = a->s->ops->get_integration(a->s, p->client_id, &a->it);
+    if (e == PD_ERR_NOT_FOUND) {
+        oauth_html_error(a->req, 400, "Sign-in error", "The application is unknown (client_id).");
+        return -1;
+    }
+    if (e != PD_OK) {
+        store_failed(a);
+        return -1;
+    }
+    if (p->redirect_uri == NULL || !registered(&a->it, p->redirect_uri) ||
+        !oauth_redirect_uri_valid(p->redirect_uri, a->origin, sizeof(a->origin))) {
+        oauth_html_error(a->req, 400, "Sign-in error",
+                         "The redirect_uri is not registered for this application.");
+        return -1;
+    }
+    if (p->state != NULL && strlen(p->state) > LIM_OAUTH_STATE_MAX) {
+        oauth_html_error(a->req, 400, "Sign-in error", "The state parameter is too long.");
+        return -1;
+    }
+    /* from here on the redirect URI is trusted: errors go back to the client */
+    if (p->response_type == NULL || strcmp(p->response_type, "code") != 0) {
+        redirect_back(a, "error", "unsupported_response_type");
+        return -1;
+    }
+    if (oauth_scope_normalise(p->scope ? p->scope : "signature", a->scope, sizeof(a->scope)) != 0 ||
+        !oauth_scope_subset(a->scope, a->it.allowed_scopes)) {
+        redirect_back(a, "error", "invalid_scope");
+        return -1;
+    }
+    if (p->code_challenge != NULL || p->code_challenge_method != NULL) {
+        if (p->code_challenge == NULL || !oauth_pkce_challenge_valid(p->code_challenge) ||
+            p->code_challenge_method == NULL || strcmp(p->code_challenge_method, "S256") != 0) {
+            redirect_back(a, "error", "invalid_request");
+            return -1;
+        }
+    } else if (a->it.secret_hash == NULL) {
+        redirect_back(a, "error", "invalid_request");     /* public clients must use PKCE */
+        return -1;
+    }
+    p->scope = a->scope;
+    return 0;
+}
+
+typedef struct {
+    oauth_form *f;
+    bool bad;
+} query_ctx;
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    query_ctx *q = cls;
+
+    (void)kind;
+    if (oauth_form_add(q->f, key ? key : "", value ? value : "") != FORM_OK) {
+        q->bad = true;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+/* Common start of every handler: store, time, address, form. */
+static int begin(actx *a, pd_server *srv, pd_request *req, bool body)
+{
+    memset(a, 0, sizeof(*a));
+    a->srv = srv;
+    a->req = req;
+    a->now = (int64_t)time(NULL);
+    oauth_remote_addr(srv, req, a->ip, sizeof(a->ip));
+    if (!oauth_require_https(srv, req))
+        return -1;
+    a->s = server_store(srv);
+    if (a->s == NULL) {
+        store_failed(a);
+        return -1;
+    }
+    if (body) {
+        char mt[64];
+        req_media_type(req, mt, sizeof(mt));
+        if (strcmp(mt, "application/x-www-form-urlencoded") != 0 ||
+            oauth_form_parse((const char *)req->body, req->body_len, &a->form) != FORM_OK) {
+            oauth_html_error(req, 400, "Sign-in error", "The form could not be read.");
+            return -1;
+        }
+    } else {
+        query_ctx q = { &a->form, false };
+        MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_arg, &q);
+        if (q.bad) {
+            oauth_html_error(req, 400, "Sign-in error",
+                             "The request is malformed (a parameter is repeated or invalid).");
+            return -1;
+        }
+    }
+    return validate(a);
+}
+
+/* ---- sessions ---------------------------------------------------------- */
+
+static int cookie(const pd_request *req, const char *name, char *out, size_t cap)
+{
+    const char *h = req_header(req, MHD_HTTP_HEADER_COOKIE);
+
+    if (h == NULL || oauth_cookie_get(h, name, out, cap) != 0 || strlen(out) != OAUTH_RANDOM_CHARS)
+        return -1;
+    return 0;
+}
+
+/* The signed-in user of the session cookie (user_id filled) or -1. */
+static int session_user(actx *a, char *sid, size_t sidcap, pd_user *u)
+{
+    unsigned char h[32];
+    pd_grant g = {0};
+    int rc = -1;
+
+    if (cookie(a->req, COOKIE_SID, sid, sidcap) != 0)
+        return -1;
+    oauth_hash(sid, strlen(sid), h);
+    if (a->s->ops->get_grant(a->s, h, &g) != PD_OK)
+        return -1;
+    if (g.kind == PD_GRANT_SESSION && !g.revoked && g.expires > a->now &&
+        a->s->ops->get_user(a->s, g.user_id, u) == PD_OK) {
+        if (u->status != NULL && strcmp(u->status, "Active") == 0)
+            rc = 0;
+        else
+            pd_user_clear(u);
+    }
+    pd_grant_clear(&g);
+    return rc;
+}
+
+static int new_session(actx *a, const char *user_id, char *sid, size_t cap)
+{
+    char family[40];
+    pd_grant g;
+
+    memset(&g, 0, sizeof(g));
+    oauth_random(sid, cap);
+    guid_new(family, sizeof(family));
+    oauth_hash(sid, strlen(sid), g.hash);
+    g.kind = PD_GRANT_SESSION;
+    g.family = family;
+    g.user_id = (char *)user_id;
+    g.expires = a->now + LIM_OAUTH_SESSION_TTL_S;
+    return a->s->ops->put_grant(a->s, &g) == PD_OK ? 0 : -1;
+}
+
+/* ---- code, consent page ------------------------------------------------ */
+
+static void issue_code(actx *a, const char *user_id)
+{
+    char code[OAUTH_RANDOM_CHARS + 1], family[40];
+    pd_grant g;
+
+    memset(&g, 0, sizeof(g));
+    oauth_random(code, sizeof(code));
+    guid_new(family, sizeof(family));
+    oauth_hash(code, strlen(code), g.hash);
+    g.kind = PD_GRANT_CODE;
+    g.family = family;
+    g.integration_key = a->it.key;
+    g.user_id = (char *)user_id;
+    g.redirect_uri = (char *)a->p.redirect_uri;
+    g.scopes = a->scope;
+    g.code_challenge = (char *)a->p.code_challenge;
+    g.expires = a->now + LIM_OAUTH_CODE_TTL_S;
+    if (a->s->ops->put_grant(a->s, &g) != PD_OK) {
+        store_failed(a);
+        return;
+    }
+    redirect_back(a, "code", code);
+    sodium_memzero(code, sizeof(code));
+}
+
+/* With a signed-in user: redirect when consent covers the scopes, else the
+ * consent page.  set_cookie (may be NULL) is added to the answer. */
+static void consent_or_code(actx *a, const pd_user *u, const char *sid, const char *set_cookie)
+{
+    pd_consent c = {0};
+    pd_err e = a->s->ops->get_consent(a->s, a->it.key, u->id, &c);
+    bool covered = e == PD_OK && oauth_scope_subset(a->scope, c.scopes);
+
+    pd_consent_clear(&c);
+    if (e != PD_OK && e != PD_ERR_NOT_FOUND) {
+        store_failed(a);
+        return;
+    }
+    if (covered) {
+        issue_code(a, u->id);
+    } else {
+        char csrf[OAUTH_RANDOM_CHARS + 1];
+        size_t len = 0;
+        oauth_csrf_make(server_keys(a->srv)->keys[0].secret, "consent", sid, csrf, sizeof(csrf));
+        char *page = oauth_page_consent(a->it.name, u->email, &a->p, csrf, &len);
+        oauth_html(a->req, 200, page, len, a->origin);
+    }
+    if (set_cookie != NULL)
+        resp_header(a->req, MHD_HTTP_HEADER_SET_COOKIE, set_cookie);
+}
+
+static void signin_page(actx *a, int status, const char *pre, const char *email, const char *error,
+                        const char *set_cookie)
+{
+    char csrf[OAUTH_RANDOM_CHARS + 1];
+    size_t len = 0;
+    char *page;
+
+    oauth_csrf_make(server_keys(a->srv)->keys[0].secret, "login", pre, csrf, sizeof(csrf));
+    page = oauth_page_signin(a->it.name, &a->p, csrf, email, error, &len);
+    oauth_html(a->req, status, page, len, a->origin);
+    if (set_cookie != NULL)
+        resp_header(a->req, MHD_HTTP_HEADER_SET_COOKIE, set_cookie);
+}
+
+void h_oauth_auth(pd_server *srv, pd_request *req)
+{
+    char sid[OAUTH_RANDOM_CHARS + 1], pre[OAUTH_RANDOM_CHARS + 1], set[256];
+    pd_user u = {0};
+    actx a;
+
+    if (begin(&a, srv, req, false) != 0)
+        goto out;
+    if (session_user(&a, sid, sizeof(sid), &u) == 0) {
+        consent_or_code(&a, &u, sid, NULL);
+        goto out;
+    }
+    if (cookie(req, COOKIE_PRE, pre, sizeof(pre)) == 0) {
+        signin_page(&a, 200, pre, NULL, NULL, NULL);
+        goto out;
+    }
+    oauth_random(pre, sizeof(pre));
+    if (oauth_cookie_header(set, sizeof(set), COOKIE_PRE, pre, LIM_OAUTH_SESSION_TTL_S) != 0) {
+        store_failed(&a);
+        goto out;
+    }
+    signin_page(&a, 200, pre, NULL, NULL, set);
+out:
+    pd_user_clear(&u);
+    actx_free(&a);
+}
+
+/* ---- sign-in ------------------------------------------------------------ */
+
+/* The stored doc after a sign-in attempt: loginStatus, and on success one
+ * more SSOAuth authentication (totalCount, lastTimestamp, lastProvider). */
+static char *login_doc(const char *profile_json, const char *now_iso, bool success, bool locked)
+{
+    json_t *doc = json_loads(profile_json ? profile_json : "{}", 0, NULL);
+    json_t *ud, *arr, *entry = NULL, *v;
+    char *out = NULL;
+    size_t i;
+
+    if (!json_is_object(doc))
+        goto out;
+    ud = json_object_get(doc, "userDetails");
+    if (!json_is_object(ud)) {
+        ud = json_object();
+        if (ud == NULL || json_object_set_new(doc, "userDetails", ud) != 0)
+            goto out;
+    }
+    json_object_set_new(ud, "loginStatus", json_string(locked ? "password_locked" : "password_active"));
+    if (success) {
+        arr = json_object_get(doc, "authenticationMethods");
+        if (!json_is_array(arr)) {
+            arr = json_array();
+            if (arr == NULL || json_object_set_new(doc, "authenticationMethods", arr) != 0)
+                goto out;
+        }
+        json_array_foreach(arr, i, v) {
+            json_t *t = json_object_get(v, "authenticationType");
+            if (json_is_string(t) && strcmp(json_string_value(t), LOGIN_AUTH_TYPE) == 0)
+                entry = v;
+        }
+        if (entry == NULL) {
+            if (json_array_size(arr) >= LIM_SETTINGS_MAX)
+                goto dump;
+            entry = json_pack("{s:s}", "authenticationType", LOGIN_AUTH_TYPE);
+            if (entry == NULL || json_array_append_new(arr, entry) != 0)
+                goto out;
+        }
+        json_int_t n = 0;
+        v = json_object_get(entry, "totalCount");
+        if (json_is_integer(v))
+            n = json_integer_value(v);
+        else if (json_is_string(v)) {
+            int64_t parsed;
+            if (str_to_i64(json_string_value(v), 0, INT64_MAX / 2, &parsed) == 0)
+                n = (json_int_t)parsed;
+        }
+        json_object_set_new(entry, "totalCount", json_integer(n + 1));
+        json_object_set_new(entry, "lastTimestamp", json_string(now_iso));
+        json_object_set_new(entry, "lastProvider", json_string(LOGIN_PROVIDER));
+    }
+dump:
+    out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+out:
+    json_decref(doc);
+    return out;
+}
+
+/* Writes a sign-in into the user's row: the profile doc is re-read and
+ * modified inside one write transaction, so a profile edit committed while
+ * the password was being checked is kept. */
+static void record(actx *a, const char *user_id, bool success, bool locked)
+{
+    char now[40];
+    char *doc = NULL;
+    pd_user u = {0};
+    pd_store *s = a->s;
+    pd_err e;
+
+    time_now_iso(now, sizeof(now));
+    e = s->ops->begin(s);
+    if (e == PD_OK)
+        e = s->ops->get_user(s, user_id, &u);
+    if (e == PD_OK) {
+        doc = login_doc(u.profile_json, now, success, locked);
+        e = s->ops->record_login(s, user_id, success ? now : NULL, doc);
+    }
+    if (e == PD_OK)
+        e = s->ops->commit(s);
+    if (e != PD_OK) {
+        s->ops->rollback(s);
+        log_msg(LOG_ERROR, "security", "cannot record the sign-in of %s", user_id);
+    }
+    free(doc);
+    pd_user_clear(&u);
+}
+
+static void throttle_key(char *out, size_t cap, const char *kind, const char *v)
+{
+    snprintf(out, cap, "%s:%s", kind, v);
+}
+
+/* Takes one sign-in attempt against key before the password is checked
+ * (atomic in the store, so parallel requests cannot all pass a check made
+ * before any of them counted).  0 counted (*just_locked: this attempt set
+ * the lock), 1 refused (locked before this attempt), -1 store failure. */
+static int take_attempt(actx *a, const char *key, int64_t max, bool *just_locked)
+{
+    pd_throttle t = {0};
+    bool refused = false;
+
+    *just_locked = false;
+    if (a->s->ops->throttle_attempt(a->s, key, a->now, LIM_OAUTH_FAIL_WINDOW_S, max, LIM_OAUTH_LOCK_S,
+                                    &t, &refused) != PD_OK)
+        return -1;
+    if (refused)
+        return 1;
+    *just_locked = t.locked_until > a->now;
+    return 0;
+}
+
+/* A failed check: logged (its attempts are already counted). */
+static void login_failed(actx *a, const pd_user *u, const char *reason, bool ip_locked, bool acct_locked)
+{
+    oauth_security_log("login_failed", u ? u->id : NULL, a->it.key, a->ip, reason);
+    if (ip_locked)
+        oauth_security_log("address_blocked", NULL, a->it.key, a->ip, "too_many_failures");
+    if (acct_locked) {
+        oauth_security_log("account_locked", u ? u->id : NULL, a->it.key, a->ip, "too_many_failures");
+        if (u != NULL)
+            record(a, u->id, false, true);
+    }
+}
+
+void h_oauth_login(pd_server *srv, pd_request *req)
+{
+    char pre[OAUTH_RANDOM_CHARS + 1], sid[OAUTH_RANDOM_CHARS + 1], set[256];
+    char email[LIM_EMAIL_MAX + 1], email_key[LIM_EMAIL_MAX + 16], ip_key[96];
+    const char *em, *pw;
+    pd_throttle t;
+    pd_user u = {0};
+    bool have_user = false, slot = false, ip_locked, acct_locked;
+    int r;
+    actx a;
+
+    if (begin(&a, srv, req, true) != 0)
+        goto out;
+    if (cookie(req, COOKIE_PRE, pre, sizeof(pre)) != 0 ||
+        !oauth_csrf_check(server_keys(srv), "login", pre, oauth_form_get(&a.form, "csrf_token"))) {
+        oauth_security_log("login_failed", NULL, a.it.key, a.ip, "csrf");
+        oauth_html_error(req, 403, "Sign-in error",
+                         "The sign-in form expired or did not come from this site. Start again from the application.");
+        goto out;
+    }
+    em = oauth_form_get(&a.form, "email");
+    pw = oauth_form_get(&a.form, "password");
+    if (em == NULL || pw == NULL || em[0] == '\0' || str_copy(email, sizeof(email), em) != 0) {
+        signin_page(&a, 400, pre, em, "Enter your email and password.", NULL);
+        goto out;
+    }
+    str_lower(email);
+    throttle_key(email_key, sizeof(email_key), "email", email);
+    throttle_key(ip_key, sizeof(ip_key), "ip", a.ip);
+    /* a verification slot first: a busy answer counts nothing */
+    slot = oauth_pwhash_acquire(srv);
+    if (!slot) {
+        signin_page(&a, 503, pre, email, "The server is busy. Try again in a moment.", NULL);
+        resp_header(req, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+        goto out;
+    }
+    r = take_attempt(&a, ip_key, LIM_OAUTH_IP_FAILS_MAX, &ip_locked);
+    if (r < 0) {
+        store_failed(&a);
+        goto out;
+    }
+    if (r > 0) {
+        oauth_security_log("login_failed", NULL, a.it.key, a.ip, "address_blocked");
+        signin_page(&a, 429, pre, email, "Too many failed sign-ins from your address. Try again later.", NULL);
+        goto out;
+    }
+    have_user = a.s->ops->get_user_by_email(a.s, email, &u) == PD_OK;
+    r = take_attempt(&a, email_key, LIM_OAUTH_LOGIN_FAILS_MAX, &acct_locked);
+    if (r != 0)
+        a.s->ops->throttle_refund(a.s, ip_key, LIM_OAUTH_IP_FAILS_MAX);   /* no check was made */
+    if (r < 0) {
+        store_failed(&a);
+        goto out;
+    }
+    if (r > 0) {
+        oauth_security_log("login_failed", have_user ? u.id : NULL, a.it.key, a.ip, "locked");
+        signin_page(&a, 429, pre, email,
+                    "This account is locked after too many failed sign-ins. Try again later.", NULL);
+        goto out;
+    }
+    /* always one Argon2id verification: unknown accounts cost the same */
+    bool ok = oauth_password_ok(have_user ? u.password_hash : NULL, pw);
+    oauth_pwhash_release();
+    slot = false;
+    if (!ok || !have_user || u.status == NULL || strcmp(u.status, "Active") != 0) {
+        login_failed(&a, have_user ? &u : NULL,
+                     !have_user ? "unknown_user" : !ok ? (u.password_hash ? "bad_password" : "no_password")
+                                                 : "inactive",
+                     ip_locked, acct_locked);
+        signin_page(&a, 401, pre, email, "The email or password is incorrect.", NULL);
+        goto out;
+    }
+    t = (pd_throttle){0};
+    a.s->ops->put_throttle(a.s, email_key, &t);
+    a.s->ops->throttle_refund(a.s, ip_key, LIM_OAUTH_IP_FAILS_MAX);
+    record(&a, u.id, true, false);
+    oauth_security_log_info("login_ok", u.id, a.it.key, a.ip, NULL);
+    if (new_session(&a, u.id, sid, sizeof(sid)) != 0 ||
+        oauth_cookie_header(set, sizeof(set), COOKIE_SID, sid, LIM_OAUTH_SESSION_TTL_S) != 0) {
+        store_failed(&a);
+        goto out;
+    }
+    consent_or_code(&a, &u, sid, set);
+out:
+    if (slot)
+        oauth_pwhash_release();
+    pd_user_clear(&u);
+    actx_free(&a);
+}
+
+/* ---- consent ------------------------------------------------------------- */
+
+void h_oauth_consent(pd_server *srv, pd_request *req)
+{
+    char sid[OAUTH_RANDOM_CHARS + 1], joined[2 * TOKEN_SCOPE_MAX], scopes[TOKEN_SCOPE_MAX];
+    pd_user u = {0};
+    pd_consent old = {0};
+    const char *decision;
+    actx a;
+
+    if (begin(&a, srv, req, true) != 0)
+        goto out;
+    if (session_user(&a, sid, sizeof(sid), &u) != 0) {
+        oauth_security_log("consent_failed", NULL, a.it.key, a.ip, "no_session");
+        oauth_html_error(req, 403, "Sign-in error", "Your sign-in expired. Start again from the application.");
+        goto out;
+    }
+    if (!oauth_csrf_check(server_keys(srv), "consent", sid, oauth_form_get(&a.form, "csrf_token"))) {
+        oauth_security_log("consent_failed", u.id, a.it.key, a.ip, "csrf");
+        oauth_html_error(req, 403, "Sign-in error",
+                         "The consent form expired or did not come from this site. Start again from the application.");
+        goto out;
+    }
+    decision = oauth_form_get(&a.form, "decision");
+    if (decision == NULL || strcmp(decision, "allow") != 0) {
+        redirect_back(&a, "error", "access_denied");
+        goto out;
+    }
+    pd_err e = a.s->ops->get_consent(a.s, a.it.key, u.id, &old);
+    if (e != PD_OK && e != PD_ERR_NOT_FOUND) {
+        store_failed(&a);
+        goto out;
+    }
+    snprintf(joined, sizeof(joined), "%s %s", e == PD_OK ? old.scopes : "", a.scope);
+    if (oauth_scope_normalise(joined, scopes, sizeof(scopes)) != 0)
+        str_copy(scopes, sizeof(scopes), a.scope);
+    pd_consent c = { .integration_key = a.it.key, .user_id = u.id, .scopes = scopes };
+    if (a.s->ops->put_consent(a.s, &c) != PD_OK) {
+        store_failed(&a);
+        goto out;
+    }
+    issue_code(&a, u.id);
+out:
+    pd_consent_clear(&old);
+    pd_user_clear(&u);
+    actx_free(&a);
+}

@@ -1,0 +1,176 @@
+/*
+ * lookup_cache.c - see lookup_cache.h.  Direct-mapped per-thread tables;
+ * a colliding put replaces the slot.  Copies are all-or-nothing: on an
+ * allocation failure the lookup is simply a miss.
+ */
+#include "store/lookup_cache.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/limits.h"
+#include "core/strutil.h"
+#include "core/thread_table.h"
+
+#define LC_KEY_MAX (2 * LIM_ID_MAX + 2)
+
+typedef struct {
+    char key[LC_KEY_MAX];
+    int64_t generation, version;
+    bool used;
+    pd_account account;
+} lc_acc;
+
+typedef struct {
+    char key[LC_KEY_MAX];
+    int64_t generation, version;
+    bool used;
+    pd_membership m;
+} lc_mem;
+
+typedef struct {
+    lc_acc acc[LC_SLOTS];
+    lc_mem mem[LC_SLOTS];
+} lc_table;
+
+static pthread_key_t lc_key;
+static pthread_once_t lc_once = PTHREAD_ONCE_INIT;
+
+static void lc_free(void *p)
+{
+    lc_table *t = p;
+
+    for (size_t i = 0; t && i < LC_SLOTS; i++) {
+        pd_account_clear(&t->acc[i].account);
+        pd_membership_clear(&t->mem[i].m);
+    }
+    free(t);
+}
+
+static void lc_init(void)
+{
+    pthread_key_create(&lc_key, lc_free);
+}
+
+static lc_table *table(void)
+{
+    pthread_once(&lc_once, lc_init);
+    return thread_table_get(lc_key, sizeof(lc_table));
+}
+
+static bool copy_account(const pd_account *src, pd_account *dst)
+{
+    memset(dst, 0, sizeof(*dst));
+    dst->external_id = src->external_id;
+    dst->id = str_dup(src->id);
+    dst->name = str_dup(src->name);
+    dst->organization_id = str_dup(src->organization_id);
+    if (dst->id == NULL || dst->name == NULL || (src->organization_id && dst->organization_id == NULL)) {
+        pd_account_clear(dst);
+        return false;
+    }
+    return true;
+}
+
+static bool copy_membership(const pd_membership *src, pd_membership *dst)
+{
+    memset(dst, 0, sizeof(*dst));
+    dst->is_admin = src->is_admin;
+    dst->account_id = str_dup(src->account_id);
+    dst->user_id = str_dup(src->user_id);
+    dst->permission_profile_id = str_dup(src->permission_profile_id);
+    dst->permission_profile_name = str_dup(src->permission_profile_name);
+    bool ok = dst->account_id && dst->user_id &&
+              (!src->permission_profile_id || dst->permission_profile_id) &&
+              (!src->permission_profile_name || dst->permission_profile_name);
+    if (ok && src->n_groups > 0) {
+        dst->groups = calloc(src->n_groups, sizeof(*dst->groups));
+        ok = dst->groups != NULL;
+        for (size_t i = 0; ok && i < src->n_groups; i++) {
+            dst->n_groups = i + 1;
+            dst->groups[i].id = str_dup(src->groups[i].id);
+            dst->groups[i].name = str_dup(src->groups[i].name);
+            dst->groups[i].type = str_dup(src->groups[i].type);
+            ok = (!src->groups[i].id || dst->groups[i].id) &&
+                 (!src->groups[i].name || dst->groups[i].name) &&
+                 (!src->groups[i].type || dst->groups[i].type);
+        }
+    }
+    if (!ok)
+        pd_membership_clear(dst);
+    return ok;
+}
+
+/* Builds "a|b" into key; false when it does not fit. */
+static bool make_key(char key[LC_KEY_MAX], const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = b ? strlen(b) : 0;
+
+    if (la + 1 + lb + 1 > LC_KEY_MAX)
+        return false;
+    memcpy(key, a, la);
+    key[la] = '|';
+    if (lb)
+        memcpy(key + la + 1, b, lb);
+    key[la + 1 + lb] = '\0';
+    return true;
+}
+
+bool lc_get_account(const char *ref, int64_t generation, pd_account *out)
+{
+    lc_table *t = table();
+    char key[LC_KEY_MAX];
+
+    if (t == NULL || !make_key(key, ref, NULL))
+        return false;
+    lc_acc *e = &t->acc[str_hash64(key, strlen(key)) % LC_SLOTS];
+    if (!e->used || e->generation != generation || strcmp(e->key, key) != 0)
+        return false;
+    return copy_account(&e->account, out);
+}
+
+void lc_put_account(const char *ref, int64_t generation, const pd_account *a)
+{
+    lc_table *t = table();
+    char key[LC_KEY_MAX];
+
+    if (t == NULL || !make_key(key, ref, NULL))
+        return;
+    lc_acc *e = &t->acc[str_hash64(key, strlen(key)) % LC_SLOTS];
+    pd_account_clear(&e->account);
+    e->used = copy_account(a, &e->account);
+    memcpy(e->key, key, sizeof(key));
+    e->generation = generation;
+}
+
+bool lc_get_membership(const char *account_id, const char *user_id, int64_t generation,
+                       int64_t user_version, pd_membership *out)
+{
+    lc_table *t = table();
+    char key[LC_KEY_MAX];
+
+    if (t == NULL || !make_key(key, account_id, user_id))
+        return false;
+    lc_mem *e = &t->mem[str_hash64(key, strlen(key)) % LC_SLOTS];
+    if (!e->used || e->generation != generation || e->version != user_version ||
+        strcmp(e->key, key) != 0)
+        return false;
+    return copy_membership(&e->m, out);
+}
+
+void lc_put_membership(const char *account_id, const char *user_id, int64_t generation,
+                       int64_t user_version, const pd_membership *m)
+{
+    lc_table *t = table();
+    char key[LC_KEY_MAX];
+
+    if (t == NULL || !make_key(key, account_id, user_id))
+        return;
+    lc_mem *e = &t->mem[str_hash64(key, strlen(key)) % LC_SLOTS];
+    pd_membership_clear(&e->m);
+    e->used = copy_membership(m, &e->m);
+    memcpy(e->key, key, sizeof(key));
+    e->generation = generation;
+    e->version = user_version;
+}

@@ -1,0 +1,1939 @@
+/*
+ * sqlite.c - the SQLite backend of the storage interface (store/store.h).
+ *
+ * One sqlite3 connection per pd_store; the server opens one pd_store per
+ * worker thread, so a handle is never shared between threads (connections are
+ * opened SQLITE_OPEN_NOMUTEX).  Each SQL statement is prepared once per
+ * connection, on first use, with SQLITE_PREPARE_PERSISTENT, kept in
+ * sq_store.st[] and reset after every use.  Only bound parameters are used:
+ * no SQL text is ever built from data.
+ *
+ * Files: PRAGMA journal_mode=WAL, synchronous=NORMAL (a committed
+ * transaction survives a crash or kill -9 of the process; the last few
+ * transactions may be lost on power loss or an OS crash), foreign_keys=ON,
+ * busy timeout LIM_DB_BUSY_TIMEOUT_MS, SQLITE_DBCONFIG_DEFENSIVE, no
+ * trusted schema.
+ *
+ * ":memory:" opens "file:profiled-mem-<pid>?mode=memory&cache=shared": one
+ * named in-memory database per process, shared by every pd_store of the
+ * process.  It lives while at least one pd_store on it is open and vanishes
+ * with the last one (nothing keeps an extra connection alive), so a program
+ * must keep one handle open for as long as it needs the data.  Shared-cache
+ * connections use table-level locks that report SQLITE_LOCKED, which the
+ * busy timeout does not cover: sq_step() retries those with a short backoff
+ * for up to LIM_DB_BUSY_TIMEOUT_MS, and read operations made of several
+ * statements do not hold a read transaction open across them on such a
+ * database (that could deadlock with a writer).
+ *
+ * Identifiers: organization, account and user GUIDs (and every reference to
+ * them) and emails are lower-cased (SQL lower(), ASCII) on write and on
+ * lookup.  Permission profile and group ids are stored as given.
+ *
+ * Memory: the sq_store (which embeds the pd_store handed out) is owned by
+ * the caller of pd_store_sqlite_open() and freed by close().  Out-structs
+ * are zeroed first and, on PD_OK, own heap copies of every string (release
+ * with pd_*_clear()); on failure they are left empty.  Rows handed to
+ * iteration callbacks point into SQLite's buffers and are valid only during
+ * the callback.  last_error() returns a buffer inside the sq_store.
+ */
+#include <stdio.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "core/limits.h"
+#include "store/sqlite_migrations.h"
+#include "store/store.h"
+
+#define LAST_ERR_MAX 512
+
+enum st_id {
+    ST_BEGIN_IMMEDIATE, ST_BEGIN_READ, ST_COMMIT, ST_ROLLBACK,
+    ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
+    ST_ACCOUNT_BY_ID, ST_ACCOUNT_BY_EXT,
+    ST_USER_BY_ID, ST_USER_BY_EMAIL, ST_COUNT_USERS,
+    ST_MEMBERSHIP, ST_MEMBERSHIP_GROUPS,
+    ST_UPDATE_PROFILE, ST_USER_TOUCH,
+    ST_IMAGE_GET, ST_IMAGE_PUT, ST_IMAGE_DELETE,
+    ST_KEYS, ST_KEY_ADD,
+    ST_UPSERT_ORG, ST_UPSERT_ACCOUNT, ST_UPSERT_PERM_PROFILE, ST_UPSERT_GROUP,
+    ST_UPSERT_USER, ST_UPSERT_MEMBERSHIP, ST_MG_DELETE, ST_MG_INSERT,
+    ST_EACH_ORG, ST_EACH_ACCOUNT, ST_EACH_PERM_PROFILE, ST_EACH_GROUP,
+    ST_EACH_USER, ST_EACH_MEMBERSHIP,
+    ST_VERSIONS, ST_BUMP_GENERATION, ST_USER_BUMP, ST_KEY_DELETE,
+    ST_INTEG_GET, ST_INTEG_URIS, ST_INTEG_KEYS, ST_INTEG_UPSERT, ST_INTEG_URIS_DEL,
+    ST_INTEG_URI_ADD, ST_INTEG_KEYS_DEL, ST_INTEG_KEY_ADD, ST_INTEG_DELETE, ST_INTEG_LIST,
+    ST_CONSENT_PUT, ST_CONSENT_GET, ST_CONSENT_EACH,
+    ST_GRANT_PUT, ST_GRANT_GET, ST_GRANT_MARK_USED, ST_GRANT_REVOKE, ST_GRANT_DELETE,
+    ST_GRANT_PURGE, ST_THROTTLE_GET, ST_THROTTLE_PUT, ST_LOGIN_RECORD, ST_ACCOUNTS_OF_USER,
+    ST_THROTTLE_ATTEMPT, ST_THROTTLE_REFUND,
+    ST_COUNT_
+};
+
+#define ACCOUNT_COLS "id, external_id, name, organization_id"
+#define USER_COLS "u.id, u.email, u.status, u.created, u.modified, u.last_login," \
+                  " u.password_hash, u.profile_json, u.version, i.etag"
+#define USER_FROM " FROM users u LEFT JOIN user_images i ON i.user_id = u.id"
+/* throttle_attempt: a new window starts (?2 now, ?3 window_s) */
+#define THR_NEW_WINDOW "(window_start + ?3 <= ?2 OR window_start > ?2" \
+                       " OR (locked_until > 0 AND locked_until <= ?2))"
+#define THR_COUNT "(CASE WHEN " THR_NEW_WINDOW " THEN 1 ELSE failures + 1 END)"
+
+static const char *const SQL[ST_COUNT_] = {
+    [ST_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+    [ST_BEGIN_READ]      = "BEGIN",
+    [ST_COMMIT]          = "COMMIT",
+    [ST_ROLLBACK]        = "ROLLBACK",
+    [ST_SAVEPOINT]       = "SAVEPOINT pd_op",
+    [ST_RELEASE]         = "RELEASE pd_op",
+    [ST_ROLLBACK_TO]     = "ROLLBACK TO pd_op",
+
+    [ST_ACCOUNT_BY_ID]  = "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = lower(?1)",
+    [ST_ACCOUNT_BY_EXT] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE external_id = ?1",
+    [ST_USER_BY_ID]     = "SELECT " USER_COLS USER_FROM " WHERE u.id = lower(?1)",
+    [ST_USER_BY_EMAIL]  = "SELECT " USER_COLS USER_FROM " WHERE u.email = lower(?1)",
+    [ST_COUNT_USERS]    = "SELECT count(*) FROM users",
+
+    [ST_MEMBERSHIP] =
+        "SELECT m.account_id, m.user_id, m.is_admin, m.permission_profile_id, p.name"
+        " FROM memberships m LEFT JOIN permission_profiles p"
+        "   ON p.account_id = m.account_id AND p.id = m.permission_profile_id"
+        " WHERE m.account_id = lower(?1) AND m.user_id = lower(?2)",
+    [ST_MEMBERSHIP_GROUPS] =
+        "SELECT g.id, g.name, g.type"
+        " FROM membership_groups mg JOIN groups g"
+        "   ON g.account_id = mg.account_id AND g.id = mg.group_id"
+        " WHERE mg.account_id = lower(?1) AND mg.user_id = lower(?2)"
+        " ORDER BY mg.group_id",
+
+    [ST_UPDATE_PROFILE] =
+        "UPDATE users SET profile_json = ?2, modified = ?3, version = version + 1"
+        " WHERE id = lower(?1)",
+    [ST_USER_TOUCH] =
+        "UPDATE users SET modified = ?2, version = version + 1 WHERE id = lower(?1)",
+
+    [ST_IMAGE_GET] =
+        "SELECT content_type, bytes, etag FROM user_images WHERE user_id = lower(?1)",
+    [ST_IMAGE_PUT] =
+        "INSERT INTO user_images(user_id, content_type, bytes, etag)"
+        " VALUES (lower(?1), ?2, ?3, ?4)"
+        " ON CONFLICT(user_id) DO UPDATE SET content_type = excluded.content_type,"
+        "   bytes = excluded.bytes, etag = excluded.etag",
+    [ST_IMAGE_DELETE] = "DELETE FROM user_images WHERE user_id = lower(?1)",
+
+    [ST_KEYS]    = "SELECT kid, secret, created FROM signing_keys ORDER BY created DESC, kid DESC",
+    [ST_KEY_ADD] = "INSERT INTO signing_keys(kid, secret, created) VALUES (?1, ?2, ?3)",
+
+    [ST_UPSERT_ORG] =
+        "INSERT INTO organizations(id, name) VALUES (lower(?1), ?2)"
+        " ON CONFLICT(id) DO UPDATE SET name = excluded.name",
+    [ST_UPSERT_ACCOUNT] =
+        "INSERT INTO accounts(id, external_id, name, organization_id)"
+        " VALUES (lower(?1), ?2, ?3, lower(?4))"
+        " ON CONFLICT(id) DO UPDATE SET external_id = excluded.external_id,"
+        "   name = excluded.name, organization_id = excluded.organization_id",
+    [ST_UPSERT_PERM_PROFILE] =
+        "INSERT INTO permission_profiles(account_id, id, name) VALUES (lower(?1), ?2, ?3)"
+        " ON CONFLICT(account_id, id) DO UPDATE SET name = excluded.name",
+    [ST_UPSERT_GROUP] =
+        "INSERT INTO groups(account_id, id, name, type) VALUES (lower(?1), ?2, ?3, ?4)"
+        " ON CONFLICT(account_id, id) DO UPDATE SET name = excluded.name, type = excluded.type",
+    [ST_UPSERT_USER] =
+        "INSERT INTO users(id, email, status, created, modified, last_login,"
+        "                  password_hash, profile_json, version)"
+        " VALUES (lower(?1), lower(?2), ?3, ?4, ?5, ?6, ?7, ?8, 1)"
+        " ON CONFLICT(id) DO UPDATE SET email = excluded.email, status = excluded.status,"
+        "   modified = excluded.modified, last_login = excluded.last_login,"
+        "   password_hash = coalesce(excluded.password_hash, users.password_hash),"
+        "   profile_json = excluded.profile_json, version = users.version + 1",
+    [ST_UPSERT_MEMBERSHIP] =
+        "INSERT INTO memberships(account_id, user_id, is_admin, permission_profile_id)"
+        " VALUES (lower(?1), lower(?2), ?3, ?4)"
+        " ON CONFLICT(account_id, user_id) DO UPDATE SET is_admin = excluded.is_admin,"
+        "   permission_profile_id = excluded.permission_profile_id",
+    [ST_MG_DELETE] =
+        "DELETE FROM membership_groups WHERE account_id = lower(?1) AND user_id = lower(?2)",
+    [ST_MG_INSERT] =
+        "INSERT INTO membership_groups(account_id, user_id, group_id)"
+        " VALUES (lower(?1), lower(?2), ?3) ON CONFLICT DO NOTHING",
+
+    [ST_EACH_ORG]     = "SELECT id, name FROM organizations ORDER BY id",
+    [ST_EACH_ACCOUNT] = "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY id",
+    [ST_EACH_PERM_PROFILE] =
+        "SELECT id, name FROM permission_profiles WHERE account_id = lower(?1) ORDER BY id",
+    [ST_EACH_GROUP] =
+        "SELECT id, name, type FROM groups WHERE account_id = lower(?1) ORDER BY id",
+    [ST_EACH_USER]    = "SELECT " USER_COLS USER_FROM " ORDER BY u.id",
+    [ST_EACH_MEMBERSHIP] =
+        "SELECT m.account_id, m.user_id, m.is_admin, m.permission_profile_id, mg.group_id"
+        " FROM memberships m LEFT JOIN membership_groups mg"
+        "   ON mg.account_id = m.account_id AND mg.user_id = m.user_id"
+        " ORDER BY m.account_id, m.user_id, mg.group_id",
+
+    [ST_VERSIONS] =
+        "SELECT coalesce((SELECT version FROM users WHERE id = lower(?1) AND status = 'Active'), -1),"
+        "       coalesce((SELECT version FROM users WHERE id = lower(?2)), -1),"
+        "       coalesce((SELECT value FROM meta WHERE key = 'generation'), 0)",
+    [ST_BUMP_GENERATION] = "UPDATE meta SET value = value + 1 WHERE key = 'generation'",
+    [ST_USER_BUMP] = "UPDATE users SET version = version + 1 WHERE id = lower(?1)",
+    [ST_KEY_DELETE] = "DELETE FROM signing_keys WHERE kid = ?1",
+
+    [ST_INTEG_GET] =
+        "SELECT key, name, secret_hash, allowed_scopes FROM integrations WHERE key = ?1",
+    [ST_INTEG_URIS] =
+        "SELECT uri FROM integration_redirect_uris WHERE integration_key = ?1 ORDER BY uri",
+    [ST_INTEG_KEYS] =
+        "SELECT pem FROM integration_keys WHERE integration_key = ?1 ORDER BY pem",
+    [ST_INTEG_UPSERT] =
+        "INSERT INTO integrations(key, name, secret_hash, allowed_scopes) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT(key) DO UPDATE SET name = excluded.name,"
+        "   secret_hash = coalesce(excluded.secret_hash, integrations.secret_hash),"
+        "   allowed_scopes = excluded.allowed_scopes",
+    [ST_INTEG_URIS_DEL] = "DELETE FROM integration_redirect_uris WHERE integration_key = ?1",
+    [ST_INTEG_URI_ADD] =
+        "INSERT INTO integration_redirect_uris(integration_key, uri) VALUES (?1, ?2)"
+        " ON CONFLICT DO NOTHING",
+    [ST_INTEG_KEYS_DEL] = "DELETE FROM integration_keys WHERE integration_key = ?1",
+    [ST_INTEG_KEY_ADD] =
+        "INSERT INTO integration_keys(integration_key, pem) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    [ST_INTEG_DELETE] = "DELETE FROM integrations WHERE key = ?1",
+    [ST_INTEG_LIST] = "SELECT key FROM integrations ORDER BY key",
+
+    [ST_CONSENT_PUT] =
+        "INSERT INTO oauth_consents(integration_key, user_id, scopes) VALUES (?1, lower(?2), ?3)"
+        " ON CONFLICT(integration_key, user_id) DO UPDATE SET scopes = excluded.scopes",
+    [ST_CONSENT_GET] =
+        "SELECT integration_key, user_id, scopes FROM oauth_consents"
+        " WHERE integration_key = ?1 AND user_id = lower(?2)",
+    [ST_CONSENT_EACH] =
+        "SELECT integration_key, user_id, scopes FROM oauth_consents"
+        " WHERE integration_key = ?1 ORDER BY user_id",
+
+    [ST_GRANT_PUT] =
+        "INSERT INTO oauth_grants(hash, kind, family, integration_key, user_id, redirect_uri,"
+        "                         scopes, code_challenge, expires, used, revoked)"
+        " VALUES (?1, ?2, ?3, ?4, lower(?5), ?6, ?7, ?8, ?9, 0,"
+        /* a grant joining a family that is already revoked (a refresh token
+         * issued while a replay of its parent revoked the family) is born
+         * revoked: the statement is atomic, so no ordering escapes */
+        "         EXISTS(SELECT 1 FROM oauth_grants WHERE family = ?3 AND revoked = 1))",
+    [ST_GRANT_GET] =
+        "SELECT kind, family, integration_key, user_id, redirect_uri, scopes, code_challenge,"
+        "       expires, used, revoked FROM oauth_grants WHERE hash = ?1",
+    [ST_GRANT_MARK_USED] = "UPDATE oauth_grants SET used = 1 WHERE hash = ?1",
+    [ST_GRANT_REVOKE] = "UPDATE oauth_grants SET revoked = 1 WHERE family = ?1",
+    [ST_GRANT_DELETE] = "DELETE FROM oauth_grants WHERE hash = ?1",
+    [ST_GRANT_PURGE] = "DELETE FROM oauth_grants WHERE expires < ?1",
+    [ST_THROTTLE_GET] =
+        "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = ?1",
+    [ST_THROTTLE_PUT] =
+        "INSERT INTO login_throttle(key, failures, window_start, locked_until)"
+        " VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT(key) DO UPDATE SET failures = excluded.failures,"
+        "   window_start = excluded.window_start, locked_until = excluded.locked_until",
+    [ST_LOGIN_RECORD] =
+        "UPDATE users SET last_login = coalesce(?2, last_login),"
+        "   profile_json = coalesce(?3, profile_json), version = version + 1"
+        " WHERE id = lower(?1)",
+    [ST_ACCOUNTS_OF_USER] =
+        "SELECT a.id, a.external_id, a.name, a.organization_id"
+        " FROM memberships m JOIN accounts a ON a.id = m.account_id"
+        " WHERE m.user_id = lower(?1) ORDER BY a.external_id",
+    /* ?1 key, ?2 now, ?3 window_s, ?4 max, ?5 lock_s; every SET expression
+     * sees the old row.  A locked row is left as it is (the caller checked
+     * it inside the same transaction and refused). */
+    [ST_THROTTLE_ATTEMPT] =
+        "INSERT INTO login_throttle(key, failures, window_start, locked_until)"
+        " VALUES (?1, 1, ?2, CASE WHEN 1 >= ?4 THEN ?2 + ?5 ELSE 0 END)"
+        " ON CONFLICT(key) DO UPDATE SET"
+        "   failures = CASE WHEN locked_until > ?2 THEN failures ELSE " THR_COUNT " END,"
+        "   window_start = CASE WHEN locked_until > ?2 THEN window_start"
+        "                       WHEN " THR_NEW_WINDOW " THEN ?2 ELSE window_start END,"
+        "   locked_until = CASE WHEN locked_until > ?2 THEN locked_until"
+        "                       WHEN " THR_COUNT " >= ?4 THEN ?2 + ?5 ELSE 0 END"
+        " RETURNING failures, window_start, locked_until",
+    [ST_THROTTLE_REFUND] =
+        "UPDATE login_throttle SET failures = max(failures - 1, 0),"
+        "   locked_until = CASE WHEN failures - 1 < ?2 THEN 0 ELSE locked_until END"
+        " WHERE key = ?1",
+};
+
+typedef struct {
+    pd_store base;              /* handed out; base.impl points back here */
+    sqlite3 *db;
+    bool shared_cache;          /* the per-process ":memory:" database */
+    sqlite3_stmt *st[ST_COUNT_];
+    char last_err[LAST_ERR_MAX];
+    bool writer_locked;         /* holds g_writer (see writer_enter) */
+} sq_store;
+
+/* SQLite admits one writer per database.  Threads of this process queue on
+ * a mutex for it instead of in SQLite's busy handler, which sleeps in
+ * growing steps (1 ms ... 100 ms) and made write latency jumpy under
+ * contention; other processes still meet the busy timeout. */
+static pthread_mutex_t g_writer = PTHREAD_MUTEX_INITIALIZER;
+
+static void writer_enter(sq_store *q)
+{
+    if (!q->writer_locked) {
+        pthread_mutex_lock(&g_writer);
+        q->writer_locked = true;
+    }
+}
+
+/* Releases the writer mutex once no transaction is open any more. */
+static void writer_leave(sq_store *q)
+{
+    if (q->writer_locked && sqlite3_get_autocommit(q->db)) {
+        q->writer_locked = false;
+        pthread_mutex_unlock(&g_writer);
+    }
+}
+
+typedef enum { TX_NONE, TX_OWN, TX_SAVEPOINT } tx_kind;
+
+/* Converts the current row of st into a borrowed struct and passes it to fn. */
+typedef int (*row_emit)(sqlite3_stmt *st, pd_iter_fn fn, void *ctx);
+
+static sq_store *SQ(pd_store *s)
+{
+    return (sq_store *)s->impl;
+}
+
+/* ---- errors ---------------------------------------------------------- */
+
+/* The one place that writes store errors (the lead may swap in log.h). */
+static void store_log(const char *line)
+{
+    fprintf(stderr, "store: %s\n", line);
+}
+
+static pd_err fail_msg(sq_store *q, const char *op, const char *msg, const char *hint)
+{
+    snprintf(q->last_err, sizeof q->last_err, "%s: %s%s%s%s", op, msg,
+             hint != NULL ? " (" : "", hint != NULL ? hint : "", hint != NULL ? ")" : "");
+    store_log(q->last_err);
+    return PD_ERR_STORE;
+}
+
+/* Records a database failure; fk_hint explains a foreign-key violation. */
+static pd_err db_fail(sq_store *q, const char *op, int rc, const char *fk_hint)
+{
+    const char *hint = rc == SQLITE_CONSTRAINT_FOREIGNKEY ? fk_hint : NULL;
+    return fail_msg(q, op, sqlite3_errmsg(q->db), hint);
+}
+
+static pd_err bad_arg(sq_store *q, const char *op)
+{
+    return fail_msg(q, op, "invalid argument", NULL);
+}
+
+static pd_err oom(sq_store *q, const char *op)
+{
+    return fail_msg(q, op, "out of memory", NULL);
+}
+
+/* ---- statements ------------------------------------------------------ */
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* True when rc is a shared-cache lock conflict worth waiting for. */
+static bool locked_retry(sq_store *q, int rc, long *waited_ms, long *delay_ms)
+{
+    if (!q->shared_cache || (rc & 0xff) != SQLITE_LOCKED || *waited_ms >= LIM_DB_BUSY_TIMEOUT_MS)
+        return false;
+    sleep_ms(*delay_ms);
+    *waited_ms += *delay_ms;
+    if (*delay_ms < 16)
+        *delay_ms *= 2;
+    return true;
+}
+
+/* sqlite3_step; on the first step of an execution, shared-cache lock
+ * conflicts are retried (nothing has been returned yet, so a reset is safe). */
+static int sq_step(sq_store *q, sqlite3_stmt *st, bool first)
+{
+    int rc = sqlite3_step(st);
+    long waited = 0, delay = 1;
+    while (first && locked_retry(q, rc, &waited, &delay)) {
+        sqlite3_reset(st);
+        rc = sqlite3_step(st);
+    }
+    return rc;
+}
+
+/* The prepared statement `id`, prepared on first use.  NULL on failure
+ * (recorded) or when it is already running (a callback re-entered). */
+static sqlite3_stmt *stmt_get(sq_store *q, enum st_id id, const char *op)
+{
+    sqlite3_stmt *st = q->st[id];
+    if (st != NULL) {
+        if (sqlite3_stmt_busy(st)) {
+            fail_msg(q, op, "statement already in use (store called re-entrantly from an iteration)", NULL);
+            return NULL;
+        }
+        return st;
+    }
+    long waited = 0, delay = 1;
+    int rc;
+    do {
+        rc = sqlite3_prepare_v3(q->db, SQL[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    } while (rc != SQLITE_OK && locked_retry(q, rc, &waited, &delay));
+    if (rc != SQLITE_OK) {
+        db_fail(q, op, rc, NULL);
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    q->st[id] = st;
+    return st;
+}
+
+static void stmt_done(sqlite3_stmt *st)
+{
+    if (st != NULL) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+}
+
+static bool b_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s == NULL)
+        return sqlite3_bind_null(st, i) == SQLITE_OK;
+    return sqlite3_bind_text64(st, i, s, strlen(s), SQLITE_STATIC, SQLITE_UTF8) == SQLITE_OK;
+}
+
+static bool b_i64(sqlite3_stmt *st, int i, int64_t v)
+{
+    return sqlite3_bind_int64(st, i, (sqlite3_int64)v) == SQLITE_OK;
+}
+
+static bool b_blob(sqlite3_stmt *st, int i, const unsigned char *p, size_t len)
+{
+    static const unsigned char empty[1];
+    /* a NULL pointer would bind SQL NULL; an empty image is a zero-length blob */
+    return sqlite3_bind_blob64(st, i, p != NULL ? p : empty, len, SQLITE_STATIC) == SQLITE_OK;
+}
+
+/* Runs a bound statement to completion; *changes (optional) gets the rows
+ * changed.  Always resets the statement. */
+static pd_err st_exec(sq_store *q, sqlite3_stmt *st, const char *op, const char *fk_hint,
+                      int *changes)
+{
+    int rc = sq_step(q, st, true);
+    while (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
+    pd_err e = PD_OK;
+    if (rc != SQLITE_DONE)
+        e = db_fail(q, op, rc, fk_hint);
+    else if (changes != NULL)
+        *changes = sqlite3_changes(q->db);
+    stmt_done(st);
+    return e;
+}
+
+/* Runs a parameterless statement (BEGIN, COMMIT ...). */
+static pd_err run_id(sq_store *q, enum st_id id, const char *op)
+{
+    sqlite3_stmt *st = stmt_get(q, id, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    return st_exec(q, st, op, NULL, NULL);
+}
+
+/* Runs a rollback statement without overwriting last_err (only logs). */
+static void run_quiet(sq_store *q, enum st_id id, const char *op)
+{
+    char saved[LAST_ERR_MAX];
+    memcpy(saved, q->last_err, sizeof saved);
+    run_id(q, id, op);
+    memcpy(q->last_err, saved, sizeof saved);
+}
+
+/* ---- parameters and one-statement operations -------------------------- */
+
+/* One parameter to bind: text (NULL binds SQL NULL), int64 or blob. */
+typedef struct {
+    enum { P_TEXT, P_I64, P_BLOB } kind;
+    const char *s;
+    int64_t i;
+    const unsigned char *p;
+    size_t len;
+} param;
+
+/* The parameters ?1..?n of a statement, in order. */
+typedef struct {
+    const param *v;
+    size_t n;
+} params;
+
+#define PT(x) { .kind = P_TEXT, .s = (x) }
+#define PI(x) { .kind = P_I64, .i = (x) }
+#define PB(x, l) { .kind = P_BLOB, .p = (x), .len = (l) }
+/* PARAMS(PT(id), PI(n)): a params built in place (the array lives in the
+ * enclosing block; text and blobs are bound SQLITE_STATIC, not copied). */
+#define PARAMS(...) ((params){ (const param[]){ __VA_ARGS__ }, \
+                               sizeof ((const param[]){ __VA_ARGS__ }) / sizeof (param) })
+#define NO_PARAMS ((params){ NULL, 0 })
+
+/* Binds ps; stops at the first failure. */
+static bool bind_params(sqlite3_stmt *st, params ps)
+{
+    for (size_t i = 0; i < ps.n; i++) {
+        const param *p = &ps.v[i];
+        int at = (int)i + 1;
+        bool ok = p->kind == P_TEXT  ? b_text(st, at, p->s)
+                  : p->kind == P_I64 ? b_i64(st, at, p->i)
+                                     : b_blob(st, at, p->p, p->len);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* The prepared statement `id` with ps bound; NULL on failure (recorded,
+ * the statement reset). */
+static sqlite3_stmt *stmt_bound(sq_store *q, enum st_id id, params ps, const char *op)
+{
+    sqlite3_stmt *st = stmt_get(q, id, op);
+    if (st == NULL)
+        return NULL;
+    if (!bind_params(st, ps)) {
+        db_fail(q, op, SQLITE_ERROR, NULL);
+        stmt_done(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* Runs statement `id` with ps to completion (see st_exec). */
+static pd_err exec_params(sq_store *q, enum st_id id, params ps, const char *op,
+                          const char *fk_hint, int *changes)
+{
+    sqlite3_stmt *st = stmt_bound(q, id, ps, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    return st_exec(q, st, op, fk_hint, changes);
+}
+
+/* A write keyed by one row (a user id, a kid ...): PD_ERR_NOT_FOUND when it
+ * changed no row. */
+static pd_err exec_keyed(sq_store *q, enum st_id id, params ps, const char *op)
+{
+    int changes = 0;
+    pd_err e = exec_params(q, id, ps, op, NULL, &changes);
+    if (e == PD_OK && changes == 0)
+        e = PD_ERR_NOT_FOUND;
+    return e;
+}
+
+/* Converts the current row of st into *out; false when out of memory (out
+ * is then left for the caller to clear, or cleared by the converter). */
+typedef bool (*row_conv)(sqlite3_stmt *st, void *out);
+
+/* What fetch_row makes of a statement that returns no row. */
+typedef enum { NONE_NOT_FOUND, NONE_OK, NONE_FAILS } no_row;
+
+/* Runs statement `id` with ps and converts its first row into out. */
+static pd_err fetch_row(sq_store *q, enum st_id id, params ps, row_conv conv, void *out,
+                        no_row none, const char *op)
+{
+    sqlite3_stmt *st = stmt_bound(q, id, ps, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    pd_err e = PD_OK;
+    int rc = sq_step(q, st, true);
+    if (rc == SQLITE_DONE && none != NONE_FAILS)
+        e = none == NONE_OK ? PD_OK : PD_ERR_NOT_FOUND;
+    else if (rc != SQLITE_ROW)
+        e = db_fail(q, op, rc, NULL);
+    else if (!conv(st, out))
+        e = oom(q, op);
+    stmt_done(st);
+    return e;
+}
+
+/* fetch_row for a lookup: PD_ERR_NOT_FOUND when there is no row. */
+static pd_err fetch_one(sq_store *q, enum st_id id, params ps, row_conv conv, void *out,
+                        const char *op)
+{
+    return fetch_row(q, id, ps, conv, out, NONE_NOT_FOUND, op);
+}
+
+/* Called with each row: 0 goes on, > 0 stops (PD_OK), < 0 stops out of
+ * memory. */
+typedef int (*row_fn)(sqlite3_stmt *st, void *ctx);
+
+/* Runs statement `id` with ps and hands each row to fn. */
+static pd_err run_rows(sq_store *q, enum st_id id, params ps, row_fn fn, void *ctx,
+                       const char *op)
+{
+    sqlite3_stmt *st = stmt_bound(q, id, ps, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    pd_err e = PD_OK;
+    for (bool first = true;; first = false) {
+        int rc = sq_step(q, st, first);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            e = db_fail(q, op, rc, NULL);
+            break;
+        }
+        int r = fn(st, ctx);
+        if (r != 0) {
+            e = r < 0 ? oom(q, op) : PD_OK;
+            break;
+        }
+    }
+    stmt_done(st);
+    return e;
+}
+
+/* ---- transactions inside one operation ------------------------------- */
+
+/* Writes made of several statements run in their own BEGIN IMMEDIATE
+ * transaction, or in a savepoint when the caller already began one. */
+static pd_err tx_enter_write(sq_store *q, const char *op, tx_kind *k)
+{
+    *k = TX_NONE;
+    bool own = sqlite3_get_autocommit(q->db) != 0;
+    if (own)
+        writer_enter(q);
+    pd_err e = run_id(q, own ? ST_BEGIN_IMMEDIATE : ST_SAVEPOINT, op);
+    if (e == PD_OK)
+        *k = own ? TX_OWN : TX_SAVEPOINT;
+    else if (own)
+        writer_leave(q);
+    return e;
+}
+
+/* Reads made of several statements see one snapshot (file databases only:
+ * on a shared-cache database a held read lock could deadlock a writer). */
+static pd_err tx_enter_read(sq_store *q, const char *op, tx_kind *k)
+{
+    *k = TX_NONE;
+    if (q->shared_cache || !sqlite3_get_autocommit(q->db))
+        return PD_OK;
+    pd_err e = run_id(q, ST_BEGIN_READ, op);
+    if (e == PD_OK)
+        *k = TX_OWN;
+    return e;
+}
+
+/* Ends what tx_enter_* began: commits when e == PD_OK, else rolls back.
+ * Returns the final result. */
+static pd_err tx_leave(sq_store *q, const char *op, tx_kind k, pd_err e)
+{
+    if (k == TX_NONE)
+        return e;
+    if (e == PD_OK) {
+        e = run_id(q, k == TX_OWN ? ST_COMMIT : ST_RELEASE, op);
+        if (e == PD_OK) {
+            writer_leave(q);
+            return PD_OK;
+        }
+    }
+    if (sqlite3_get_autocommit(q->db)) {    /* SQLite already rolled back */
+        writer_leave(q);
+        return e;
+    }
+    if (k == TX_OWN) {
+        run_quiet(q, ST_ROLLBACK, op);
+        writer_leave(q);
+    } else {
+        run_quiet(q, ST_ROLLBACK_TO, op);
+        run_quiet(q, ST_RELEASE, op);
+    }
+    return e;
+}
+
+/* ---- row conversion -------------------------------------------------- */
+
+static char *col_text(sqlite3_stmt *st, int i)
+{
+    return (char *)sqlite3_column_text(st, i);
+}
+
+static bool dup_into(char **dst, const char *src)
+{
+    *dst = NULL;
+    if (src == NULL)
+        return true;
+    *dst = strdup(src);
+    return *dst != NULL;
+}
+
+static void account_borrow(sqlite3_stmt *st, pd_account *a)
+{
+    a->id = col_text(st, 0);
+    a->external_id = sqlite3_column_int64(st, 1);
+    a->name = col_text(st, 2);
+    a->organization_id = col_text(st, 3);
+}
+
+static bool account_copy(const pd_account *src, pd_account *dst)
+{
+    dst->external_id = src->external_id;
+    bool ok = dup_into(&dst->id, src->id) && dup_into(&dst->name, src->name)
+              && dup_into(&dst->organization_id, src->organization_id);
+    if (!ok)
+        pd_account_clear(dst);
+    return ok;
+}
+
+/* row_conv: an owned pd_account (cleared on failure). */
+static bool account_conv(sqlite3_stmt *st, void *out)
+{
+    pd_account row;
+    account_borrow(st, &row);
+    return account_copy(&row, out);
+}
+
+static void user_borrow(sqlite3_stmt *st, pd_user *u)
+{
+    memset(u, 0, sizeof *u);
+    u->id = col_text(st, 0);
+    u->email = col_text(st, 1);
+    u->status = col_text(st, 2);
+    u->created = col_text(st, 3);
+    u->modified = col_text(st, 4);
+    u->last_login = col_text(st, 5);
+    u->password_hash = col_text(st, 6);
+    u->profile_json = col_text(st, 7);
+    u->version = sqlite3_column_int64(st, 8);
+    u->image_etag = col_text(st, 9);
+    u->has_image = u->image_etag != NULL;
+}
+
+static bool user_copy(const pd_user *src, pd_user *dst)
+{
+    dst->version = src->version;
+    dst->has_image = src->has_image;
+    bool ok = dup_into(&dst->id, src->id) && dup_into(&dst->email, src->email)
+              && dup_into(&dst->status, src->status) && dup_into(&dst->created, src->created)
+              && dup_into(&dst->modified, src->modified)
+              && dup_into(&dst->last_login, src->last_login)
+              && dup_into(&dst->password_hash, src->password_hash)
+              && dup_into(&dst->profile_json, src->profile_json)
+              && dup_into(&dst->image_etag, src->image_etag);
+    if (!ok)
+        pd_user_clear(dst);
+    return ok;
+}
+
+/* row_conv: an owned pd_user (cleared on failure). */
+static bool user_conv(sqlite3_stmt *st, void *out)
+{
+    pd_user row;
+    user_borrow(st, &row);
+    return user_copy(&row, out);
+}
+
+/* ---- lifecycle ------------------------------------------------------- */
+
+static void sq_close(pd_store *s)
+{
+    sq_store *q = SQ(s);
+    if (q->writer_locked && !sqlite3_get_autocommit(q->db))
+        sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    writer_leave(q);
+    for (size_t i = 0; i < ST_COUNT_; i++)
+        sqlite3_finalize(q->st[i]);
+    if (sqlite3_close_v2(q->db) != SQLITE_OK)
+        store_log("close: connection still busy");
+    explicit_bzero(q, sizeof *q);
+    free(q);
+}
+
+static const char *sq_last_error(pd_store *s)
+{
+    return SQ(s)->last_err;
+}
+
+static pd_err sq_migrate(pd_store *s, int *from, int *to)
+{
+    sq_store *q = SQ(s);
+    if (!sqlite3_get_autocommit(q->db))
+        return fail_msg(q, "migrate", "cannot migrate inside a transaction", NULL);
+    char msg[LAST_ERR_MAX - 16];
+    if (pd_sqlite_migrate(q->db, from, to, msg, sizeof msg) != PD_OK)
+        return fail_msg(q, "migrate", msg, NULL);
+    return PD_OK;
+}
+
+static pd_err sq_begin(pd_store *s)
+{
+    sq_store *q = SQ(s);
+    writer_enter(q);
+    pd_err e = run_id(q, ST_BEGIN_IMMEDIATE, "begin");
+    writer_leave(q);                        /* only if BEGIN failed */
+    return e;
+}
+
+static pd_err sq_commit(pd_store *s)
+{
+    sq_store *q = SQ(s);
+    pd_err e = run_id(q, ST_COMMIT, "commit");
+    writer_leave(q);                        /* a failed COMMIT keeps it open */
+    return e;
+}
+
+static pd_err sq_rollback(pd_store *s)
+{
+    sq_store *q = SQ(s);
+    pd_err e = PD_OK;
+    if (!sqlite3_get_autocommit(q->db))
+        e = run_id(q, ST_ROLLBACK, "rollback");
+    writer_leave(q);
+    return e;
+}
+
+/* ---- lookups --------------------------------------------------------- */
+
+/* 1: ref is an external account number (digits, no leading zero, fits
+ * int64, > 0) in *num; 0: ref is to be looked up as a GUID; -1: digits that
+ * cannot be an account number. */
+static int classify_ref(const char *ref, int64_t *num)
+{
+    size_t n = 0;
+    while (ref[n] >= '0' && ref[n] <= '9')
+        n++;
+    if (n == 0 || ref[n] != '\0')
+        return 0;
+    if (ref[0] == '0')
+        return -1;
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = ref[i] - '0';
+        if (v > (INT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *num = v;
+    return 1;
+}
+
+static pd_err sq_get_account(pd_store *s, const char *ref, pd_account *out)
+{
+    static const char op[] = "get_account";
+    sq_store *q = SQ(s);
+    if (ref == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    int64_t num = 0;
+    int kind = classify_ref(ref, &num);
+    if (kind < 0 || ref[0] == '\0')
+        return PD_ERR_NOT_FOUND;
+    if (kind == 1)
+        return fetch_one(q, ST_ACCOUNT_BY_EXT, PARAMS(PI(num)), account_conv, out, op);
+    return fetch_one(q, ST_ACCOUNT_BY_ID, PARAMS(PT(ref)), account_conv, out, op);
+}
+
+static pd_err fetch_user(sq_store *q, enum st_id id, const char *key, pd_user *out,
+                         const char *op)
+{
+    if (key == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    return fetch_one(q, id, PARAMS(PT(key)), user_conv, out, op);
+}
+
+static pd_err sq_get_user(pd_store *s, const char *user_id, pd_user *out)
+{
+    return fetch_user(SQ(s), ST_USER_BY_ID, user_id, out, "get_user");
+}
+
+static pd_err sq_get_user_by_email(pd_store *s, const char *email, pd_user *out)
+{
+    return fetch_user(SQ(s), ST_USER_BY_EMAIL, email, out, "get_user_by_email");
+}
+
+/* row_conv: the membership row (without groups); the caller clears it. */
+static bool membership_conv(sqlite3_stmt *st, void *out)
+{
+    pd_membership *m = out;
+    m->is_admin = sqlite3_column_int(st, 2) != 0;
+    return dup_into(&m->account_id, col_text(st, 0)) && dup_into(&m->user_id, col_text(st, 1))
+           && dup_into(&m->permission_profile_id, col_text(st, 3))
+           && dup_into(&m->permission_profile_name, col_text(st, 4));
+}
+
+typedef struct {
+    pd_membership *m;
+    size_t cap;
+} groups_ctx;
+
+/* row_fn: appends the group row to m->groups. */
+static int group_row(sqlite3_stmt *st, void *ctx)
+{
+    groups_ctx *x = ctx;
+    pd_membership *m = x->m;
+    if (m->n_groups == x->cap) {
+        size_t ncap = x->cap ? x->cap * 2 : 4;
+        pd_group *g = realloc(m->groups, ncap * sizeof *g);
+        if (g == NULL)
+            return -1;
+        m->groups = g;
+        x->cap = ncap;
+    }
+    pd_group *g = &m->groups[m->n_groups];
+    memset(g, 0, sizeof *g);
+    m->n_groups++;                  /* counted before copying so clear frees it */
+    bool ok = dup_into(&g->id, col_text(st, 0)) && dup_into(&g->name, col_text(st, 1))
+              && dup_into(&g->type, col_text(st, 2));
+    return ok ? 0 : -1;
+}
+
+/* Appends the membership's groups (ordered by group id) to out->groups. */
+static pd_err membership_groups(sq_store *q, const char *account_id, const char *user_id,
+                                pd_membership *out, const char *op)
+{
+    groups_ctx x = { out, 0 };
+    return run_rows(q, ST_MEMBERSHIP_GROUPS, PARAMS(PT(account_id), PT(user_id)), group_row, &x,
+                    op);
+}
+
+static pd_err sq_get_membership(pd_store *s, const char *account_id, const char *user_id,
+                                pd_membership *out)
+{
+    static const char op[] = "get_membership";
+    sq_store *q = SQ(s);
+    if (account_id == NULL || user_id == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    tx_kind k;
+    pd_err e = tx_enter_read(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    e = fetch_one(q, ST_MEMBERSHIP, PARAMS(PT(account_id), PT(user_id)), membership_conv, out,
+                  op);
+    if (e == PD_OK)
+        e = membership_groups(q, account_id, user_id, out, op);
+    e = tx_leave(q, op, k, e);
+    if (e != PD_OK)
+        pd_membership_clear(out);
+    return e;
+}
+
+/* Columns 0..n-1 into out[0..n); for the row_convs below. */
+static bool int64_conv(sqlite3_stmt *st, int64_t *out, int n)
+{
+    for (int i = 0; i < n; i++)
+        out[i] = sqlite3_column_int64(st, i);
+    return true;
+}
+
+static bool int64x1_conv(sqlite3_stmt *st, void *out)
+{
+    return int64_conv(st, out, 1);
+}
+
+static bool int64x3_conv(sqlite3_stmt *st, void *out)
+{
+    return int64_conv(st, out, 3);
+}
+
+static pd_err sq_count_users(pd_store *s, int64_t *out)
+{
+    static const char op[] = "count_users";
+    sq_store *q = SQ(s);
+    if (out == NULL)
+        return bad_arg(q, op);
+    return fetch_row(q, ST_COUNT_USERS, NO_PARAMS, int64x1_conv, out, NONE_FAILS, op);
+}
+
+/* ---- profile and image writes ---------------------------------------- */
+
+static pd_err sq_update_profile(pd_store *s, const char *user_id, const char *profile_json,
+                                const char *modified)
+{
+    static const char op[] = "update_profile";
+    sq_store *q = SQ(s);
+    if (user_id == NULL || profile_json == NULL || modified == NULL)
+        return bad_arg(q, op);
+    return exec_keyed(q, ST_UPDATE_PROFILE, PARAMS(PT(user_id), PT(profile_json), PT(modified)),
+                      op);
+}
+
+/* Sets users.modified and bumps version; PD_ERR_NOT_FOUND if no such user. */
+static pd_err touch_user(sq_store *q, const char *user_id, const char *modified, const char *op)
+{
+    return exec_keyed(q, ST_USER_TOUCH, PARAMS(PT(user_id), PT(modified)), op);
+}
+
+/* row_conv: an owned pd_image (cleared on failure). */
+static bool image_conv(sqlite3_stmt *st, void *out)
+{
+    pd_image *im = out;
+    const void *blob = sqlite3_column_blob(st, 1);
+    int len = sqlite3_column_bytes(st, 1);
+    im->bytes = malloc(len > 0 ? (size_t)len : 1);
+    if (im->bytes == NULL || !dup_into(&im->content_type, col_text(st, 0))
+        || !dup_into(&im->etag, col_text(st, 2))) {
+        pd_image_clear(im);
+        return false;
+    }
+    if (len > 0)
+        memcpy(im->bytes, blob, (size_t)len);
+    im->len = (size_t)len;
+    return true;
+}
+
+static pd_err sq_get_image(pd_store *s, const char *user_id, pd_image *out)
+{
+    static const char op[] = "get_image";
+    sq_store *q = SQ(s);
+    if (user_id == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    return fetch_one(q, ST_IMAGE_GET, PARAMS(PT(user_id)), image_conv, out, op);
+}
+
+static pd_err image_upsert(sq_store *q, const char *user_id, const unsigned char *bytes,
+                           size_t len, const char *content_type, const char *etag,
+                           const char *op)
+{
+    return exec_params(q, ST_IMAGE_PUT,
+                       PARAMS(PT(user_id), PT(content_type), PB(bytes, len), PT(etag)), op,
+                       "the user does not exist", NULL);
+}
+
+static pd_err sq_put_image(pd_store *s, const char *user_id, const unsigned char *bytes,
+                           size_t len, const char *content_type, const char *etag,
+                           const char *modified)
+{
+    static const char op[] = "put_image";
+    sq_store *q = SQ(s);
+    if (user_id == NULL || (bytes == NULL && len > 0) || content_type == NULL || etag == NULL
+        || modified == NULL)
+        return bad_arg(q, op);
+    tx_kind k;
+    pd_err e = tx_enter_write(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    e = touch_user(q, user_id, modified, op);
+    if (e == PD_OK)
+        e = image_upsert(q, user_id, bytes, len, content_type, etag, op);
+    return tx_leave(q, op, k, e);
+}
+
+static pd_err sq_delete_image(pd_store *s, const char *user_id, const char *modified)
+{
+    static const char op[] = "delete_image";
+    sq_store *q = SQ(s);
+    if (user_id == NULL || modified == NULL)
+        return bad_arg(q, op);
+    tx_kind k;
+    pd_err e = tx_enter_write(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    e = exec_keyed(q, ST_IMAGE_DELETE, PARAMS(PT(user_id)), op);
+    if (e == PD_OK)
+        e = touch_user(q, user_id, modified, op);
+    return tx_leave(q, op, k, e);
+}
+
+/* ---- signing keys ---------------------------------------------------- */
+
+static int emit_key(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_signing_key k;
+    if (sqlite3_column_bytes(st, 1) != (int)sizeof k.secret) {
+        store_log("get_signing_keys: skipping a key whose secret is not 32 bytes");
+        return 0;
+    }
+    k.kid = col_text(st, 0);
+    memcpy(k.secret, sqlite3_column_blob(st, 1), sizeof k.secret);
+    k.created = sqlite3_column_int64(st, 2);
+    int r = fn(ctx, &k);
+    explicit_bzero(k.secret, sizeof k.secret);
+    return r;
+}
+
+typedef struct {
+    row_emit emit;
+    pd_iter_fn fn;
+    void *ctx;
+} emit_ctx;
+
+/* row_fn: emit; stops when fn returned non-zero. */
+static int emit_row(sqlite3_stmt *st, void *ctx)
+{
+    emit_ctx *x = ctx;
+    return x->emit(st, x->fn, x->ctx) != 0;
+}
+
+/* Runs statement `id` (with ?1 = arg when arg != NULL) and hands each row to
+ * emit; stops early, with PD_OK, when fn returns non-zero. */
+static pd_err iterate(sq_store *q, enum st_id id, const char *arg, row_emit emit,
+                      pd_iter_fn fn, void *ctx, const char *op)
+{
+    if (fn == NULL)
+        return bad_arg(q, op);
+    emit_ctx x = { emit, fn, ctx };
+    return run_rows(q, id, arg != NULL ? PARAMS(PT(arg)) : NO_PARAMS, emit_row, &x, op);
+}
+
+static pd_err sq_get_signing_keys(pd_store *s, pd_iter_fn fn, void *ctx)
+{
+    return iterate(SQ(s), ST_KEYS, NULL, emit_key, fn, ctx, "get_signing_keys");
+}
+
+static pd_err sq_add_signing_key(pd_store *s, const char *kid, const unsigned char *secret,
+                                 size_t len, int64_t created)
+{
+    static const char op[] = "add_signing_key";
+    sq_store *q = SQ(s);
+    if (kid == NULL || secret == NULL || len != sizeof ((pd_signing_key *)0)->secret)
+        return bad_arg(q, op);
+    return exec_params(q, ST_KEY_ADD, PARAMS(PT(kid), PB(secret, len), PI(created)), op, NULL,
+                       NULL);
+}
+
+/* ---- import (upsert) ------------------------------------------------- */
+
+static pd_err sq_upsert_org(pd_store *s, const pd_org *o)
+{
+    static const char op[] = "upsert_org";
+    sq_store *q = SQ(s);
+    if (o == NULL || o->id == NULL)
+        return bad_arg(q, op);
+    return exec_params(q, ST_UPSERT_ORG, PARAMS(PT(o->id), PT(o->name)), op, NULL, NULL);
+}
+
+static pd_err sq_upsert_account(pd_store *s, const pd_account *a)
+{
+    static const char op[] = "upsert_account";
+    sq_store *q = SQ(s);
+    if (a == NULL || a->id == NULL)
+        return bad_arg(q, op);
+    return exec_params(q, ST_UPSERT_ACCOUNT,
+                       PARAMS(PT(a->id), PI(a->external_id), PT(a->name), PT(a->organization_id)),
+                       op, "the organization does not exist", NULL);
+}
+
+static pd_err sq_upsert_perm_profile(pd_store *s, const char *account_id, const pd_perm_profile *p)
+{
+    static const char op[] = "upsert_perm_profile";
+    sq_store *q = SQ(s);
+    if (account_id == NULL || p == NULL || p->id == NULL)
+        return bad_arg(q, op);
+    return exec_params(q, ST_UPSERT_PERM_PROFILE, PARAMS(PT(account_id), PT(p->id), PT(p->name)),
+                       op, "the account does not exist", NULL);
+}
+
+static pd_err sq_upsert_group(pd_store *s, const char *account_id, const pd_group *g)
+{
+    static const char op[] = "upsert_group";
+    sq_store *q = SQ(s);
+    if (account_id == NULL || g == NULL || g->id == NULL)
+        return bad_arg(q, op);
+    return exec_params(q, ST_UPSERT_GROUP,
+                       PARAMS(PT(account_id), PT(g->id), PT(g->name), PT(g->type)), op,
+                       "the account does not exist", NULL);
+}
+
+static pd_err sq_upsert_user(pd_store *s, const pd_user *u)
+{
+    static const char op[] = "upsert_user";
+    sq_store *q = SQ(s);
+    if (u == NULL || u->id == NULL)
+        return bad_arg(q, op);
+    return exec_params(q, ST_UPSERT_USER,
+                       PARAMS(PT(u->id), PT(u->email), PT(u->status), PT(u->created),
+                              PT(u->modified), PT(u->last_login), PT(u->password_hash),
+                              PT(u->profile_json)),
+                       op, NULL, NULL);
+}
+
+static pd_err membership_write(sq_store *q, const pd_membership *m, const char *op)
+{
+    static const char fk[] = "the account, user, permission profile or a group does not exist";
+    pd_err e = exec_params(q, ST_UPSERT_MEMBERSHIP,
+                           PARAMS(PT(m->account_id), PT(m->user_id), PI(m->is_admin ? 1 : 0),
+                                  PT(m->permission_profile_id)),
+                           op, fk, NULL);
+    if (e == PD_OK)
+        e = exec_params(q, ST_MG_DELETE, PARAMS(PT(m->account_id), PT(m->user_id)), op, fk, NULL);
+    for (size_t i = 0; e == PD_OK && i < m->n_group_ids; i++)
+        e = exec_params(q, ST_MG_INSERT,
+                        PARAMS(PT(m->account_id), PT(m->user_id), PT(m->group_ids[i])), op, fk,
+                        NULL);
+    return e;
+}
+
+static pd_err sq_upsert_membership(pd_store *s, const pd_membership *m)
+{
+    static const char op[] = "upsert_membership";
+    sq_store *q = SQ(s);
+    if (m == NULL || m->account_id == NULL || m->user_id == NULL
+        || (m->n_group_ids > 0 && m->group_ids == NULL))
+        return bad_arg(q, op);
+    for (size_t i = 0; i < m->n_group_ids; i++)
+        if (m->group_ids[i] == NULL)
+            return bad_arg(q, op);
+    tx_kind k;
+    pd_err e = tx_enter_write(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    e = membership_write(q, m, op);
+    /* cached renderings of this user include the membership */
+    if (e == PD_OK)
+        e = exec_params(q, ST_USER_BUMP, PARAMS(PT(m->user_id)), op, NULL, NULL);
+    return tx_leave(q, op, k, e);
+}
+
+/* ---- export (iteration) ---------------------------------------------- */
+
+static int emit_org(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_org o = { .id = col_text(st, 0), .name = col_text(st, 1) };
+    return fn(ctx, &o);
+}
+
+static int emit_account(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_account a;
+    account_borrow(st, &a);
+    return fn(ctx, &a);
+}
+
+static int emit_perm_profile(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_perm_profile p = { .id = col_text(st, 0), .name = col_text(st, 1) };
+    return fn(ctx, &p);
+}
+
+static int emit_group(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_group g = { .id = col_text(st, 0), .name = col_text(st, 1), .type = col_text(st, 2) };
+    return fn(ctx, &g);
+}
+
+static int emit_user(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_user u;
+    user_borrow(st, &u);
+    return fn(ctx, &u);
+}
+
+static pd_err sq_each_org(pd_store *s, pd_iter_fn fn, void *ctx)
+{
+    return iterate(SQ(s), ST_EACH_ORG, NULL, emit_org, fn, ctx, "each_org");
+}
+
+static pd_err sq_each_account(pd_store *s, pd_iter_fn fn, void *ctx)
+{
+    return iterate(SQ(s), ST_EACH_ACCOUNT, NULL, emit_account, fn, ctx, "each_account");
+}
+
+static pd_err sq_each_perm_profile(pd_store *s, const char *account_id, pd_iter_fn fn, void *ctx)
+{
+    if (account_id == NULL)
+        return bad_arg(SQ(s), "each_perm_profile");
+    return iterate(SQ(s), ST_EACH_PERM_PROFILE, account_id, emit_perm_profile, fn, ctx,
+                   "each_perm_profile");
+}
+
+static pd_err sq_each_group(pd_store *s, const char *account_id, pd_iter_fn fn, void *ctx)
+{
+    if (account_id == NULL)
+        return bad_arg(SQ(s), "each_group");
+    return iterate(SQ(s), ST_EACH_GROUP, account_id, emit_group, fn, ctx, "each_group");
+}
+
+static pd_err sq_each_user(pd_store *s, pd_iter_fn fn, void *ctx)
+{
+    return iterate(SQ(s), ST_EACH_USER, NULL, emit_user, fn, ctx, "each_user");
+}
+
+/* Starts `cur` (owned copies) from the current row of ST_EACH_MEMBERSHIP. */
+static bool membership_start(sqlite3_stmt *st, pd_membership *cur)
+{
+    memset(cur, 0, sizeof *cur);
+    cur->is_admin = sqlite3_column_int(st, 2) != 0;
+    return dup_into(&cur->account_id, col_text(st, 0)) && dup_into(&cur->user_id, col_text(st, 1))
+           && dup_into(&cur->permission_profile_id, col_text(st, 3));
+}
+
+/* Appends a copy of s (NULL stays NULL) to (*v)[0..*n), *cap allocated. */
+static bool strv_push(char ***v, size_t *n, size_t *cap, const char *s)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 4;
+        char **nv = realloc(*v, ncap * sizeof *nv);
+        if (nv == NULL)
+            return false;
+        *v = nv;
+        *cap = ncap;
+    }
+    if (!dup_into(&(*v)[*n], s))
+        return false;
+    (*n)++;
+    return true;
+}
+
+static bool same_membership(sqlite3_stmt *st, const pd_membership *cur)
+{
+    const char *a = col_text(st, 0), *u = col_text(st, 1);
+    return a != NULL && u != NULL && strcmp(a, cur->account_id) == 0 && strcmp(u, cur->user_id) == 0;
+}
+
+typedef struct {
+    pd_membership cur;              /* owned; valid when have */
+    bool have;
+    size_t cap;                     /* of cur.group_ids */
+    pd_iter_fn fn;
+    void *ctx;
+} stream_ctx;
+
+/* row_fn: hands the previous membership to fn when the row starts another,
+ * then adds the row to cur. */
+static int membership_stream_row(sqlite3_stmt *st, void *ctx)
+{
+    stream_ctx *x = ctx;
+    if (x->have && !same_membership(st, &x->cur)) {
+        bool stop = x->fn(x->ctx, &x->cur) != 0;
+        pd_membership_clear(&x->cur);
+        x->have = false;
+        if (stop)
+            return 1;
+    }
+    if (!x->have) {
+        x->cap = 0;
+        x->have = true;
+        if (!membership_start(st, &x->cur))
+            return -1;
+    }
+    const char *gid = col_text(st, 4);
+    if (gid != NULL && !strv_push(&x->cur.group_ids, &x->cur.n_group_ids, &x->cap, gid))
+        return -1;
+    return 0;
+}
+
+/* One query (memberships LEFT JOIN their groups, ordered by key) streamed:
+ * a membership is handed to fn once its last group row has been read. */
+static pd_err sq_each_membership(pd_store *s, pd_iter_fn fn, void *ctx)
+{
+    static const char op[] = "each_membership";
+    sq_store *q = SQ(s);
+    if (fn == NULL)
+        return bad_arg(q, op);
+    stream_ctx x = { .fn = fn, .ctx = ctx };
+    pd_err e = run_rows(q, ST_EACH_MEMBERSHIP, NO_PARAMS, membership_stream_row, &x, op);
+    if (e == PD_OK && x.have)
+        fn(ctx, &x.cur);
+    pd_membership_clear(&x.cur);
+    return e;
+}
+
+/* ---- response-cache validation ---------------------------------------- */
+
+static pd_err sq_begin_read(pd_store *s)
+{
+    return run_id(SQ(s), ST_BEGIN_READ, "begin_read");
+}
+
+static pd_err sq_get_versions(pd_store *s, const char *user_a, const char *user_b,
+                              int64_t *va, int64_t *vb, int64_t *generation)
+{
+    static const char op[] = "get_versions";
+    sq_store *q = SQ(s);
+    int64_t v[3];
+
+    if (user_a == NULL || user_b == NULL)
+        return bad_arg(q, op);
+    pd_err e = fetch_row(q, ST_VERSIONS, PARAMS(PT(user_a), PT(user_b)), int64x3_conv, v,
+                         NONE_FAILS, op);
+    if (e == PD_OK) {
+        *va = v[0];
+        *vb = v[1];
+        *generation = v[2];
+    }
+    return e;
+}
+
+static pd_err sq_delete_signing_key(pd_store *s, const char *kid)
+{
+    static const char op[] = "delete_signing_key";
+    sq_store *q = SQ(s);
+
+    if (kid == NULL)
+        return bad_arg(q, op);
+    return exec_keyed(q, ST_KEY_DELETE, PARAMS(PT(kid)), op);
+}
+
+static pd_err sq_bump_generation(pd_store *s)
+{
+    return run_id(SQ(s), ST_BUMP_GENERATION, "bump_generation");
+}
+
+/* ---- OAuth ------------------------------------------------------------ */
+
+typedef struct {
+    char ***v;
+    size_t *n;
+    size_t cap;
+} strv_ctx;
+
+/* row_fn: appends column 0 to the strv. */
+static int string_row(sqlite3_stmt *st, void *ctx)
+{
+    strv_ctx *x = ctx;
+    return strv_push(x->v, x->n, &x->cap, col_text(st, 0)) ? 0 : -1;
+}
+
+/* Runs statement `id` with ps and appends column 0 of each row to
+ * (*v)[0..*n), initially empty (owned copies). */
+static pd_err collect_strings(sq_store *q, enum st_id id, params ps, char ***v, size_t *n,
+                              const char *op)
+{
+    strv_ctx x = { v, n, 0 };
+    return run_rows(q, id, ps, string_row, &x, op);
+}
+
+/* row_conv: the integration row (without URIs and keys); the caller clears it. */
+static bool integration_conv(sqlite3_stmt *st, void *out)
+{
+    pd_integration *in = out;
+    return dup_into(&in->key, col_text(st, 0)) && dup_into(&in->name, col_text(st, 1))
+           && dup_into(&in->secret_hash, col_text(st, 2))
+           && dup_into(&in->allowed_scopes, col_text(st, 3));
+}
+
+static pd_err sq_get_integration(pd_store *s, const char *key, pd_integration *out)
+{
+    static const char op[] = "get_integration";
+    sq_store *q = SQ(s);
+    if (key == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    tx_kind k;
+    pd_err e = tx_enter_read(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    e = fetch_one(q, ST_INTEG_GET, PARAMS(PT(key)), integration_conv, out, op);
+    if (e == PD_OK)
+        e = collect_strings(q, ST_INTEG_URIS, PARAMS(PT(key)), &out->redirect_uris,
+                            &out->n_redirect_uris, op);
+    if (e == PD_OK)
+        e = collect_strings(q, ST_INTEG_KEYS, PARAMS(PT(key)), &out->public_keys,
+                            &out->n_public_keys, op);
+    e = tx_leave(q, op, k, e);
+    if (e != PD_OK)
+        pd_integration_clear(out);
+    return e;
+}
+
+static pd_err sq_upsert_integration(pd_store *s, const pd_integration *in)
+{
+    static const char op[] = "upsert_integration";
+    sq_store *q = SQ(s);
+    if (in == NULL || in->key == NULL || in->name == NULL || in->allowed_scopes == NULL
+        || (in->n_redirect_uris > 0 && in->redirect_uris == NULL)
+        || (in->n_public_keys > 0 && in->public_keys == NULL))
+        return bad_arg(q, op);
+    tx_kind k;
+    pd_err e = tx_enter_write(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    e = exec_params(q, ST_INTEG_UPSERT,
+                    PARAMS(PT(in->key), PT(in->name), PT(in->secret_hash), PT(in->allowed_scopes)),
+                    op, NULL, NULL);
+    if (e == PD_OK)
+        e = exec_params(q, ST_INTEG_URIS_DEL, PARAMS(PT(in->key)), op, NULL, NULL);
+    for (size_t i = 0; e == PD_OK && i < in->n_redirect_uris; i++)
+        e = exec_params(q, ST_INTEG_URI_ADD, PARAMS(PT(in->key), PT(in->redirect_uris[i])), op,
+                        NULL, NULL);
+    if (e == PD_OK)
+        e = exec_params(q, ST_INTEG_KEYS_DEL, PARAMS(PT(in->key)), op, NULL, NULL);
+    for (size_t i = 0; e == PD_OK && i < in->n_public_keys; i++)
+        e = exec_params(q, ST_INTEG_KEY_ADD, PARAMS(PT(in->key), PT(in->public_keys[i])), op,
+                        NULL, NULL);
+    return tx_leave(q, op, k, e);
+}
+
+static pd_err sq_add_integration_key(pd_store *s, const char *key, const char *pem)
+{
+    static const char op[] = "add_integration_key";
+    sq_store *q = SQ(s);
+    if (key == NULL || pem == NULL)
+        return bad_arg(q, op);
+    pd_err e = exec_params(q, ST_INTEG_KEY_ADD, PARAMS(PT(key), PT(pem)), op, NULL, NULL);
+    if (e != PD_OK && sqlite3_extended_errcode(q->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return PD_ERR_NOT_FOUND;
+    return e;
+}
+
+static pd_err sq_delete_integration(pd_store *s, const char *key)
+{
+    static const char op[] = "delete_integration";
+    sq_store *q = SQ(s);
+    if (key == NULL)
+        return bad_arg(q, op);
+    return exec_keyed(q, ST_INTEG_DELETE, PARAMS(PT(key)), op);
+}
+
+static pd_err sq_each_integration(pd_store *s, pd_iter_fn fn, void *ctx)
+{
+    static const char op[] = "each_integration";
+    sq_store *q = SQ(s);
+    char **keys = NULL;
+    size_t n = 0;
+    if (fn == NULL)
+        return bad_arg(q, op);
+    /* the keys first: the statement is finished before fn runs */
+    pd_err e = collect_strings(q, ST_INTEG_LIST, NO_PARAMS, &keys, &n, op);
+    for (size_t i = 0; e == PD_OK && i < n; i++) {
+        pd_integration it;
+        e = sq_get_integration(s, keys[i], &it);
+        if (e == PD_ERR_NOT_FOUND) {      /* removed meanwhile */
+            e = PD_OK;
+            continue;
+        }
+        if (e != PD_OK)
+            break;
+        int stop = fn(ctx, &it);
+        pd_integration_clear(&it);
+        if (stop)
+            break;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(keys[i]);
+    free(keys);
+    return e;
+}
+
+static pd_err sq_put_consent(pd_store *s, const pd_consent *c)
+{
+    static const char op[] = "put_consent";
+    sq_store *q = SQ(s);
+    if (c == NULL || c->integration_key == NULL || c->user_id == NULL || c->scopes == NULL)
+        return bad_arg(q, op);
+    return exec_params(q, ST_CONSENT_PUT,
+                       PARAMS(PT(c->integration_key), PT(c->user_id), PT(c->scopes)), op,
+                       "the integration or the user does not exist", NULL);
+}
+
+/* row_conv: an owned pd_consent (cleared on failure). */
+static bool consent_conv(sqlite3_stmt *st, void *out)
+{
+    pd_consent *c = out;
+    if (dup_into(&c->integration_key, col_text(st, 0)) && dup_into(&c->user_id, col_text(st, 1))
+        && dup_into(&c->scopes, col_text(st, 2)))
+        return true;
+    pd_consent_clear(c);
+    return false;
+}
+
+static pd_err sq_get_consent(pd_store *s, const char *key, const char *user_id, pd_consent *out)
+{
+    static const char op[] = "get_consent";
+    sq_store *q = SQ(s);
+    if (key == NULL || user_id == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    return fetch_one(q, ST_CONSENT_GET, PARAMS(PT(key), PT(user_id)), consent_conv, out, op);
+}
+
+static int emit_consent(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_consent c = { col_text(st, 0), col_text(st, 1), col_text(st, 2) };
+    return fn(ctx, &c);
+}
+
+static pd_err sq_each_consent(pd_store *s, const char *key, pd_iter_fn fn, void *ctx)
+{
+    if (key == NULL)
+        return bad_arg(SQ(s), "each_consent");
+    return iterate(SQ(s), ST_CONSENT_EACH, key, emit_consent, fn, ctx, "each_consent");
+}
+
+static const char *const GRANT_KINDS[] = { "code", "refresh", "session" };
+
+static pd_err sq_put_grant(pd_store *s, const pd_grant *g)
+{
+    static const char op[] = "put_grant";
+    sq_store *q = SQ(s);
+    if (g == NULL || g->family == NULL || g->user_id == NULL
+        || (unsigned)g->kind > PD_GRANT_SESSION)
+        return bad_arg(q, op);
+    return exec_params(q, ST_GRANT_PUT,
+                       PARAMS(PB(g->hash, sizeof g->hash), PT(GRANT_KINDS[g->kind]),
+                              PT(g->family), PT(g->integration_key), PT(g->user_id),
+                              PT(g->redirect_uri), PT(g->scopes), PT(g->code_challenge),
+                              PI(g->expires)),
+                       op, "the integration or the user does not exist", NULL);
+}
+
+/* row_conv: the grant row, all but the hash; the caller clears it. */
+static bool grant_conv(sqlite3_stmt *st, void *out)
+{
+    pd_grant *g = out;
+    const char *kind = col_text(st, 0);
+    g->kind = PD_GRANT_SESSION;
+    for (int i = 0; kind != NULL && i < 3; i++)
+        if (strcmp(kind, GRANT_KINDS[i]) == 0)
+            g->kind = (pd_grant_kind)i;
+    g->expires = sqlite3_column_int64(st, 7);
+    g->used = sqlite3_column_int(st, 8) != 0;
+    g->revoked = sqlite3_column_int(st, 9) != 0;
+    return dup_into(&g->family, col_text(st, 1)) && dup_into(&g->integration_key, col_text(st, 2))
+           && dup_into(&g->user_id, col_text(st, 3)) && dup_into(&g->redirect_uri, col_text(st, 4))
+           && dup_into(&g->scopes, col_text(st, 5)) && dup_into(&g->code_challenge, col_text(st, 6));
+}
+
+static pd_err grant_fetch(sq_store *q, const unsigned char hash[32], pd_grant *out, const char *op)
+{
+    pd_err e = fetch_one(q, ST_GRANT_GET, PARAMS(PB(hash, 32)), grant_conv, out, op);
+    if (e == PD_OK)
+        memcpy(out->hash, hash, 32);
+    else
+        pd_grant_clear(out);
+    return e;
+}
+
+static pd_err sq_get_grant(pd_store *s, const unsigned char hash[32], pd_grant *out)
+{
+    sq_store *q = SQ(s);
+    if (hash == NULL || out == NULL)
+        return bad_arg(q, "get_grant");
+    memset(out, 0, sizeof *out);
+    return grant_fetch(q, hash, out, "get_grant");
+}
+
+static pd_err sq_use_grant(pd_store *s, const unsigned char hash[32], pd_grant *out)
+{
+    static const char op[] = "use_grant";
+    sq_store *q = SQ(s);
+    if (hash == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    tx_kind k;
+    pd_err e = tx_enter_write(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    e = grant_fetch(q, hash, out, op);
+    if (e == PD_OK && !out->used)
+        e = exec_params(q, ST_GRANT_MARK_USED, PARAMS(PB(hash, 32)), op, NULL, NULL);
+    e = tx_leave(q, op, k, e);
+    if (e != PD_OK)
+        pd_grant_clear(out);
+    return e;
+}
+
+static pd_err sq_revoke_grant_family(pd_store *s, const char *family)
+{
+    if (family == NULL)
+        return bad_arg(SQ(s), "revoke_grant_family");
+    return exec_params(SQ(s), ST_GRANT_REVOKE, PARAMS(PT(family)), "revoke_grant_family", NULL,
+                       NULL);
+}
+
+static pd_err sq_delete_grant(pd_store *s, const unsigned char hash[32])
+{
+    if (hash == NULL)
+        return bad_arg(SQ(s), "delete_grant");
+    return exec_params(SQ(s), ST_GRANT_DELETE, PARAMS(PB(hash, 32)), "delete_grant", NULL, NULL);
+}
+
+static pd_err sq_purge_grants(pd_store *s, int64_t now)
+{
+    static const char op[] = "purge_grants";
+    return exec_params(SQ(s), ST_GRANT_PURGE, PARAMS(PI(now)), op, NULL, NULL);
+}
+
+/* row_conv: failures, window_start, locked_until. */
+static bool throttle_conv(sqlite3_stmt *st, void *out)
+{
+    pd_throttle *t = out;
+    t->failures = sqlite3_column_int64(st, 0);
+    t->window_start = sqlite3_column_int64(st, 1);
+    t->locked_until = sqlite3_column_int64(st, 2);
+    return true;
+}
+
+static pd_err sq_get_throttle(pd_store *s, const char *key, pd_throttle *out)
+{
+    static const char op[] = "get_throttle";
+    sq_store *q = SQ(s);
+    if (key == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    /* no row: never throttled, all zero */
+    return fetch_row(q, ST_THROTTLE_GET, PARAMS(PT(key)), throttle_conv, out, NONE_OK, op);
+}
+
+static pd_err sq_put_throttle(pd_store *s, const char *key, const pd_throttle *t)
+{
+    static const char op[] = "put_throttle";
+    sq_store *q = SQ(s);
+    if (key == NULL || t == NULL)
+        return bad_arg(q, op);
+    return exec_params(q, ST_THROTTLE_PUT,
+                       PARAMS(PT(key), PI(t->failures), PI(t->window_start), PI(t->locked_until)),
+                       op, NULL, NULL);
+}
+
+static pd_err sq_record_login(pd_store *s, const char *user_id, const char *last_login,
+                              const char *profile_json)
+{
+    static const char op[] = "record_login";
+    sq_store *q = SQ(s);
+    if (user_id == NULL)
+        return bad_arg(q, op);
+    return exec_keyed(q, ST_LOGIN_RECORD, PARAMS(PT(user_id), PT(last_login), PT(profile_json)),
+                      op);
+}
+
+/* The attempt statement of sq_throttle_attempt, run inside its transaction. */
+static pd_err throttle_count(sq_store *q, const char *key, int64_t now, int64_t window_s,
+                             int64_t max, int64_t lock_s, pd_throttle *out, const char *op)
+{
+    sqlite3_stmt *st = stmt_bound(q, ST_THROTTLE_ATTEMPT,
+                                  PARAMS(PT(key), PI(now), PI(window_s), PI(max), PI(lock_s)), op);
+    pd_err e = PD_OK;
+
+    if (st == NULL)
+        return PD_ERR_STORE;
+    int rc = sq_step(q, st, true);
+    if (rc != SQLITE_ROW) {
+        e = db_fail(q, op, rc, NULL);
+        goto out;
+    }
+    throttle_conv(st, out);
+    while (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        e = db_fail(q, op, rc, NULL);
+out:
+    stmt_done(st);
+    return e;
+}
+
+static pd_err sq_throttle_attempt(pd_store *s, const char *key, int64_t now, int64_t window_s,
+                                  int64_t max, int64_t lock_s, pd_throttle *out, bool *refused)
+{
+    static const char op[] = "throttle_attempt";
+    sq_store *q = SQ(s);
+    pd_throttle row = {0};
+    tx_kind k;
+
+    if (key == NULL || refused == NULL || max < 1 || window_s < 1 || lock_s < 0)
+        return bad_arg(q, op);
+    *refused = false;
+    pd_err e = tx_enter_write(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    e = sq_get_throttle(s, key, &row);
+    if (e == PD_OK && row.locked_until > now)
+        *refused = true;
+    else if (e == PD_OK)
+        e = throttle_count(q, key, now, window_s, max, lock_s, &row, op);
+    e = tx_leave(q, op, k, e);
+    if (e != PD_OK)
+        *refused = false;
+    else if (out != NULL)
+        *out = row;
+    return e;
+}
+
+static pd_err sq_throttle_refund(pd_store *s, const char *key, int64_t max)
+{
+    static const char op[] = "throttle_refund";
+    sq_store *q = SQ(s);
+    if (key == NULL)
+        return bad_arg(q, op);
+    return exec_params(q, ST_THROTTLE_REFUND, PARAMS(PT(key), PI(max)), op, NULL, NULL);
+}
+
+static pd_err sq_each_account_of_user(pd_store *s, const char *user_id, pd_iter_fn fn, void *ctx)
+{
+    if (user_id == NULL)
+        return bad_arg(SQ(s), "each_account_of_user");
+    return iterate(SQ(s), ST_ACCOUNTS_OF_USER, user_id, emit_account, fn, ctx,
+                   "each_account_of_user");
+}
+
+/* ---- open ------------------------------------------------------------ */
+
+static const pd_store_ops SQ_OPS = {
+    .name = "sqlite",
+    .close = sq_close,
+    .migrate = sq_migrate,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .get_account = sq_get_account,
+    .get_user = sq_get_user,
+    .get_user_by_email = sq_get_user_by_email,
+    .get_membership = sq_get_membership,
+    .count_users = sq_count_users,
+    .update_profile = sq_update_profile,
+    .get_image = sq_get_image,
+    .put_image = sq_put_image,
+    .delete_image = sq_delete_image,
+    .get_signing_keys = sq_get_signing_keys,
+    .add_signing_key = sq_add_signing_key,
+    .upsert_org = sq_upsert_org,
+    .upsert_account = sq_upsert_account,
+    .upsert_perm_profile = sq_upsert_perm_profile,
+    .upsert_group = sq_upsert_group,
+    .upsert_user = sq_upsert_user,
+    .upsert_membership = sq_upsert_membership,
+    .each_org = sq_each_org,
+    .each_account = sq_each_account,
+    .each_perm_profile = sq_each_perm_profile,
+    .each_group = sq_each_group,
+    .each_user = sq_each_user,
+    .each_membership = sq_each_membership,
+    .last_error = sq_last_error,
+    .begin_read = sq_begin_read,
+    .get_versions = sq_get_versions,
+    .bump_generation = sq_bump_generation,
+    .delete_signing_key = sq_delete_signing_key,
+    .get_integration = sq_get_integration,
+    .upsert_integration = sq_upsert_integration,
+    .add_integration_key = sq_add_integration_key,
+    .delete_integration = sq_delete_integration,
+    .each_integration = sq_each_integration,
+    .put_consent = sq_put_consent,
+    .get_consent = sq_get_consent,
+    .each_consent = sq_each_consent,
+    .put_grant = sq_put_grant,
+    .get_grant = sq_get_grant,
+    .use_grant = sq_use_grant,
+    .revoke_grant_family = sq_revoke_grant_family,
+    .delete_grant = sq_delete_grant,
+    .purge_grants = sq_purge_grants,
+    .get_throttle = sq_get_throttle,
+    .put_throttle = sq_put_throttle,
+    .record_login = sq_record_login,
+    .each_account_of_user = sq_each_account_of_user,
+    .throttle_attempt = sq_throttle_attempt,
+    .throttle_refund = sq_throttle_refund,
+};
+
+/* Runs a PRAGMA and copies the first column of its first row (if any). */
+static int pragma(sqlite3 *db, const char *sql, char *val, size_t vlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && val != NULL) {
+            const unsigned char *t = sqlite3_column_text(st, 0);
+            snprintf(val, vlen, "%s", t != NULL ? (const char *)t : "");
+        }
+        rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Applies the connection settings; on failure writes errbuf, returns false. */
+static bool configure(sq_store *q, const char *path, char *errbuf, size_t errlen)
+{
+    sqlite3 *db = q->db;
+    char val[32] = "";
+    sqlite3_extended_result_codes(db, 1);
+    if (sqlite3_busy_timeout(db, LIM_DB_BUSY_TIMEOUT_MS) != SQLITE_OK
+        || sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) != SQLITE_OK
+        || sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) != SQLITE_OK
+        || pragma(db, "PRAGMA foreign_keys = ON", NULL, 0) != SQLITE_OK
+        || pragma(db, "PRAGMA foreign_keys", val, sizeof val) != SQLITE_OK
+        || strcmp(val, "1") != 0) {
+        snprintf(errbuf, errlen, "cannot configure database '%s': %s", path,
+                 strcmp(val, "1") != 0 && val[0] != '\0' ? "foreign keys unsupported"
+                                                         : sqlite3_errmsg(db));
+        return false;
+    }
+    if (q->shared_cache)
+        return true;
+    if (pragma(db, "PRAGMA journal_mode = WAL", val, sizeof val) != SQLITE_OK
+        || pragma(db, "PRAGMA synchronous = NORMAL", NULL, 0) != SQLITE_OK
+        || pragma(db, "PRAGMA cache_size = -" LIM_DB_CACHE_KIB_STR, NULL, 0) != SQLITE_OK) {
+        snprintf(errbuf, errlen, "cannot configure database '%s': %s", path, sqlite3_errmsg(db));
+        return false;
+    }
+    if (strcmp(val, "wal") != 0) {
+        char line[128];
+        snprintf(line, sizeof line, "open: journal_mode is '%s', not 'wal'", val);
+        store_log(line);
+    }
+    return true;
+}
+
+/* Process-wide SQLite settings, before the library initialises: no memory
+ * statistics (they take one global mutex on every allocation, which the
+ * worker threads then fight over). */
+static pthread_once_t sq_global_once = PTHREAD_ONCE_INIT;
+
+static void sq_global_init(void)
+{
+    if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+        store_log("open: SQLite was initialised already; memory statistics stay on");
+    sqlite3_initialize();
+}
+
+pd_store *pd_store_sqlite_open(const char *path, char *errbuf, size_t errlen)
+{
+    char dummy[1];
+    pthread_once(&sq_global_once, sq_global_init);
+    if (errbuf == NULL || errlen == 0) {
+        errbuf = dummy;
+        errlen = sizeof dummy;
+    }
+    errbuf[0] = '\0';
+    if (path == NULL || path[0] == '\0') {
+        snprintf(errbuf, errlen, "empty database path");
+        return NULL;
+    }
+    sq_store *q = calloc(1, sizeof *q);
+    char *name = NULL;
+    if (q == NULL)
+        goto oom;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (strcmp(path, ":memory:") == 0) {
+        q->shared_cache = true;
+        flags |= SQLITE_OPEN_URI;
+        name = sqlite3_mprintf("file:profiled-mem-%lld?mode=memory&cache=shared",
+                               (long long)getpid());
+    } else if (strncmp(path, "file:", 5) == 0) {
+        /* SQLite may be built to read "file:" names as URIs: keep it a plain path */
+        name = sqlite3_mprintf("./%s", path);
+    } else {
+        name = sqlite3_mprintf("%s", path);
+    }
+    if (name == NULL)
+        goto oom;
+    int rc = sqlite3_open_v2(name, &q->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(errbuf, errlen, "cannot open database '%s': %s", path,
+                 q->db != NULL ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    if (!configure(q, path, errbuf, errlen))
+        goto fail;
+    sqlite3_free(name);
+    q->base.ops = &SQ_OPS;
+    q->base.impl = q;
+    return &q->base;
+oom:
+    snprintf(errbuf, errlen, "cannot open database '%s': out of memory", path);
+fail:
+    sqlite3_free(name);
+    if (q != NULL) {
+        sqlite3_close_v2(q->db);
+        free(q);
+    }
+    return NULL;
+}

@@ -1,0 +1,315 @@
+/*
+ * sqlite_migrations.c - numbered schema migrations of the SQLite backend.
+ *
+ * MIGRATIONS[] is the whole history of the schema: never edit an entry that
+ * has shipped, append a new one.  pd_sqlite_migrate() applies the missing
+ * ones, each in its own transaction, and records them in schema_migrations.
+ *
+ * Conventions of the schema (see docs/storage.md):
+ *  - GUID ids (organizations, accounts, users and every reference to them)
+ *    and emails are stored lower-cased; store/sqlite.c lower-cases on write
+ *    and on lookup.
+ *  - Timestamps of users are ISO-8601 UTC text as rendered to clients;
+ *    signing_keys.created is Unix seconds.
+ *
+ * Memory: everything here is static; errors go to the caller's buffer.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/sqlite_migrations.h"
+
+static const char MIGRATION_1[] =
+    "CREATE TABLE organizations(\n"
+    "  id   TEXT NOT NULL PRIMARY KEY,\n"
+    "  name TEXT NOT NULL\n"
+    ") WITHOUT ROWID;\n"
+
+    "CREATE TABLE accounts(\n"
+    "  id              TEXT NOT NULL PRIMARY KEY,\n"
+    "  external_id     INTEGER NOT NULL UNIQUE CHECK (external_id > 0),\n"
+    "  name            TEXT NOT NULL,\n"
+    "  organization_id TEXT NULL REFERENCES organizations(id)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX accounts_by_org ON accounts(organization_id);\n"
+
+    "CREATE TABLE permission_profiles(\n"
+    "  account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,\n"
+    "  id         TEXT NOT NULL,\n"
+    "  name       TEXT NOT NULL,\n"
+    "  PRIMARY KEY (account_id, id)\n"
+    ") WITHOUT ROWID;\n"
+
+    "CREATE TABLE groups(\n"
+    "  account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,\n"
+    "  id         TEXT NOT NULL,\n"
+    "  name       TEXT NOT NULL,\n"
+    "  type       TEXT NOT NULL,\n"
+    "  PRIMARY KEY (account_id, id)\n"
+    ") WITHOUT ROWID;\n"
+
+    /* rowid tables: rows carry a profile document / image bytes */
+    "CREATE TABLE users(\n"
+    "  id            TEXT NOT NULL PRIMARY KEY,\n"
+    "  email         TEXT NOT NULL UNIQUE,\n"
+    "  status        TEXT NOT NULL,\n"
+    "  created       TEXT NOT NULL,\n"
+    "  modified      TEXT NOT NULL,\n"
+    "  last_login    TEXT NULL,\n"
+    "  password_hash TEXT NULL,\n"
+    "  profile_json  TEXT NOT NULL,\n"
+    "  version       INTEGER NOT NULL DEFAULT 1\n"
+    ");\n"
+
+    "CREATE TABLE user_images(\n"
+    "  user_id      TEXT NOT NULL PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,\n"
+    "  content_type TEXT NOT NULL,\n"
+    "  bytes        BLOB NOT NULL,\n"
+    "  etag         TEXT NOT NULL\n"
+    ");\n"
+
+    "CREATE TABLE memberships(\n"
+    "  account_id            TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,\n"
+    "  user_id               TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+    "  is_admin              INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1)),\n"
+    "  permission_profile_id TEXT NULL,\n"
+    "  PRIMARY KEY (account_id, user_id),\n"
+    /* not checked while permission_profile_id is NULL (SQL rule for composite keys) */
+    "  FOREIGN KEY (account_id, permission_profile_id)\n"
+    "    REFERENCES permission_profiles(account_id, id)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX memberships_by_user ON memberships(user_id);\n"
+    "CREATE INDEX memberships_by_profile ON memberships(account_id, permission_profile_id);\n"
+
+    "CREATE TABLE membership_groups(\n"
+    "  account_id TEXT NOT NULL,\n"
+    "  user_id    TEXT NOT NULL,\n"
+    "  group_id   TEXT NOT NULL,\n"
+    "  PRIMARY KEY (account_id, user_id, group_id),\n"
+    "  FOREIGN KEY (account_id, user_id)\n"
+    "    REFERENCES memberships(account_id, user_id) ON DELETE CASCADE,\n"
+    "  FOREIGN KEY (account_id, group_id)\n"
+    "    REFERENCES groups(account_id, id) ON DELETE CASCADE\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX membership_groups_by_group ON membership_groups(account_id, group_id);\n"
+
+    "CREATE TABLE signing_keys(\n"
+    "  kid     TEXT NOT NULL PRIMARY KEY,\n"
+    "  secret  BLOB NOT NULL CHECK (length(secret) = 32),\n"
+    "  created INTEGER NOT NULL\n"
+    ") WITHOUT ROWID;\n";
+
+static const char MIGRATION_2[] =
+    "CREATE TABLE meta(\n"
+    "  key   TEXT NOT NULL PRIMARY KEY,\n"
+    "  value INTEGER NOT NULL\n"
+    ") WITHOUT ROWID;\n"
+    "INSERT INTO meta(key, value) VALUES ('generation', 1);\n";
+
+/* OAuth: integrations (clients) with redirect URIs and RSA public keys,
+ * per-user consent, grants (codes, refresh tokens, sign-in sessions; only
+ * the BLAKE2b-256 hash of each secret value is stored) and the sign-in
+ * throttle (keys "email:<address>" and "ip:<address>"; Unix seconds). */
+static const char MIGRATION_3[] =
+    "CREATE TABLE integrations(\n"
+    "  key            TEXT NOT NULL PRIMARY KEY,\n"
+    "  name           TEXT NOT NULL,\n"
+    "  secret_hash    TEXT NULL,\n"
+    "  allowed_scopes TEXT NOT NULL\n"
+    ") WITHOUT ROWID;\n"
+
+    "CREATE TABLE integration_redirect_uris(\n"
+    "  integration_key TEXT NOT NULL REFERENCES integrations(key) ON DELETE CASCADE,\n"
+    "  uri             TEXT NOT NULL,\n"
+    "  PRIMARY KEY (integration_key, uri)\n"
+    ") WITHOUT ROWID;\n"
+
+    "CREATE TABLE integration_keys(\n"
+    "  integration_key TEXT NOT NULL REFERENCES integrations(key) ON DELETE CASCADE,\n"
+    "  pem             TEXT NOT NULL,\n"
+    "  PRIMARY KEY (integration_key, pem)\n"
+    ") WITHOUT ROWID;\n"
+
+    "CREATE TABLE oauth_consents(\n"
+    "  integration_key TEXT NOT NULL REFERENCES integrations(key) ON DELETE CASCADE,\n"
+    "  user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+    "  scopes          TEXT NOT NULL,\n"
+    "  PRIMARY KEY (integration_key, user_id)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX oauth_consents_by_user ON oauth_consents(user_id);\n"
+
+    "CREATE TABLE oauth_grants(\n"
+    "  hash            BLOB NOT NULL PRIMARY KEY CHECK (length(hash) = 32),\n"
+    "  kind            TEXT NOT NULL CHECK (kind IN ('code', 'refresh', 'session')),\n"
+    "  family          TEXT NOT NULL,\n"
+    "  integration_key TEXT NULL REFERENCES integrations(key) ON DELETE CASCADE,\n"
+    "  user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+    "  redirect_uri    TEXT NULL,\n"
+    "  scopes          TEXT NULL,\n"
+    "  code_challenge  TEXT NULL,\n"
+    "  expires         INTEGER NOT NULL,\n"
+    "  used            INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1)),\n"
+    "  revoked         INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX oauth_grants_by_family ON oauth_grants(family);\n"
+    "CREATE INDEX oauth_grants_by_expiry ON oauth_grants(expires);\n"
+    "CREATE INDEX oauth_grants_by_user ON oauth_grants(user_id);\n"
+    "CREATE INDEX oauth_grants_by_integration ON oauth_grants(integration_key);\n"
+
+    "CREATE TABLE login_throttle(\n"
+    "  key          TEXT NOT NULL PRIMARY KEY,\n"
+    "  failures     INTEGER NOT NULL,\n"
+    "  window_start INTEGER NOT NULL,\n"
+    "  locked_until INTEGER NOT NULL\n"
+    ") WITHOUT ROWID;\n";
+
+static const pd_sqlite_migration MIGRATIONS[] = {
+    { 1, "initial schema: organizations, accounts, users, images, memberships, signing keys",
+      MIGRATION_1 },
+    { 2, "meta: tenant generation for response-cache validation", MIGRATION_2 },
+    { 3, "oauth: integrations, redirect URIs, public keys, consents, grants, sign-in throttle",
+      MIGRATION_3 },
+};
+
+#define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])
+
+static const char SQL_CREATE_META[] =
+    "CREATE TABLE IF NOT EXISTS schema_migrations("
+    " version INTEGER PRIMARY KEY, applied_at TEXT)";
+static const char SQL_CURRENT[] =
+    "SELECT coalesce(max(version), 0) FROM schema_migrations";
+static const char SQL_RECORD[] =
+    "INSERT INTO schema_migrations(version, applied_at)"
+    " VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
+
+const pd_sqlite_migration *pd_sqlite_migrations(size_t *count)
+{
+    if (count != NULL)
+        *count = N_MIGRATIONS;
+    return MIGRATIONS;
+}
+
+int pd_sqlite_schema_latest(void)
+{
+    return MIGRATIONS[N_MIGRATIONS - 1].version;
+}
+
+static pd_err fail(sqlite3 *db, char *err, size_t errlen, const char *what)
+{
+    if (err != NULL && errlen > 0)
+        snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
+    return PD_ERR_STORE;
+}
+
+static pd_err exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen, const char *what)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return PD_OK;
+    if (err != NULL && errlen > 0)
+        snprintf(err, errlen, "%s: %s", what, msg != NULL ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return PD_ERR_STORE;
+}
+
+/* Reads max(version) from schema_migrations into *out. */
+static pd_err current_version(sqlite3 *db, int *out, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    pd_err e = PD_ERR_STORE;
+    if (sqlite3_prepare_v2(db, SQL_CURRENT, -1, &st, NULL) != SQLITE_OK) {
+        e = fail(db, err, errlen, "reading schema version");
+        goto out;
+    }
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        e = fail(db, err, errlen, "reading schema version");
+        goto out;
+    }
+    sqlite3_int64 v = sqlite3_column_int64(st, 0);
+    if (v < 0 || v > 1000000) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "schema_migrations holds an implausible version %lld", (long long)v);
+        goto out;
+    }
+    *out = (int)v;
+    e = PD_OK;
+out:
+    sqlite3_finalize(st);
+    return e;
+}
+
+static pd_err record_version(sqlite3 *db, int version, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    pd_err e = PD_ERR_STORE;
+    if (sqlite3_prepare_v2(db, SQL_RECORD, -1, &st, NULL) != SQLITE_OK
+        || sqlite3_bind_int(st, 1, version) != SQLITE_OK
+        || sqlite3_step(st) != SQLITE_DONE) {
+        e = fail(db, err, errlen, "recording migration");
+        goto out;
+    }
+    e = PD_OK;
+out:
+    sqlite3_finalize(st);
+    return e;
+}
+
+/* Applies one migration in its own transaction unless another process did. */
+static pd_err apply_one(sqlite3 *db, const pd_sqlite_migration *m, char *err, size_t errlen)
+{
+    pd_err e = exec_sql(db, "BEGIN IMMEDIATE", err, errlen, "starting migration");
+    if (e != PD_OK)
+        return e;
+    int cur = 0;
+    e = current_version(db, &cur, err, errlen);
+    if (e != PD_OK || cur >= m->version)
+        goto out;
+    char what[96];
+    snprintf(what, sizeof what, "migration %d", m->version);
+    e = exec_sql(db, m->sql, err, errlen, what);
+    if (e == PD_OK)
+        e = record_version(db, m->version, err, errlen);
+out:
+    if (e == PD_OK)
+        e = exec_sql(db, "COMMIT", err, errlen, "committing migration");
+    if (e != PD_OK && !sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return e;
+}
+
+pd_err pd_sqlite_migrate(sqlite3 *db, int *from, int *to, char *err, size_t errlen)
+{
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    if (db == NULL)
+        return PD_ERR_STORE;
+    int before = 0, after = 0;
+    pd_err e = exec_sql(db, SQL_CREATE_META, err, errlen, "creating schema_migrations");
+    if (e == PD_OK)
+        e = current_version(db, &before, err, errlen);
+    if (e != PD_OK)
+        return e;
+    int latest = pd_sqlite_schema_latest();
+    if (before > latest) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen,
+                     "database schema version %d is newer than this binary supports (%d);"
+                     " upgrade profiled or use another database", before, latest);
+        return PD_ERR_STORE;
+    }
+    for (size_t i = 0; i < N_MIGRATIONS; i++) {
+        if (MIGRATIONS[i].version <= before)
+            continue;
+        e = apply_one(db, &MIGRATIONS[i], err, errlen);
+        if (e != PD_OK)
+            return e;
+    }
+    e = current_version(db, &after, err, errlen);
+    if (e != PD_OK)
+        return e;
+    if (from != NULL)
+        *from = before;
+    if (to != NULL)
+        *to = after;
+    return PD_OK;
+}

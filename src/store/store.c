@@ -1,0 +1,77 @@
+/*
+ * store.c - backend-independent part of the storage interface (store.h).
+ *
+ * pd_store_open() parses the database URL ("sqlite:PATH", PATH may be
+ * ":memory:") and hands PATH to the matching backend constructor (sqlite.c).
+ * The record helpers the backends share live in records.c, so the
+ * dependency runs one way: store.c -> backend -> records.c.
+ *
+ * Memory: the URL and errbuf are the caller's.  The pd_store returned is owned
+ * by the caller and released with pd_store_close().
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+
+/* Longest URL scheme echoed back in an error message. */
+#define SCHEME_ECHO_MAX 32
+
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    if (errbuf == NULL || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
+}
+
+pd_store *pd_store_open(const char *url, char *errbuf, size_t errlen)
+{
+    if (errbuf != NULL && errlen > 0)
+        errbuf[0] = '\0';
+    if (url == NULL || url[0] == '\0') {
+        set_err(errbuf, errlen, "empty database URL (expected sqlite:PATH)");
+        return NULL;
+    }
+    const char *colon = strchr(url, ':');
+    if (colon == NULL) {
+        set_err(errbuf, errlen, "database URL '%s' has no scheme (expected sqlite:PATH)", url);
+        return NULL;
+    }
+    size_t slen = (size_t)(colon - url);
+    if (slen == strlen("sqlite") && strncmp(url, "sqlite", slen) == 0) {
+        const char *path = colon + 1;
+        if (path[0] == '\0') {
+            set_err(errbuf, errlen, "database URL '%s' has an empty path (expected sqlite:PATH)", url);
+            return NULL;
+        }
+        return pd_store_sqlite_open(path, errbuf, errlen);
+    }
+    char scheme[SCHEME_ECHO_MAX + 1];
+    size_t n = slen < SCHEME_ECHO_MAX ? slen : SCHEME_ECHO_MAX;
+    memcpy(scheme, url, n);
+    scheme[n] = '\0';
+    set_err(errbuf, errlen, "unsupported database URL scheme '%s' (expected sqlite:PATH)", scheme);
+    return NULL;
+}
+
+void pd_store_close(pd_store *s)
+{
+    if (s != NULL && s->ops != NULL && s->ops->close != NULL)
+        s->ops->close(s);
+}
+
+const char *pd_store_last_error(pd_store *s)
+{
+    if (s == NULL || s->ops == NULL || s->ops->last_error == NULL)
+        return "";
+    const char *m = s->ops->last_error(s);
+    return m != NULL ? m : "";
+}

@@ -1,0 +1,263 @@
+/*
+ * store.h - the storage interface: a table of operations.
+ *
+ * Handlers and the CLI talk to storage only through pd_store.  A backend
+ * (store/sqlite.c today, PostgreSQL later) fills a pd_store_ops table.  The
+ * store makes no security decisions: auth/policy.c decides, the store only reads
+ * and writes.  All SQL uses bound parameters.
+ *
+ * Threads: one pd_store (one connection) per thread; never share a handle.
+ *
+ * Memory: every out-struct filled by a get_* call owns its heap strings;
+ * release it with the matching pd_*_clear().  Strings passed in are borrowed
+ * for the duration of the call.
+ *
+ * Returns: PD_OK, PD_ERR_NOT_FOUND when the row does not exist, PD_ERR_STORE
+ * on any database failure (details logged by the backend).
+ */
+#ifndef PROFILED_STORE_H
+#define PROFILED_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "core/error.h"
+
+typedef struct {
+    char *id;               /* GUID                          */
+    char *name;
+} pd_org;
+
+typedef struct {
+    char *id;               /* account GUID                  */
+    int64_t external_id;    /* external account number (>0)  */
+    char *name;
+    char *organization_id;  /* NULL when none                */
+} pd_account;
+
+typedef struct {
+    char *id;               /* permission profile id (string of digits in DocuSign) */
+    char *name;
+} pd_perm_profile;
+
+typedef struct {
+    char *id;               /* group id   */
+    char *name;
+    char *type;             /* "AdminGroup", "EveryoneGroup", "CustomGroup" ... */
+} pd_group;
+
+typedef struct {
+    char *account_id;       /* account GUID */
+    char *user_id;
+    bool is_admin;
+    char *permission_profile_id;   /* NULL when none */
+    char *permission_profile_name; /* filled by get_membership; NULL when none */
+    pd_group *groups;       /* filled by get_membership */
+    size_t n_groups;
+    char **group_ids;       /* used by upsert_membership (input only) */
+    size_t n_group_ids;
+} pd_membership;
+
+typedef struct {
+    char *id;               /* user GUID */
+    char *email;            /* lower-cased on write */
+    char *status;           /* "Active", "Closed", ... */
+    char *created;          /* ISO-8601 UTC, e.g. 2024-01-02T03:04:05.0000000Z */
+    char *modified;         /* userProfileLastModifiedDate */
+    char *last_login;       /* NULL when never */
+    char *password_hash;    /* libsodium crypto_pwhash_str, NULL when none */
+    char *profile_json;     /* the stored userProfile document (see model/profile.h) */
+    int64_t version;        /* increments on every write of the user row */
+    bool has_image;
+    char *image_etag;       /* NULL when no image */
+} pd_user;
+
+typedef struct {
+    unsigned char *bytes;
+    size_t len;
+    char *content_type;     /* image/png ... */
+    char *etag;             /* quoted strong etag, e.g. "\"3f2a...\"" */
+} pd_image;
+
+/* An OAuth integration (client).  Arrays are owned like the strings. */
+typedef struct {
+    char *key;              /* integration key = client_id = JWT iss */
+    char *name;
+    char *secret_hash;      /* Argon2id (crypto_pwhash_str), NULL when none */
+    char *allowed_scopes;   /* space separated */
+    char **redirect_uris;
+    size_t n_redirect_uris;
+    char **public_keys;     /* PEM SubjectPublicKeyInfo (RSA) */
+    size_t n_public_keys;
+} pd_integration;
+
+typedef struct {
+    char *integration_key;
+    char *user_id;
+    char *scopes;           /* space separated scopes the user granted */
+} pd_consent;
+
+typedef enum { PD_GRANT_CODE = 0, PD_GRANT_REFRESH, PD_GRANT_SESSION } pd_grant_kind;
+
+typedef struct {
+    unsigned char hash[32];   /* BLAKE2b-256 of the secret value */
+    pd_grant_kind kind;
+    char *family;             /* codes and the refresh tokens they lead to share one */
+    char *integration_key;    /* NULL for sessions */
+    char *user_id;
+    char *redirect_uri;       /* codes; NULL otherwise */
+    char *scopes;             /* NULL for sessions */
+    char *code_challenge;     /* codes with PKCE (S256); NULL otherwise */
+    int64_t expires;          /* Unix seconds */
+    bool used, revoked;
+} pd_grant;
+
+typedef struct {
+    int64_t failures;         /* failures in the current window */
+    int64_t window_start;     /* Unix seconds */
+    int64_t locked_until;     /* Unix seconds, 0 = not locked */
+} pd_throttle;
+
+typedef struct pd_store pd_store;
+
+typedef int (*pd_iter_fn)(void *ctx, const void *row); /* non-zero stops */
+
+typedef struct {
+    const char *name;                                   /* "sqlite" */
+    void   (*close)(pd_store *s);
+    pd_err (*migrate)(pd_store *s, int *from, int *to);  /* to latest */
+    pd_err (*begin)(pd_store *s);
+    pd_err (*commit)(pd_store *s);
+    pd_err (*rollback)(pd_store *s);
+
+    /* lookups */
+    pd_err (*get_account)(pd_store *s, const char *ref, pd_account *out); /* ref: GUID or external number */
+    pd_err (*get_user)(pd_store *s, const char *user_id, pd_user *out);
+    pd_err (*get_user_by_email)(pd_store *s, const char *email, pd_user *out);
+    pd_err (*get_membership)(pd_store *s, const char *account_id, const char *user_id, pd_membership *out);
+    pd_err (*count_users)(pd_store *s, int64_t *out);
+
+    /* profile writes: fails with PD_ERR_NOT_FOUND if user missing */
+    pd_err (*update_profile)(pd_store *s, const char *user_id, const char *profile_json, const char *modified);
+
+    /* image */
+    pd_err (*get_image)(pd_store *s, const char *user_id, pd_image *out);
+    pd_err (*put_image)(pd_store *s, const char *user_id, const unsigned char *bytes, size_t len,
+                        const char *content_type, const char *etag, const char *modified);
+    pd_err (*delete_image)(pd_store *s, const char *user_id, const char *modified); /* NOT_FOUND if none */
+
+    /* signing keys for access tokens: kid + 32-byte secret */
+    pd_err (*get_signing_keys)(pd_store *s, pd_iter_fn fn, void *ctx);   /* row: const pd_signing_key * */
+    pd_err (*add_signing_key)(pd_store *s, const char *kid, const unsigned char *secret, size_t len, int64_t created);
+    /* delete_signing_key: NOT_FOUND when there is no such key */
+
+    /* import (upsert) */
+    pd_err (*upsert_org)(pd_store *s, const pd_org *o);
+    pd_err (*upsert_account)(pd_store *s, const pd_account *a);
+    pd_err (*upsert_perm_profile)(pd_store *s, const char *account_id, const pd_perm_profile *p);
+    pd_err (*upsert_group)(pd_store *s, const char *account_id, const pd_group *g);
+    pd_err (*upsert_user)(pd_store *s, const pd_user *u);       /* keeps password_hash when u->password_hash is NULL */
+    pd_err (*upsert_membership)(pd_store *s, const pd_membership *m); /* replaces the group set; bumps the user's version */
+
+    /* export: rows handed to fn are borrowed for the call */
+    pd_err (*each_org)(pd_store *s, pd_iter_fn fn, void *ctx);          /* const pd_org *       */
+    pd_err (*each_account)(pd_store *s, pd_iter_fn fn, void *ctx);      /* const pd_account *   */
+    pd_err (*each_perm_profile)(pd_store *s, const char *account_id, pd_iter_fn fn, void *ctx); /* const pd_perm_profile * */
+    pd_err (*each_group)(pd_store *s, const char *account_id, pd_iter_fn fn, void *ctx);        /* const pd_group * */
+    pd_err (*each_user)(pd_store *s, pd_iter_fn fn, void *ctx);         /* const pd_user * (no image bytes) */
+    pd_err (*each_membership)(pd_store *s, pd_iter_fn fn, void *ctx);   /* const pd_membership * with group_ids */
+
+    /* message of the most recent failure on this handle ("" when none) */
+    const char *(*last_error)(pd_store *s);
+
+    /* A read transaction (one snapshot, no write lock); end with commit or rollback. */
+    pd_err (*begin_read)(pd_store *s);
+    /* Cache validation in one statement: the version of user_a when it
+     * exists and is Active (else -1: callers use it to refuse inactive users),
+     * the version of user_b (-1 when missing), and the tenant generation,
+     * which every import bumps. */
+    pd_err (*get_versions)(pd_store *s, const char *user_a, const char *user_b,
+                           int64_t *va, int64_t *vb, int64_t *generation);
+    pd_err (*bump_generation)(pd_store *s);
+
+    /* ---- OAuth (docs/oauth.md): integrations, consents, grants, throttling ---- */
+    pd_err (*get_integration)(pd_store *s, const char *key, pd_integration *out);
+    /* Upserts the row and replaces its redirect URIs and public keys; keeps
+     * the stored secret_hash when in->secret_hash is NULL. */
+    pd_err (*upsert_integration)(pd_store *s, const pd_integration *in);
+    pd_err (*add_integration_key)(pd_store *s, const char *key, const char *pem); /* NOT_FOUND: no integration */
+    pd_err (*delete_integration)(pd_store *s, const char *key);                   /* NOT_FOUND if none */
+    pd_err (*each_integration)(pd_store *s, pd_iter_fn fn, void *ctx);            /* const pd_integration * (complete) */
+    pd_err (*put_consent)(pd_store *s, const pd_consent *c);                      /* upsert */
+    pd_err (*get_consent)(pd_store *s, const char *key, const char *user_id, pd_consent *out);
+    pd_err (*each_consent)(pd_store *s, const char *key, pd_iter_fn fn, void *ctx); /* const pd_consent * */
+    /* Grants: authorization codes, refresh tokens and sign-in sessions,
+     * stored by the BLAKE2b-256 hash of their secret value only. */
+    pd_err (*put_grant)(pd_store *s, const pd_grant *g);
+    pd_err (*get_grant)(pd_store *s, const unsigned char hash[32], pd_grant *out);
+    /* Marks the grant used in one transaction and returns it; out->used
+     * tells whether it had been used before (a replay). */
+    pd_err (*use_grant)(pd_store *s, const unsigned char hash[32], pd_grant *out);
+    pd_err (*revoke_grant_family)(pd_store *s, const char *family);
+    pd_err (*delete_grant)(pd_store *s, const unsigned char hash[32]);
+    pd_err (*purge_grants)(pd_store *s, int64_t now);                             /* drops expired grants */
+    pd_err (*get_throttle)(pd_store *s, const char *key, pd_throttle *out);       /* zeroed + PD_OK when none */
+    pd_err (*put_throttle)(pd_store *s, const char *key, const pd_throttle *t);
+    /* A sign-in: last_login and/or profile_json (NULL keeps each); bumps the
+     * user's version; users.modified does not move. */
+    pd_err (*record_login)(pd_store *s, const char *user_id, const char *last_login,
+                           const char *profile_json);
+    /* The accounts a user is a member of, by external number. */
+    pd_err (*each_account_of_user)(pd_store *s, const char *user_id, pd_iter_fn fn, void *ctx); /* const pd_account * */
+
+    /* ---- OAuth throttling, atomic (docs/oauth.md "Sign-in, throttling") ---- */
+    /* Takes one attempt against a throttle key in one write transaction.
+     * When the key is locked at now (locked_until > now) nothing changes
+     * and *refused is true.  Otherwise the attempt is counted: a new window
+     * starts when there is none, it is over (window_start + window_s <= now)
+     * or a lock has expired; when failures reach max, locked_until becomes
+     * now + lock_s.  *out (may be NULL) gets the row as it is afterwards, so
+     * out->locked_until > now means this attempt set the lock. */
+    pd_err (*throttle_attempt)(pd_store *s, const char *key, int64_t now, int64_t window_s,
+                               int64_t max, int64_t lock_s, pd_throttle *out, bool *refused);
+    /* Gives one counted attempt back (it turned out to be a success):
+     * failures - 1 (not below 0); a lock is lifted when failures drop
+     * below max.  PD_OK when the key does not exist. */
+    pd_err (*throttle_refund)(pd_store *s, const char *key, int64_t max);
+    pd_err (*delete_signing_key)(pd_store *s, const char *kid);
+} pd_store_ops;
+
+typedef struct {
+    char *kid;
+    unsigned char secret[32];
+    int64_t created;
+} pd_signing_key;
+
+struct pd_store {
+    const pd_store_ops *ops;
+    void *impl;             /* backend state */
+};
+
+/* Opens a store from a URL: "sqlite:PATH" or "sqlite::memory:".  On error
+ * returns NULL and writes a reason to errbuf. Caller closes with pd_store_close. */
+pd_store *pd_store_open(const char *url, char *errbuf, size_t errlen);
+void pd_store_close(pd_store *s);
+
+/* The message of the most recent failure on this handle (e.g. "upsert_membership:
+ * FOREIGN KEY constraint failed (...)"), "" when none; never NULL.  Valid
+ * until the next call on the handle.  NULL s gives "". */
+const char *pd_store_last_error(pd_store *s);
+
+void pd_org_clear(pd_org *o);
+void pd_account_clear(pd_account *a);
+void pd_membership_clear(pd_membership *m);
+void pd_user_clear(pd_user *u);
+void pd_image_clear(pd_image *i);
+void pd_integration_clear(pd_integration *it);
+void pd_consent_clear(pd_consent *c);
+void pd_grant_clear(pd_grant *g);
+
+/* Backend constructors (called by pd_store_open). */
+pd_store *pd_store_sqlite_open(const char *path, char *errbuf, size_t errlen);
+
+#endif

@@ -1,0 +1,340 @@
+/*
+ * test_strutil.c - unit tests for src/core/strutil.c: strict integer parsing
+ * (bounds, overflow, signs, spaces), GUID recognition, bounded copies,
+ * lower-casing, duplication, prefix tests, DocuSign-style timestamps and
+ * random v4 GUIDs.
+ *
+ * Memory: buffers are on the stack with guard bytes after them to catch
+ * overruns even without ASan; str_dup results are freed here.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+
+#include "core/strutil.h"
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return sodium_init() < 0 ? -1 : 0;
+}
+
+typedef struct {
+    const char *s;
+    int64_t min, max;
+    int ok;
+    int64_t want;
+} i64_row;
+
+static void test_to_i64(void **state)
+{
+    (void)state;
+    static const i64_row rows[] = {
+        { "0",    INT64_MIN, INT64_MAX, 1, 0 },
+        { "-0",   INT64_MIN, INT64_MAX, 1, 0 },
+        { "-0",   0, 10,                1, 0 },
+        { "7",    INT64_MIN, INT64_MAX, 1, 7 },
+        { "-7",   INT64_MIN, INT64_MAX, 1, -7 },
+        { "007",  INT64_MIN, INT64_MAX, 1, 7 },           /* base 10, not octal */
+        { "010",  INT64_MIN, INT64_MAX, 1, 10 },
+        { "9223372036854775807",  INT64_MIN, INT64_MAX, 1, INT64_MAX },
+        { "-9223372036854775808", INT64_MIN, INT64_MAX, 1, INT64_MIN },
+        { "9223372036854775808",  INT64_MIN, INT64_MAX, 0, 0 },   /* overflow */
+        { "-9223372036854775809", INT64_MIN, INT64_MAX, 0, 0 },
+        { "99999999999999999999999999", INT64_MIN, INT64_MAX, 0, 0 },
+        { "18446744073709551615", INT64_MIN, INT64_MAX, 0, 0 },
+        { "18446744073709551616", INT64_MIN, INT64_MAX, 0, 0 },
+        /* bounds, inclusive */
+        { "5",    5, 5,   1, 5 },
+        { "4",    5, 10,  0, 0 },
+        { "11",   5, 10,  0, 0 },
+        { "10",   5, 10,  1, 10 },
+        { "-1",   0, 10,  0, 0 },
+        { "65536", 0, 65535, 0, 0 },
+        /* signs and spaces */
+        { "+1",   INT64_MIN, INT64_MAX, 0, 0 },
+        { "+0",   INT64_MIN, INT64_MAX, 0, 0 },
+        { "--1",  INT64_MIN, INT64_MAX, 0, 0 },
+        { "-+1",  INT64_MIN, INT64_MAX, 0, 0 },
+        { "+-1",  INT64_MIN, INT64_MAX, 0, 0 },
+        { "-",    INT64_MIN, INT64_MAX, 0, 0 },
+        { "+",    INT64_MIN, INT64_MAX, 0, 0 },
+        { " 1",   INT64_MIN, INT64_MAX, 0, 0 },
+        { "\t1",  INT64_MIN, INT64_MAX, 0, 0 },
+        { "\n1",  INT64_MIN, INT64_MAX, 0, 0 },
+        { "1 ",   INT64_MIN, INT64_MAX, 0, 0 },
+        { "1\n",  INT64_MIN, INT64_MAX, 0, 0 },
+        { "- 1",  INT64_MIN, INT64_MAX, 0, 0 },
+        { "-\t1", INT64_MIN, INT64_MAX, 0, 0 },
+        { "1 2",  INT64_MIN, INT64_MAX, 0, 0 },
+        /* not integers */
+        { "",     INT64_MIN, INT64_MAX, 0, 0 },
+        { "a",    INT64_MIN, INT64_MAX, 0, 0 },
+        { "1a",   INT64_MIN, INT64_MAX, 0, 0 },
+        { "0x10", INT64_MIN, INT64_MAX, 0, 0 },
+        { "1e3",  INT64_MIN, INT64_MAX, 0, 0 },
+        { "1.0",  INT64_MIN, INT64_MAX, 0, 0 },
+        { "1,000", INT64_MIN, INT64_MAX, 0, 0 },
+        { "\xd9\xa3", INT64_MIN, INT64_MAX, 0, 0 },       /* Arabic-Indic digit three */
+    };
+    int failures = 0;
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        int64_t out = 0x1234;
+        int rc = str_to_i64(rows[i].s, rows[i].min, rows[i].max, &out);
+        int good = rows[i].ok ? (rc == 0 && out == rows[i].want) : (rc != 0 && out == 0x1234);
+        if (!good) {
+            print_error("str_to_i64(\"%s\", %lld, %lld): rc=%d out=%lld\n", rows[i].s,
+                        (long long)rows[i].min, (long long)rows[i].max, rc, (long long)out);
+            failures++;
+        }
+    }
+    int64_t out = 0x1234;
+    assert_int_not_equal(str_to_i64(NULL, 0, 10, &out), 0);
+    assert_int_equal(out, 0x1234);
+    /* an earlier ERANGE does not poison a later good parse */
+    assert_int_not_equal(str_to_i64("99999999999999999999", INT64_MIN, INT64_MAX, &out), 0);
+    assert_int_equal(str_to_i64("42", INT64_MIN, INT64_MAX, &out), 0);
+    assert_int_equal(out, 42);
+    assert_int_equal(failures, 0);
+}
+
+static void test_is_guid(void **state)
+{
+    (void)state;
+    static const struct { const char *s; bool want; } rows[] = {
+        { "0b8e9e34-1c1a-4c44-9d4e-5a3f4c0f2a11", true },
+        { "0B8E9E34-1C1A-4C44-9D4E-5A3F4C0F2A11", true },
+        { "0b8E9e34-1C1a-4c44-9D4e-5a3F4c0f2A11", true },
+        { "00000000-0000-0000-0000-000000000000", true },
+        { "ffffffff-ffff-ffff-ffff-ffffffffffff", true },
+        { "",                                     false },
+        { "0b8e9e34-1c1a-4c44-9d4e-5a3f4c0f2a1",  false },   /* 35 */
+        { "0b8e9e34-1c1a-4c44-9d4e-5a3f4c0f2a111", false },  /* 37 */
+        { "0b8e9e341-c1a-4c44-9d4e-5a3f4c0f2a11", false },   /* dash moved */
+        { "0b8e9e34-1c1a4-c44-9d4e-5a3f4c0f2a11", false },
+        { "0b8e9e34-1c1a-4c449-d4e-5a3f4c0f2a11", false },
+        { "0b8e9e34-1c1a-4c44-9d4e5-a3f4c0f2a11", false },
+        { "0b8e9e34_1c1a_4c44_9d4e_5a3f4c0f2a11", false },
+        { "0b8e9e3401c1a04c4409d4e05a3f4c0f2a11", false },   /* 36 hex, no dashes */
+        { "0b8e9e34-1c1a-4c44-9d4e-5a3f4c0f2a1g", false },
+        { "gb8e9e34-1c1a-4c44-9d4e-5a3f4c0f2a11", false },
+        { "0b8e9e34-1c1a-4c44-9d4e-5a3f4c0f2a1 ", false },
+        { " 0b8e9e34-1c1a-4c44-9d4e-5a3f4c0f2a1", false },
+        { "{0b8e9e34-1c1a-4c44-9d4e-5a3f4c0f2a1}", false },
+        { "0b8e9e34-1c1a-4c44-9d4e-5a3f4c0f2a11\n", false },
+        { "0b8e9e34--1c1a-4c44-9d4e-5a3f4c0f2a1", false },
+        { "------------------------------------", false },
+        { "0x8e9e34-1c1a-4c44-9d4e-5a3f4c0f2a11", false },
+        { "123456",                               false },
+    };
+    int failures = 0;
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        if (str_is_guid(rows[i].s) != rows[i].want) {
+            print_error("str_is_guid(\"%s\") != %d\n", rows[i].s, rows[i].want);
+            failures++;
+        }
+    }
+    assert_false(str_is_guid(NULL));
+    /* a GUID followed by more bytes in the same buffer is not a GUID */
+    char buf[40] = "0b8e9e34-1c1a-4c44-9d4e-5a3f4c0f2a11";
+    buf[36] = 'x';
+    buf[37] = '\0';
+    assert_false(str_is_guid(buf));
+    assert_int_equal(failures, 0);
+}
+
+#define GUARD 0xA5
+
+static void test_copy(void **state)
+{
+    (void)state;
+    static const struct { const char *src; size_t dstlen; int rc; const char *want; } rows[] = {
+        { "",       1, 0,  "" },
+        { "",       8, 0,  "" },
+        { "a",      1, -1, "" },
+        { "a",      2, 0,  "a" },
+        { "abc",    3, -1, "ab" },
+        { "abc",    4, 0,  "abc" },       /* exactly fits */
+        { "abcd",   4, -1, "abc" },       /* one over */
+        { "abcdefghijklmnop", 5, -1, "abcd" },
+        { "abcdefghijklmnop", 17, 0, "abcdefghijklmnop" },
+    };
+    int failures = 0;
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        unsigned char mem[64];
+        memset(mem, GUARD, sizeof(mem));
+        char *dst = malloc(rows[i].dstlen);       /* exact size: ASan sees any overrun */
+        assert_non_null(dst);
+        int rc = str_copy(dst, rows[i].dstlen, rows[i].src);
+        if (rc != rows[i].rc || strcmp(dst, rows[i].want) != 0) {
+            print_error("str_copy(\"%s\", %zu): rc=%d dst='%s'\n", rows[i].src, rows[i].dstlen, rc, dst);
+            failures++;
+        }
+        free(dst);
+        /* same on the stack, with guard bytes behind */
+        rc = str_copy((char *)mem, rows[i].dstlen, rows[i].src);
+        for (size_t k = rows[i].dstlen; k < sizeof(mem); k++)
+            if (mem[k] != GUARD) {
+                print_error("str_copy wrote past dstlen %zu at %zu\n", rows[i].dstlen, k);
+                failures++;
+                break;
+            }
+        (void)rc;
+    }
+    /* dstlen 0: refuses and writes nothing */
+    unsigned char g[4];
+    memset(g, GUARD, sizeof(g));
+    assert_int_equal(str_copy((char *)g, 0, "abc"), -1);
+    for (size_t k = 0; k < sizeof(g); k++)
+        assert_int_equal(g[k], GUARD);
+    assert_int_equal(failures, 0);
+}
+
+static void test_small_helpers(void **state)
+{
+    (void)state;
+    char s[] = "AbC-XYZ_09 \xc3\x89t\xc3\xa9";
+    str_lower(s);
+    assert_string_equal(s, "abc-xyz_09 \xc3\x89t\xc3\xa9");       /* ASCII only */
+    str_lower(NULL);
+
+    char *d = str_dup("hello");
+    assert_non_null(d);
+    assert_string_equal(d, "hello");
+    free(d);
+    assert_null(str_dup(NULL));
+    d = str_dup_n("hello world", 5);
+    assert_non_null(d);
+    assert_string_equal(d, "hello");
+    free(d);
+    d = str_dup_n("a\0b", 3);                      /* n bytes exactly, then NUL */
+    assert_non_null(d);
+    assert_memory_equal(d, "a\0b\0", 4);
+    free(d);
+    d = str_dup_n("x", 0);
+    assert_non_null(d);
+    assert_string_equal(d, "");
+    free(d);
+    assert_null(str_dup_n(NULL, 3));
+
+    assert_true(str_starts_with_ci("Bearer abc", "bearer "));
+    assert_true(str_starts_with_ci("BEARER", "bearer"));
+    assert_true(str_starts_with_ci("x", ""));
+    assert_false(str_starts_with_ci("Bear", "bearer"));
+    assert_false(str_starts_with_ci(" bearer", "bearer"));
+    assert_false(str_starts_with_ci(NULL, "bearer"));
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.fffffffZ" */
+static int iso_shape_ok(const char *s)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddddddZ";
+    if (strlen(s) != 28)
+        return 0;
+    for (size_t i = 0; i < 28; i++) {
+        if (shape[i] == 'd') {
+            if (s[i] < '0' || s[i] > '9')
+                return 0;
+        } else if (s[i] != shape[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void test_time_iso(void **state)
+{
+    (void)state;
+    char buf[32];
+
+    time_t before = time(NULL);
+    time_now_iso(buf, sizeof(buf));
+    time_t after = time(NULL);
+    assert_true(iso_shape_ok(buf));
+    assert_int_equal(buf[10], 'T');
+    assert_int_equal(buf[27], 'Z');
+    /* it is the current UTC time */
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    assert_non_null(strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm));
+    time_t t = timegm(&tm);
+    assert_true(t >= before && t <= after);
+
+    static const struct { int64_t t; const char *want; } rows[] = {
+        { 0,          "1970-01-01T00:00:00.0000000Z" },
+        { 1700000000, "2023-11-14T22:13:20.0000000Z" },
+        { 951782400,  "2000-02-29T00:00:00.0000000Z" },
+        { 4102444799, "2099-12-31T23:59:59.0000000Z" },
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        time_iso_from_unix(rows[i].t, buf, sizeof(buf));
+        assert_string_equal(buf, rows[i].want);
+        assert_true(iso_shape_ok(buf));
+    }
+
+    /* a short buffer is truncated and terminated, never overrun */
+    char small[12];
+    memset(small, 'Q', sizeof(small));
+    time_iso_from_unix(0, small, 11);
+    assert_string_equal(small, "1970-01-01");
+    assert_int_equal(small[11], 'Q');
+
+    uint64_t a = time_mono_ns(), b = time_mono_ns();
+    assert_true(b >= a);
+    assert_true(a > 0);
+}
+
+static int cmp_guid(const void *x, const void *y)
+{
+    return strcmp((const char *)x, (const char *)y);
+}
+
+static void test_guid_new(void **state)
+{
+    (void)state;
+    enum { N = 2000 };
+    static char g[N][37];
+
+    for (size_t i = 0; i < N; i++) {
+        guid_new(g[i], sizeof(g[i]));
+        assert_true(str_is_guid(g[i]));
+        assert_int_equal(g[i][14], '4');                              /* version 4 */
+        assert_non_null(strchr("89ab", g[i][19]));                    /* RFC 4122 variant */
+        for (size_t k = 0; k < 36; k++)
+            assert_false(g[i][k] >= 'A' && g[i][k] <= 'F');            /* lower case */
+    }
+    qsort(g, N, sizeof(g[0]), cmp_guid);
+    for (size_t i = 1; i < N; i++)
+        assert_string_not_equal(g[i - 1], g[i]);
+
+    /* short buffer: truncated, terminated, not overrun */
+    char small[10];
+    memset(small, 'Q', sizeof(small));
+    guid_new(small, 9);
+    assert_int_equal(strlen(small), 8);
+    assert_int_equal(small[9], 'Q');
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_to_i64),
+        cmocka_unit_test(test_is_guid),
+        cmocka_unit_test(test_copy),
+        cmocka_unit_test(test_small_helpers),
+        cmocka_unit_test(test_time_iso),
+        cmocka_unit_test(test_guid_new),
+    };
+    return cmocka_run_group_tests(tests, group_setup, NULL);
+}

@@ -1,0 +1,212 @@
+/*
+ * test_caches.c - the per-thread response cache and the verified-token memo:
+ * hits only for the same key and tags, copies are independent, expiry is
+ * re-checked on every hit, and nothing leaks at thread exit (ASan).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "store/lookup_cache.h"
+#include "http/resp_cache.h"
+#include "store/store.h"
+#include "auth/token.h"
+#include "auth/token_cache.h"
+
+/* The body a cached MHD response would send (MHD_get_response_header for
+ * headers; the body is checked through a real server in the integration
+ * tests). */
+static void test_rc_hit_and_tags(void **state)
+{
+    (void)state;
+    rc_tags t = {3, 4, 5}, other;
+    const unsigned char body[] = "{\"a\":1}";
+    const char *etag = "x";
+    struct MHD_Response *put, *hit;
+
+    assert_null(rc_get("k1", &t, NULL));
+    put = rc_put("k1", &t, body, sizeof(body) - 1, "application/json", NULL, NULL, 0);
+    assert_non_null(put);
+    hit = rc_get("k1", &t, &etag);
+    assert_ptr_equal(hit, put);
+    assert_null(etag);                         /* no ETag on a profile entry */
+    assert_string_equal(MHD_get_response_header(hit, "Content-Type"), "application/json");
+
+    other = t; other.v_caller++;
+    assert_null(rc_get("k1", &other, NULL));
+    other = t; other.v_target++;
+    assert_null(rc_get("k1", &other, NULL));
+    other = t; other.generation++;
+    assert_null(rc_get("k1", &other, NULL));
+    assert_null(rc_get("k2", &t, NULL));
+    assert_null(rc_get("k", &t, NULL));
+}
+
+static void test_rc_image_entry(void **state)
+{
+    (void)state;
+    rc_tags t = {1, 1, 1};
+    const unsigned char png[] = {0x89, 'P', 'N', 'G', 0, 1, 2};
+    const char *etag = NULL;
+    struct MHD_Response *hit;
+
+    const rc_header h[] = { {"ETag", "\"abc\""}, {"X-Content-Type-Options", "nosniff"} };
+    assert_non_null(rc_put("img", &t, png, sizeof(png), "image/png", "\"abc\"", h, 2));
+    hit = rc_get("img", &t, &etag);
+    assert_non_null(hit);
+    assert_string_equal(etag, "\"abc\"");
+    assert_string_equal(MHD_get_response_header(hit, "ETag"), "\"abc\"");
+    assert_string_equal(MHD_get_response_header(hit, "X-Content-Type-Options"), "nosniff");
+    assert_string_equal(MHD_get_response_header(hit, "Content-Type"), "image/png");
+}
+
+static void test_rc_replace_and_bounds(void **state)
+{
+    (void)state;
+    rc_tags t1 = {1, 1, 1}, t2 = {2, 2, 2};
+    unsigned char *big = calloc(1, RC_ENTRY_MAX + 1);
+    char longkey[RC_KEY_MAX + 10];
+
+    assert_non_null(rc_put("same", &t1, (const unsigned char *)"one", 3, "text/plain", NULL, NULL, 0));
+    assert_non_null(rc_put("same", &t2, (const unsigned char *)"two!", 4, "text/plain", NULL, NULL, 0));
+    assert_null(rc_get("same", &t1, NULL));     /* replaced */
+    assert_non_null(rc_get("same", &t2, NULL));
+
+    assert_null(rc_put("big", &t1, big, RC_ENTRY_MAX + 1, "x", NULL, NULL, 0)); /* over the bound */
+    assert_null(rc_get("big", &t1, NULL));
+    free(big);
+
+    memset(longkey, 'k', sizeof(longkey) - 1);
+    longkey[sizeof(longkey) - 1] = '\0';
+    assert_null(rc_put(longkey, &t1, (const unsigned char *)"v", 1, "x", NULL, NULL, 0));
+    assert_null(rc_get(longkey, &t1, NULL));
+}
+
+static void *thread_body(void *arg)
+{
+    rc_tags t = {1, 2, 3};
+    (void)arg;
+    for (int i = 0; i < 100; i++) {
+        char key[32];
+        snprintf(key, sizeof(key), "thread-%d", i);
+        rc_put(key, &t, (const unsigned char *)"payload", 7, "x", NULL, NULL, 0);
+    }
+    return NULL;                         /* the table is freed by the key destructor */
+}
+
+static void test_rc_per_thread(void **state)
+{
+    (void)state;
+    rc_tags t = {1, 2, 3};
+    pthread_t th;
+
+    assert_int_equal(pthread_create(&th, NULL, thread_body, NULL), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_null(rc_get("thread-1", &t, NULL));  /* other thread's table */
+}
+
+
+static void test_lookup_cache(void **state)
+{
+    (void)state;
+    pd_account a = { .id = "acc-guid", .external_id = 42, .name = "Acme", .organization_id = NULL };
+    pd_group g[2] = { { "1", "Admins", "AdminGroup" }, { "2", "Everyone", NULL } };
+    pd_membership m = { .account_id = "acc-guid", .user_id = "user-1", .is_admin = true,
+                        .permission_profile_id = "7", .permission_profile_name = "Sender",
+                        .groups = g, .n_groups = 2 };
+    pd_account oa;
+    pd_membership om;
+
+    assert_false(lc_get_account("42", 1, &oa));
+    lc_put_account("42", 1, &a);
+    assert_true(lc_get_account("42", 1, &oa));
+    assert_string_equal(oa.id, "acc-guid");
+    assert_int_equal(oa.external_id, 42);
+    assert_null(oa.organization_id);
+    assert_ptr_not_equal(oa.id, a.id);                 /* a deep copy */
+    pd_account_clear(&oa);
+    assert_false(lc_get_account("42", 2, &oa));        /* an import happened */
+    assert_false(lc_get_account("43", 1, &oa));
+
+    lc_put_membership("acc-guid", "user-1", 1, 5, &m);
+    assert_true(lc_get_membership("acc-guid", "user-1", 1, 5, &om));
+    assert_true(om.is_admin);
+    assert_string_equal(om.permission_profile_name, "Sender");
+    assert_int_equal(om.n_groups, 2);
+    assert_string_equal(om.groups[1].name, "Everyone");
+    assert_null(om.groups[1].type);
+    pd_membership_clear(&om);
+    assert_false(lc_get_membership("acc-guid", "user-1", 1, 6, &om));  /* membership written */
+    assert_false(lc_get_membership("acc-guid", "user-1", 2, 5, &om));  /* import */
+    assert_false(lc_get_membership("acc-guid", "user-2", 1, 5, &om));
+    assert_false(lc_get_membership("other", "user-1", 1, 5, &om));
+}
+
+static token_keyring ring(void)
+{
+    token_keyring kr;
+    memset(&kr, 0, sizeof(kr));
+    memcpy(kr.keys[0].kid, "k1", 3);
+    memset(kr.keys[0].secret, 7, TOKEN_KEY_BYTES);
+    kr.n = 1;
+    return kr;
+}
+
+static void test_token_cache(void **state)
+{
+    (void)state;
+    token_keyring kr = ring();
+    token_claims c = {0}, out;
+    int64_t now = (int64_t)time(NULL);
+    char *tok;
+
+    memcpy(c.sub, "aaaaaaaa-0000-4000-8000-000000000001", 37);
+    memcpy(c.scope, "signature", 10);
+    c.iat = now;
+    c.exp = now + 100;
+    tok = token_mint(&kr, &c);
+    assert_non_null(tok);
+    assert_int_equal(token_verify_cached(&kr, tok, strlen(tok), now, &out), PD_OK);
+    assert_string_equal(out.sub, c.sub);
+    /* second time: from the cache, same claims */
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(token_verify_cached(&kr, tok, strlen(tok), now, &out), PD_OK);
+    assert_string_equal(out.sub, c.sub);
+    assert_int_equal(out.exp, c.exp);
+    /* expiry is re-checked on a hit */
+    assert_int_equal(token_verify_cached(&kr, tok, strlen(tok), now + 100, &out), PD_ERR_INVALID_TOKEN);
+    assert_string_equal(out.sub, "");
+    /* a different (tampered) text is a miss and fails verification */
+    tok[strlen(tok) - 2] = tok[strlen(tok) - 2] == 'A' ? 'B' : 'A';
+    assert_int_equal(token_verify_cached(&kr, tok, strlen(tok), now, &out), PD_ERR_INVALID_TOKEN);
+    /* another keyring (e.g. after a restart without the key) is a miss */
+    tok[strlen(tok) - 2] = tok[strlen(tok) - 2] == 'A' ? 'B' : 'A';
+    token_keyring other = ring();
+    memset(other.keys[0].secret, 8, TOKEN_KEY_BYTES);
+    free(tok);
+    tok = token_mint(&kr, &c);
+    assert_int_equal(token_verify_cached(&kr, tok, strlen(tok), now, &out), PD_OK);
+    assert_int_equal(token_verify_cached(&other, tok, strlen(tok), now, &out), PD_ERR_INVALID_TOKEN);
+    free(tok);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rc_hit_and_tags),
+        cmocka_unit_test(test_rc_image_entry),
+        cmocka_unit_test(test_rc_replace_and_bounds),
+        cmocka_unit_test(test_rc_per_thread),
+        cmocka_unit_test(test_token_cache),
+        cmocka_unit_test(test_lookup_cache),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
