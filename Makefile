@@ -5,6 +5,7 @@
 #   make unit          unit tests only (cmocka)
 #   make SANITIZE=1    build with AddressSanitizer + UndefinedBehaviorSanitizer into build-san/
 #   make bench-quick   the benchmark in quick mode
+#   make layers        check that no folder includes a higher layer (docs/design.md)
 
 PKGS     := libmicrohttpd jansson sqlite3 libsodium libxml-2.0 gnutls
 CC       ?= cc
@@ -37,7 +38,7 @@ LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run check unit integration deps clean bench bench-quick san
+.PHONY: all run check unit integration deps clean bench bench-quick san layers
 all: $(BUILD)/profiled
 
 $(BUILD)/obj/%.o: src/%.c $(LIB_HDR)
@@ -64,6 +65,9 @@ integration: $(BUILD)/profiled
 
 deps:
 	scripts/install-deps.sh
+
+layers:
+	scripts/check-layers.sh
 
 run: deps
 	$(MAKE) all

@@ -10,6 +10,8 @@ status=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+echo "=== layering (docs/design.md)"
+scripts/check-layers.sh || status=1
 echo "=== build (release)"
 make -j"$jobs" all build/libprofiled.a
 echo "=== unit tests (release)"
