@@ -45,6 +45,7 @@
 #include <sqlite3.h>
 
 #include "core/limits.h"
+#include "core/log.h"
 #include "store/sqlite_migrations.h"
 #include "store/store.h"
 
@@ -305,10 +306,11 @@ static sq_store *SQ(pd_store *s)
 
 /* ---- errors ---------------------------------------------------------- */
 
-/* The one place that writes store errors (the lead may swap in log.h). */
+/* The one place that writes store errors: through the one logger, so the
+ * server's log stays one JSON object per line. */
 static void store_log(const char *line)
 {
-    fprintf(stderr, "store: %s\n", line);
+    log_msg(LOG_ERROR, "store", "%s", line);
 }
 
 static pd_err fail_msg(sq_store *q, const char *op, const char *msg, const char *hint)

@@ -4,7 +4,7 @@
  *
  * Each test gets a fresh file database in its own temporary directory (the
  * fixture); the ":memory:" tests open the per-process shared database.
- * Expected failures make the store print "store: ..." lines on stderr.
+ * Expected failures make the store log JSON lines (component "store") on stderr.
  *
  * Memory: every out-struct is released with its pd_*_clear(); the fixture
  * owns the store and the directory and removes both in teardown.
@@ -590,6 +590,41 @@ static void test_fk_violations(void **state)
     assert_non_null(strstr(pd_store_last_error(s), "organization does not exist"));
 }
 
+/* A store failure is logged through the one logger: a JSON line with
+ * component "store" and the operation, never a plain-text line. */
+static void test_failure_logged_as_json(void **state)
+{
+    fixture *f = *state;
+    char path[] = "/tmp/profiled-test-storelog-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fd, 2);
+    close(fd);
+
+    seed_account(f->s);
+    assert_int_equal(put_membership(f->s, ACC2, USR, false, NULL, NULL, 0), PD_ERR_STORE);
+
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    FILE *in = fopen(path, "rb");
+    assert_non_null(in);
+    char line[4096];
+    int n = 0;
+    while (fgets(line, sizeof line, in) != NULL) {
+        n++;
+        assert_true(line[0] == '{');
+        assert_non_null(strstr(line, "\"level\":\"error\""));
+        assert_non_null(strstr(line, "\"component\":\"store\""));
+        assert_non_null(strstr(line, "upsert_membership"));
+    }
+    fclose(in);
+    unlink(path);
+    assert_true(n >= 1);
+}
+
 /* ---- transactions ----------------------------------------------------- */
 
 static void test_rollback_discards(void **state)
@@ -1068,6 +1103,7 @@ int main(void)
         T(test_image_roundtrip),
         T(test_membership),
         T(test_fk_violations),
+        T(test_failure_logged_as_json),
         T(test_rollback_discards),
         T(test_failure_inside_caller_tx),
         T(test_each),
