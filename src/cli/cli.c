@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store/store.h"
 
@@ -71,6 +72,10 @@ struct pd_store *cli_open_store(const char *url)
 
 int cli_main(int argc, char **argv)
 {
+    /* Every file profiled creates - the database and its -wal/-shm (they hold
+     * signing keys and password hashes), certificates and keys, exports - is
+     * the owner's alone; directories 0700. */
+    umask(077);
     if (sodium_init() < 0) {
         fprintf(stderr, "profiled: libsodium failed to initialise\n");
         return 1;

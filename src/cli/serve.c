@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/import.h"
+#include "core/files.h"
 #include "core/log.h"
 #include "http/server.h"
 #include "core/strutil.h"
@@ -204,6 +205,11 @@ int cmd_serve(int argc, char **argv)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+
+    /* secrets live in the database and the TLS key: say so when others can read them */
+    pd_store_warn_exposed(cfg.db);
+    if (cfg.tls_key[0] != '\0')
+        file_warn_if_exposed("tls", cfg.tls_key);
 
     srv = server_start(&cfg, &app_router);
     if (srv == NULL) {

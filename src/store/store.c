@@ -16,6 +16,8 @@
 
 #include "store/store.h"
 
+#include "core/files.h"
+
 /* Longest URL scheme echoed back in an error message. */
 #define SCHEME_ECHO_MAX 32
 
@@ -74,4 +76,25 @@ const char *pd_store_last_error(pd_store *s)
         return "";
     const char *m = s->ops->last_error(s);
     return m != NULL ? m : "";
+}
+
+int pd_store_warn_exposed(const char *url)
+{
+    static const char *const suffix[] = { "", "-wal", "-shm" };
+    const char *path;
+    char buf[4096];
+    int n = 0;
+
+    if (url == NULL || strncmp(url, "sqlite:", 7) != 0)
+        return 0;
+    path = url + 7;
+    if (path[0] == '\0' || strcmp(path, ":memory:") == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+        int len = snprintf(buf, sizeof buf, "%s%s", path, suffix[i]);
+        if (len < 0 || (size_t)len >= sizeof buf)
+            return n;
+        n += file_warn_if_exposed("store", buf);
+    }
+    return n;
 }

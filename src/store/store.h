@@ -242,6 +242,10 @@ struct pd_store {
  * returns NULL and writes a reason to errbuf. Caller closes with pd_store_close. */
 pd_store *pd_store_open(const char *url, char *errbuf, size_t errlen);
 void pd_store_close(pd_store *s);
+/* Warns (log, component "store") about every file of the database at url
+ * that group or others may access (sqlite: PATH, PATH-wal, PATH-shm; other
+ * backends have no local files).  Returns how many it warned about. */
+int pd_store_warn_exposed(const char *url);
 
 /* The message of the most recent failure on this handle (e.g. "upsert_membership:
  * FOREIGN KEY constraint failed (...)"), "" when none; never NULL.  Valid
