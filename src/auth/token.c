@@ -6,6 +6,8 @@
 #include "auth/token.h"
 
 #include <jansson.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,31 +19,70 @@
 
 #define HS256_BYTES crypto_auth_hmacsha256_BYTES
 
-typedef struct { token_keyring *kr; } load_ctx;
+typedef struct { token_keyring *kr; bool oom; } load_ctx;
+
+/* One process-wide counter: every filled ring gets its own gen. */
+static _Atomic uint64_t g_ring_gen;
+
+int token_keyring_add(token_keyring *kr, const char *kid, const unsigned char secret[TOKEN_KEY_BYTES],
+                      int64_t created)
+{
+    token_key k;
+
+    if (str_copy(k.kid, sizeof(k.kid), kid) != 0)
+        return -1;
+    if (kr->n == kr->cap) {
+        size_t cap = kr->cap ? kr->cap * 2 : 4;
+        token_key *grown = calloc(cap, sizeof(*grown));
+        if (grown == NULL)
+            return -1;
+        /* no realloc: the old block holds secrets and is wiped before it goes */
+        if (kr->n > 0)
+            memcpy(grown, kr->keys, kr->n * sizeof(*grown));
+        if (kr->keys != NULL) {
+            sodium_memzero(kr->keys, kr->cap * sizeof(*kr->keys));
+            free(kr->keys);
+        }
+        kr->keys = grown;
+        kr->cap = cap;
+    }
+    memcpy(k.secret, secret, TOKEN_KEY_BYTES);
+    k.created = created;
+    /* keep newest first whatever order the keys come in */
+    size_t i = kr->n;
+    while (i > 0 && kr->keys[i - 1].created < created) {
+        kr->keys[i] = kr->keys[i - 1];
+        i--;
+    }
+    kr->keys[i] = k;
+    kr->n++;
+    sodium_memzero(&k, sizeof(k));
+    kr->gen = atomic_fetch_add(&g_ring_gen, 1) + 1;
+    return 0;
+}
+
+void token_keyring_clear(token_keyring *kr)
+{
+    if (kr == NULL)
+        return;
+    if (kr->keys != NULL) {
+        sodium_memzero(kr->keys, kr->cap * sizeof(*kr->keys));
+        free(kr->keys);
+    }
+    memset(kr, 0, sizeof(*kr));
+}
 
 static int load_one(void *ctx, const void *row)
 {
     load_ctx *lc = ctx;
     const pd_signing_key *k = row;
 
-    if (lc->kr->n >= TOKEN_KEYS_MAX) {
-        /* full: keep the newest keys, whatever order the store uses */
-        if (k->created <= lc->kr->keys[TOKEN_KEYS_MAX - 1].created)
-            return 0;
-        lc->kr->n--;                           /* drop the oldest */
-    }
-    token_key *dst = &lc->kr->keys[lc->kr->n];
-    if (str_copy(dst->kid, sizeof(dst->kid), k->kid) != 0)
+    if (strlen(k->kid) >= sizeof(((token_key *)0)->kid))
         return 0;                            /* skip an over-long kid */
-    memcpy(dst->secret, k->secret, TOKEN_KEY_BYTES);
-    dst->created = k->created;
-    /* keep newest first whatever order the store returns */
-    for (size_t i = lc->kr->n; i > 0 && lc->kr->keys[i - 1].created < lc->kr->keys[i].created; i--) {
-        token_key t = lc->kr->keys[i - 1];
-        lc->kr->keys[i - 1] = lc->kr->keys[i];
-        lc->kr->keys[i] = t;
+    if (token_keyring_add(lc->kr, k->kid, k->secret, k->created) != 0) {
+        lc->oom = true;
+        return 1;                            /* stop: out of memory */
     }
-    lc->kr->n++;
     return 0;
 }
 
@@ -78,19 +119,21 @@ pd_err token_key_rotate(pd_store *s)
 
 pd_err token_keyring_load(pd_store *s, token_keyring *kr)
 {
-    load_ctx lc = { kr };
+    load_ctx lc = { kr, false };
     pd_err e;
 
     memset(kr, 0, sizeof(*kr));
     e = s->ops->get_signing_keys(s, load_one, &lc);
+    if (e == PD_OK && !lc.oom && kr->n == 0) {
+        e = token_key_rotate(s);
+        if (e == PD_OK)
+            e = s->ops->get_signing_keys(s, load_one, &lc);
+    }
+    if (e == PD_OK && lc.oom)
+        e = PD_ERR_INTERNAL;
     if (e != PD_OK)
-        return e;
-    if (kr->n > 0)
-        return PD_OK;
-    e = token_key_rotate(s);
-    if (e != PD_OK)
-        return e;
-    return s->ops->get_signing_keys(s, load_one, &lc);
+        token_keyring_clear(kr);
+    return e;
 }
 
 /* base64url(JSON) of obj into a new string. */

@@ -8,7 +8,9 @@
  * in a keyring (several keys, each with a kid): the newest signs, all of
  * them verify, so a rotated-out key keeps working until its tokens expire.
  *
- * Memory: a token_keyring is owned by its creator (token_keyring_free);
+ * Memory: a token_keyring's key array is heap memory owned by the ring
+ * (token_keyring_load / token_keyring_add allocate it, token_keyring_clear
+ * wipes and frees it); the struct itself is its creator's.
  * token_mint returns malloc'd text; token_claims is filled in place (fixed
  * buffers, nothing to free).
  */
@@ -25,7 +27,6 @@
 #define TOKEN_AUDIENCE "profiled"
 #define TOKEN_SCOPE_MAX 256
 #define TOKEN_KEY_BYTES 32
-#define TOKEN_KEYS_MAX 8
 
 typedef struct {
     char kid[40];
@@ -34,8 +35,12 @@ typedef struct {
 } token_key;
 
 typedef struct {
-    token_key keys[TOKEN_KEYS_MAX];   /* keys[0] is the newest: it signs */
-    size_t n;
+    token_key *keys;                  /* newest first: keys[0] signs; every key verifies */
+    size_t n, cap;
+    uint64_t gen;                     /* differs between any two rings filled in this
+                                         process: the verified-token memo keys on it,
+                                         never on the ring's address (which the ring
+                                         that replaces a freed one may reuse) */
 } token_keyring;
 
 typedef struct {
@@ -45,9 +50,18 @@ typedef struct {
     int64_t iat, exp;
 } token_claims;
 
-/* Loads every key from the store (newest first); creates one when there is
- * none.  PD_OK or PD_ERR_STORE. */
+/* Loads every key from the store (newest first, no cap: every key not
+ * retired keeps verifying); creates one when there is none.  kr is
+ * overwritten (not cleared first).  PD_OK, PD_ERR_STORE or PD_ERR_INTERNAL
+ * (out of memory; the ring is then empty). */
 pd_err token_keyring_load(pd_store *s, token_keyring *kr);
+/* Adds one key in newest-first order and gives the ring a new gen.  0, or
+ * -1 when kid is too long or memory runs out (the ring is unchanged). */
+int token_keyring_add(token_keyring *kr, const char *kid, const unsigned char secret[TOKEN_KEY_BYTES],
+                      int64_t created);
+/* Wipes the secrets, frees the key array and zeroes the ring; safe on a
+ * zeroed ring. */
+void token_keyring_clear(token_keyring *kr);
 /* Adds a new key to the store (it becomes the signing key). */
 pd_err token_key_rotate(pd_store *s);
 

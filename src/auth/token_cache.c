@@ -15,7 +15,7 @@
 typedef struct {
     char *tok;              /* malloc'd copy, NULL when empty */
     size_t len;
-    const token_keyring *kr;
+    uint64_t ring_gen;      /* the ring that verified it (never its address) */
     token_claims claims;
 } tc_entry;
 
@@ -54,7 +54,7 @@ pd_err token_verify_cached(const token_keyring *kr, const char *tok, size_t len,
      * to pick a slot (the whole text is compared below) */
     e = &t[str_hash64(tok + (len > 32 ? len - 32 : 0), len > 32 ? 32 : len) % TC_SLOTS];
     /* the text holds a signature: compare in constant time */
-    if (e->tok != NULL && e->kr == kr && e->len == len && sodium_memcmp(e->tok, tok, len) == 0) {
+    if (e->tok != NULL && e->ring_gen == kr->gen && e->len == len && sodium_memcmp(e->tok, tok, len) == 0) {
         if (e->claims.exp > now) {
             *out = e->claims;
             return PD_OK;
@@ -70,7 +70,7 @@ pd_err token_verify_cached(const token_keyring *kr, const char *tok, size_t len,
             free(e->tok);
             e->tok = copy;
             e->len = len;
-            e->kr = kr;
+            e->ring_gen = kr->gen;
             e->claims = *out;
         }
     }

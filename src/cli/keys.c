@@ -8,6 +8,7 @@
  * rotation (1 hour for OAuth tokens).  Running servers pick the change up on
  * SIGHUP or within 30 seconds.  Secrets are never printed.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -80,7 +81,9 @@ int cmd_keys(int argc, char **argv)
             fprintf(stderr, "profiled: cannot read the keys: %s\n", pd_store_last_error(s));
             goto out;
         }
-        if (kr.n == 1 && strcmp(kr.keys[0].kid, kid) == 0) {
+        bool only = kr.n == 1 && strcmp(kr.keys[0].kid, kid) == 0;
+        token_keyring_clear(&kr);
+        if (only) {
             fprintf(stderr, "profiled: %s is the only key; rotate first\n", kid);
             rc = 2;
             goto out;

@@ -240,8 +240,7 @@ int cmd_serve(int argc, char **argv)
         sig = sigtimedwait(&set, NULL, &wait);
         if (sig == SIGTERM || sig == SIGINT)
             break;
-        if (server_reload_keys(srv) < 0)
-            log_msg(LOG_WARN, "token", "cannot reload the signing keys; keeping the current ones");
+        server_reload_keys(srv);             /* a failure is logged there, /healthz degraded */
     }
     log_msg(LOG_INFO, "server", "signal %d: stopping (waiting up to %d ms for requests in flight)",
             sig, GRACE_MS);

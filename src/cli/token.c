@@ -85,7 +85,7 @@ int cmd_token(int argc, char **argv)
     c.iat = iat;
     c.exp = iat + ttl;
     char *tok = token_mint(&kr, &c);
-    memset(&kr, 0, sizeof(kr));
+    token_keyring_clear(&kr);
     if (tok == NULL) {
         fprintf(stderr, "profiled: cannot mint token\n");
         return 1;

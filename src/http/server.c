@@ -30,6 +30,15 @@
 #include "http/tls.h"
 
 
+/* Wipes and frees a heap key ring (NULL is fine). */
+static void ring_free(token_keyring *kr)
+{
+    if (kr == NULL)
+        return;
+    token_keyring_clear(kr);
+    free(kr);
+}
+
 static void store_destroy(void *p)
 {
     pd_store_close(p);
@@ -198,7 +207,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     } else if (r->early != PD_OK) {
         resp_error(r, r->early, NULL);
     } else {
+        /* a handler may read the key ring (server_keys): count it, so a
+         * replaced ring is freed only when no handler runs */
+        atomic_fetch_add(&srv->ring_readers, 1);
         r->route->fn(srv, r);
+        atomic_fetch_sub(&srv->ring_readers, 1);
     }
     return queue(r);
 }
@@ -381,7 +394,7 @@ fail:
     pthread_setspecific(srv->store_key, NULL);
     pthread_key_delete(srv->store_key);
 fail_nokey:
-    free(srv->keyring);
+    ring_free(srv->keyring);
     free(srv);
     return NULL;
 }
@@ -391,32 +404,68 @@ const token_keyring *server_keys(const struct pd_server *srv)
     return atomic_load(&srv->keyring);
 }
 
+/* Frees every replaced ring when no handler runs now: a handler that read
+ * one of them counted itself in ring_readers before reading, and each was
+ * replaced before this moment, so a zero here means none is in use. */
+static void reclaim_rings(struct pd_server *srv)
+{
+    retired_ring *list = srv->retired;
+
+    if (list == NULL || atomic_load(&srv->ring_readers) != 0)
+        return;
+    srv->retired = NULL;
+    while (list != NULL) {
+        retired_ring *next = list->next;
+        ring_free(list->kr);
+        free(list);
+        list = next;
+    }
+}
+
+static int reload_failed(struct pd_server *srv, token_keyring *next, const char *why)
+{
+    ring_free(next);
+    atomic_store(&srv->keys_stale, true);
+    log_msg(LOG_ERROR, "token", "cannot reload the signing keys (%s); still verifying with the %zu "
+            "key(s) loaded before, retired keys included; /healthz reports degraded", why,
+            atomic_load(&srv->keyring)->n);
+    return -1;
+}
+
 int server_reload_keys(struct pd_server *srv)
 {
     pd_store *s = server_store(srv);
     token_keyring *cur = atomic_load(&srv->keyring), *next;
+    retired_ring *node;
     bool same;
 
-    if (s == NULL || srv->n_retired == SERVER_RETIRED_RINGS)
-        return -1;
+    reclaim_rings(srv);
+    if (s == NULL)
+        return reload_failed(srv, NULL, "no database connection");
     next = calloc(1, sizeof(*next));
-    if (next == NULL)
-        return -1;
-    if (token_keyring_load(s, next) != PD_OK) {
-        free(next);
-        return -1;
+    node = calloc(1, sizeof(*node));
+    if (next == NULL || node == NULL) {
+        free(node);
+        return reload_failed(srv, next, "out of memory");
     }
+    if (token_keyring_load(s, next) != PD_OK) {
+        free(node);
+        return reload_failed(srv, next, pd_store_last_error(s)[0] ? pd_store_last_error(s) : "store error");
+    }
+    atomic_store(&srv->keys_stale, false);
     same = next->n == cur->n;
     for (size_t i = 0; same && i < next->n; i++)
         same = strcmp(next->keys[i].kid, cur->keys[i].kid) == 0;
     if (same) {
-        sodium_memzero(next, sizeof(*next));
-        free(next);
+        ring_free(next);
+        free(node);
         return 0;
     }
-    /* workers may still be reading the old ring: keep it until stop */
+    /* handlers may still be reading the old ring: retire it, free it later */
     atomic_store(&srv->keyring, next);
-    srv->retired[srv->n_retired++] = cur;
+    node->kr = cur;
+    node->next = srv->retired;
+    srv->retired = node;
     log_msg(LOG_INFO, "token", "signing keys reloaded: %zu key(s), signing with %s", next->n, next->keys[0].kid);
     return 1;
 }
@@ -444,13 +493,8 @@ void server_stop(struct pd_server *srv, int grace_ms)
     pthread_setspecific(srv->store_key, NULL);
     pthread_key_delete(srv->store_key);
 
-    for (size_t i = 0; i < srv->n_retired; i++) {
-        sodium_memzero(srv->retired[i], sizeof(token_keyring));
-        free(srv->retired[i]);
-    }
-    if (srv->keyring) {
-        sodium_memzero(srv->keyring, sizeof(token_keyring));
-        free(srv->keyring);
-    }
+    /* the daemons are stopped: no handler runs, every ring can go */
+    reclaim_rings(srv);
+    ring_free(srv->keyring);
     free(srv);
 }

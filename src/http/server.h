@@ -18,14 +18,21 @@
 #include "auth/token.h"
 #include "http/http.h"
 
-#define SERVER_RETIRED_RINGS 64          /* key rotations kept per process lifetime */
+/* A key ring replaced by a reload, waiting until no handler can still hold it. */
+typedef struct retired_ring {
+    token_keyring *kr;
+    struct retired_ring *next;
+} retired_ring;
 
 struct pd_server {
     const pd_config *cfg;
     const pd_router *router;         /* the APIs served (cli/routes.c) */
     token_keyring *_Atomic keyring;  /* current key ring: read with server_keys() */
-    token_keyring *retired[SERVER_RETIRED_RINGS]; /* replaced rings, freed at stop */
-    size_t n_retired;
+    retired_ring *retired;           /* replaced rings: freed by the main thread once it
+                                        sees no handler running (ring_readers == 0)
+                                        after their replacement */
+    atomic_int ring_readers;         /* handlers running now (they may hold a ring) */
+    atomic_bool keys_stale;          /* the last reload failed: /healthz is degraded */
     struct MHD_Daemon *daemon;       /* plain HTTP, NULL when off */
     struct MHD_Daemon *tls_daemon;   /* HTTPS, NULL when off      */
     uint16_t tls_port;
@@ -41,11 +48,14 @@ struct pd_server {
 /* Opens the database once (migrate, keys), then starts the daemon serving
  * the APIs of router.  NULL on failure (reason logged). */
 struct pd_server *server_start(const pd_config *cfg, const pd_router *router);
-/* The signing keys in force (never NULL while the server runs).  A reload
- * swaps in a new ring; an old one stays valid until server_stop(). */
+/* The signing keys in force (never NULL while the server runs); valid for
+ * the rest of the handler that asked.  A reload swaps in a new ring; the old
+ * one is freed once no handler that could have read it is still running. */
 const token_keyring *server_keys(const struct pd_server *srv);
 /* Re-reads the signing keys from the database (main thread only): 1 when
- * they changed, 0 when not, -1 on error. */
+ * they changed, 0 when not, -1 on error (logged at error; /healthz answers
+ * 503 "degraded" until a reload succeeds).  Also frees replaced rings that
+ * no handler can hold any more. */
 int server_reload_keys(struct pd_server *srv);
 
 /* This thread's store connection (opened on first use); NULL on failure. */

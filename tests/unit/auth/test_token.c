@@ -31,6 +31,7 @@
 #define NOW ((int64_t)1700000000)
 
 static token_keyring RING;                  /* keys[0] "k-new", keys[1] "k-old" */
+static token_key RING_KEYS[2];              /* RING's key array (hand-built ring) */
 static unsigned char FOREIGN[TOKEN_KEY_BYTES];
 
 static void fill_key(token_key *k, const char *kid, unsigned char byte, int64_t created)
@@ -48,6 +49,9 @@ static int group_setup(void **state)
     if (sodium_init() < 0)
         return -1;
     memset(&RING, 0, sizeof(RING));
+    RING.keys = RING_KEYS;
+    RING.cap = 2;
+    RING.gen = 1;
     fill_key(&RING.keys[0], "k-new", 0x11, NOW - 10);
     fill_key(&RING.keys[1], "k-old", 0x22, NOW - 1000);
     RING.n = 2;
@@ -649,14 +653,17 @@ static void test_key_rotation(void **state)
 {
     (void)state;
     token_keyring old_only, both, new_only, empty;
+    token_key old_only_k[1], new_only_k[1];
     token_claims c = std_claims(), out;
 
     memset(&old_only, 0, sizeof(old_only));
     memset(&empty, 0, sizeof(empty));
+    old_only.keys = old_only_k;
     old_only.keys[0] = RING.keys[1];
     old_only.n = 1;
     both = RING;                                  /* {k-new, k-old} */
     memset(&new_only, 0, sizeof(new_only));
+    new_only.keys = new_only_k;
     new_only.keys[0] = RING.keys[0];
     new_only.n = 1;
 
@@ -674,22 +681,28 @@ static void test_key_rotation(void **state)
     /* ... and not once the key is removed */
     assert_int_equal(verify_str(&new_only, t_old, &out), PD_ERR_INVALID_TOKEN);
     assert_int_equal(verify_str(&old_only, t_new, &out), PD_ERR_INVALID_TOKEN);
-    /* the old key's position in the ring does not matter */
+    /* the old key's position in the ring does not matter (deeper than the
+     * 8 keys an earlier ring kept: every key not retired verifies) */
     {
+        enum { DEEP = 40 };
         token_keyring deep;
+        token_key deep_k[DEEP];
         memset(&deep, 0, sizeof(deep));
-        for (size_t i = 0; i < TOKEN_KEYS_MAX - 1; i++) {
+        deep.keys = deep_k;
+        for (size_t i = 0; i < DEEP - 1; i++) {
             char kid[16];
             snprintf(kid, sizeof(kid), "filler-%zu", i);
             fill_key(&deep.keys[i], kid, (unsigned char)(0x40 + i), NOW - (int64_t)i);
         }
-        deep.keys[TOKEN_KEYS_MAX - 1] = RING.keys[1];
-        deep.n = TOKEN_KEYS_MAX;
+        deep.keys[DEEP - 1] = RING.keys[1];
+        deep.n = DEEP;
         assert_int_equal(verify_str(&deep, t_old, &out), PD_OK);
     }
     /* same kid, new secret (key replaced under the same name): refused */
     {
+        token_key same_kid_k[1] = { old_only.keys[0] };
         token_keyring same_kid = old_only;
+        same_kid.keys = same_kid_k;
         same_kid.keys[0].secret[5] ^= 1;
         assert_int_equal(verify_str(&same_kid, t_old, &out), PD_ERR_INVALID_TOKEN);
     }
@@ -702,9 +715,11 @@ static void test_key_rotation(void **state)
 
 /* ---- keyring loading through a fake store ---- */
 
+#define FAKE_KEYS_MAX 64
+
 typedef struct {
-    pd_signing_key keys[16];
-    char kids[16][64];
+    pd_signing_key keys[FAKE_KEYS_MAX];
+    char kids[FAKE_KEYS_MAX][64];
     size_t n;
     int fail_get;
     int added;
@@ -726,7 +741,7 @@ static pd_err fake_get(pd_store *s, pd_iter_fn fn, void *ctx)
 static pd_err fake_add(pd_store *s, const char *kid, const unsigned char *secret, size_t len, int64_t created)
 {
     (void)s;
-    if (FK.n >= 16 || len != 32)
+    if (FK.n >= FAKE_KEYS_MAX || len != 32)
         return PD_ERR_STORE;
     snprintf(FK.kids[FK.n], sizeof(FK.kids[FK.n]), "%s", kid);
     FK.keys[FK.n].kid = FK.kids[FK.n];
@@ -778,6 +793,9 @@ static void test_keyring_load(void **state)
     assert_string_equal(kr.keys[3].kid, "a");
     assert_int_equal(kr.keys[0].secret[0], 400 & 0xff);
     assert_int_equal(FK.added, 0);
+    token_keyring_clear(&kr);
+    assert_null(kr.keys);
+    assert_int_equal(kr.n, 0);
 
     /* an over-long kid is skipped, the others load */
     fake_reset();
@@ -786,6 +804,7 @@ static void test_keyring_load(void **state)
     assert_int_equal(token_keyring_load(&st, &kr), PD_OK);
     assert_int_equal(kr.n, 1);
     assert_string_equal(kr.keys[0].kid, "short");
+    token_keyring_clear(&kr);
 
     /* empty store: one key is created and loaded */
     fake_reset();
@@ -798,6 +817,7 @@ static void test_keyring_load(void **state)
         static const unsigned char zero[32];
         assert_memory_not_equal(kr.keys[0].secret, zero, 32);
     }
+    token_keyring_clear(&kr);
 
     /* store failure is reported */
     fake_reset();
@@ -813,26 +833,42 @@ static void test_keyring_load(void **state)
     assert_memory_not_equal(FK.keys[0].secret, FK.keys[1].secret, 32);
 }
 
-/* More keys in the store than the ring holds, returned oldest first: the
- * ring must still hold the newest key in keys[0] (it signs). auth/token.c says
- * "keep newest first whatever order the store returns". */
-static void test_keyring_load_overflow_oldest_first(void **state)
+/* Many keys in the store, returned oldest first: the ring holds every one
+ * of them (no cap: a key that was never retired keeps verifying, #12 item
+ * 5), newest in keys[0] (it signs), and a token of the oldest verifies. */
+static void test_keyring_load_keeps_every_key(void **state)
 {
     (void)state;
     pd_store st = { &FAKE_OPS, NULL };
-    token_keyring kr;
+    token_keyring kr, again;
+    enum { MANY = 20 };
 
     fake_reset();
-    for (int i = 0; i < TOKEN_KEYS_MAX + 2; i++) {
+    for (int i = 0; i < MANY; i++) {
         char kid[16];
         snprintf(kid, sizeof(kid), "key-%02d", i);
         fake_push(kid, 1000 + i);                         /* ascending: newest last */
     }
     assert_int_equal(token_keyring_load(&st, &kr), PD_OK);
-    assert_int_equal(kr.n, TOKEN_KEYS_MAX);
+    assert_int_equal(kr.n, MANY);
     for (size_t i = 1; i < kr.n; i++)
         assert_true(kr.keys[i - 1].created >= kr.keys[i].created);
-    assert_string_equal(kr.keys[0].kid, "key-09");
+    assert_string_equal(kr.keys[0].kid, "key-19");
+    assert_string_equal(kr.keys[MANY - 1].kid, "key-00");
+
+    /* a token signed by the oldest key verifies with the whole ring */
+    token_keyring oldest = { .keys = &kr.keys[MANY - 1], .n = 1, .cap = 1, .gen = 0 };
+    token_claims c = std_claims(), out;
+    char *tok = token_mint(&oldest, &c);
+    assert_non_null(tok);
+    assert_int_equal(verify_str(&kr, tok, &out), PD_OK);
+    free(tok);
+
+    /* two loads of the same keys are two rings: different gens */
+    assert_int_equal(token_keyring_load(&st, &again), PD_OK);
+    assert_true(again.gen != kr.gen);
+    token_keyring_clear(&again);
+    token_keyring_clear(&kr);
 }
 
 /* ---- scopes ---- */
@@ -906,7 +942,7 @@ int main(void)
         cmocka_unit_test(test_size_limit),
         cmocka_unit_test(test_key_rotation),
         cmocka_unit_test(test_keyring_load),
-        cmocka_unit_test(test_keyring_load_overflow_oldest_first),
+        cmocka_unit_test(test_keyring_load_keeps_every_key),
         cmocka_unit_test(test_has_scope),
         cmocka_unit_test(test_has_scope_empty_want),
     };

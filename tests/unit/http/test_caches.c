@@ -150,20 +150,21 @@ static void test_lookup_cache(void **state)
     assert_false(lc_get_membership("other", "user-1", 1, 5, &om));
 }
 
-static token_keyring ring(void)
+/* A one-key ring "k1" whose secret is all `byte` (a new gen each time). */
+static token_keyring ring(unsigned char byte)
 {
     token_keyring kr;
+    unsigned char secret[TOKEN_KEY_BYTES];
     memset(&kr, 0, sizeof(kr));
-    memcpy(kr.keys[0].kid, "k1", 3);
-    memset(kr.keys[0].secret, 7, TOKEN_KEY_BYTES);
-    kr.n = 1;
+    memset(secret, byte, sizeof(secret));
+    assert_int_equal(token_keyring_add(&kr, "k1", secret, 1), 0);
     return kr;
 }
 
 static void test_token_cache(void **state)
 {
     (void)state;
-    token_keyring kr = ring();
+    token_keyring kr = ring(7);
     token_claims c = {0}, out;
     int64_t now = (int64_t)time(NULL);
     char *tok;
@@ -189,13 +190,19 @@ static void test_token_cache(void **state)
     assert_int_equal(token_verify_cached(&kr, tok, strlen(tok), now, &out), PD_ERR_INVALID_TOKEN);
     /* another keyring (e.g. after a restart without the key) is a miss */
     tok[strlen(tok) - 2] = tok[strlen(tok) - 2] == 'A' ? 'B' : 'A';
-    token_keyring other = ring();
-    memset(other.keys[0].secret, 8, TOKEN_KEY_BYTES);
+    token_keyring other = ring(8);
     free(tok);
     tok = token_mint(&kr, &c);
     assert_int_equal(token_verify_cached(&kr, tok, strlen(tok), now, &out), PD_OK);
     assert_int_equal(token_verify_cached(&other, tok, strlen(tok), now, &out), PD_ERR_INVALID_TOKEN);
+    /* a ring at the same address with other keys (a freed ring's successor)
+     * is a miss too: the memo keys on the ring's gen, never its address */
+    token_keyring_clear(&kr);
+    kr = ring(9);
+    assert_int_equal(token_verify_cached(&kr, tok, strlen(tok), now, &out), PD_ERR_INVALID_TOKEN);
     free(tok);
+    token_keyring_clear(&kr);
+    token_keyring_clear(&other);
 }
 
 int main(void)

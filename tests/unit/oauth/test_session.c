@@ -21,14 +21,17 @@
 #include "core/b64.h"
 #include "oauth/oauth.h"
 
+/* n keys "k0" (newest) .. "k{n-1}"; free with token_keyring_clear. */
 static void ring_of(token_keyring *kr, size_t n)
 {
     memset(kr, 0, sizeof(*kr));
     for (size_t i = 0; i < n; i++) {
-        snprintf(kr->keys[i].kid, sizeof(kr->keys[i].kid), "k%zu", i);
-        memset(kr->keys[i].secret, (int)(0x40 + i), TOKEN_KEY_BYTES);
+        char kid[32];
+        unsigned char secret[TOKEN_KEY_BYTES];
+        snprintf(kid, sizeof(kid), "k%zu", i);
+        memset(secret, (int)(0x40 + i), TOKEN_KEY_BYTES);
+        assert_int_equal(token_keyring_add(kr, kid, secret, 1000 - (int64_t)i), 0);
     }
-    kr->n = n;
 }
 
 static void test_random_and_hash(void **state)
@@ -117,6 +120,9 @@ static void test_csrf(void **state)
     assert_false(oauth_csrf_check(&rotated, "login", "c", t2));
     ring_of(&other, 0);
     assert_false(oauth_csrf_check(&other, "login", "cookie-value-1", t));
+    token_keyring_clear(&kr);
+    token_keyring_clear(&rotated);
+    token_keyring_clear(&other);
 }
 
 static void test_throttle(void **state)
