@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,11 +53,12 @@ const char *cli_db_url(const char *flag)
     return "sqlite:profiled.db";
 }
 
-struct pd_store *cli_open_store(const char *url)
+static struct pd_store *open_migrated(const char *url, bool create)
 {
-    char err[256];
+    char err[512];
     int from, to;
-    pd_store *s = pd_store_open(url, err, sizeof(err));
+    pd_store *s = create ? pd_store_open(url, err, sizeof(err))
+                         : pd_store_open_existing(url, err, sizeof(err));
 
     if (s == NULL) {
         fprintf(stderr, "profiled: cannot open database %s: %s\n", url, err);
@@ -68,6 +70,16 @@ struct pd_store *cli_open_store(const char *url)
         return NULL;
     }
     return s;
+}
+
+struct pd_store *cli_open_store(const char *url)
+{
+    return open_migrated(url, true);
+}
+
+struct pd_store *cli_open_existing(const char *url)
+{
+    return open_migrated(url, false);
 }
 
 int cli_main(int argc, char **argv)

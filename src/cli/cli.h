@@ -22,8 +22,12 @@ int cmd_integration(int argc, char **argv);   /* integration.c */
 /* Shared: --db resolution (flag > PROFILED_DB > default). Returned string is
  * argv's, the environment's or static. */
 const char *cli_db_url(const char *flag);
-/* Opens the store and migrates it; prints the problem and returns NULL. */
+/* Opens the store (creating an empty database when there is none) and
+ * migrates it; prints the problem and returns NULL. */
 struct pd_store *cli_open_store(const char *url);
+/* The same for commands that only make sense on an existing database
+ * (export, token, keys): a missing one is an error, never a new empty one. */
+struct pd_store *cli_open_existing(const char *url);
 
 /* Every API surface `serve` answers, in the order the router tries them
  * (routes.c). */

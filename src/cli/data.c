@@ -99,7 +99,7 @@ int cmd_export(int argc, char **argv)
 
     if (rc != 0)
         return rc == 1 ? 0 : rc;
-    s = cli_open_store(cli_db_url(db));
+    s = cli_open_existing(cli_db_url(db));
     if (s == NULL)
         return 1;
     out = outp ? fopen(outp, "w") : stdout;

@@ -67,7 +67,7 @@ int cmd_keys(int argc, char **argv)
         fprintf(stderr, "%s", usage);
         return 2;
     }
-    s = cli_open_store(cli_db_url(db));
+    s = cli_open_existing(cli_db_url(db));
     if (s == NULL)
         return 1;
     if (strcmp(verb, "rotate") == 0) {

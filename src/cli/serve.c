@@ -33,6 +33,15 @@ static void serve_help(void)
     config_print_help(stdout);
 }
 
+/* Whether the setting `name` is a boolean (--demo, --create: no value needed). */
+static bool is_flag(const char *name)
+{
+    for (const config_item *it = config_items(); it->name != NULL; it++)
+        if (strcmp(it->name, name) == 0)
+            return it->type == CFG_BOOL;
+    return false;
+}
+
 /* Applies flags; returns -1 on a usage problem (already in eb). */
 static int apply_flags(pd_config *cfg, int argc, char **argv, bool *check_only, pd_errbuf *eb)
 {
@@ -62,7 +71,7 @@ static int apply_flags(pd_config *cfg, int argc, char **argv, bool *check_only, 
         name[nl] = '\0';
         if (eq)
             val = eq + 1;
-        else if (strcmp(name, "demo") == 0)
+        else if (is_flag(name))            /* a boolean given alone means true */
             val = "true";
         else if (i + 1 < argc)
             val = argv[++i];

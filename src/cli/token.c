@@ -63,7 +63,7 @@ int cmd_token(int argc, char **argv)
     }
     str_copy(uid, sizeof(uid), user);
     str_lower(uid);
-    struct pd_store *s = cli_open_store(cli_db_url(db));
+    struct pd_store *s = cli_open_existing(cli_db_url(db));
     if (s == NULL)
         return 1;
     pd_err e = s->ops->get_user(s, uid, &u);

@@ -46,6 +46,8 @@ static const config_item items[] = {
       "concurrent connections from one address", OFF(per_ip_connections) },
     { "timeout", "PROFILED_TIMEOUT", CFG_INT, "30", 1, 3600,
       "idle connection timeout, seconds", OFF(timeout_s) },
+    { "create", "PROFILED_CREATE", CFG_BOOL, "false", 0, 0,
+      "create an empty database when there is none (else a missing one is an error)", OFF(create) },
     { "demo", "PROFILED_DEMO", CFG_BOOL, "false", 0, 0,
       "load the demo tenant when the database is empty", OFF(demo) },
     { "demo-file", "PROFILED_DEMO_FILE", CFG_STR, "data/demo-tenant.json", 0, 0,

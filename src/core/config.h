@@ -31,6 +31,7 @@ typedef struct {
     int64_t max_connections;
     int64_t per_ip_connections;
     int64_t timeout_s;
+    bool create;             /* make an empty database when there is none (--demo implies it) */
     bool demo;               /* load data/demo-tenant.json into an empty database */
     char *demo_file;
     char *oauth_hosts;       /* accepted JWT aud values, comma separated; "" = derived (oauth/common.c) */

@@ -18,6 +18,8 @@ static void h_health(pd_server *srv, pd_request *req)
     pd_err e = s ? s->ops->get_user(s, "00000000-0000-0000-0000-000000000000", &probe) : PD_ERR_STORE;
 
     pd_user_clear(&probe);
+    if (e == PD_OK || e == PD_ERR_NOT_FOUND)
+        e = s->ops->check != NULL ? s->ops->check(s) : PD_OK;   /* still the file it opened */
     if (e != PD_OK && e != PD_ERR_NOT_FOUND) {
         resp_copy(req, 503, "application/json", bad, sizeof(bad) - 1);
         return;

@@ -51,7 +51,8 @@ pd_store *server_store(struct pd_server *srv)
 
     if (s != NULL)
         return s;
-    s = pd_store_open(srv->cfg->db, err, sizeof(err));
+    /* a worker never creates the database: if it is gone, that is an error */
+    s = pd_store_open_existing(srv->cfg->db, err, sizeof(err));
     if (s == NULL) {
         log_msg(LOG_ERROR, "store", "cannot open %s: %s", srv->cfg->db, err);
         return NULL;
@@ -328,7 +329,7 @@ struct pd_server *server_start(const pd_config *cfg, const pd_router *router)
     struct pd_server *srv = calloc(1, sizeof(*srv));
     tls_material tls = {0};
     pd_store *s = NULL;
-    char err[256];
+    char err[512];
     int from = 0, to = 0;
 
     if (srv == NULL)
@@ -339,7 +340,8 @@ struct pd_server *server_start(const pd_config *cfg, const pd_router *router)
         goto fail_nokey;
 
     /* one connection for start-up work: schema and keys */
-    s = pd_store_open(cfg->db, err, sizeof(err));
+    s = cfg->create || cfg->demo ? pd_store_open(cfg->db, err, sizeof(err))
+                                 : pd_store_open_existing(cfg->db, err, sizeof(err));
     if (s == NULL) {
         log_msg(LOG_ERROR, "store", "cannot open %s: %s", cfg->db, err);
         goto fail;

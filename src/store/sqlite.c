@@ -36,7 +36,9 @@
  * iteration callbacks point into SQLite's buffers and are valid only during
  * the callback.  last_error() returns a buffer inside the sq_store.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,6 +271,10 @@ typedef struct {
     sqlite3_stmt *st[ST_COUNT_];
     char last_err[LAST_ERR_MAX];
     bool writer_locked;         /* holds g_writer (see writer_enter) */
+    char *path;                 /* file databases: the path opened (owned), else NULL */
+    dev_t dev;                  /* ... and the identity of the file found there */
+    ino_t ino;
+    const char *lost;           /* set when that file is gone or replaced: why (static) */
 } sq_store;
 
 /* SQLite admits one writer per database.  Threads of this process queue on
@@ -325,6 +331,8 @@ static pd_err fail_msg(sq_store *q, const char *op, const char *msg, const char 
 static pd_err db_fail(sq_store *q, const char *op, int rc, const char *fk_hint)
 {
     const char *hint = rc == SQLITE_CONSTRAINT_FOREIGNKEY ? fk_hint : NULL;
+    if (q->lost != NULL)
+        return fail_msg(q, op, q->lost, NULL);
     return fail_msg(q, op, sqlite3_errmsg(q->db), hint);
 }
 
@@ -358,10 +366,36 @@ static bool locked_retry(sq_store *q, int rc, long *waited_ms, long *delay_ms)
     return true;
 }
 
+/* Whether the file this connection opened is still the one at its path.  A
+ * database deleted, moved or replaced while running would otherwise take
+ * writes into an unlinked file that nobody will ever read again.  One
+ * stat() per write statement.  Sets q->lost (sticky) when it is not. */
+static bool file_intact(sq_store *q)
+{
+    struct stat st;
+
+    if (q->path == NULL)
+        return true;
+    if (q->lost == NULL) {
+        if (stat(q->path, &st) != 0)
+            q->lost = "the database file was deleted or moved while the server ran";
+        else if (st.st_dev != q->dev || st.st_ino != q->ino)
+            q->lost = "the database file was replaced while the server ran";
+        if (q->lost != NULL)
+            log_msg(LOG_ERROR, "store", "%s: %s; refusing writes (restart on the right file)",
+                    q->path, q->lost);
+    }
+    return q->lost == NULL;
+}
+
 /* sqlite3_step; on the first step of an execution, shared-cache lock
- * conflicts are retried (nothing has been returned yet, so a reset is safe). */
+ * conflicts are retried (nothing has been returned yet, so a reset is safe).
+ * A write is refused (SQLITE_CANTOPEN, q->lost says why) when the database
+ * file is no longer the one opened. */
 static int sq_step(sq_store *q, sqlite3_stmt *st, bool first)
 {
+    if (first && !sqlite3_stmt_readonly(st) && !file_intact(q))
+        return SQLITE_CANTOPEN;
     int rc = sqlite3_step(st);
     long waited = 0, delay = 1;
     while (first && locked_retry(q, rc, &waited, &delay)) {
@@ -751,8 +785,17 @@ static void sq_close(pd_store *s)
         sqlite3_finalize(q->st[i]);
     if (sqlite3_close_v2(q->db) != SQLITE_OK)
         store_log("close: connection still busy");
+    free(q->path);
     explicit_bzero(q, sizeof *q);
     free(q);
+}
+
+static pd_err sq_check(pd_store *s)
+{
+    sq_store *q = SQ(s);
+    if (!file_intact(q))
+        return fail_msg(q, "check", q->lost, NULL);
+    return PD_OK;
 }
 
 static const char *sq_last_error(pd_store *s)
@@ -1770,6 +1813,7 @@ static pd_err sq_each_account_of_user(pd_store *s, const char *user_id, pd_iter_
 static const pd_store_ops SQ_OPS = {
     .name = "sqlite",
     .close = sq_close,
+    .check = sq_check,
     .migrate = sq_migrate,
     .begin = sq_begin,
     .commit = sq_commit,
@@ -1886,7 +1930,7 @@ static void sq_global_init(void)
     sqlite3_initialize();
 }
 
-pd_store *pd_store_sqlite_open(const char *path, char *errbuf, size_t errlen)
+pd_store *pd_store_sqlite_open(const char *path, bool create, char *errbuf, size_t errlen)
 {
     char dummy[1];
     pthread_once(&sq_global_once, sq_global_init);
@@ -1903,7 +1947,9 @@ pd_store *pd_store_sqlite_open(const char *path, char *errbuf, size_t errlen)
     char *name = NULL;
     if (q == NULL)
         goto oom;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    if (create)
+        flags |= SQLITE_OPEN_CREATE;
     if (strcmp(path, ":memory:") == 0) {
         q->shared_cache = true;
         flags |= SQLITE_OPEN_URI;
@@ -1917,6 +1963,11 @@ pd_store *pd_store_sqlite_open(const char *path, char *errbuf, size_t errlen)
     }
     if (name == NULL)
         goto oom;
+    if (!q->shared_cache && !create && access(path, F_OK) != 0) {
+        snprintf(errbuf, errlen, "database '%s' does not exist (profiled never creates one "
+                 "implicitly: import or migrate into it first, or start serve with --create)", path);
+        goto fail;
+    }
     int rc = sqlite3_open_v2(name, &q->db, flags, NULL);
     if (rc != SQLITE_OK) {
         snprintf(errbuf, errlen, "cannot open database '%s': %s", path,
@@ -1925,6 +1976,16 @@ pd_store *pd_store_sqlite_open(const char *path, char *errbuf, size_t errlen)
     }
     if (!configure(q, path, errbuf, errlen))
         goto fail;
+    if (!q->shared_cache) {
+        /* remember which file this is: writes stop if it is swapped away */
+        struct stat st;
+        if (stat(path, &st) != 0 || (q->path = strdup(path)) == NULL) {
+            snprintf(errbuf, errlen, "cannot open database '%s': %s", path, strerror(errno));
+            goto fail;
+        }
+        q->dev = st.st_dev;
+        q->ino = st.st_ino;
+    }
     sqlite3_free(name);
     q->base.ops = &SQ_OPS;
     q->base.impl = q;
@@ -1935,6 +1996,7 @@ fail:
     sqlite3_free(name);
     if (q != NULL) {
         sqlite3_close_v2(q->db);
+        free(q->path);
         free(q);
     }
     return NULL;

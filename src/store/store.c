@@ -34,7 +34,7 @@ static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-pd_store *pd_store_open(const char *url, char *errbuf, size_t errlen)
+static pd_store *open_url(const char *url, bool create, char *errbuf, size_t errlen)
 {
     if (errbuf != NULL && errlen > 0)
         errbuf[0] = '\0';
@@ -54,7 +54,7 @@ pd_store *pd_store_open(const char *url, char *errbuf, size_t errlen)
             set_err(errbuf, errlen, "database URL '%s' has an empty path (expected sqlite:PATH)", url);
             return NULL;
         }
-        return pd_store_sqlite_open(path, errbuf, errlen);
+        return pd_store_sqlite_open(path, create, errbuf, errlen);
     }
     char scheme[SCHEME_ECHO_MAX + 1];
     size_t n = slen < SCHEME_ECHO_MAX ? slen : SCHEME_ECHO_MAX;
@@ -62,6 +62,16 @@ pd_store *pd_store_open(const char *url, char *errbuf, size_t errlen)
     scheme[n] = '\0';
     set_err(errbuf, errlen, "unsupported database URL scheme '%s' (expected sqlite:PATH)", scheme);
     return NULL;
+}
+
+pd_store *pd_store_open(const char *url, char *errbuf, size_t errlen)
+{
+    return open_url(url, true, errbuf, errlen);
+}
+
+pd_store *pd_store_open_existing(const char *url, char *errbuf, size_t errlen)
+{
+    return open_url(url, false, errbuf, errlen);
 }
 
 void pd_store_close(pd_store *s)

@@ -225,6 +225,10 @@ typedef struct {
      * below max.  PD_OK when the key does not exist. */
     pd_err (*throttle_refund)(pd_store *s, const char *key, int64_t max);
     pd_err (*delete_signing_key)(pd_store *s, const char *kid);
+    /* The backend can still serve: for SQLite, the database file this handle
+     * opened is still the one at its path (not deleted, moved or replaced
+     * while running).  PD_OK or PD_ERR_STORE (reason in last_error). */
+    pd_err (*check)(pd_store *s);
 } pd_store_ops;
 
 typedef struct {
@@ -238,9 +242,14 @@ struct pd_store {
     void *impl;             /* backend state */
 };
 
-/* Opens a store from a URL: "sqlite:PATH" or "sqlite::memory:".  On error
- * returns NULL and writes a reason to errbuf. Caller closes with pd_store_close. */
+/* Opens a store from a URL: "sqlite:PATH" or "sqlite::memory:", creating
+ * an empty database when there is none (import, migrate, serve --create).
+ * On error returns NULL and writes a reason to errbuf. Caller closes with
+ * pd_store_close. */
 pd_store *pd_store_open(const char *url, char *errbuf, size_t errlen);
+/* The same, but a database that does not exist is an error, never a new
+ * empty one (serve, its workers, and every command that only reads). */
+pd_store *pd_store_open_existing(const char *url, char *errbuf, size_t errlen);
 void pd_store_close(pd_store *s);
 /* Warns (log, component "store") about every file of the database at url
  * that group or others may access (sqlite: PATH, PATH-wal, PATH-shm; other
@@ -262,6 +271,6 @@ void pd_consent_clear(pd_consent *c);
 void pd_grant_clear(pd_grant *g);
 
 /* Backend constructors (called by pd_store_open). */
-pd_store *pd_store_sqlite_open(const char *path, char *errbuf, size_t errlen);
+pd_store *pd_store_sqlite_open(const char *path, bool create, char *errbuf, size_t errlen);
 
 #endif
