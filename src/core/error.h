@@ -22,6 +22,7 @@ typedef enum {
     PD_ERR_INVALID_ACCOUNT_ID,     /* 400 INVALID_ACCOUNT_ID                     */
     PD_ERR_INVALID_PARAMETER,      /* 400 INVALID_REQUEST_PARAMETER              */
     PD_ERR_INVALID_BODY,           /* 400 INVALID_REQUEST_BODY                   */
+    PD_ERR_BAD_REQUEST,            /* 400 INVALID_REQUEST (malformed HTTP)       */
     PD_ERR_INVALID_CONTENT_TYPE,   /* 415 INVALID_CONTENT_TYPE                   */
     PD_ERR_IMAGE_INVALID,          /* 400 INVALID_PROFILE_IMAGE                  */
     PD_ERR_IMAGE_TOO_LARGE,        /* 413 PROFILE_IMAGE_TOO_LARGE                */

@@ -16,7 +16,8 @@
                                                         line + headers (libmicrohttpd 0.9.75 zeroes the
                                                         whole pool on every keep-alive request, so
                                                         bigger costs time on every request) */
-#define LIM_HTTP_URL_MAX                 2048   /* bytes in the request target   */
+#define LIM_HTTP_URL_MAX                 2048   /* bytes in the request target, path and query */
+#define LIM_HTTP_QUERY_PARAMS_MAX        64     /* query parameters in one request target (414 beyond) */
 #define LIM_HTTP_HEADER_VALUE_MAX        8192   /* one header value (e.g. Authorization) */
 
 /* ---- request bodies, per route class ---- */

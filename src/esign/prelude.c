@@ -18,7 +18,8 @@
 pd_err esign_authenticate(pd_server *srv, pd_request *req)
 {
     const char *h;
-    int got = req_bearer_token(req, &h);
+    size_t hlen;
+    int got = req_bearer_token(req, &h, &hlen);
     pd_err e;
 
     if (got != 0) {
@@ -26,7 +27,7 @@ pd_err esign_authenticate(pd_server *srv, pd_request *req)
         resp_error(req, e, NULL);
         return e;
     }
-    e = token_verify_cached(server_keys(srv), h, strlen(h), (int64_t)time(NULL), &req->caller);
+    e = token_verify_cached(server_keys(srv), h, hlen, (int64_t)time(NULL), &req->caller);
     if (e != PD_OK || req->caller.sub[0] == '\0') {
         resp_error(req, PD_ERR_INVALID_TOKEN, NULL);
         return PD_ERR_INVALID_TOKEN;

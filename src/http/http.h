@@ -87,6 +87,9 @@ struct pd_request {
     unsigned char *body;               /* request body, NUL-terminated, owned */
     size_t body_len, body_cap, body_limit, discarded;
     pd_err early;                      /* answer this error without dispatching */
+    size_t raw_target_len;             /* the target as sent, before unescaping (screen.c) */
+    bool started;                      /* the access handler has seen this request */
+    bool close_after;                  /* end the connection after the answer (screen.c) */
     char allow[64];                    /* for 405 */
 
     bool want_xml;
@@ -100,9 +103,11 @@ struct pd_request {
 const char *req_header(const pd_request *r, const char *name);   /* NULL when absent */
 const char *req_query(const pd_request *r, const char *name);
 /* The token of an "Authorization: Bearer <token>" header (scheme matched
- * without regard to case, spaces after it skipped) in *tok: 0, or -1 when
- * there is no Authorization header, -2 when it is not a Bearer one. */
-int req_bearer_token(const pd_request *r, const char **tok);
+ * without regard to case, spaces and tabs around the token skipped: they
+ * are optional whitespace, RFC 9110 §5.6.3) in *tok, *len bytes long (not
+ * NUL-terminated there): 0, or -1 when there is no Authorization header,
+ * -2 when it is not a Bearer one. */
+int req_bearer_token(const pd_request *r, const char **tok, size_t *len);
 /* The client's address as text ("-" when unknown).  When the socket peer
  * is one of `trusted` (comma-separated addresses or CIDR ranges, e.g.
  * "10.0.0.0/8, ::1" - the load balancers), the right-most address of

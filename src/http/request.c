@@ -23,19 +23,25 @@ const char *req_query(const pd_request *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-int req_bearer_token(const pd_request *r, const char **tok)
+int req_bearer_token(const pd_request *r, const char **tok, size_t *len)
 {
     const char *h = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    size_t n;
 
     *tok = NULL;
+    *len = 0;
     if (h == NULL)
         return -1;
     if (strncasecmp(h, "Bearer ", 7) != 0)
         return -2;
     h += 7;
-    while (*h == ' ')
+    while (*h == ' ' || *h == '\t')
         h++;
+    n = strlen(h);
+    while (n > 0 && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+        n--;
     *tok = h;
+    *len = n;
     return 0;
 }
 

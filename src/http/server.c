@@ -27,6 +27,7 @@
 #include "http/http.h"
 #include "core/log.h"
 #include "core/strutil.h"
+#include "http/screen.h"
 #include "http/tls.h"
 
 
@@ -70,22 +71,38 @@ static bool wants_xml(const pd_request *r)
     return strstr(acc, "/xml") != NULL;
 }
 
-static pd_request *request_new(const struct pd_server *srv, struct MHD_Connection *conn,
-                               const char *url, const char *method)
+/* The URI log callback: libmicrohttpd calls it with the raw request target
+ * before it unescapes the path or parses the query.  The pd_request starts
+ * here (its pointer becomes the request's con_cls), so the raw target can be
+ * screened (screen.c).  NULL when out of memory: on_access then gives up. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     pd_request *r = calloc(1, sizeof(*r));
 
+    (void)cls;
     if (r == NULL)
         return NULL;
     r->conn = conn;
-    r->method = method;
     r->t0_ns = time_mono_ns();
+    screen_target(r, uri);
+    return r;
+}
+
+/* The first call of the access handler for r: headers are in; route it. */
+static void request_start(const struct pd_server *srv, pd_request *r, const char *url,
+                          const char *method, const char *version)
+{
+    r->started = true;
+    r->method = method;
     r->want_xml = wants_xml(r);
+    screen_request(r, url, version);
+    if (r->early != PD_OK)
+        return;
     if (strlen(url) > LIM_HTTP_URL_MAX) {
         r->early = PD_ERR_URI_TOO_LONG;
-        return r;
+        return;
     }
-    switch (router_match(srv->router, r, url)) {
+    switch (router_match(srv->router, r, screen_origin_form(url))) {
     case ROUTE_OK:
         r->body_limit = r->route->body_limit;
         break;
@@ -96,9 +113,6 @@ static pd_request *request_new(const struct pd_server *srv, struct MHD_Connectio
         r->early = PD_ERR_METHOD_NOT_ALLOWED;
         break;
     }
-    if (r->body_limit == 0)
-        r->body_limit = LIM_BODY_DEFAULT;
-    return r;
 }
 
 static void request_free(pd_request *r)
@@ -115,6 +129,8 @@ static enum MHD_Result queue(pd_request *r)
 
     if (!r->resp.set)
         resp_error(r, PD_ERR_INTERNAL, "handler produced no response");
+    if (r->close_after)
+        resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     if (r->resp.prebuilt != NULL)
         return MHD_queue_response(r->conn, (unsigned)r->resp.status, r->resp.prebuilt);
     mr = MHD_create_response_from_buffer(r->resp.len, r->resp.body,
@@ -160,15 +176,21 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     struct pd_server *srv = cls;
     pd_request *r = *con_cls;
 
-    if (r == NULL) {
+    if (r == NULL)
+        return MHD_NO;                     /* on_uri ran out of memory */
+    if (!r->started) {
         const char *cl;
         int64_t declared;
 
-        r = request_new(srv, conn, url, method);
-        if (r == NULL)
-            return MHD_NO;
-        *con_cls = r;
+        request_start(srv, r, url, method, version);
+        if (r->body_limit == 0)
+            r->body_limit = LIM_BODY_DEFAULT;
         atomic_fetch_add(&srv->inflight, 1);
+        if (r->close_after && r->early != PD_OK) {
+            /* malformed framing: answer now and close, reading nothing more */
+            resp_error(r, r->early, NULL);
+            return queue(r);
+        }
         cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (r->early == PD_OK && cl != NULL &&
             (str_to_i64(cl, 0, INT64_MAX, &declared) != 0 || (uint64_t)declared > r->body_limit)) {
@@ -226,6 +248,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
     if (r == NULL)
         return;
+    if (!r->started) {                     /* the client left before its headers were in */
+        request_free(r);
+        *con_cls = NULL;
+        return;
+    }
     if (log_get_level() <= LOG_INFO) {
         req_client_addr(r, srv->cfg->trusted_proxies, remote, sizeof(remote));
         log_request(r->method, r->route ? r->route->name : "-",
@@ -300,6 +327,7 @@ static struct MHD_Daemon *start_daemon(struct pd_server *srv, int64_t port,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIM_HTTP_CONN_MEMORY,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
         MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
         tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls ? tls->cert_pem : NULL,

@@ -89,18 +89,19 @@ out:
 void h_oauth_userinfo(pd_server *srv, pd_request *req)
 {
     const char *h;
+    size_t hlen;
     pd_user u = {0};
     pd_store *s;
     pd_err e;
 
     if (!oauth_require_https(srv, req))      /* the bearer token never travels in clear */
         return;
-    if (req_bearer_token(req, &h) != 0) {
+    if (req_bearer_token(req, &h, &hlen) != 0) {
         oauth_json_error_www(req, 401, "invalid_request", "a Bearer access token is required",
                              "Bearer realm=\"profiled\"");
         return;
     }
-    if (token_verify(server_keys(srv), h, strlen(h), (int64_t)time(NULL), &req->caller) != PD_OK ||
+    if (token_verify(server_keys(srv), h, hlen, (int64_t)time(NULL), &req->caller) != PD_OK ||
         req->caller.sub[0] == '\0') {
         oauth_json_error_www(req, 401, "invalid_token",
                              "the access token is expired, revoked or malformed",
