@@ -7,6 +7,7 @@
  * receives them (sigwait).
  */
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,28 @@ static void serve_help(void)
            "  --help                         this text\n\n"
            "settings (flag > environment > config file > default):\n");
     config_print_help(stdout);
+}
+
+/* Each connection is a file descriptor: --max-connections per listener,
+ * plus the database, logs and libmicrohttpd's own.  Raises the soft limit
+ * as far as needed (never above the hard limit) and says so when the hard
+ * limit is too low, instead of failing accept() under load. */
+static void raise_file_limit(const pd_config *cfg)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)cfg->max_connections * 2 + 256;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    rlim_t cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    if (cur > rl.rlim_cur) {
+        rl.rlim_cur = cur;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (cur < want)
+        log_msg(LOG_WARN, "server", "open-file limit %llu is below the %llu that --max-connections %lld "
+                "needs; raise it (ulimit -n, LimitNOFILE=)", (unsigned long long)cur,
+                (unsigned long long)want, (long long)cfg->max_connections);
 }
 
 /* Whether the setting `name` is a boolean (--demo, --create: no value needed). */
@@ -215,6 +238,7 @@ int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    raise_file_limit(&cfg);
     /* secrets live in the database and the TLS key: say so when others can read them */
     pd_store_warn_exposed(cfg.db);
     if (cfg.tls_key[0] != '\0')

@@ -18,6 +18,11 @@
                                                         bigger costs time on every request) */
 #define LIM_HTTP_URL_MAX                 2048   /* bytes in the request target, path and query */
 #define LIM_HTTP_QUERY_PARAMS_MAX        64     /* query parameters in one request target (414 beyond) */
+/* How long a client may take, in all, to send what it owes (http/conn_guard.c);
+ * libmicrohttpd's --timeout only counts inactivity, which a trickle resets. */
+#define LIM_HTTP_FIRST_REQUEST_S         10     /* new connection: TLS handshake + request line + headers */
+#define LIM_HTTP_HEADERS_S               10     /* the headers, once the request line is in */
+#define LIM_HTTP_BODY_S                  30     /* the body, once the headers are in */
 #define LIM_HTTP_HEADER_VALUE_MAX        8192   /* one header value (e.g. Authorization) */
 
 /* ---- request bodies, per route class ---- */

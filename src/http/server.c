@@ -27,6 +27,7 @@
 #include "http/http.h"
 #include "core/log.h"
 #include "core/strutil.h"
+#include "http/conn_guard.h"
 #include "http/screen.h"
 #include "http/tls.h"
 
@@ -85,6 +86,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     r->conn = conn;
     r->t0_ns = time_mono_ns();
     screen_target(r, uri);
+    conn_guard_request_line(conn);        /* the headers are due now */
     return r;
 }
 
@@ -92,9 +94,13 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 static void request_start(const struct pd_server *srv, pd_request *r, const char *url,
                           const char *method, const char *version)
 {
+    const char *cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
     r->started = true;
     r->method = method;
     r->want_xml = wants_xml(r);
+    conn_guard_headers_done(r->conn, (cl != NULL && strcmp(cl, "0") != 0) ||
+                                     req_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL);
     screen_request(r, url, version);
     if (r->early != PD_OK)
         return;
@@ -224,6 +230,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 
     if (r->resp.set)                       /* already queued (413 above) */
         return MHD_YES;
+    conn_guard_busy(conn);                 /* the body is in: the next move is ours */
     if (atomic_load(&srv->stopping)) {
         resp_error(r, PD_ERR_UNAVAILABLE, NULL);
         resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
@@ -253,6 +260,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         *con_cls = NULL;
         return;
     }
+    conn_guard_idle(conn);                 /* answered: the next request is due within the idle timeout */
     if (log_get_level() <= LOG_INFO) {
         req_client_addr(r, srv->cfg->trusted_proxies, remote, sizeof(remote));
         log_request(r->method, r->route ? r->route->name : "-",
@@ -296,7 +304,7 @@ static int bind_address(const pd_config *cfg, int64_t port, struct sockaddr_stor
 
 /* Starts one daemon on port (TLS when tls != NULL); fills *bound. */
 static struct MHD_Daemon *start_daemon(struct pd_server *srv, int64_t port,
-                                       const tls_material *tls, uint16_t *bound)
+                                       const tls_material *tls, uint16_t *bound, conn_guard *guard)
 {
     const pd_config *cfg = srv->cfg;
     struct sockaddr_storage ss;
@@ -328,6 +336,7 @@ static struct MHD_Daemon *start_daemon(struct pd_server *srv, int64_t port,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIM_HTTP_CONN_MEMORY,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, conn_guard_notify, guard,
         MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
         tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls ? tls->cert_pem : NULL,
@@ -350,6 +359,29 @@ static void format_url(char *buf, size_t len, const char *scheme, const char *ho
         snprintf(buf, len, "%s://[%s]:%u", scheme, host, port);
     else
         snprintf(buf, len, "%s://%s:%u", scheme, host, port);
+}
+
+/* Once a second: cut the connections whose client is past its deadline
+ * (conn_guard.h), and say so in one line per sweep that cut any. */
+static void *sweeper_main(void *arg)
+{
+    struct pd_server *srv = arg;
+    const struct timespec tick = { 0, 100 * 1000 * 1000 };
+
+    for (unsigned t = 1; !atomic_load(&srv->stopping); t++) {
+        nanosleep(&tick, NULL);
+        if (t % 10 != 0)
+            continue;
+        int64_t now = (int64_t)time_mono_ns();
+        unsigned n = (srv->guard ? conn_guard_sweep(srv->guard, now) : 0) +
+                     (srv->tls_guard ? conn_guard_sweep(srv->tls_guard, now) : 0);
+        if (n > 0)
+            log_msg(LOG_WARN, "http", "closed %u connection(s) too slow to send their request "
+                    "(limits: %d s to the first request, %d s for headers, %d s for a body, "
+                    "the idle timeout between requests)", n, LIM_HTTP_FIRST_REQUEST_S,
+                    LIM_HTTP_HEADERS_S, LIM_HTTP_BODY_S);
+    }
+    return NULL;
 }
 
 struct pd_server *server_start(const pd_config *cfg, const pd_router *router)
@@ -390,7 +422,10 @@ struct pd_server *server_start(const pd_config *cfg, const pd_router *router)
     s = NULL;
 
     if (cfg->port >= 0) {
-        srv->daemon = start_daemon(srv, cfg->port, NULL, &srv->port);
+        srv->guard = conn_guard_new((unsigned)cfg->max_connections, (int)cfg->timeout_s);
+        if (srv->guard == NULL)
+            goto fail;
+        srv->daemon = start_daemon(srv, cfg->port, NULL, &srv->port, srv->guard);
         if (srv->daemon == NULL)
             goto fail;
         format_url(srv->http_url, sizeof(srv->http_url), "http", cfg->listen, srv->port);
@@ -401,12 +436,19 @@ struct pd_server *server_start(const pd_config *cfg, const pd_router *router)
             goto fail;
         }
         str_copy(srv->tls_cert_path, sizeof(srv->tls_cert_path), tls.cert_path);
-        srv->tls_daemon = start_daemon(srv, cfg->https_port, &tls, &srv->tls_port);
+        srv->tls_guard = conn_guard_new((unsigned)cfg->max_connections, (int)cfg->timeout_s);
+        srv->tls_daemon = srv->tls_guard == NULL ? NULL
+                          : start_daemon(srv, cfg->https_port, &tls, &srv->tls_port, srv->tls_guard);
         tls_material_free(&tls);             /* libmicrohttpd keeps its own copy */
         if (srv->tls_daemon == NULL)
             goto fail;
         format_url(srv->https_url, sizeof(srv->https_url), "https", cfg->listen, srv->tls_port);
     }
+    if (pthread_create(&srv->sweeper, NULL, sweeper_main, srv) != 0) {
+        log_msg(LOG_ERROR, "http", "cannot start the connection sweeper");
+        goto fail;
+    }
+    srv->sweeper_running = true;
     if (cfg->public_url[0])
         str_copy(srv->public_url, sizeof(srv->public_url), cfg->public_url);
     else
@@ -418,6 +460,8 @@ fail:
         MHD_stop_daemon(srv->daemon);
     if (srv->tls_daemon)
         MHD_stop_daemon(srv->tls_daemon);
+    conn_guard_free(srv->guard);
+    conn_guard_free(srv->tls_guard);
     pd_store_close(s);
     s = pthread_getspecific(srv->store_key);
     pd_store_close(s);
@@ -518,6 +562,10 @@ void server_stop(struct pd_server *srv, int grace_ms)
         MHD_stop_daemon(srv->daemon);        /* joins workers: their stores close */
     if (srv->tls_daemon)
         MHD_stop_daemon(srv->tls_daemon);
+    if (srv->sweeper_running)
+        pthread_join(srv->sweeper, NULL);    /* it sees `stopping` within 100 ms */
+    conn_guard_free(srv->guard);
+    conn_guard_free(srv->tls_guard);
     s = pthread_getspecific(srv->store_key);
     pd_store_close(s);
     pthread_setspecific(srv->store_key, NULL);

@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "store/store.h"
 #include "auth/token.h"
+#include "http/conn_guard.h"
 #include "http/http.h"
 
 /* A key ring replaced by a reload, waiting until no handler can still hold it. */
@@ -35,6 +36,9 @@ struct pd_server {
     atomic_bool keys_stale;          /* the last reload failed: /healthz is degraded */
     struct MHD_Daemon *daemon;       /* plain HTTP, NULL when off */
     struct MHD_Daemon *tls_daemon;   /* HTTPS, NULL when off      */
+    conn_guard *guard, *tls_guard;   /* slow-client deadlines per daemon (conn_guard.h) */
+    pthread_t sweeper;               /* cuts connections past their deadline, every second */
+    bool sweeper_running;
     uint16_t tls_port;
     char http_url[128], https_url[128];
     char tls_cert_path[512];         /* certificate in use (for NODE_EXTRA_CA_CERTS) */
