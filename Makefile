@@ -85,31 +85,33 @@ bench: deps
 clean:
 	rm -rf build build-san
 
-# libFuzzer drivers (clang from Debian): make fuzz [FUZZ_TIME=seconds]
-FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -Isrc -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
-              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+# libFuzzer drivers (clang from Debian): make fuzz [FUZZ_TIME=seconds per driver]
+# Every driver (fuzz/fuzz_NAME.c) links build-fuzz/libprofiled.a: the same
+# library, built by clang with the fuzzer's coverage and ASan+UBSan.
+FUZZ_OPT   := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FUZZ_TIME  ?= 30
-FUZZERS     = b64 image multipart profile_body
-# what each driver links: the code under test and nothing else
-FUZZ_SRC_b64          = src/core/b64.c
-FUZZ_SRC_image        = src/model/image.c
-FUZZ_SRC_multipart    = src/codec/multipart.c
-FUZZ_SRC_profile_body = src/model/profile.c src/codec/xml.c src/core/jsonutil.c src/core/error.c \
-                        src/core/strutil.c
-FUZZ_PKG_profile_body = jansson libxml-2.0 libsodium
+FUZZERS    := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 
-.SECONDEXPANSION:
-build/fuzz/fuzz_%: fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(LIB_HDR)
+.PHONY: fuzz fuzz-lib
+fuzz-lib:
+	$(MAKE) BUILD=build-fuzz CC=clang OPTFLAGS="$(FUZZ_OPT)" build-fuzz/libprofiled.a
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz-lib
 	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) $(if $(FUZZ_PKG_$*),$(shell pkg-config --cflags $(FUZZ_PKG_$*))) \
-	    -o $@ fuzz/fuzz_$*.c $(FUZZ_SRC_$*) \
-	    $(if $(FUZZ_PKG_$*),$(shell pkg-config --libs $(FUZZ_PKG_$*)))
+	clang $(CPPFLAGS) -std=c17 -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    -o $@ $< build-fuzz/libprofiled.a $(LDLIBS)
 
-.PHONY: fuzz
-fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
+# Runs each driver for FUZZ_TIME seconds on its seeds (fuzz/corpus/NAME, in
+# git) and what it found before (build/fuzz/corpus_NAME); fails on a crash,
+# leaving the crashing input in crash-* and the driver's log.
+fuzz: deps $(FUZZERS:%=build/fuzz/fuzz_%)
 	@for m in $(FUZZERS); do \
-	  mkdir -p build/fuzz/corpus_$$m; \
+	  mkdir -p build/fuzz/corpus_$$m fuzz/corpus/$$m; \
 	  extra=; [ $$m = multipart ] && extra="-dict=fuzz/multipart.dict -max_len=16384"; \
-	  build/fuzz/fuzz_$$m -max_total_time=$(FUZZ_TIME) $$extra \
-	      build/fuzz/corpus_$$m fuzz/corpus/$$m || exit 1; \
+	  build/fuzz/fuzz_$$m -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $$extra \
+	      build/fuzz/corpus_$$m fuzz/corpus/$$m > build/fuzz/$$m.log 2>&1; rc=$$?; \
+	  runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' build/fuzz/$$m.log); \
+	  echo "fuzz_$$m: $${runs:-?} inputs in $(FUZZ_TIME) s, exit $$rc"; \
+	  if [ $$rc -ne 0 ]; then tail -40 build/fuzz/$$m.log; echo "fuzz_$$m FAILED"; exit 1; fi; \
 	done

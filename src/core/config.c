@@ -147,13 +147,20 @@ static char *trim(char *s)
 void config_load_file(pd_config *c, const char *path, pd_errbuf *eb)
 {
     FILE *f = fopen(path, "r");
-    char line[1024], src[300];
-    unsigned lineno = 0;
 
     if (f == NULL) {
         pd_errbuf_add(eb, "%s: cannot open", path);
         return;
     }
+    config_load_stream(c, f, path, eb);
+    fclose(f);
+}
+
+void config_load_stream(pd_config *c, FILE *f, const char *path, pd_errbuf *eb)
+{
+    char line[1024], src[300];
+    unsigned lineno = 0;
+
     while (fgets(line, sizeof(line), f)) {
         char *eq, *key, *val;
         lineno++;
@@ -178,7 +185,6 @@ void config_load_file(pd_config *c, const char *path, pd_errbuf *eb)
         key = trim(key);
         config_set(c, key, val, src, eb);
     }
-    fclose(f);
 }
 
 void config_load_env(pd_config *c, pd_errbuf *eb)

@@ -59,6 +59,8 @@ int config_set(pd_config *c, const char *name, const char *value,
                const char *source, pd_errbuf *eb);
 /* Reads a "key = value" file. Problems go to eb. */
 void config_load_file(pd_config *c, const char *path, pd_errbuf *eb);
+/* The same over an open stream (not closed); path names it in messages. */
+void config_load_stream(pd_config *c, FILE *f, const char *path, pd_errbuf *eb);
 void config_load_env(pd_config *c, pd_errbuf *eb);
 /* Cross-field checks (db URL scheme, listen address parse, ...). */
 void config_check(const pd_config *c, pd_errbuf *eb);
