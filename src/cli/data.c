@@ -80,9 +80,10 @@ int cmd_import(int argc, char **argv)
         return 1;
     }
     printf("imported: %zu organizations, %zu accounts, %zu permission profiles, %zu groups, "
-           "%zu users, %zu images, %zu memberships, %zu integrations\n", st.organizations,
+           "%zu users, %zu images, %zu memberships, %zu integrations, %zu organization admins, "
+           "%zu reserved domains, %zu identities\n", st.organizations,
            st.accounts, st.permission_profiles, st.groups, st.users, st.images, st.memberships,
-           st.integrations);
+           st.integrations, st.org_admins, st.domains, st.identities);
     return 0;
 }
 
