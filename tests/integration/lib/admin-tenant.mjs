@@ -7,7 +7,9 @@
 // temporary file for `profiled import`.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { tempDir } from './server.mjs';
+import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
+import { tempDir, freshDb, cliOk, importFile, mintToken, startServer } from './server.mjs';
 
 export const ORG1 = '0a0a0a0a-0000-4000-8000-0000000000a1';
 export const ORG2 = '0b0b0b0b-0000-4000-8000-0000000000b2';
@@ -174,3 +176,51 @@ export function org1Users(tenant = buildAdminTenant()) {
     .filter((x) => x.accountId === ACC_A || x.accountId === ACC_B).map((x) => x.userId));
   return tenant.users.filter((u) => inOrg1.has(u.userId));
 }
+
+/**
+ * At the top of a describe(): a fresh database with the admin tenant
+ * imported, a server, and tokens: {oona (org admin of ORG1), ann (account
+ * admin, not org admin), bob (plain user), xena (admin of ORG2)} with
+ * user_read; oonaNoScope (signature impersonation only); oonaExpired
+ * (expired); shut (an ORG1 administrator who is Closed).  Returns an object
+ * filled by the before() hook: {db, server, base, tokens}.
+ */
+export function useAdminTenant() {
+  const env = {};
+  before(async () => {
+    const db = freshDb();
+    cliOk(['migrate', '--db', db.url]);
+    importFile(db.url, writeAdminTenant());
+    const t = (u, opts = { scope: 'user_read' }) => mintToken(db.url, u.userId, opts);
+    const tokens = {
+      oona: t(U.oona), ann: t(U.ann), bob: t(U.bob), xena: t(U.xena), shut: t(U.shut),
+      oonaNoScope: t(U.oona, { scope: 'signature impersonation' }),
+      oonaExpired: t(U.oona, { scope: 'user_read', ttl: 60, issuedAt: Math.floor(Date.now() / 1000) - 7200 }),
+      oonaAll: t(U.oona, { scope: 'signature user_read user_write organization_read' }),
+    };
+    const server = await startServer({ db: db.url });
+    Object.assign(env, { db, server, base: server.base, tokens });
+  });
+  after(async () => {
+    if (env.server) {
+      const r = await env.server.stop('SIGTERM');
+      assert.deepEqual({ code: r.code, signal: r.signal }, { code: 0, signal: null },
+        `server did not exit cleanly: ${env.server.stderr().slice(-2000)}`);
+    }
+  });
+  return env;
+}
+
+/** Asserts an Admin API error: status, {error, error_description} and nothing else. */
+export function assertAdminError(res, status, error, what = '') {
+  const text = res.body.toString('utf8');
+  assert.equal(res.status, status, `${what}: expected ${status}, got ${res.status}: ${text.slice(0, 400)}`);
+  const j = JSON.parse(text);
+  assert.deepEqual(Object.keys(j).sort(), ['error', 'error_description'], `${what}: ${text}`);
+  assert.equal(j.error, error, `${what}: ${text}`);
+  assert.equal(typeof j.error_description, 'string');
+  assert.ok(j.error_description.length > 0);
+  return j;
+}
+
+export const orgUrl = (base, org = ORG1, prefix = '/v2') => `${base}${prefix}/organizations/${org}`;
