@@ -289,8 +289,11 @@ int admin_url_append_escaped(char *out, size_t cap, size_t *len, const char *s)
         bool plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
                      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~';
         size_t need = plain ? 1 : 3;
-        if (n + need + 1 > cap)
+        if (n + need + 1 > cap) {
+            if (*len < cap)
+                out[*len] = '\0';
             return -1;
+        }
         if (plain) {
             out[n++] = (char)*p;
         } else {

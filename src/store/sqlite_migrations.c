@@ -207,10 +207,15 @@ static const char MIGRATION_4[] =
     "INSERT OR IGNORE INTO organization_users(organization_id, user_id)\n"
     "  SELECT a.organization_id, m.user_id FROM memberships m JOIN accounts a ON a.id = m.account_id\n"
     "  WHERE a.organization_id IS NOT NULL;\n"
+    /* Trigger bodies guard with NOT EXISTS rather than OR IGNORE: inside a
+     * trigger, the conflict policy of the statement that fired it (the
+     * upserts of store/sqlite.c) replaces the body's own. */
     "CREATE TRIGGER organization_users_on_membership AFTER INSERT ON memberships BEGIN\n"
-    "  INSERT OR IGNORE INTO organization_users(organization_id, user_id)\n"
-    "    SELECT organization_id, NEW.user_id FROM accounts\n"
-    "    WHERE id = NEW.account_id AND organization_id IS NOT NULL;\n"
+    "  INSERT INTO organization_users(organization_id, user_id)\n"
+    "    SELECT a.organization_id, NEW.user_id FROM accounts a\n"
+    "    WHERE a.id = NEW.account_id AND a.organization_id IS NOT NULL\n"
+    "      AND NOT EXISTS (SELECT 1 FROM organization_users x\n"
+    "                      WHERE x.organization_id = a.organization_id AND x.user_id = NEW.user_id);\n"
     "END;\n"
     "CREATE TRIGGER organization_users_on_membership_gone AFTER DELETE ON memberships BEGIN\n"
     "  DELETE FROM organization_users\n"
@@ -228,9 +233,11 @@ static const char MIGRATION_4[] =
     "      AND NOT EXISTS (SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id\n"
     "                      WHERE m.user_id = organization_users.user_id\n"
     "                        AND a.organization_id = OLD.organization_id);\n"
-    "  INSERT OR IGNORE INTO organization_users(organization_id, user_id)\n"
-    "    SELECT NEW.organization_id, user_id FROM memberships\n"
-    "    WHERE account_id = NEW.id AND NEW.organization_id IS NOT NULL;\n"
+    "  INSERT INTO organization_users(organization_id, user_id)\n"
+    "    SELECT DISTINCT NEW.organization_id, m.user_id FROM memberships m\n"
+    "    WHERE m.account_id = NEW.id AND NEW.organization_id IS NOT NULL\n"
+    "      AND NOT EXISTS (SELECT 1 FROM organization_users x\n"
+    "                      WHERE x.organization_id = NEW.organization_id AND x.user_id = m.user_id);\n"
     "END;\n";
 
 static const pd_sqlite_migration MIGRATIONS[] = {
