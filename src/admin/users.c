@@ -295,8 +295,11 @@ static json_t *page_url(pd_server *srv, pd_request *req, const char *org_id, int
 
     if (url == NULL)
         return NULL;
-    n = snprintf(url, ADMIN_URL_MAX, "%s%s/organizations/%s/users", srv->public_url, req->prefix,
-                 org_id);
+    size_t origin = strlen(srv->public_url);
+    while (origin > 0 && srv->public_url[origin - 1] == '/')
+        origin--;                   /* "--public-url https://x.example/" */
+    n = snprintf(url, ADMIN_URL_MAX, "%.*s%s/organizations/%s/users", (int)origin, srv->public_url,
+                 req->prefix, org_id);
     if (n < 0 || n >= ADMIN_URL_MAX)
         goto out;
     len = (size_t)n;

@@ -44,6 +44,7 @@ int cmd_import(int argc, char **argv)
     static const char usage[] =
         "usage: profiled import FILE.json [--db URL]\n"
         "  Upserts organizations, accounts, users and memberships in one transaction.\n"
+        "  (also organizationAdmins, reservedDomains, userIdentities and integrations)\n"
         "  Use - for standard input. Format: docs/import-format.md\n";
     const char *db = NULL, *file = NULL;
     struct pd_store *s;

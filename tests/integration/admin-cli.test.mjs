@@ -106,4 +106,28 @@ describe('Admin data in import and export', () => {
       assert.equal((await server.stop()).code, 0);
     }
   });
+
+  it('paging links are built from --public-url (a trailing slash is not doubled)', async () => {
+    const db = freshDb();
+    importFile(db.url, writeAdminTenant());
+    const server = await startServer({ db: db.url, extraArgs: ['--public-url', 'https://profiled.example:8443/'] });
+    try {
+      const tok = mintToken(db.url, U.oona.userId, { scope: 'user_read' });
+      const r = await http('GET', `${server.base}/management/V2/organizations/${ORG1}/users?take=2&email_user_name_like=a%20b%26c`, { token: tok });
+      assert.equal(r.status, 200, r.text());
+      const { paging } = r.json();
+      assert.equal(paging.next, undefined, 'nobody matches "a b&c"');
+      const r2 = await http('GET', `${server.base}/Management/v2/organizations/${ORG1}/users?take=2&start=4`, { token: tok });
+      const p2 = r2.json().paging;
+      assert.equal(p2.next, `https://profiled.example:8443/Management/v2/organizations/${ORG1}/users?start=6&take=2`);
+      assert.equal(p2.previous, `https://profiled.example:8443/Management/v2/organizations/${ORG1}/users?start=2&take=2`);
+      const r3 = await http('GET', `${server.base}/v2/organizations/${ORG1}/users?take=1&email_user_name_like=${encodeURIComponent('acme.test')}&status=active,created`, { token: tok });
+      const u = new URL(r3.json().paging.next);
+      assert.equal(u.searchParams.get('email_user_name_like'), 'acme.test');
+      assert.equal(u.searchParams.get('status'), 'active,created');
+      assert.match(r3.json().paging.next, /status=active%2Ccreated/);
+    } finally {
+      assert.equal((await server.stop()).code, 0);
+    }
+  });
 });
