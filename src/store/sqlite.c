@@ -74,7 +74,7 @@ enum st_id {
     ST_EACH_ORG_ADMIN, ST_EACH_ORG_DOMAIN, ST_EACH_IDENTITY, ST_ORG_USER_BY_EMAIL, ST_ORG_USER_BY_ID,
     ST_ORG_LIST_ALL, ST_ORG_COUNT_ALL, ST_ORG_LIST_EMAIL, ST_ORG_COUNT_EMAIL,
     ST_ORG_LIST_ACCOUNT, ST_ORG_COUNT_ACCOUNT, ST_ORG_LIST_DOMAIN, ST_ORG_COUNT_DOMAIN,
-    ST_ORG_MEMBERSHIPS, ST_IDENTITIES_OF_USER,
+    ST_ORG_MEMBERSHIPS, ST_IDENTITIES_OF_USER, ST_ORG_LIST_PLAIN, ST_ORG_COUNT_PLAIN,
     ST_COUNT_
 };
 
@@ -94,6 +94,14 @@ enum st_id {
  * selective filter given, which drives the scan through its index: email
  * (users.email), account (memberships primary key, user-id order), domain
  * (users_by_domain), else the organization's range of organization_users. */
+/* The rows of a list carry no password hash and, instead of the whole
+ * profile document, one holding only the names the list shows. */
+#define OU_COLS "u.id, u.email, u.status, u.created, u.modified, u.last_login, NULL," \
+    " json_object('userDetails', json_object(" \
+    "   'firstName', json_extract(u.profile_json, '$.userDetails.firstName')," \
+    "   'lastName', json_extract(u.profile_json, '$.userDetails.lastName')," \
+    "   'userName', json_extract(u.profile_json, '$.userDetails.userName')))," \
+    " u.version, i.etag"
 #define OU_EMAIL_DOMAIN "substr(u.email, instr(u.email, '@') + 1)"
 #define OU_RESIDUAL \
     " AND (?2 IS NULL OR u.email = lower(?2))" \
@@ -326,14 +334,22 @@ static const char *const SQL[ST_COUNT_] = {
         "SELECT " USER_COLS USER_FROM
         " JOIN organization_users ou ON ou.organization_id = lower(?1) AND ou.user_id = u.id"
         " WHERE u.id = lower(?2)",
-    [ST_ORG_LIST_ALL]     = "SELECT " USER_COLS OU_FROM_ALL(OU_IMG) " ORDER BY ou.user_id" OU_PAGE,
+    [ST_ORG_LIST_ALL]     = "SELECT " OU_COLS OU_FROM_ALL(OU_IMG) " ORDER BY ou.user_id" OU_PAGE,
     [ST_ORG_COUNT_ALL]    = "SELECT count(*)" OU_FROM_ALL(""),
-    [ST_ORG_LIST_EMAIL]   = "SELECT " USER_COLS OU_FROM_EMAIL(OU_IMG) " ORDER BY u.id" OU_PAGE,
+    [ST_ORG_LIST_EMAIL]   = "SELECT " OU_COLS OU_FROM_EMAIL(OU_IMG) " ORDER BY u.id" OU_PAGE,
     [ST_ORG_COUNT_EMAIL]  = "SELECT count(*)" OU_FROM_EMAIL(""),
-    [ST_ORG_LIST_ACCOUNT] = "SELECT " USER_COLS OU_FROM_ACCOUNT(OU_IMG) " ORDER BY m.user_id" OU_PAGE,
+    [ST_ORG_LIST_ACCOUNT] = "SELECT " OU_COLS OU_FROM_ACCOUNT(OU_IMG) " ORDER BY m.user_id" OU_PAGE,
     [ST_ORG_COUNT_ACCOUNT]= "SELECT count(*)" OU_FROM_ACCOUNT(""),
-    [ST_ORG_LIST_DOMAIN]  = "SELECT " USER_COLS OU_FROM_DOMAIN(OU_IMG) " ORDER BY ou.user_id" OU_PAGE,
+    [ST_ORG_LIST_DOMAIN]  = "SELECT " OU_COLS OU_FROM_DOMAIN(OU_IMG) " ORDER BY ou.user_id" OU_PAGE,
     [ST_ORG_COUNT_DOMAIN] = "SELECT count(*)" OU_FROM_DOMAIN(""),
+    /* no filter: page and count in the organization's index range alone,
+     * users joined for the rows of the page only (?1 org, ?2 take, ?3 start) */
+    [ST_ORG_LIST_PLAIN] =
+        "SELECT " OU_COLS " FROM (SELECT user_id FROM organization_users"
+        "   WHERE organization_id = lower(?1) ORDER BY user_id LIMIT ?2 OFFSET ?3) ou"
+        " JOIN users u ON u.id = ou.user_id" OU_IMG " ORDER BY ou.user_id",
+    [ST_ORG_COUNT_PLAIN] =
+        "SELECT count(*) FROM organization_users WHERE organization_id = lower(?1)",
     [ST_ORG_MEMBERSHIPS] =
         "SELECT a.id, a.external_id, a.name, a.organization_id,"
         "       m.account_id, m.user_id, m.is_admin, m.permission_profile_id, p.name"
@@ -2029,15 +2045,26 @@ static pd_err sq_list_org_users(pd_store *s, const pd_org_user_query *uq, int64_
         PT(uq->account_id), PT(uq->domain_id), PT(uq->modified_since),
         PI(uq->take), PI(uq->start),
     };
+    const param plain[] = { PT(uq->organization_id), PI(uq->take), PI(uq->start) };
+    bool unfiltered = uq->email == NULL && uq->like == NULL && uq->statuses == NULL
+                      && uq->account_id == NULL && uq->domain_id == NULL
+                      && uq->modified_since == NULL;
+    params count_ps = { filters, 7 }, list_ps = { filters, 9 };
+    if (unfiltered) {
+        list = ST_ORG_LIST_PLAIN;
+        count = ST_ORG_COUNT_PLAIN;
+        count_ps = (params){ plain, 1 };
+        list_ps = (params){ plain, 3 };
+    }
     tx_kind k;
     pd_err e = tx_enter_read(q, op, &k);
     if (e != PD_OK)
         return e;
     *total = 0;
-    e = fetch_row(q, count, (params){ filters, 7 }, int64x1_conv, total, NONE_FAILS, op);
+    e = fetch_row(q, count, count_ps, int64x1_conv, total, NONE_FAILS, op);
     if (e == PD_OK) {
         emit_ctx x = { emit_listed_user, fn, ctx };
-        e = run_rows(q, list, (params){ filters, 9 }, emit_row, &x, op);
+        e = run_rows(q, list, list_ps, emit_row, &x, op);
     }
     return tx_leave(q, op, k, e);
 }

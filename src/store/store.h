@@ -284,8 +284,10 @@ typedef struct {
      * or by id: PD_ERR_NOT_FOUND when there is none, or the user is not in it. */
     pd_err (*get_org_user_by_email)(pd_store *s, const char *org_id, const char *email, pd_user *out);
     pd_err (*get_org_user)(pd_store *s, const char *org_id, const char *user_id, pd_user *out);
-    /* One page of q: rows (const pd_user *, no password hash) to fn, and
-     * *total, the size of the whole filtered set.  One read snapshot. */
+    /* One page of q: rows (const pd_user *) to fn, and *total, the size of
+     * the whole filtered set.  One read snapshot.  A row has no password
+     * hash, and its profile_json holds only userDetails.firstName, lastName
+     * and userName (null when absent), not the whole document. */
     pd_err (*list_org_users)(pd_store *s, const pd_org_user_query *q, int64_t *total,
                              pd_iter_fn fn, void *ctx);
     /* The user's memberships in accounts of the organization, by account
