@@ -29,31 +29,42 @@ static const char *const LIST_PARAMS[] = {
 
 typedef struct {
     const char *dup;            /* first parameter seen twice */
+    const char *nul;            /* first parameter whose value holds a NUL byte */
     unsigned seen[16];
 } dup_ctx;
 
 static enum MHD_Result count_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 const char *value)
+                                 size_t key_size, const char *value, size_t value_size)
 {
     dup_ctx *d = cls;
     (void)kind;
-    (void)value;
-    for (size_t i = 0; LIST_PARAMS[i] != NULL && key != NULL; i++)
-        if (strcmp(key, LIST_PARAMS[i]) == 0 && ++d->seen[i] == 2 && d->dup == NULL)
+    (void)key_size;
+    for (size_t i = 0; LIST_PARAMS[i] != NULL && key != NULL; i++) {
+        if (strcmp(key, LIST_PARAMS[i]) != 0)
+            continue;
+        if (++d->seen[i] == 2 && d->dup == NULL)
             d->dup = LIST_PARAMS[i];
+        if (value != NULL && strlen(value) != value_size && d->nul == NULL)
+            d->nul = LIST_PARAMS[i];
+    }
     return MHD_YES;
 }
 
-/* 0, or answers 400 for a repeated parameter. */
+/* 0, or answers 400 for a repeated parameter or one whose value holds a
+ * NUL byte (%00 would otherwise cut the value short unseen). */
 static int no_repeats(pd_request *req)
 {
     dup_ctx d = { 0 };
     char msg[128];
 
-    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, count_arg, &d);
-    if (d.dup == NULL)
+    MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, count_arg, &d);
+    if (d.dup == NULL && d.nul == NULL)
         return 0;
-    snprintf(msg, sizeof(msg), "The query parameter '%s' is given more than once.", d.dup);
+    if (d.dup != NULL)
+        snprintf(msg, sizeof(msg), "The query parameter '%s' is given more than once.", d.dup);
+    else
+        snprintf(msg, sizeof(msg), "Invalid value for the query parameter '%s': contains a NUL byte.",
+                 d.nul);
     admin_error(req, PD_ERR_INVALID_PARAMETER, msg);
     return -1;
 }

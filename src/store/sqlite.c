@@ -102,6 +102,15 @@ enum st_id {
     "   'lastName', json_extract(u.profile_json, '$.userDetails.lastName')," \
     "   'userName', json_extract(u.profile_json, '$.userDetails.userName')))," \
     " u.version, i.etag"
+/* The organization's user by email or id: the names and the user settings
+ * of the profile (the Admin API shows nothing else of it), no password hash. */
+#define OU_DRILL_COLS "u.id, u.email, u.status, u.created, u.modified, u.last_login, NULL," \
+    " json_object('userDetails', json_object(" \
+    "   'firstName', json_extract(u.profile_json, '$.userDetails.firstName')," \
+    "   'lastName', json_extract(u.profile_json, '$.userDetails.lastName')," \
+    "   'userName', json_extract(u.profile_json, '$.userDetails.userName')," \
+    "   'userSettings', json(json_extract(u.profile_json, '$.userDetails.userSettings'))))," \
+    " u.version, i.etag"
 #define OU_EMAIL_DOMAIN "substr(u.email, instr(u.email, '@') + 1)"
 #define OU_RESIDUAL \
     " AND (?2 IS NULL OR u.email = lower(?2))" \
@@ -327,11 +336,11 @@ static const char *const SQL[ST_COUNT_] = {
     [ST_EACH_IDENTITY] =
         "SELECT id, user_id, provider_id, immutable_id FROM user_identities ORDER BY id",
     [ST_ORG_USER_BY_EMAIL] =
-        "SELECT " USER_COLS USER_FROM
+        "SELECT " OU_DRILL_COLS USER_FROM
         " JOIN organization_users ou ON ou.organization_id = lower(?1) AND ou.user_id = u.id"
         " WHERE u.email = lower(?2)",
     [ST_ORG_USER_BY_ID] =
-        "SELECT " USER_COLS USER_FROM
+        "SELECT " OU_DRILL_COLS USER_FROM
         " JOIN organization_users ou ON ou.organization_id = lower(?1) AND ou.user_id = u.id"
         " WHERE u.id = lower(?2)",
     [ST_ORG_LIST_ALL]     = "SELECT " OU_COLS OU_FROM_ALL(OU_IMG) " ORDER BY ou.user_id" OU_PAGE,

@@ -281,7 +281,9 @@ typedef struct {
     pd_err (*each_org_domain)(pd_store *s, pd_iter_fn fn, void *ctx);     /* const pd_org_domain * */
     pd_err (*each_identity)(pd_store *s, pd_iter_fn fn, void *ctx);       /* const pd_identity * */
     /* A user of the organization (a member of one of its accounts) by email
-     * or by id: PD_ERR_NOT_FOUND when there is none, or the user is not in it. */
+     * or by id: PD_ERR_NOT_FOUND when there is none, or the user is not in it.
+     * No password hash; profile_json holds only userDetails.firstName,
+     * lastName, userName and userSettings (null when absent). */
     pd_err (*get_org_user_by_email)(pd_store *s, const char *org_id, const char *email, pd_user *out);
     pd_err (*get_org_user)(pd_store *s, const char *org_id, const char *user_id, pd_user *out);
     /* One page of q: rows (const pd_user *) to fn, and *total, the size of

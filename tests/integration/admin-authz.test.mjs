@@ -96,6 +96,9 @@ describe('Admin API authorization', () => {
     assertAdminError(await get(base, env.tokens.oona), 400, 'invalid_request');
     assertAdminError(await get(`${base}?email=`, env.tokens.oona), 400, 'invalid_request');
     assertAdminError(await get(`${base}?email=a%40b.c&include_license=maybe`, env.tokens.oona), 400, 'invalid_request');
+    // %00 would cut the value short unseen: refused, not read as bob@acme.test
+    const nul = assertAdminError(await get(`${base}?email=bob%40acme.test%00junk`, env.tokens.oona), 400, 'invalid_request');
+    assert.match(nul.error_description, /NUL/);
     const none = await get(`${base}?email=${encodeURIComponent("' OR ''='")}`, env.tokens.oona);
     assert.equal(none.status, 200);
     assert.equal(none.text(), '{"users":[]}');

@@ -204,6 +204,8 @@ describe('Admin API user list', () => {
       ['?include_license=yes', 'include_license'], ['?include_ds_groups=1', 'include_ds_groups'],
       ['?take=5&take=6', 'take'], ['?email=a%40b.c&email=d%40e.f', 'email'],
       [`?email=${'a'.repeat(101)}`, 'email'], ['?email=a%0Ab%40c.d', 'email'],
+      ['?email=bob%40acme.test%00x', 'email'], ['?email_user_name_like=bob%00', 'email_user_name_like'],
+      ['?take=5%00', 'take'],
     ]) {
       const j = assertAdminError(await list(q), 400, 'invalid_request', q);
       assert.ok(j.error_description.includes(`'${name}'`), `${q}: ${j.error_description}`);

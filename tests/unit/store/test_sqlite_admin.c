@@ -185,6 +185,8 @@ static void test_lookups_stay_in_the_organization(void **state)
     assert_int_equal(s->ops->get_org_user_by_email(s, ORG1, "U05@ODD.TEST", &u), PD_OK);
     uid(5, id);
     assert_string_equal(u.id, id);
+    assert_null(u.password_hash);                  /* never leaves the store here */
+    assert_non_null(strstr(u.profile_json, "\"userName\":\"Person Number05\""));
     pd_user_clear(&u);
     /* user 30 is in ORG2 only */
     assert_int_equal(s->ops->get_org_user_by_email(s, ORG1, "u30@even.test", &u), PD_ERR_NOT_FOUND);
