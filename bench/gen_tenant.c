@@ -4,7 +4,7 @@
  *
  *   gen_tenant --users N --output FILE [--per-account M] [--seed S]
  *              [--sample K --sample-output FILE] [--admins-output FILE]
- *              [--pairs K --pairs-output FILE] [--png-output FILE]
+ *              [--pairs K --pairs-output FILE] [--png-output FILE] [--orgs-output FILE]
  *
  * N users spread over ceil(N/M) accounts (M = 1000 by default), one
  * organization per account, one membership per user (the first user of
@@ -20,7 +20,9 @@
  * --admins-output writes "accountId adminUserId" for every account;
  * --pairs writes K lines "accountId userId" drawn uniformly (with
  * replacement) from all N users, for reads by the account admins across
- * the whole data set.  --png-output writes user 0's image.
+ * the whole data set.  --png-output writes user 0's image.  The admin of
+ * each account also administers its organization (organizationAdmins);
+ * --orgs-output writes "organizationId adminUserId" for every organization.
  *
  * Memory: one output buffer (static), the PNG and sample arrays (heap,
  * freed before exit).  Nothing else is allocated per user, so N = 10^6
@@ -459,6 +461,7 @@ typedef struct {
     long long users, per_account, sample, pairs;
     uint64_t seed;
     const char *output, *sample_output, *png_output, *admins_output, *pairs_output;
+    const char *orgs_output;
 } opts;
 
 static long long n_accounts(const opts *op)
@@ -558,7 +561,39 @@ static void write_memberships(out_t *o, const opts *op)
         o_s(o, admin ? ",\"isAdmin\":true,\"permissionProfileId\":\"1\",\"groupIds\":[\"1\",\"2\"]}"
                      : ",\"isAdmin\":false,\"permissionProfileId\":\"2\",\"groupIds\":[\"2\"]}");
     }
+    /* the admin of each account also administers its organization (Admin API) */
+    o_s(o, "],\n\"organizationAdmins\":[");
+    for (long long a = 0; a < n_accounts(op); a++) {
+        guid(id, op->seed, K_USER, (uint64_t)(a * op->per_account));
+        guid(acc_id, op->seed, K_ORG, (uint64_t)a);
+        o_s(o, a ? ",\n{" : "\n{");
+        o_kv(o, 0, "organizationId", acc_id);
+        o_kv(o, 1, "userId", id);
+        o_s(o, "}");
+    }
     o_s(o, "]}\n");
+}
+
+/* "organizationId adminUserId" per organization (one per account). */
+static int write_org_list(const opts *op, const char *path)
+{
+    char id[37], org[37];
+    FILE *f = fopen(path, "w");
+    int rc = 0;
+
+    if (f == NULL) {
+        fprintf(stderr, "gen_tenant: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    for (long long a = 0; a < n_accounts(op); a++) {
+        guid(id, op->seed, K_USER, (uint64_t)(a * op->per_account));
+        guid(org, op->seed, K_ORG, (uint64_t)a);
+        if (fprintf(f, "%s %s\n", org, id) < 0)
+            rc = -1;
+    }
+    if (fclose(f) != 0)
+        rc = -1;
+    return rc;
 }
 
 /* Sample file: user 0, then K distinct random users (Floyd's algorithm;
@@ -671,6 +706,8 @@ static int parse_args(int argc, char **argv, opts *op)
             op->png_output = v;
         else if (!bad && strcmp(a, "--admins-output") == 0)
             op->admins_output = v;
+        else if (!bad && strcmp(a, "--orgs-output") == 0)
+            op->orgs_output = v;
         else if (!bad && strcmp(a, "--pairs") == 0)
             bad = parse_ll(v, 0, MAX_SAMPLE * 100, &op->pairs);
         else if (!bad && strcmp(a, "--pairs-output") == 0)
@@ -688,7 +725,8 @@ static int parse_args(int argc, char **argv, opts *op)
         (op->pairs > 0 && op->pairs_output == NULL)) {
         fprintf(stderr, "usage: gen_tenant --users N --output FILE [--per-account M] [--seed S]\n"
                         "                  [--sample K --sample-output FILE] [--admins-output FILE]\n"
-                        "                  [--pairs K --pairs-output FILE] [--png-output FILE]\n");
+                        "                  [--pairs K --pairs-output FILE] [--png-output FILE]\n"
+                        "                  [--orgs-output FILE]\n");
         return -1;
     }
     return 0;
@@ -741,6 +779,8 @@ int main(int argc, char **argv)
     if (op.sample > 0 && write_sample(&op) != 0)
         goto out;
     if (op.admins_output && write_id_list(&op, op.admins_output, 1) != 0)
+        goto out;
+    if (op.orgs_output && write_org_list(&op, op.orgs_output) != 0)
         goto out;
     if (op.pairs > 0 && write_id_list(&op, op.pairs_output, 0) != 0)
         goto out;

@@ -159,6 +159,7 @@ start_nginx() {                       # sets NGX_PID and NGX_PORT
   NGX_PORT=$(free_port) || die "no free port for nginx"
   sed -e "s#@PORT@#$NGX_PORT#g" -e "s#@WORKERS@#$THREADS#g" -e "s#@DIR@#$d#g" \
       -e "s#@JSON_TYPE@#$JSON_TYPE#g" -e "s#@XML_TYPE@#$XML_TYPE#g" -e "s#@IMAGE_TYPE@#$IMAGE_TYPE#g" \
+      -e "s#@ADMIN_TYPE@#$ADMIN_TYPE#g" \
       "$BENCH/nginx.conf.in" > "$d/nginx.conf"
   chmod -R a+rX "$d"
   "$NGINX" -p "$d" -e "$d/nginx-error.log" -c "$d/nginx.conf" 2> "$d/nginx.stderr" &
@@ -249,7 +250,7 @@ make_dataset() {
   t0=$(now)
   "$GEN" --users "$n" --output "$json" --sample "$k" --sample-output "$d/sample.txt" \
       --admins-output "$d/admins.txt" --pairs "$PAIRS" --pairs-output "$d/pairs.txt" \
-      --png-output "$d/avatar.png" 2>/dev/null || die "gen_tenant"
+      --png-output "$d/avatar.png" --orgs-output "$d/orgs.txt" 2>/dev/null || die "gen_tenant"
   local gen_s json_bytes; gen_s=$(elapsed "$t0"); json_bytes=$(stat -c %s "$json")
   log "$name: generated $(mb $((json_bytes / 1024))) MB in ${gen_s}s; importing"
   DB="$d/profiled.db"
@@ -283,6 +284,11 @@ make_dataset() {
   PAIRS_FILE="$d/pairs.txt"
   read -r line < "$TRIPLES"
   read -r FIXED_ACC FIXED_UID FIXED_TOK <<< "$line"
+  # Admin API: the organization of account 0, administered by user 0
+  read -r ORG0_ID ORG0_ADMIN < "$d/orgs.txt"
+  [ "$ORG0_ADMIN" = "$FIXED_UID" ] || die "organization 0 is not administered by user 0"
+  ADMIN_API_TOK=$("$PROFILED" token --user "$FIXED_UID" --scope user_read --db "sqlite:$DB" --ttl 86400) \
+    || die "admin token"
   tail -n +2 "$TRIPLES" > "$d/random.txt"
   RANDOM_TRIPLES="$d/random.txt"
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$n" "$gen_s" "$json_bytes" "$imp_s" "$sizes" > "$d/scale.tsv"
@@ -330,10 +336,21 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "$AUTH" -H 'Content-Type
 [ "$code" = 200 ] || die "PUT profile answered $code"
 capture "$PROF_URL$P" "$WWW/profile.json" "$WORK/h.json" -H "$AUTH" -H "Accept: application/json"
 capture "$PROF_URL$P" "$WWW/profile.xml" "$WORK/h.xml" -H "$AUTH" -H "Accept: application/xml"
+# Admin API: a page in the middle of organization 0's user list, and the
+# drilldown record of the first user on it, looked up by email
+ADM_AUTH="Authorization: Bearer $ADMIN_API_TOK"
+A_LIST="/Management/v2/organizations/$ORG0_ID/users?start=100&take=20"
+capture "$PROF_URL$A_LIST" "$WWW/admin-list.json" "$WORK/h.alist" -H "$ADM_AUTH"
+ADMIN_EMAIL=$(grep -o '"email":"[^"]*"' "$WWW/admin-list.json" | head -1 | cut -d'"' -f4)
+[ -n "$ADMIN_EMAIL" ] || die "the Admin API user list holds no email"
+A_EMAIL="/Management/v2/organizations/$ORG0_ID/users/profile?email=${ADMIN_EMAIL/@/%40}"
+capture "$PROF_URL$A_EMAIL" "$WWW/admin-email.json" "$WORK/h.aemail" -H "$ADM_AUTH"
+grep -q '"memberships":\[{' "$WWW/admin-email.json" || die "the Admin API email lookup found nobody"
+ADMIN_TYPE=$(content_type "$WORK/h.aemail")
 start_nginx
 # shellcheck disable=SC2046
 NGX_IDLE=$(rss_kb VmRSS $(server_pids nginx "$NGX_PID"))
-for f in profile.json profile.xml image.png; do
+for f in profile.json profile.xml image.png admin-email.json admin-list.json; do
   if ! curl -s -o "$WORK/check" "$NGX_URL/$f" || ! cmp -s "$WORK/check" "$WWW/$f"; then
     die "nginx does not serve $f as captured"
   fi
@@ -349,6 +366,10 @@ run_wrk get-image profiled "$PROF_PID" "$PROF_URL$P/image" -H "$AUTH"
 run_wrk get-image nginx "$NGX_PID" "$NGX_URL/image.png" -H "$AUTH"
 run_wrk put-profile profiled "$PROF_PID" "$PROF_URL$P" -H "$AUTH" -s "$BENCH/lua/put.lua"
 run_wrk put-profile nginx "$NGX_PID" "$NGX_URL/put" -H "$AUTH" -s "$BENCH/lua/put.lua"
+run_wrk admin-email profiled "$PROF_PID" "$PROF_URL$A_EMAIL" -H "$ADM_AUTH"
+run_wrk admin-email nginx "$NGX_PID" "$NGX_URL/admin-email.json" -H "$ADM_AUTH"
+run_wrk admin-list profiled "$PROF_PID" "$PROF_URL$A_LIST" -H "$ADM_AUTH"
+run_wrk admin-list nginx "$NGX_PID" "$NGX_URL/admin-list.json" -H "$ADM_AUTH"
 run_wrk "random-$SMALL" profiled "$PROF_PID" "$PROF_URL" -H "Accept: application/json" \
   -s "$BENCH/lua/random.lua" -- "$SMALL_RANDOM"
 run_wrk "random-any-$SMALL" profiled "$PROF_PID" "$PROF_URL" -H "Accept: application/json" \
@@ -382,6 +403,8 @@ run_wrk "random-any-$USERS" profiled "$PROF_PID" "$PROF_URL" -H "Accept: applica
   -s "$BENCH/lua/random_any.lua" -- "$ADMIN_TOKENS" "$PAIRS_FILE"
 run_wrk "get-json-$USERS" profiled "$PROF_PID" "$PROF_URL$P" -H "Authorization: Bearer $FIXED_TOK" \
   -H "Accept: application/json"
+run_wrk "admin-email-$USERS" profiled "$PROF_PID" "$PROF_URL$A_EMAIL" \
+  -H "Authorization: Bearer $ADMIN_API_TOK"
 LARGE_AFTER=$(rss_kb VmRSS "$PROF_PID")
 stop_pid "$PROF_PID"
 TOTAL_S=$(elapsed "$START_ALL")
@@ -473,6 +496,8 @@ result() { awk -F'\t' -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print 
   echo "- put-profile: \`PUT …/profile\` with a ~80-byte JSON change of the job title (a real write: one SQLite transaction per request, WAL, synchronous=NORMAL)."
   echo "- random-N: \`GET …/profile\` of a random user per request among $SAMPLE users sampled from N, each reading their own profile with their own token (a working set that fits profiled's caches)."
   echo "- random-any-N: \`GET …/profile\` of a random user among $(commas "$PAIRS") drawn from all N users (with replacement), read by the admin of the user's account (one token per account): at 1M users the working set is far larger than the caches."
+  echo "- admin-email: Admin API \`GET /Management/v2/organizations/{org}/users/profile?email=…\` (the drilldown record: memberships, groups, identities), by the organization's administrator with a \`user_read\` token; admin-email-N the same on the large database (one unique-index lookup among N users)."
+  echo "- admin-list: Admin API \`GET /Management/v2/organizations/{org}/users?start=100&take=20\` (a page of 20 of the organization's 1,000 users, with the total and absolute next/previous links)."
   if [ "$MODE" = full ]; then
     echo "- get-json-loginfo: get-json with \`--log-level info\`, i.e. one JSON log line per request ($LOGINFO_LINES lines written to a file during the run). Every other run uses \`--log-level warn\` so that request logging does not count; here it changed get-json throughput by $(awk -v a="$(result get-json profiled 3)" -v b="$(result get-json-loginfo profiled 3)" 'BEGIN { if (a > 0) printf "%+.0f%%", (b - a) * 100 / a; else print "?" }') (run-to-run noise is about ±10%)."
   else

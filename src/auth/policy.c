@@ -2,7 +2,9 @@
  * policy.c - the access rules of facts §2 as a table-free decision:
  *   profile GET/PUT: self, or an admin of the account;
  *   image GET/PUT/DELETE: self only, even for admins;
- *   everything: caller must be a member of the account.
+ *   everything: caller must be a member of the account;
+ *   Admin API: the user_read / user_write scope and an administrator of the
+ *   organization in the path.
  */
 #include "auth/policy.h"
 #include "auth/token.h"
@@ -27,4 +29,25 @@ pd_err policy_check(policy_action a, const policy_facts *f)
 pd_err policy_esign_scope(const char *scopes)
 {
     return token_has_scope(scopes, "signature") ? PD_OK : PD_ERR_LACKS_PERMISSIONS;
+}
+
+pd_err policy_admin_scope(const char *scopes, policy_admin_action a, const char **why)
+{
+    const char *need = a == ADMIN_ACT_USER_WRITE ? "user_write" : "user_read";
+
+    if (token_has_scope(scopes, need))
+        return PD_OK;
+    if (why != NULL)
+        *why = a == ADMIN_ACT_USER_WRITE ? "The access token lacks the user_write scope."
+                                         : "The access token lacks the user_read scope.";
+    return PD_ERR_LACKS_PERMISSIONS;
+}
+
+pd_err policy_admin_check(bool caller_is_org_admin, const char **why)
+{
+    if (caller_is_org_admin)
+        return PD_OK;
+    if (why != NULL)
+        *why = "The caller is not an administrator of this organization.";
+    return PD_ERR_LACKS_PERMISSIONS;
 }

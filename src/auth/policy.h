@@ -33,4 +33,12 @@ pd_err policy_check(policy_action a, const policy_facts *f);
 /* eSignature resources need the "signature" scope. PD_OK or PD_ERR_LACKS_PERMISSIONS. */
 pd_err policy_esign_scope(const char *scopes);
 
+/* Admin API (docs/admin.md): reading an organization's users needs the
+ * `user_read` scope (changing them `user_write`) and an administrator of
+ * that organization (an account admin is not one).  PD_OK or
+ * PD_ERR_LACKS_PERMISSIONS; *why (may be NULL) gets a static explanation. */
+typedef enum { ADMIN_ACT_USER_READ, ADMIN_ACT_USER_WRITE } policy_admin_action;
+pd_err policy_admin_scope(const char *scopes, policy_admin_action a, const char **why);
+pd_err policy_admin_check(bool caller_is_org_admin, const char **why);
+
 #endif

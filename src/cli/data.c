@@ -44,6 +44,7 @@ int cmd_import(int argc, char **argv)
     static const char usage[] =
         "usage: profiled import FILE.json [--db URL]\n"
         "  Upserts organizations, accounts, users and memberships in one transaction.\n"
+        "  (also organizationAdmins, reservedDomains, userIdentities and integrations)\n"
         "  Use - for standard input. Format: docs/import-format.md\n";
     const char *db = NULL, *file = NULL;
     struct pd_store *s;
@@ -80,9 +81,10 @@ int cmd_import(int argc, char **argv)
         return 1;
     }
     printf("imported: %zu organizations, %zu accounts, %zu permission profiles, %zu groups, "
-           "%zu users, %zu images, %zu memberships, %zu integrations\n", st.organizations,
+           "%zu users, %zu images, %zu memberships, %zu integrations, %zu organization admins, "
+           "%zu reserved domains, %zu identities\n", st.organizations,
            st.accounts, st.permission_profiles, st.groups, st.users, st.images, st.memberships,
-           st.integrations);
+           st.integrations, st.org_admins, st.domains, st.identities);
     return 0;
 }
 

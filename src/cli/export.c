@@ -35,7 +35,13 @@ static int emit(exporter *ex, json_t *rec)
 static int org_cb(void *ctx, const void *row)
 {
     const pd_org *o = row;
-    return emit(ctx, json_pack("{s:s, s:s}", "organizationId", o->id, "name", o->name));
+    json_t *rec = json_pack("{s:s, s:s}", "organizationId", o->id, "name", o->name);
+
+    if (rec != NULL && o->site_id > 0)
+        json_object_set_new(rec, "siteId", json_integer((json_int_t)o->site_id));
+    if (rec != NULL && o->site_name != NULL)
+        json_object_set_new(rec, "siteName", json_string(o->site_name));
+    return emit(ctx, rec);
 }
 
 static int pp_cb(void *ctx, const void *row)
@@ -108,6 +114,8 @@ static int user_cb(void *ctx, const void *row)
     }
     if (u->password_hash)
         json_object_set_new(rec, "passwordHash", json_string(u->password_hash));
+    if (u->last_login)
+        json_object_set_new(rec, "lastLogin", json_string(u->last_login));
     json_object_set_new(rec, "profile", profile);
     if (u->has_image) {
         json_t *img = image_json(ex, u->id);
@@ -137,6 +145,27 @@ static int membership_cb(void *ctx, const void *row)
         json_object_set_new(rec, "permissionProfileId", json_string(m->permission_profile_id));
     json_object_set_new(rec, "groupIds", groups);
     return emit(ctx, rec);
+}
+
+static int org_admin_cb(void *ctx, const void *row)
+{
+    const pd_org_admin *a = row;
+    return emit(ctx, json_pack("{s:s, s:s}", "organizationId", a->organization_id,
+                               "userId", a->user_id));
+}
+
+static int domain_cb(void *ctx, const void *row)
+{
+    const pd_org_domain *d = row;
+    return emit(ctx, json_pack("{s:s, s:s, s:s, s:s}", "domainId", d->id, "organizationId",
+                               d->organization_id, "domain", d->domain, "status", d->status));
+}
+
+static int identity_cb(void *ctx, const void *row)
+{
+    const pd_identity *i = row;
+    return emit(ctx, json_pack("{s:s, s:s, s:s, s:s}", "identityId", i->id, "userId", i->user_id,
+                               "providerId", i->provider_id, "immutableId", i->immutable_id));
 }
 
 static int consent_cb(void *ctx, const void *row)
@@ -189,6 +218,9 @@ pd_err export_stream(pd_store *s, FILE *out, char *err, size_t errlen)
         { "accounts", s->ops->each_account, account_cb },
         { "users", s->ops->each_user, user_cb },
         { "memberships", s->ops->each_membership, membership_cb },
+        { "organizationAdmins", s->ops->each_org_admin, org_admin_cb },
+        { "reservedDomains", s->ops->each_org_domain, domain_cb },
+        { "userIdentities", s->ops->each_identity, identity_cb },
         { "integrations", s->ops->each_integration, integration_cb },
     };
     exporter ex = { .s = s, .out = out };

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin/query.h"
 #include "core/b64.h"
 #include "model/image.h"
 #include "core/jsonutil.h"
@@ -192,12 +193,20 @@ static int store_failed(reader *rd, pd_store *s, const char *path)
 static int do_org(reader *rd, pd_store *s, json_t *rec, const char *path)
 {
     char id[LIM_ID_MAX + 1];
-    const char *name;
+    const char *name, *site_name;
+    json_t *site = json_object_get(rec, "siteId");
 
     if (want_guid(rd, rec, path, "organizationId", 1, id) != 0 ||
-        want_str(rd, rec, path, "name", 1, LIM_STRING_FIELD_MAX, &name) != 0)
+        want_str(rd, rec, path, "name", 1, LIM_STRING_FIELD_MAX, &name) != 0 ||
+        want_str(rd, rec, path, "siteName", 0, LIM_STRING_FIELD_MAX, &site_name) != 0)
         return -1;
-    pd_org o = { .id = id, .name = (char *)name };
+    if (site != NULL && (!json_is_integer(site) || json_integer_value(site) <= 0 ||
+                         json_integer_value(site) > INT32_MAX)) {
+        fail(rd, "%s.siteId: must be a positive integer", path);
+        return -1;
+    }
+    pd_org o = { .id = id, .name = (char *)name, .site_name = (char *)site_name,
+                 .site_id = site != NULL ? json_integer_value(site) : 0 };
     if (s->ops->upsert_org(s, &o) != PD_OK)
         return store_failed(rd, s, path);
     rd->st->organizations++;
@@ -348,7 +357,8 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
 {
     char id[LIM_ID_MAX + 1], email[LIM_EMAIL_MAX + 1], now[40], sub[160];
     char hash[crypto_pwhash_STRBYTES];
-    const char *em, *pw, *ph, *status, *created, *modified;
+    const char *em, *pw, *ph, *status, *created, *modified, *last_login;
+    char login_norm[ADMIN_DATE_LEN + 1];
     json_t *profile, *doc = NULL;
     char *doc_text = NULL;
     pd_errbuf eb;
@@ -360,8 +370,13 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
         want_str(rd, rec, path, "passwordHash", 0, crypto_pwhash_STRBYTES - 1, &ph) != 0 ||
         want_str(rd, rec, path, "userStatus", 0, 32, &status) != 0 ||
         want_str(rd, rec, path, "createdDateTime", 0, 40, &created) != 0 ||
-        want_str(rd, rec, path, "userProfileLastModifiedDate", 0, 40, &modified) != 0)
+        want_str(rd, rec, path, "userProfileLastModifiedDate", 0, 40, &modified) != 0 ||
+        want_str(rd, rec, path, "lastLogin", 0, 40, &last_login) != 0)
         return -1;
+    if (last_login != NULL && admin_date_normalize(last_login, login_norm) != 0) {
+        fail(rd, "%s.lastLogin: must be an ISO 8601 date-time with Z or an offset", path);
+        return -1;
+    }
     {
         const char *at = strchr(em, '@');
         if (at == NULL || at == em || at[1] == '\0' || strchr(at + 1, '@') != NULL) {
@@ -418,6 +433,7 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
         .created = (char *)(created ? created : now),
         .modified = (char *)(modified ? modified : created ? created : now),
         .password_hash = pw ? hash : (char *)ph, .profile_json = doc_text,
+        .last_login = last_login != NULL ? login_norm : NULL,
     };
     if (s->ops->upsert_user(s, &u) != PD_OK) {
         store_failed(rd, s, path);
@@ -661,6 +677,92 @@ out:
     return rc;
 }
 
+/* ---- Admin API records (docs/admin.md) ---- */
+
+static int do_org_admin(reader *rd, pd_store *s, json_t *rec, const char *path)
+{
+    char org[LIM_ID_MAX + 1], uid[LIM_ID_MAX + 1];
+
+    if (want_guid(rd, rec, path, "organizationId", 1, org) != 0 ||
+        want_guid(rd, rec, path, "userId", 1, uid) != 0)
+        return -1;
+    pd_org_admin a = { .organization_id = org, .user_id = uid };
+    if (s->ops->upsert_org_admin(s, &a) != PD_OK)
+        return store_failed(rd, s, path);
+    rd->st->org_admins++;
+    return 0;
+}
+
+/* A domain name: labels of a-z 0-9 '-' separated by dots, at least two labels. */
+static bool domain_valid(const char *d)
+{
+    size_t label = 0, labels = 0;
+
+    for (const char *p = d; ; p++) {
+        if (*p == '.' || *p == '\0') {
+            if (label == 0 || label > 63)
+                return false;
+            labels++;
+            label = 0;
+            if (*p == '\0')
+                break;
+            continue;
+        }
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-'))
+            return false;
+        label++;
+    }
+    return labels >= 2 && strlen(d) <= 253;
+}
+
+static int do_domain(reader *rd, pd_store *s, json_t *rec, const char *path)
+{
+    char id[LIM_ID_MAX + 1], org[LIM_ID_MAX + 1], dom[256];
+    const char *name, *status;
+
+    if (want_guid(rd, rec, path, "domainId", 1, id) != 0 ||
+        want_guid(rd, rec, path, "organizationId", 1, org) != 0 ||
+        want_str(rd, rec, path, "domain", 1, 253, &name) != 0 ||
+        want_str(rd, rec, path, "status", 0, 32, &status) != 0)
+        return -1;
+    if (!domain_valid(name)) {
+        fail(rd, "%s.domain: '%s' is not a domain name", path, name);
+        return -1;
+    }
+    if (status && strcmp(status, "active") != 0 && strcmp(status, "pending") != 0 &&
+        strcmp(status, "disabled") != 0) {
+        fail(rd, "%s.status: must be active, pending or disabled", path);
+        return -1;
+    }
+    str_copy(dom, sizeof(dom), name);
+    str_lower(dom);
+    pd_org_domain d = { .id = id, .organization_id = org, .domain = dom,
+                        .status = (char *)(status ? status : "active") };
+    if (s->ops->upsert_org_domain(s, &d) != PD_OK)
+        return store_failed(rd, s, path);
+    rd->st->domains++;
+    return 0;
+}
+
+static int do_identity(reader *rd, pd_store *s, json_t *rec, const char *path)
+{
+    char id[LIM_ID_MAX + 1], uid[LIM_ID_MAX + 1];
+    const char *provider, *immutable;
+
+    if (want_guid(rd, rec, path, "identityId", 1, id) != 0 ||
+        want_guid(rd, rec, path, "userId", 1, uid) != 0 ||
+        want_str(rd, rec, path, "providerId", 1, LIM_ID_MAX, &provider) != 0 ||
+        want_str(rd, rec, path, "immutableId", 1, LIM_STRING_FIELD_MAX, &immutable) != 0)
+        return -1;
+    pd_identity i = { .id = id, .user_id = uid, .provider_id = (char *)provider,
+                      .immutable_id = (char *)immutable };
+    if (s->ops->upsert_identity(s, &i) != PD_OK)
+        return store_failed(rd, s, path);
+    rd->st->identities++;
+    return 0;
+}
+
 typedef int (*record_fn)(reader *, pd_store *, json_t *, const char *);
 
 static const struct { const char *name; record_fn fn; } sections[] = {
@@ -668,6 +770,9 @@ static const struct { const char *name; record_fn fn; } sections[] = {
     { "accounts", do_account },
     { "users", do_user },
     { "memberships", do_membership },
+    { "organizationAdmins", do_org_admin },
+    { "reservedDomains", do_domain },
+    { "userIdentities", do_identity },
     { "integrations", do_integration },
 };
 
@@ -767,7 +872,7 @@ static int read_scalar(reader *rd, const char *key)
         else
             rc = 0;
     } else {
-        fail(rd, "%s: unknown top-level member (expected format, version, organizations, accounts, users, memberships, integrations)", key);
+        fail(rd, "%s: unknown top-level member (expected format, version, organizations, accounts, users, memberships, organizationAdmins, reservedDomains, userIdentities, integrations)", key);
     }
     json_decref(v);
     return rc;

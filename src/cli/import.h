@@ -20,6 +20,7 @@
 typedef struct {
     size_t organizations, accounts, permission_profiles, groups, users, memberships, images;
     size_t integrations;       /* OAuth clients (docs/oauth.md) */
+    size_t org_admins, domains, identities;   /* Admin API (docs/admin.md) */
     long long bytes;           /* bytes read so far */
 } import_stats;
 

@@ -4,6 +4,7 @@
  * names every surface; http/ knows none of them.  The root API (prefix "",
  * /healthz) comes last.  Static data only.
  */
+#include "admin/admin.h"
 #include "cli/cli.h"
 #include "esign/handlers.h"
 #include "oauth/handlers.h"
@@ -11,6 +12,7 @@
 static const pd_api *const apis[] = {
     &esign_api,
     &oauth_api,
+    &admin_api,
     &health_api,
 };
 

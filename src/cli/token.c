@@ -11,18 +11,22 @@
 #include "cli/cli.h"
 #include "core/strutil.h"
 #include "auth/token.h"
+#include "oauth/oauth.h"
 
 int cmd_token(int argc, char **argv)
 {
     static const char usage[] =
         "usage: profiled token --user USER_ID [--db URL] [--scope \"signature impersonation\"]\n"
         "                      [--ttl SECONDS] [--issued-at UNIX_TIME] [--client ID]\n"
+        "  --scope       space-separated scopes: signature, impersonation, extended, openid;\n"
+        "                Admin API: user_read, user_write, organization_read (docs/admin.md)\n"
         "  --ttl         lifetime, 1..2592000 seconds (default 3600)\n"
         "  --issued-at   back- or post-date the token (default now)\n";
     const char *db = NULL, *user = NULL, *scope = "signature impersonation", *client = "profiled-cli";
     int64_t ttl = LIM_TOKEN_TTL_DEFAULT_S, iat = (int64_t)time(NULL);
     token_keyring kr;
     token_claims c = {0};
+    char norm_scope[TOKEN_SCOPE_MAX];
     pd_user u = {0};
     char uid[LIM_ID_MAX + 1];
 
@@ -61,6 +65,10 @@ int cmd_token(int argc, char **argv)
         fprintf(stderr, "profiled: token needs --user with a user GUID\n\n%s", usage);
         return 2;
     }
+    if (oauth_scope_normalise(scope, norm_scope, sizeof(norm_scope)) != 0) {
+        fprintf(stderr, "profiled: --scope must be space-separated scope names\n");
+        return 2;
+    }
     str_copy(uid, sizeof(uid), user);
     str_lower(uid);
     struct pd_store *s = cli_open_existing(cli_db_url(db));
@@ -81,7 +89,7 @@ int cmd_token(int argc, char **argv)
     pd_store_close(s);
     str_copy(c.sub, sizeof(c.sub), uid);
     str_copy(c.cid, sizeof(c.cid), client);
-    str_copy(c.scope, sizeof(c.scope), scope);
+    str_copy(c.scope, sizeof(c.scope), norm_scope);
     c.iat = iat;
     c.exp = iat + ttl;
     char *tok = token_mint(&kr, &c);

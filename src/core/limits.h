@@ -101,4 +101,9 @@
 #define LIM_DB_BUSY_TIMEOUT_MS           5000
 #define LIM_DB_CACHE_KIB_STR             "8192" /* SQLite page cache per connection (KiB) */
 
+/* ---- Admin API (docs/admin.md) ---- */
+#define LIM_ADMIN_TAKE_MAX               250    /* users in one page of a user list ("take") */
+#define LIM_ADMIN_TAKE_DEFAULT           20     /* when take and end are absent */
+#define LIM_ADMIN_START_MAX              2147483647 /* "start" (the spec's int32) */
+
 #endif

@@ -51,6 +51,10 @@ typedef struct {
     size_t n_prefixes;
     const pd_route *routes;
     size_t n_routes;
+    /* How this API answers an error the server finds before a handler runs
+     * (malformed request, unknown method, body too large): its own error
+     * shape.  NULL: resp_error (eSignature's shape). */
+    void (*error)(pd_request *r, pd_err e, const char *msg);
 } pd_api;
 
 /* The APIs a server serves, tried in order (the root API, prefix "", last). */
@@ -78,6 +82,7 @@ struct pd_request {
     struct MHD_Connection *conn;
     const char *method;                /* MHD's, valid for the request */
     const pd_route *route;
+    const pd_api *api;                 /* the API whose prefix and route matched (or NULL) */
     char prefix[24];                   /* the eSignature prefix used, e.g. "/restapi/v2.1" */
     int api_minor;                     /* 0 for v2, 1 for v2.1 */
     char pathbuf[LIM_HTTP_URL_MAX + 1];/* copy of the path, split in place */
@@ -88,6 +93,7 @@ struct pd_request {
     size_t body_len, body_cap, body_limit, discarded;
     pd_err early;                      /* answer this error without dispatching */
     size_t raw_target_len;             /* the target as sent, before unescaping (screen.c) */
+    char early_msg[160];               /* what exactly is wrong, for `early` ("" = the default message) */
     bool started;                      /* the access handler has seen this request */
     bool close_after;                  /* end the connection after the answer (screen.c) */
     char allow[64];                    /* for 405 */

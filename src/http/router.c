@@ -101,6 +101,7 @@ static route_result match_prefix(const pd_api *api, const pd_prefix *px, pd_requ
         if (strcmp(rt->method, r->method) == 0 ||
             (strcmp(r->method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0)) {
             r->route = rt;
+            r->api = api;
             r->n_params = np;
             str_copy(r->prefix, sizeof(r->prefix), px->prefix);
             r->api_minor = px->minor;
@@ -117,6 +118,8 @@ static route_result match_prefix(const pd_api *api, const pd_prefix *px, pd_requ
             allow_len += ml;
         }
     }
+    if (path_known)
+        r->api = api;
     return path_known ? ROUTE_BAD_METHOD : ROUTE_NOT_FOUND;
 }
 

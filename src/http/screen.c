@@ -3,18 +3,36 @@
  */
 #include "http/screen.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/limits.h"
 
-/* Whether s holds "%00" (the encoding of NUL), in any case. */
-static bool has_pct00(const char *s)
+/* Where s holds "%00" (the encoding of NUL), or NULL. */
+static const char *find_pct00(const char *s)
 {
     for (const char *p = strchr(s, '%'); p != NULL; p = strchr(p + 1, '%'))
         if (p[1] == '0' && p[2] == '0')
-            return true;
-    return false;
+            return p;
+    return NULL;
+}
+
+/* Names where the %00 at nul sits: the path, or the query parameter. */
+static void describe_pct00(pd_request *r, const char *q, const char *nul)
+{
+    if (q == NULL || nul < q) {
+        snprintf(r->early_msg, sizeof(r->early_msg), "The request path holds an encoded NUL (%%00).");
+        return;
+    }
+    const char *name = nul;
+    while (name > q + 1 && name[-1] != '&')
+        name--;
+    size_t len = strcspn(name, "=&");
+    if (len > 64)
+        len = 64;
+    snprintf(r->early_msg, sizeof(r->early_msg), "The query parameter '%.*s' holds an encoded NUL (%%00).",
+             (int)len, name);
 }
 
 void screen_target(pd_request *r, const char *uri)
@@ -30,10 +48,15 @@ void screen_target(pd_request *r, const char *uri)
         if (q != NULL && q[1] != '\0')
             for (const char *p = q; p != NULL; p = strchr(p + 1, '&'))
                 params++;
-        if (params > LIM_HTTP_QUERY_PARAMS_MAX)
+        const char *nul = find_pct00(uri);
+        if (params > LIM_HTTP_QUERY_PARAMS_MAX) {
             r->early = PD_ERR_URI_TOO_LONG;
-        else if (has_pct00(uri))
+            snprintf(r->early_msg, sizeof(r->early_msg),
+                     "The request has more than %d query parameters.", LIM_HTTP_QUERY_PARAMS_MAX);
+        } else if (nul != NULL) {
             r->early = PD_ERR_BAD_REQUEST;
+            describe_pct00(r, q, nul);
+        }
     }
     /* refused: leave libmicrohttpd no query to parse (it would spend the
      * connection's memory on it; the answer needs none of it) */

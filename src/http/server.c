@@ -90,6 +90,21 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     return r;
 }
 
+/* An error found before any handler ran, in the shape of the API the path
+ * belongs to (Admin answers {"error","error_description"}). */
+static void answer_error(pd_request *r, pd_err e)
+{
+    const char *msg = e == r->early && r->early_msg[0] != '\0' ? r->early_msg : NULL;
+
+    if (r->api == NULL || r->api->error == NULL) {
+        resp_error(r, e, msg);                /* adds Allow to a 405 itself */
+        return;
+    }
+    r->api->error(r, e, msg);
+    if (e == PD_ERR_METHOD_NOT_ALLOWED && r->allow[0] != '\0')
+        resp_header(r, MHD_HTTP_HEADER_ALLOW, r->allow);
+}
+
 /* The first call of the access handler for r: headers are in; route it. */
 static void request_start(const struct pd_server *srv, pd_request *r, const char *url,
                           const char *method, const char *version)
@@ -102,10 +117,15 @@ static void request_start(const struct pd_server *srv, pd_request *r, const char
     conn_guard_headers_done(r->conn, (cl != NULL && strcmp(cl, "0") != 0) ||
                                      req_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL);
     screen_request(r, url, version);
-    if (r->early != PD_OK)
-        return;
-    if (strlen(url) > LIM_HTTP_URL_MAX) {
+    if (strlen(url) > LIM_HTTP_URL_MAX && r->early == PD_OK)
         r->early = PD_ERR_URI_TOO_LONG;
+    if (r->early != PD_OK) {
+        /* refused already; routing only tells whose error shape to answer in */
+        pd_err refused = r->early;
+        if (strlen(url) <= LIM_HTTP_URL_MAX)
+            router_match(srv->router, r, screen_origin_form(url));
+        r->route = NULL;
+        r->early = refused;
         return;
     }
     switch (router_match(srv->router, r, screen_origin_form(url))) {
@@ -194,7 +214,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         atomic_fetch_add(&srv->inflight, 1);
         if (r->close_after && r->early != PD_OK) {
             /* malformed framing: answer now and close, reading nothing more */
-            resp_error(r, r->early, NULL);
+            answer_error(r, r->early);
             return queue(r);
         }
         cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -208,7 +228,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
              * LIM_BODY_DRAIN_MAX) and the 413 comes after it. */
             if ((expect != NULL && strcasecmp(expect, "100-continue") == 0) ||
                 (uint64_t)declared > LIM_BODY_DRAIN_MAX) {
-                resp_error(r, r->early, NULL);
+                answer_error(r, r->early);
                 return queue(r);
             }
         }
@@ -235,7 +255,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         resp_error(r, PD_ERR_UNAVAILABLE, NULL);
         resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     } else if (r->early != PD_OK) {
-        resp_error(r, r->early, NULL);
+        answer_error(r, r->early);
     } else {
         /* a handler may read the key ring (server_keys): count it, so a
          * replaced ring is freed only when no handler runs */

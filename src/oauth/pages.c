@@ -188,6 +188,7 @@ static const struct { const char *scope, *text; } SCOPE_TEXT[] = {
     { "openid",        "Know who you are" },
     { "user_read",     "Read the users of organizations you administer" },
     { "user_write",    "Change the users of organizations you administer" },
+    { "organization_read", "Read the organizations you administer" },
 };
 
 static void scope_items(oauth_buf *b, const char *scopes)

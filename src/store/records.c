@@ -20,6 +20,7 @@ void pd_org_clear(pd_org *o)
         return;
     free(o->id);
     free(o->name);
+    free(o->site_name);
     memset(o, 0, sizeof *o);
 }
 
@@ -126,4 +127,15 @@ void pd_grant_clear(pd_grant *g)
     free(g->scopes);
     free(g->code_challenge);
     memset(g, 0, sizeof *g);
+}
+
+void pd_org_memberships_free(pd_org_membership *v, size_t n)
+{
+    if (v == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        pd_account_clear(&v[i].account);
+        pd_membership_clear(&v[i].membership);
+    }
+    free(v);
 }

@@ -73,6 +73,11 @@ enum st_id {
     ST_GRANT_PUT, ST_GRANT_GET, ST_GRANT_MARK_USED, ST_GRANT_REVOKE, ST_GRANT_DELETE,
     ST_GRANT_PURGE, ST_THROTTLE_GET, ST_THROTTLE_PUT, ST_LOGIN_RECORD, ST_ACCOUNTS_OF_USER,
     ST_THROTTLE_ATTEMPT, ST_THROTTLE_REFUND,
+    ST_ORG_GET, ST_ORG_ADMIN_CHECK, ST_ORG_ADMIN_UPSERT, ST_ORG_DOMAIN_UPSERT, ST_IDENTITY_UPSERT,
+    ST_EACH_ORG_ADMIN, ST_EACH_ORG_DOMAIN, ST_EACH_IDENTITY, ST_ORG_USER_BY_EMAIL, ST_ORG_USER_BY_ID,
+    ST_ORG_LIST_ALL, ST_ORG_COUNT_ALL, ST_ORG_LIST_EMAIL, ST_ORG_COUNT_EMAIL,
+    ST_ORG_LIST_ACCOUNT, ST_ORG_COUNT_ACCOUNT, ST_ORG_LIST_DOMAIN, ST_ORG_COUNT_DOMAIN,
+    ST_ORG_MEMBERSHIPS, ST_IDENTITIES_OF_USER, ST_ORG_LIST_PLAIN, ST_ORG_COUNT_PLAIN,
     ST_COUNT_
 };
 
@@ -84,6 +89,58 @@ enum st_id {
 #define THR_NEW_WINDOW "(window_start + ?3 <= ?2 OR window_start > ?2" \
                        " OR (locked_until > 0 AND locked_until <= ?2))"
 #define THR_COUNT "(CASE WHEN " THR_NEW_WINDOW " THEN 1 ELSE failures + 1 END)"
+
+/* Admin API user lists (list_org_users): ?1 organization, ?2 email,
+ * ?3 like, ?4 statuses (",Active,Closed,"), ?5 account, ?6 reserved
+ * domain, ?7 modified since, ?8 take, ?9 start.  Each filter is a residual
+ * predicate in every statement; the statement is chosen by the most
+ * selective filter given, which drives the scan through its index: email
+ * (users.email), account (memberships primary key, user-id order), domain
+ * (users_by_domain), else the organization's range of organization_users. */
+/* The rows of a list carry no password hash and, instead of the whole
+ * profile document, one holding only the names the list shows. */
+#define OU_COLS "u.id, u.email, u.status, u.created, u.modified, u.last_login, NULL," \
+    " json_object('userDetails', json_object(" \
+    "   'firstName', json_extract(u.profile_json, '$.userDetails.firstName')," \
+    "   'lastName', json_extract(u.profile_json, '$.userDetails.lastName')," \
+    "   'userName', json_extract(u.profile_json, '$.userDetails.userName')))," \
+    " u.version, i.etag"
+/* The organization's user by email or id: the names and the user settings
+ * of the profile (the Admin API shows nothing else of it), no password hash. */
+#define OU_DRILL_COLS "u.id, u.email, u.status, u.created, u.modified, u.last_login, NULL," \
+    " json_object('userDetails', json_object(" \
+    "   'firstName', json_extract(u.profile_json, '$.userDetails.firstName')," \
+    "   'lastName', json_extract(u.profile_json, '$.userDetails.lastName')," \
+    "   'userName', json_extract(u.profile_json, '$.userDetails.userName')," \
+    "   'userSettings', json(json_extract(u.profile_json, '$.userDetails.userSettings'))))," \
+    " u.version, i.etag"
+#define OU_EMAIL_DOMAIN "substr(u.email, instr(u.email, '@') + 1)"
+#define OU_RESIDUAL \
+    " AND (?2 IS NULL OR u.email = lower(?2))" \
+    " AND (?3 IS NULL OR instr(u.email, lower(?3)) > 0 OR instr(lower(coalesce(" \
+    "      json_extract(u.profile_json, '$.userDetails.userName'), '')), lower(?3)) > 0)" \
+    " AND (?4 IS NULL OR instr(?4, ',' || u.status || ',') > 0)" \
+    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM memberships m2 JOIN accounts a2 ON a2.id = m2.account_id" \
+    "      WHERE m2.account_id = lower(?5) AND m2.user_id = u.id AND a2.organization_id = lower(?1)))" \
+    " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM organization_domains d2 WHERE d2.id = lower(?6)" \
+    "      AND d2.organization_id = lower(?1) AND d2.domain = " OU_EMAIL_DOMAIN "))" \
+    " AND (?7 IS NULL OR u.modified >= ?7)"
+#define OU_IMG " LEFT JOIN user_images i ON i.user_id = u.id"
+#define OU_PAGE " LIMIT ?8 OFFSET ?9"
+#define OU_FROM_ALL(img) \
+    " FROM organization_users ou JOIN users u ON u.id = ou.user_id" img \
+    " WHERE ou.organization_id = lower(?1)" OU_RESIDUAL
+#define OU_FROM_EMAIL(img) \
+    " FROM users u JOIN organization_users ou ON ou.organization_id = lower(?1) AND ou.user_id = u.id" img \
+    " WHERE u.email = lower(?2)" OU_RESIDUAL
+#define OU_FROM_ACCOUNT(img) \
+    " FROM memberships m JOIN organization_users ou ON ou.organization_id = lower(?1)" \
+    "   AND ou.user_id = m.user_id JOIN users u ON u.id = m.user_id" img \
+    " WHERE m.account_id = lower(?5)" OU_RESIDUAL
+#define OU_FROM_DOMAIN(img) \
+    " FROM organization_domains d JOIN users u ON " OU_EMAIL_DOMAIN " = d.domain" \
+    " JOIN organization_users ou ON ou.organization_id = d.organization_id AND ou.user_id = u.id" img \
+    " WHERE d.id = lower(?6) AND d.organization_id = lower(?1)" OU_RESIDUAL
 
 static const char *const SQL[ST_COUNT_] = {
     [ST_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
@@ -131,8 +188,9 @@ static const char *const SQL[ST_COUNT_] = {
     [ST_KEY_ADD] = "INSERT INTO signing_keys(kid, secret, created) VALUES (?1, ?2, ?3)",
 
     [ST_UPSERT_ORG] =
-        "INSERT INTO organizations(id, name) VALUES (lower(?1), ?2)"
-        " ON CONFLICT(id) DO UPDATE SET name = excluded.name",
+        "INSERT INTO organizations(id, name, site_id, site_name) VALUES (lower(?1), ?2, ?3, ?4)"
+        " ON CONFLICT(id) DO UPDATE SET name = excluded.name, site_id = excluded.site_id,"
+        "   site_name = excluded.site_name",
     [ST_UPSERT_ACCOUNT] =
         "INSERT INTO accounts(id, external_id, name, organization_id)"
         " VALUES (lower(?1), ?2, ?3, lower(?4))"
@@ -163,7 +221,7 @@ static const char *const SQL[ST_COUNT_] = {
         "INSERT INTO membership_groups(account_id, user_id, group_id)"
         " VALUES (lower(?1), lower(?2), ?3) ON CONFLICT DO NOTHING",
 
-    [ST_EACH_ORG]     = "SELECT id, name FROM organizations ORDER BY id",
+    [ST_EACH_ORG]     = "SELECT id, name, site_id, site_name FROM organizations ORDER BY id",
     [ST_EACH_ACCOUNT] = "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY id",
     [ST_EACH_PERM_PROFILE] =
         "SELECT id, name FROM permission_profiles WHERE account_id = lower(?1) ORDER BY id",
@@ -258,6 +316,63 @@ static const char *const SQL[ST_COUNT_] = {
         "   locked_until = CASE WHEN locked_until > ?2 THEN locked_until"
         "                       WHEN " THR_COUNT " >= ?4 THEN ?2 + ?5 ELSE 0 END"
         " RETURNING failures, window_start, locked_until",
+    [ST_ORG_GET] = "SELECT id, name, site_id, site_name FROM organizations WHERE id = lower(?1)",
+    [ST_ORG_ADMIN_CHECK] =
+        "SELECT 1 FROM organization_admins WHERE organization_id = lower(?1) AND user_id = lower(?2)",
+    [ST_ORG_ADMIN_UPSERT] =
+        "INSERT INTO organization_admins(organization_id, user_id) VALUES (lower(?1), lower(?2))"
+        " ON CONFLICT DO NOTHING",
+    [ST_ORG_DOMAIN_UPSERT] =
+        "INSERT INTO organization_domains(id, organization_id, domain, status)"
+        " VALUES (lower(?1), lower(?2), lower(?3), ?4)"
+        " ON CONFLICT(id) DO UPDATE SET organization_id = excluded.organization_id,"
+        "   domain = excluded.domain, status = excluded.status",
+    [ST_IDENTITY_UPSERT] =
+        "INSERT INTO user_identities(id, user_id, provider_id, immutable_id)"
+        " VALUES (lower(?1), lower(?2), ?3, ?4)"
+        " ON CONFLICT(id) DO UPDATE SET user_id = excluded.user_id,"
+        "   provider_id = excluded.provider_id, immutable_id = excluded.immutable_id",
+    [ST_EACH_ORG_ADMIN] =
+        "SELECT organization_id, user_id FROM organization_admins ORDER BY organization_id, user_id",
+    [ST_EACH_ORG_DOMAIN] =
+        "SELECT id, organization_id, domain, status FROM organization_domains ORDER BY id",
+    [ST_EACH_IDENTITY] =
+        "SELECT id, user_id, provider_id, immutable_id FROM user_identities ORDER BY id",
+    [ST_ORG_USER_BY_EMAIL] =
+        "SELECT " OU_DRILL_COLS USER_FROM
+        " JOIN organization_users ou ON ou.organization_id = lower(?1) AND ou.user_id = u.id"
+        " WHERE u.email = lower(?2)",
+    [ST_ORG_USER_BY_ID] =
+        "SELECT " OU_DRILL_COLS USER_FROM
+        " JOIN organization_users ou ON ou.organization_id = lower(?1) AND ou.user_id = u.id"
+        " WHERE u.id = lower(?2)",
+    [ST_ORG_LIST_ALL]     = "SELECT " OU_COLS OU_FROM_ALL(OU_IMG) " ORDER BY ou.user_id" OU_PAGE,
+    [ST_ORG_COUNT_ALL]    = "SELECT count(*)" OU_FROM_ALL(""),
+    [ST_ORG_LIST_EMAIL]   = "SELECT " OU_COLS OU_FROM_EMAIL(OU_IMG) " ORDER BY u.id" OU_PAGE,
+    [ST_ORG_COUNT_EMAIL]  = "SELECT count(*)" OU_FROM_EMAIL(""),
+    [ST_ORG_LIST_ACCOUNT] = "SELECT " OU_COLS OU_FROM_ACCOUNT(OU_IMG) " ORDER BY m.user_id" OU_PAGE,
+    [ST_ORG_COUNT_ACCOUNT]= "SELECT count(*)" OU_FROM_ACCOUNT(""),
+    [ST_ORG_LIST_DOMAIN]  = "SELECT " OU_COLS OU_FROM_DOMAIN(OU_IMG) " ORDER BY ou.user_id" OU_PAGE,
+    [ST_ORG_COUNT_DOMAIN] = "SELECT count(*)" OU_FROM_DOMAIN(""),
+    /* no filter: page and count in the organization's index range alone,
+     * users joined for the rows of the page only (?1 org, ?2 take, ?3 start) */
+    [ST_ORG_LIST_PLAIN] =
+        "SELECT " OU_COLS " FROM (SELECT user_id FROM organization_users"
+        "   WHERE organization_id = lower(?1) ORDER BY user_id LIMIT ?2 OFFSET ?3) ou"
+        " JOIN users u ON u.id = ou.user_id" OU_IMG " ORDER BY ou.user_id",
+    [ST_ORG_COUNT_PLAIN] =
+        "SELECT count(*) FROM organization_users WHERE organization_id = lower(?1)",
+    [ST_ORG_MEMBERSHIPS] =
+        "SELECT a.id, a.external_id, a.name, a.organization_id,"
+        "       m.account_id, m.user_id, m.is_admin, m.permission_profile_id, p.name"
+        " FROM memberships m JOIN accounts a ON a.id = m.account_id"
+        " LEFT JOIN permission_profiles p"
+        "   ON p.account_id = m.account_id AND p.id = m.permission_profile_id"
+        " WHERE m.user_id = lower(?2) AND a.organization_id = lower(?1)"
+        " ORDER BY a.external_id",
+    [ST_IDENTITIES_OF_USER] =
+        "SELECT id, user_id, provider_id, immutable_id FROM user_identities"
+        " WHERE user_id = lower(?1) ORDER BY id",
     [ST_THROTTLE_REFUND] =
         "UPDATE login_throttle SET failures = max(failures - 1, 0),"
         "   locked_until = CASE WHEN failures - 1 < ?2 THEN 0 ELSE locked_until END"
@@ -1151,7 +1266,12 @@ static pd_err sq_upsert_org(pd_store *s, const pd_org *o)
     sq_store *q = SQ(s);
     if (o == NULL || o->id == NULL)
         return bad_arg(q, op);
-    return exec_params(q, ST_UPSERT_ORG, PARAMS(PT(o->id), PT(o->name)), op, NULL, NULL);
+    if (o->site_id > 0)
+        return exec_params(q, ST_UPSERT_ORG,
+                           PARAMS(PT(o->id), PT(o->name), PI(o->site_id), PT(o->site_name)), op,
+                           NULL, NULL);
+    return exec_params(q, ST_UPSERT_ORG, PARAMS(PT(o->id), PT(o->name), PT(NULL), PT(o->site_name)),
+                       op, NULL, NULL);
 }
 
 static pd_err sq_upsert_account(pd_store *s, const pd_account *a)
@@ -1240,7 +1360,8 @@ static pd_err sq_upsert_membership(pd_store *s, const pd_membership *m)
 
 static int emit_org(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
 {
-    pd_org o = { .id = col_text(st, 0), .name = col_text(st, 1) };
+    pd_org o = { .id = col_text(st, 0), .name = col_text(st, 1),
+                 .site_id = sqlite3_column_int64(st, 2), .site_name = col_text(st, 3) };
     return fn(ctx, &o);
 }
 
@@ -1808,6 +1929,258 @@ static pd_err sq_each_account_of_user(pd_store *s, const char *user_id, pd_iter_
                    "each_account_of_user");
 }
 
+/* ---- organizations (Admin API, docs/admin.md) ----------------------- */
+
+/* row_conv: an owned pd_org (cleared on failure). */
+static bool org_conv(sqlite3_stmt *st, void *out)
+{
+    pd_org *o = out;
+    o->site_id = sqlite3_column_int64(st, 2);
+    bool ok = dup_into(&o->id, col_text(st, 0)) && dup_into(&o->name, col_text(st, 1))
+              && dup_into(&o->site_name, col_text(st, 3));
+    if (!ok)
+        pd_org_clear(o);
+    return ok;
+}
+
+static pd_err sq_get_org(pd_store *s, const char *org_id, pd_org *out)
+{
+    static const char op[] = "get_org";
+    sq_store *q = SQ(s);
+    if (org_id == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    return fetch_one(q, ST_ORG_GET, PARAMS(PT(org_id)), org_conv, out, op);
+}
+
+static bool nothing_conv(sqlite3_stmt *st, void *out)
+{
+    (void)st;
+    (void)out;
+    return true;
+}
+
+static pd_err sq_check_org_admin(pd_store *s, const char *org_id, const char *user_id)
+{
+    static const char op[] = "check_org_admin";
+    sq_store *q = SQ(s);
+    if (org_id == NULL || user_id == NULL)
+        return bad_arg(q, op);
+    return fetch_one(q, ST_ORG_ADMIN_CHECK, PARAMS(PT(org_id), PT(user_id)), nothing_conv, NULL, op);
+}
+
+static pd_err sq_upsert_org_admin(pd_store *s, const pd_org_admin *a)
+{
+    static const char op[] = "upsert_org_admin";
+    sq_store *q = SQ(s);
+    if (a == NULL || a->organization_id == NULL || a->user_id == NULL)
+        return bad_arg(q, op);
+    return exec_params(q, ST_ORG_ADMIN_UPSERT, PARAMS(PT(a->organization_id), PT(a->user_id)), op,
+                       "the organization and the user must exist", NULL);
+}
+
+static pd_err sq_upsert_org_domain(pd_store *s, const pd_org_domain *d)
+{
+    static const char op[] = "upsert_org_domain";
+    sq_store *q = SQ(s);
+    if (d == NULL || d->id == NULL || d->organization_id == NULL || d->domain == NULL
+        || d->status == NULL)
+        return bad_arg(q, op);
+    return exec_params(q, ST_ORG_DOMAIN_UPSERT,
+                       PARAMS(PT(d->id), PT(d->organization_id), PT(d->domain), PT(d->status)), op,
+                       "the organization must exist", NULL);
+}
+
+static pd_err sq_upsert_identity(pd_store *s, const pd_identity *i)
+{
+    static const char op[] = "upsert_identity";
+    sq_store *q = SQ(s);
+    if (i == NULL || i->id == NULL || i->user_id == NULL || i->provider_id == NULL
+        || i->immutable_id == NULL)
+        return bad_arg(q, op);
+    return exec_params(q, ST_IDENTITY_UPSERT,
+                       PARAMS(PT(i->id), PT(i->user_id), PT(i->provider_id), PT(i->immutable_id)),
+                       op, "the user must exist", NULL);
+}
+
+static int emit_org_admin(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_org_admin a = { .organization_id = col_text(st, 0), .user_id = col_text(st, 1) };
+    return fn(ctx, &a);
+}
+
+static int emit_org_domain(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_org_domain d = { .id = col_text(st, 0), .organization_id = col_text(st, 1),
+                        .domain = col_text(st, 2), .status = col_text(st, 3) };
+    return fn(ctx, &d);
+}
+
+static int emit_identity(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_identity i = { .id = col_text(st, 0), .user_id = col_text(st, 1),
+                      .provider_id = col_text(st, 2), .immutable_id = col_text(st, 3) };
+    return fn(ctx, &i);
+}
+
+static pd_err sq_each_org_admin(pd_store *s, pd_iter_fn fn, void *ctx)
+{
+    return iterate(SQ(s), ST_EACH_ORG_ADMIN, NULL, emit_org_admin, fn, ctx, "each_org_admin");
+}
+
+static pd_err sq_each_org_domain(pd_store *s, pd_iter_fn fn, void *ctx)
+{
+    return iterate(SQ(s), ST_EACH_ORG_DOMAIN, NULL, emit_org_domain, fn, ctx, "each_org_domain");
+}
+
+static pd_err sq_each_identity(pd_store *s, pd_iter_fn fn, void *ctx)
+{
+    return iterate(SQ(s), ST_EACH_IDENTITY, NULL, emit_identity, fn, ctx, "each_identity");
+}
+
+static pd_err sq_each_identity_of_user(pd_store *s, const char *user_id, pd_iter_fn fn, void *ctx)
+{
+    if (user_id == NULL)
+        return bad_arg(SQ(s), "each_identity_of_user");
+    return iterate(SQ(s), ST_IDENTITIES_OF_USER, user_id, emit_identity, fn, ctx,
+                   "each_identity_of_user");
+}
+
+static pd_err org_user(sq_store *q, enum st_id id, const char *org_id, const char *key,
+                       pd_user *out, const char *op)
+{
+    if (org_id == NULL || key == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    return fetch_one(q, id, PARAMS(PT(org_id), PT(key)), user_conv, out, op);
+}
+
+static pd_err sq_get_org_user_by_email(pd_store *s, const char *org_id, const char *email,
+                                       pd_user *out)
+{
+    return org_user(SQ(s), ST_ORG_USER_BY_EMAIL, org_id, email, out, "get_org_user_by_email");
+}
+
+static pd_err sq_get_org_user(pd_store *s, const char *org_id, const char *user_id, pd_user *out)
+{
+    return org_user(SQ(s), ST_ORG_USER_BY_ID, org_id, user_id, out, "get_org_user");
+}
+
+/* emit for the user lists: the row without its password hash. */
+static int emit_listed_user(sqlite3_stmt *st, pd_iter_fn fn, void *ctx)
+{
+    pd_user u;
+    user_borrow(st, &u);
+    u.password_hash = NULL;
+    return fn(ctx, &u);
+}
+
+static pd_err sq_list_org_users(pd_store *s, const pd_org_user_query *uq, int64_t *total,
+                                pd_iter_fn fn, void *ctx)
+{
+    static const char op[] = "list_org_users";
+    sq_store *q = SQ(s);
+    if (uq == NULL || uq->organization_id == NULL || total == NULL || fn == NULL
+        || uq->start < 0 || uq->take < 1)
+        return bad_arg(q, op);
+    enum st_id list = ST_ORG_LIST_ALL, count = ST_ORG_COUNT_ALL;
+    if (uq->email != NULL) {
+        list = ST_ORG_LIST_EMAIL;
+        count = ST_ORG_COUNT_EMAIL;
+    } else if (uq->account_id != NULL) {
+        list = ST_ORG_LIST_ACCOUNT;
+        count = ST_ORG_COUNT_ACCOUNT;
+    } else if (uq->domain_id != NULL) {
+        list = ST_ORG_LIST_DOMAIN;
+        count = ST_ORG_COUNT_DOMAIN;
+    }
+    const param filters[] = {
+        PT(uq->organization_id), PT(uq->email), PT(uq->like), PT(uq->statuses),
+        PT(uq->account_id), PT(uq->domain_id), PT(uq->modified_since),
+        PI(uq->take), PI(uq->start),
+    };
+    const param plain[] = { PT(uq->organization_id), PI(uq->take), PI(uq->start) };
+    bool unfiltered = uq->email == NULL && uq->like == NULL && uq->statuses == NULL
+                      && uq->account_id == NULL && uq->domain_id == NULL
+                      && uq->modified_since == NULL;
+    params count_ps = { filters, 7 }, list_ps = { filters, 9 };
+    if (unfiltered) {
+        list = ST_ORG_LIST_PLAIN;
+        count = ST_ORG_COUNT_PLAIN;
+        count_ps = (params){ plain, 1 };
+        list_ps = (params){ plain, 3 };
+    }
+    tx_kind k;
+    pd_err e = tx_enter_read(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    *total = 0;
+    e = fetch_row(q, count, count_ps, int64x1_conv, total, NONE_FAILS, op);
+    if (e == PD_OK) {
+        emit_ctx x = { emit_listed_user, fn, ctx };
+        e = run_rows(q, list, list_ps, emit_row, &x, op);
+    }
+    return tx_leave(q, op, k, e);
+}
+
+typedef struct {
+    pd_org_membership *v;
+    size_t n, cap;
+} org_ms_ctx;
+
+/* row_fn: appends the account and membership (without groups) of the row. */
+static int org_membership_row(sqlite3_stmt *st, void *ctx)
+{
+    org_ms_ctx *x = ctx;
+    if (x->n == x->cap) {
+        size_t ncap = x->cap ? x->cap * 2 : 4;
+        pd_org_membership *nv = realloc(x->v, ncap * sizeof *nv);
+        if (nv == NULL)
+            return -1;
+        x->v = nv;
+        x->cap = ncap;
+    }
+    pd_org_membership *om = &x->v[x->n];
+    memset(om, 0, sizeof *om);
+    x->n++;                         /* counted before copying so the free releases it */
+    pd_account a;
+    account_borrow(st, &a);
+    pd_membership *m = &om->membership;
+    m->is_admin = sqlite3_column_int(st, 6) != 0;
+    bool ok = account_copy(&a, &om->account) && dup_into(&m->account_id, col_text(st, 4))
+              && dup_into(&m->user_id, col_text(st, 5))
+              && dup_into(&m->permission_profile_id, col_text(st, 7))
+              && dup_into(&m->permission_profile_name, col_text(st, 8));
+    return ok ? 0 : -1;
+}
+
+static pd_err sq_get_org_memberships(pd_store *s, const char *org_id, const char *user_id,
+                                     pd_org_membership **out, size_t *n)
+{
+    static const char op[] = "get_org_memberships";
+    sq_store *q = SQ(s);
+    if (org_id == NULL || user_id == NULL || out == NULL || n == NULL)
+        return bad_arg(q, op);
+    *out = NULL;
+    *n = 0;
+    org_ms_ctx x = { 0 };
+    tx_kind k;
+    pd_err e = tx_enter_read(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    e = run_rows(q, ST_ORG_MEMBERSHIPS, PARAMS(PT(org_id), PT(user_id)), org_membership_row, &x, op);
+    for (size_t i = 0; e == PD_OK && i < x.n; i++)
+        e = membership_groups(q, x.v[i].membership.account_id, user_id, &x.v[i].membership, op);
+    e = tx_leave(q, op, k, e);
+    if (e != PD_OK) {
+        pd_org_memberships_free(x.v, x.n);
+        return e;
+    }
+    *out = x.v;
+    *n = x.n;
+    return PD_OK;
+}
+
 /* ---- open ------------------------------------------------------------ */
 
 static const pd_store_ops SQ_OPS = {
@@ -1866,6 +2239,19 @@ static const pd_store_ops SQ_OPS = {
     .each_account_of_user = sq_each_account_of_user,
     .throttle_attempt = sq_throttle_attempt,
     .throttle_refund = sq_throttle_refund,
+    .get_org = sq_get_org,
+    .check_org_admin = sq_check_org_admin,
+    .upsert_org_admin = sq_upsert_org_admin,
+    .upsert_org_domain = sq_upsert_org_domain,
+    .upsert_identity = sq_upsert_identity,
+    .each_org_admin = sq_each_org_admin,
+    .each_org_domain = sq_each_org_domain,
+    .each_identity = sq_each_identity,
+    .get_org_user_by_email = sq_get_org_user_by_email,
+    .get_org_user = sq_get_org_user,
+    .list_org_users = sq_list_org_users,
+    .get_org_memberships = sq_get_org_memberships,
+    .each_identity_of_user = sq_each_identity_of_user,
 };
 
 /* Runs a PRAGMA and copies the first column of its first row (if any). */

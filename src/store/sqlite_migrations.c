@@ -163,12 +163,91 @@ static const char MIGRATION_3[] =
     "  locked_until INTEGER NOT NULL\n"
     ") WITHOUT ROWID;\n";
 
+/* Admin API (docs/admin.md): an organization's site, its administrators
+ * (not the same as account admins), reserved domains and user identities.
+ * organization_users is the set of users of each organization (members of
+ * one of its accounts), kept by triggers on memberships and accounts, so
+ * the Admin API lists an organization's users from one index range in
+ * user-id order instead of joining every membership. */
+static const char MIGRATION_4[] =
+    "ALTER TABLE organizations ADD COLUMN site_id INTEGER NULL CHECK (site_id IS NULL OR site_id > 0);\n"
+    "ALTER TABLE organizations ADD COLUMN site_name TEXT NULL;\n"
+
+    "CREATE TABLE organization_admins(\n"
+    "  organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,\n"
+    "  user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+    "  PRIMARY KEY (organization_id, user_id)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX organization_admins_by_user ON organization_admins(user_id);\n"
+
+    "CREATE TABLE organization_domains(\n"
+    "  id              TEXT NOT NULL PRIMARY KEY,\n"
+    "  organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,\n"
+    "  domain          TEXT NOT NULL UNIQUE,\n"
+    "  status          TEXT NOT NULL\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX organization_domains_by_org ON organization_domains(organization_id);\n"
+    /* the part of an email after '@', for the reserved-domain filter */
+    "CREATE INDEX users_by_domain ON users(substr(email, instr(email, '@') + 1));\n"
+
+    "CREATE TABLE user_identities(\n"
+    "  id           TEXT NOT NULL PRIMARY KEY,\n"
+    "  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+    "  provider_id  TEXT NOT NULL,\n"
+    "  immutable_id TEXT NOT NULL\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX user_identities_by_user ON user_identities(user_id);\n"
+
+    "CREATE TABLE organization_users(\n"
+    "  organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,\n"
+    "  user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+    "  PRIMARY KEY (organization_id, user_id)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX organization_users_by_user ON organization_users(user_id);\n"
+    "INSERT OR IGNORE INTO organization_users(organization_id, user_id)\n"
+    "  SELECT a.organization_id, m.user_id FROM memberships m JOIN accounts a ON a.id = m.account_id\n"
+    "  WHERE a.organization_id IS NOT NULL;\n"
+    /* Trigger bodies guard with NOT EXISTS rather than OR IGNORE: inside a
+     * trigger, the conflict policy of the statement that fired it (the
+     * upserts of store/sqlite.c) replaces the body's own. */
+    "CREATE TRIGGER organization_users_on_membership AFTER INSERT ON memberships BEGIN\n"
+    "  INSERT INTO organization_users(organization_id, user_id)\n"
+    "    SELECT a.organization_id, NEW.user_id FROM accounts a\n"
+    "    WHERE a.id = NEW.account_id AND a.organization_id IS NOT NULL\n"
+    "      AND NOT EXISTS (SELECT 1 FROM organization_users x\n"
+    "                      WHERE x.organization_id = a.organization_id AND x.user_id = NEW.user_id);\n"
+    "END;\n"
+    "CREATE TRIGGER organization_users_on_membership_gone AFTER DELETE ON memberships BEGIN\n"
+    "  DELETE FROM organization_users\n"
+    "    WHERE user_id = OLD.user_id\n"
+    "      AND organization_id = (SELECT organization_id FROM accounts WHERE id = OLD.account_id)\n"
+    "      AND NOT EXISTS (SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id\n"
+    "                      WHERE m.user_id = OLD.user_id\n"
+    "                        AND a.organization_id = organization_users.organization_id);\n"
+    "END;\n"
+    "CREATE TRIGGER organization_users_on_account AFTER UPDATE OF organization_id ON accounts\n"
+    "  WHEN OLD.organization_id IS NOT NEW.organization_id BEGIN\n"
+    "  DELETE FROM organization_users\n"
+    "    WHERE organization_id = OLD.organization_id\n"
+    "      AND user_id IN (SELECT user_id FROM memberships WHERE account_id = NEW.id)\n"
+    "      AND NOT EXISTS (SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id\n"
+    "                      WHERE m.user_id = organization_users.user_id\n"
+    "                        AND a.organization_id = OLD.organization_id);\n"
+    "  INSERT INTO organization_users(organization_id, user_id)\n"
+    "    SELECT DISTINCT NEW.organization_id, m.user_id FROM memberships m\n"
+    "    WHERE m.account_id = NEW.id AND NEW.organization_id IS NOT NULL\n"
+    "      AND NOT EXISTS (SELECT 1 FROM organization_users x\n"
+    "                      WHERE x.organization_id = NEW.organization_id AND x.user_id = m.user_id);\n"
+    "END;\n";
+
 static const pd_sqlite_migration MIGRATIONS[] = {
     { 1, "initial schema: organizations, accounts, users, images, memberships, signing keys",
       MIGRATION_1 },
     { 2, "meta: tenant generation for response-cache validation", MIGRATION_2 },
     { 3, "oauth: integrations, redirect URIs, public keys, consents, grants, sign-in throttle",
       MIGRATION_3 },
+    { 4, "admin: organization site, administrators, reserved domains, user identities,"
+         " organization users", MIGRATION_4 },
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])

@@ -26,6 +26,8 @@
 typedef struct {
     char *id;               /* GUID                          */
     char *name;
+    int64_t site_id;        /* DocuSign site number, 0 when none */
+    char *site_name;        /* NULL when none                */
 } pd_org;
 
 typedef struct {
@@ -117,6 +119,48 @@ typedef struct {
     int64_t window_start;     /* Unix seconds */
     int64_t locked_until;     /* Unix seconds, 0 = not locked */
 } pd_throttle;
+
+/* ---- organizations (Admin API, docs/admin.md; migration 4) ---- */
+
+typedef struct {
+    char *organization_id;
+    char *user_id;
+} pd_org_admin;
+
+typedef struct {
+    char *id;               /* GUID */
+    char *organization_id;
+    char *domain;           /* lower-cased, e.g. "acme.test" */
+    char *status;           /* "active", "pending", ... */
+} pd_org_domain;
+
+typedef struct {
+    char *id;               /* GUID */
+    char *user_id;
+    char *provider_id;
+    char *immutable_id;
+} pd_identity;
+
+/* A membership of a user in one account of an organization, with the
+ * account it belongs to (groups filled as by get_membership). */
+typedef struct {
+    pd_account account;
+    pd_membership membership;
+} pd_org_membership;
+
+/* A page of an organization's users, in user-id order.  NULL members do
+ * not filter.  Strings are borrowed for the call. */
+typedef struct {
+    const char *organization_id;
+    const char *email;          /* exact (case-insensitive) */
+    const char *like;           /* substring of the email or the stored userName (case-insensitive) */
+    const char *statuses;       /* users.status values allowed, as ",Active,Closed," */
+    const char *account_id;     /* member of this account (GUID) */
+    const char *domain_id;      /* email in this reserved domain of the organization */
+    const char *modified_since; /* users.modified >= this (same ISO-8601 UTC format) */
+    int64_t start;              /* rows skipped, >= 0 */
+    int64_t take;               /* rows at most, >= 1 */
+} pd_org_user_query;
 
 typedef struct pd_store pd_store;
 
@@ -229,6 +273,34 @@ typedef struct {
      * opened is still the one at its path (not deleted, moved or replaced
      * while running).  PD_OK or PD_ERR_STORE (reason in last_error). */
     pd_err (*check)(pd_store *s);
+
+    /* ---- organizations (Admin API, docs/admin.md) ---- */
+    pd_err (*get_org)(pd_store *s, const char *org_id, pd_org *out);
+    /* PD_OK when user_id administers org_id, PD_ERR_NOT_FOUND when not. */
+    pd_err (*check_org_admin)(pd_store *s, const char *org_id, const char *user_id);
+    pd_err (*upsert_org_admin)(pd_store *s, const pd_org_admin *a);
+    pd_err (*upsert_org_domain)(pd_store *s, const pd_org_domain *d);
+    pd_err (*upsert_identity)(pd_store *s, const pd_identity *i);
+    pd_err (*each_org_admin)(pd_store *s, pd_iter_fn fn, void *ctx);      /* const pd_org_admin * */
+    pd_err (*each_org_domain)(pd_store *s, pd_iter_fn fn, void *ctx);     /* const pd_org_domain * */
+    pd_err (*each_identity)(pd_store *s, pd_iter_fn fn, void *ctx);       /* const pd_identity * */
+    /* A user of the organization (a member of one of its accounts) by email
+     * or by id: PD_ERR_NOT_FOUND when there is none, or the user is not in it.
+     * No password hash; profile_json holds only userDetails.firstName,
+     * lastName, userName and userSettings (null when absent). */
+    pd_err (*get_org_user_by_email)(pd_store *s, const char *org_id, const char *email, pd_user *out);
+    pd_err (*get_org_user)(pd_store *s, const char *org_id, const char *user_id, pd_user *out);
+    /* One page of q: rows (const pd_user *) to fn, and *total, the size of
+     * the whole filtered set.  One read snapshot.  A row has no password
+     * hash, and its profile_json holds only userDetails.firstName, lastName
+     * and userName (null when absent), not the whole document. */
+    pd_err (*list_org_users)(pd_store *s, const pd_org_user_query *q, int64_t *total,
+                             pd_iter_fn fn, void *ctx);
+    /* The user's memberships in accounts of the organization, by account
+     * number; *out is malloc'd (free with pd_org_memberships_free), NULL when none. */
+    pd_err (*get_org_memberships)(pd_store *s, const char *org_id, const char *user_id,
+                                  pd_org_membership **out, size_t *n);
+    pd_err (*each_identity_of_user)(pd_store *s, const char *user_id, pd_iter_fn fn, void *ctx);
 } pd_store_ops;
 
 typedef struct {
@@ -269,6 +341,7 @@ void pd_image_clear(pd_image *i);
 void pd_integration_clear(pd_integration *it);
 void pd_consent_clear(pd_consent *c);
 void pd_grant_clear(pd_grant *g);
+void pd_org_memberships_free(pd_org_membership *v, size_t n);
 
 /* Backend constructors (called by pd_store_open). */
 pd_store *pd_store_sqlite_open(const char *path, bool create, char *errbuf, size_t errlen);

@@ -152,6 +152,42 @@ static void test_esign_scope(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* Admin API: user_read (user_write for changes) and an organization administrator. */
+static void test_admin_scope_and_role(void **state)
+{
+    (void)state;
+    static const struct { const char *scopes; policy_admin_action a; pd_err want; } rows[] = {
+        { "user_read",                        ADMIN_ACT_USER_READ,  OK },
+        { "signature user_read",              ADMIN_ACT_USER_READ,  OK },
+        { "user_write",                       ADMIN_ACT_USER_READ,  PR },  /* write does not imply read */
+        { "user_read_all",                    ADMIN_ACT_USER_READ,  PR },
+        { "USER_READ",                        ADMIN_ACT_USER_READ,  PR },
+        { "organization_read",                ADMIN_ACT_USER_READ,  PR },
+        { "signature impersonation",          ADMIN_ACT_USER_READ,  PR },
+        { "",                                 ADMIN_ACT_USER_READ,  PR },
+        { "user_write",                       ADMIN_ACT_USER_WRITE, OK },
+        { "user_read",                        ADMIN_ACT_USER_WRITE, PR },
+    };
+    const char *why = NULL;
+    int failures = 0;
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        why = NULL;
+        pd_err got = policy_admin_scope(rows[i].scopes, rows[i].a, &why);
+        if (got != rows[i].want || (got != OK && why == NULL)) {
+            print_error("policy_admin_scope(\"%s\", %d) = %d, want %d\n", rows[i].scopes, rows[i].a,
+                        got, rows[i].want);
+            failures++;
+        }
+    }
+    assert_int_equal(policy_admin_scope(NULL, ADMIN_ACT_USER_READ, NULL), PR);
+    assert_int_equal(failures, 0);
+    assert_int_equal(policy_admin_check(true, &why), OK);
+    why = NULL;
+    assert_int_equal(policy_admin_check(false, &why), PR);
+    assert_non_null(why);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_table_complete),
         cmocka_unit_test(test_unknown_action_denied),
         cmocka_unit_test(test_esign_scope),
+        cmocka_unit_test(test_admin_scope_and_role),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,6 +75,20 @@ static void test_pct00(void **state)
     assert_int_equal(screen(e), PD_OK);
 }
 
+static void test_pct00_names_the_place(void **state)
+{
+    pd_request r;
+    char a[] = "/v2/organizations/x/users/profile?take=5&email=bob%00x";
+    char b[] = "/p%00/q?x=1";
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    screen_target(&r, a);
+    assert_string_equal(r.early_msg, "The query parameter 'email' holds an encoded NUL (%00).");
+    memset(&r, 0, sizeof(r));
+    screen_target(&r, b);
+    assert_string_equal(r.early_msg, "The request path holds an encoded NUL (%00).");
+}
+
 static void test_origin_form(void **state)
 {
     (void)state;
@@ -91,6 +105,7 @@ int main(void)
         cmocka_unit_test(test_length_counts_the_query),
         cmocka_unit_test(test_parameter_limit),
         cmocka_unit_test(test_pct00),
+        cmocka_unit_test(test_pct00_names_the_place),
         cmocka_unit_test(test_origin_form),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,7 +36,7 @@ typedef struct {
 
 static void seed(pd_store *s)
 {
-    pd_org o = { ORG, "Org" };
+    pd_org o = { .id = ORG, .name = "Org" };
     pd_account a = { ACC, 2000002, "Second", NULL }, b = { ACC2, 1000001, "First", ORG };
     pd_user u = { .id = USR, .email = "u@x.test", .status = "Active", .created = "2024-01-01T00:00:00.0000000Z",
                   .modified = "2024-01-01T00:00:00.0000000Z", .profile_json = "{}" };

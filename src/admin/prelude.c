@@ -1,0 +1,99 @@
+/*
+ * prelude.c - what every Admin API request does first (admin/admin.h), and
+ * the Admin error shape.  Order: token, scope, organizationId syntax, the
+ * caller still Active, organization administrator, organization.  Nothing
+ * about the organization is looked up before the caller is known to
+ * administer it, and an unknown organization answers exactly like a
+ * foreign one, so organization ids cannot be probed.
+ */
+#include "admin/admin.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "auth/policy.h"
+#include "auth/token_cache.h"
+#include "core/strutil.h"
+
+/* The `error` member for each status class (RFC 6749 / 6750 spelling). */
+static const char *error_name(int status)
+{
+    switch (status) {
+    case 400: return "invalid_request";
+    case 401: return "invalid_token";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 503: return "temporarily_unavailable";
+    default:  return status >= 500 ? "server_error" : "invalid_request";
+    }
+}
+
+void admin_error(pd_request *req, pd_err e, const char *desc)
+{
+    const pd_err_info *info = pd_err_describe(e);
+    json_t *o = json_pack("{s:s, s:s}", "error", error_name(info->status),
+                          "error_description", desc ? desc : info->message);
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+    json_decref(o);
+    if (text == NULL) {
+        resp_error(req, PD_ERR_INTERNAL, NULL);
+        return;
+    }
+    resp_take(req, info->status, "application/json; charset=utf-8", (unsigned char *)text,
+              strlen(text));
+    if (info->status == 401)
+        resp_header(req, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"profiled\"");
+}
+
+static pd_err fail(pd_request *req, pd_err e, const char *desc)
+{
+    admin_error(req, e, desc);
+    return e;
+}
+
+pd_err admin_begin(pd_server *srv, pd_request *req, admin_ctx *ctx)
+{
+    const char *tok, *why = NULL;
+    size_t toklen;
+    int64_t v_caller = -1, v_unused = -1, gen = 0;
+    pd_err e;
+
+    memset(ctx, 0, sizeof(*ctx));
+    int got = req_bearer_token(req, &tok, &toklen);
+    if (got != 0)
+        return fail(req, got == -1 ? PD_ERR_NO_TOKEN : PD_ERR_INVALID_TOKEN, NULL);
+    e = token_verify_cached(server_keys(srv), tok, toklen, (int64_t)time(NULL), &req->caller);
+    if (e != PD_OK || req->caller.sub[0] == '\0')
+        return fail(req, PD_ERR_INVALID_TOKEN, NULL);
+    req->authenticated = true;
+    if (policy_admin_scope(req->caller.scope, ADMIN_ACT_USER_READ, &why) != PD_OK)
+        return fail(req, PD_ERR_LACKS_PERMISSIONS, why);
+    if (req->n_params < 1 || str_copy(ctx->org_id, sizeof(ctx->org_id), req->params[0]) != 0 ||
+        !str_is_guid(ctx->org_id))
+        return fail(req, PD_ERR_INVALID_PARAMETER, "organizationId must be a GUID.");
+    str_lower(ctx->org_id);
+    ctx->store = server_store(srv);
+    if (ctx->store == NULL)
+        return fail(req, PD_ERR_STORE, NULL);
+    if (ctx->store->ops->get_versions(ctx->store, req->caller.sub, req->caller.sub, &v_caller,
+                                      &v_unused, &gen) != PD_OK)
+        return fail(req, PD_ERR_STORE, NULL);
+    if (v_caller < 0)
+        return fail(req, PD_ERR_INVALID_TOKEN, "The user of this access token is not active.");
+    e = ctx->store->ops->check_org_admin(ctx->store, ctx->org_id, req->caller.sub);
+    if (e != PD_OK && e != PD_ERR_NOT_FOUND)
+        return fail(req, PD_ERR_STORE, NULL);
+    if (policy_admin_check(e == PD_OK, &why) != PD_OK)
+        return fail(req, PD_ERR_LACKS_PERMISSIONS, why);
+    e = ctx->store->ops->get_org(ctx->store, ctx->org_id, &ctx->org);
+    if (e != PD_OK)                 /* an admin row implies the organization (foreign key) */
+        return fail(req, PD_ERR_STORE, NULL);
+    return PD_OK;
+}
+
+void admin_ctx_clear(admin_ctx *ctx)
+{
+    pd_org_clear(&ctx->org);
+}
