@@ -95,4 +95,8 @@
 #define LIM_DB_BUSY_TIMEOUT_MS           5000
 #define LIM_DB_CACHE_KIB_STR             "8192" /* SQLite page cache per connection (KiB) */
 
+/* ---- response headers ---- */
+#define LIM_HSTS_MAX_AGE_STR             "31536000" /* Strict-Transport-Security max-age on HTTPS
+                                                       answers, seconds (one year) */
+
 #endif

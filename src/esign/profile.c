@@ -52,7 +52,7 @@ void h_profile_get(pd_server *srv, pd_request *req)
         goto out;
     cacheable = cache_key(req, &ctx, key, sizeof(key)) == 0 && ctx.tags.v_target >= 0;
     if (cacheable) {
-        struct MHD_Response *hit = rc_get(key, &ctx.tags, NULL);
+        const rc_body *hit = rc_get(key, &ctx.tags, NULL);
         if (hit != NULL) {
             resp_prebuilt(req, 200, hit);
             goto out;
@@ -81,7 +81,7 @@ void h_profile_get(pd_server *srv, pd_request *req)
     }
     resp_object(req, 200, "userProfile", doc);
     if (cacheable && req->resp.status == 200) {
-        struct MHD_Response *mr = rc_put(key, &ctx.tags, req->resp.body, req->resp.len,
+        const rc_body *mr = rc_put(key, &ctx.tags, req->resp.body, req->resp.len,
                                          req->resp.content_type, NULL, NULL, 0);
         if (mr != NULL)
             resp_prebuilt(req, 200, mr);        /* send the cached copy */
