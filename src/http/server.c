@@ -105,8 +105,8 @@ static pd_request *request_new(const struct pd_server *srv, struct MHD_Connectio
     r->t0_ns = time_mono_ns();
     trace_new(r->trace);
     if (srv->tls_daemon != NULL) {
-        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
-        r->tls = ci != NULL && ci->daemon == srv->tls_daemon;
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        r->tls = ci != NULL && ci->tls_session != NULL;
     }
     r->want_xml = wants_xml(r);
     if (strlen(url) > LIM_HTTP_URL_MAX) {
