@@ -194,6 +194,30 @@ describe('eSignature fidelity', () => {
       assert.equal(r21.json().userDetails.accountManagementGranular, undefined, 'not in v2.1 userInformation');
     });
 
+    it('a plain member cannot grant himself the flags, on either version', async () => {
+      const put21 = await http('PUT', profileUrl(base, ACC_A, IDS.bob), {
+        token: T.bob,
+        json: { userDetails: { userSettings: { canManageAccount: 'true', locale: 'en_GB',
+          accountManagementGranular: { canManageUsers: 'true', canManageAdmins: 'true' } } } },
+      });
+      assert.equal(put21.status, 200, put21.text());
+      const put2 = await http('PUT', profileUrl(base, ACC_A, IDS.bob, '/restapi/v2'), {
+        token: T.bob,
+        json: { userDetails: { accountManagementGranular: { canManageUsers: 'true' },
+          userSettings: [{ name: 'canManageAccount', value: 'true' }, { name: 'accountManagementGranular', value: 'x' }] } },
+      });
+      assert.equal(put2.status, 200, put2.text());
+      const p = await usersApi(base, T.bob).getProfile(ACC_A, IDS.bob);
+      assert.equal(p.userDetails.userSettings.canManageAccount, 'false');
+      assert.equal(p.userDetails.userSettings.accountManagementGranular.canManageUsers, 'false');
+      assert.equal(p.userDetails.userSettings.accountManagementGranular.canManageAdmins, 'false');
+      const v2 = (await http('GET', profileUrl(base, ACC_A, IDS.bob, '/restapi/v2'), { token: T.bob })).json();
+      assert.equal(v2.userDetails.accountManagementGranular.canManageUsers, 'false');
+      assert.deepEqual(v2.userDetails.userSettings.filter((x) => x.name === 'canManageAccount'),
+        [{ name: 'canManageAccount', value: 'false' }]);
+      assert.ok(!v2.userDetails.userSettings.some((x) => x.name === 'accountManagementGranular'));
+    });
+
     it('what the SDK read can be sent back unchanged and changes nothing', async () => {
       const api = usersApi(base, T.ann);
       const before1 = await http('GET', profileUrl(base, ACC_A, IDS.ann), { token: T.ann });
@@ -339,6 +363,14 @@ describe('eSignature fidelity', () => {
         assert.equal(j.trace, t);
         assert.equal(j.status, 200);
       }
+    });
+
+    it('a trace token sent by the client is not echoed: every answer gets its own', async () => {
+      const mine = '11111111-1111-4111-8111-111111111111';
+      const r = await http('GET', profileUrl(base, ACC_A, IDS.ann), { token: T.ann, headers: { 'X-DocuSign-TraceToken': mine } });
+      assert.equal(r.status, 200);
+      assert.notEqual(r.headers.get('x-docusign-tracetoken'), mine);
+      assert.match(r.headers.get('x-docusign-tracetoken'), /^[0-9a-f-]{36}$/);
     });
 
     it('images keep their validators: ETag, 304, private no-cache', async () => {
