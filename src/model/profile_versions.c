@@ -2,7 +2,7 @@
  * profile_versions.c - the table of v2 / v2.1 differences of the
  * userProfile document (see model/profile_versions.h).  Checked member by
  * member against the v2 OpenAPI file and the docusign-esign 10 model
- * classes; tests/integration/sdk-model.test.mjs walks rendered profiles
+ * classes; tests/integration/esign-fidelity.test.mjs walks rendered profiles
  * against those classes.
  */
 #include "model/profile_versions.h"
@@ -77,13 +77,30 @@ static const derived_setting DERIVED[] = {
     { "canManageAccount", GRANT_ADMIN },
 };
 
-/*                 label   counts  settings granular zip+4  default  granular set    settings names */
+/* The table: one row per API version. */
 static const profile_version VERSIONS[] = {
-    [PROFILE_API_V2]  = { "v2",   false, false, false, false, false,
-                          GRANULAR_V2, N(GRANULAR_V2), NULL, 0, DERIVED, N(DERIVED) },
-    [PROFILE_API_V21] = { "v2.1", true,  true,  true,  true,  true,
-                          GRANULAR_V21, N(GRANULAR_V21), SETTINGS_V21, N(SETTINGS_V21),
-                          DERIVED, N(DERIVED) },
+    [PROFILE_API_V2] = {
+        .label = "v2",
+        .counts_as_strings = false,           /* usageHistory: integer */
+        .settings_as_object = false,          /* userInformation.userSettings: [nameValue] */
+        .granular_in_settings = false,        /* userInformation.accountManagementGranular */
+        .address_zip_plus4 = false,           /* addressInformation_v2 has none */
+        .default_account_id = false,          /* userInformation has none */
+        .granular = GRANULAR_V2, .n_granular = N(GRANULAR_V2),
+        .setting_names = NULL, .n_setting_names = 0,
+        .derived = DERIVED, .n_derived = N(DERIVED),
+    },
+    [PROFILE_API_V21] = {
+        .label = "v2.1",
+        .counts_as_strings = true,            /* UsageHistory / AuthenticationMethod: String */
+        .settings_as_object = true,           /* UserInformation.userSettings: UserSettingsInformation */
+        .granular_in_settings = true,         /* UserSettingsInformation.accountManagementGranular */
+        .address_zip_plus4 = true,            /* AddressInformation.zipPlus4 */
+        .default_account_id = true,           /* UserInformation.defaultAccountId */
+        .granular = GRANULAR_V21, .n_granular = N(GRANULAR_V21),
+        .setting_names = SETTINGS_V21, .n_setting_names = N(SETTINGS_V21),
+        .derived = DERIVED, .n_derived = N(DERIVED),
+    },
 };
 
 const profile_version *profile_version_of(profile_api api)
