@@ -14,7 +14,7 @@
 typedef enum {
     PD_OK = 0,
     PD_ERR_INVALID_TOKEN,          /* 401 AUTHORIZATION_INVALID_TOKEN            */
-    PD_ERR_NO_TOKEN,               /* 401 AUTHORIZATION_INVALID_TOKEN (none sent) */
+    PD_ERR_NO_TOKEN,               /* 401 PARTNER_AUTHENTICATION_FAILED (no credentials at all) */
     PD_ERR_LACKS_PERMISSIONS,      /* 403 USER_LACKS_PERMISSIONS                 */
     PD_ERR_INVALID_USERID,         /* 400 INVALID_USERID                         */
     PD_ERR_USER_NOT_IN_ACCOUNT,    /* 403 USER_DOES_NOT_BELONG_TO_SPECIFIED_ACCOUNT (caller) */

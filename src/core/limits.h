@@ -106,4 +106,8 @@
 #define LIM_ADMIN_TAKE_DEFAULT           20     /* when take and end are absent */
 #define LIM_ADMIN_START_MAX              2147483647 /* "start" (the spec's int32) */
 
+/* ---- response headers ---- */
+#define LIM_HSTS_MAX_AGE_STR             "31536000" /* Strict-Transport-Security max-age on HTTPS
+                                                       answers, seconds (one year) */
+
 #endif

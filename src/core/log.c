@@ -103,7 +103,7 @@ void log_msg(log_level l, const char *component, const char *fmt, ...)
 }
 
 void log_request(const char *method, const char *route, int status,
-                 double dur_ms, const char *caller, const char *remote)
+                 double dur_ms, const char *caller, const char *remote, const char *trace)
 {
     char buf[LOG_LINE_MAX], num[64];
     size_t pos = 0;
@@ -120,6 +120,8 @@ void log_request(const char *method, const char *route, int status,
     put_escaped(buf, sizeof(buf), &pos, caller ? caller : "-");
     put_raw(buf, sizeof(buf), &pos, "\",\"remote\":\"");
     put_escaped(buf, sizeof(buf), &pos, remote ? remote : "-");
+    put_raw(buf, sizeof(buf), &pos, "\",\"trace\":\"");
+    put_escaped(buf, sizeof(buf), &pos, trace ? trace : "-");
     put_raw(buf, sizeof(buf), &pos, "\"");
     end_line(buf, sizeof(buf), &pos);
 }

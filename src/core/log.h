@@ -18,7 +18,8 @@ int log_level_parse(const char *name, log_level *out);
 void log_msg(log_level l, const char *component, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* trace: the request's X-DocuSign-TraceToken, so a user can quote it. */
 void log_request(const char *method, const char *route, int status,
-                 double dur_ms, const char *caller, const char *remote);
+                 double dur_ms, const char *caller, const char *remote, const char *trace);
 
 #endif

@@ -123,6 +123,77 @@ void time_iso_from_unix(int64_t t, char *buf, size_t len)
     format_iso(&ts, buf, len);
 }
 
+/* n digits at s as a number in [lo, hi]; -1 when not. */
+static int digits(const char *s, int n, int lo, int hi)
+{
+    int v = 0;
+
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v >= lo && v <= hi ? v : -1;
+}
+
+int time_iso_ms(const char *in, char *out, size_t cap)
+{
+    static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    struct tm tm = {0};
+    int y, mo, d, h, mi, sec, ms = 0, scale = 100, off = 0, oh, om;
+    const char *p;
+    time_t t;
+
+    if (cap > 0)
+        out[0] = '\0';
+    if (in == NULL || cap < 29 || strlen(in) < 19 || in[4] != '-' || in[7] != '-' ||
+        (in[10] != 'T' && in[10] != 't' && in[10] != ' ') || in[13] != ':' || in[16] != ':')
+        return -1;
+    y = digits(in, 4, 1, 9999);
+    mo = digits(in + 5, 2, 1, 12);
+    d = digits(in + 8, 2, 1, 31);
+    h = digits(in + 11, 2, 0, 23);
+    mi = digits(in + 14, 2, 0, 59);
+    sec = digits(in + 17, 2, 0, 60);
+    if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0 || d > mdays[mo - 1] ||
+        (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
+        return -1;
+    p = in + 19;
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return -1;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            ms += scale * (*p - '0');           /* digits past milliseconds are cut */
+            scale /= 10;
+        }
+    }
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        oh = digits(p + 1, 2, 0, 23);
+        om = p[3] == ':' ? digits(p + 4, 2, 0, 59) : digits(p + 3, 2, 0, 59);
+        if (oh < 0 || om < 0)
+            return -1;
+        off = (oh * 60 + om) * 60 * (*p == '+' ? 1 : -1);
+        p += p[3] == ':' ? 6 : 5;
+    }
+    if (*p != '\0')
+        return -1;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    t = timegm(&tm) - off;
+    if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999)
+        return -1;
+    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03d0000Z", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+    return 0;
+}
+
 int str_hexval(int c)
 {
     if (c >= '0' && c <= '9')

@@ -36,6 +36,12 @@ bool str_starts_with_ci(const char *s, const char *prefix);
  * "2024-01-02T03:04:05.1230000Z" (7 fractional digits).  buf >= 32. */
 void time_now_iso(char *buf, size_t len);
 void time_iso_from_unix(int64_t t, char *buf, size_t len);
+/* A date as DocuSign's eSignature API writes it: in "YYYY-MM-DDTHH:MM:SS",
+ * optional fraction (any number of digits), then "Z", "+HH:MM", "-HH:MM"
+ * or nothing (read as UTC); out gets the same instant in UTC at
+ * millisecond precision, "YYYY-MM-DDTHH:MM:SS.fff0000Z" (cap >= 29).
+ * Returns 0, or -1 (out set to "") when in is not such a date. */
+int time_iso_ms(const char *in, char *out, size_t cap);
 
 /* Value of an ASCII hex digit, or -1. */
 int str_hexval(int c);

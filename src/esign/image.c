@@ -66,7 +66,7 @@ void h_image_get(pd_server *srv, pd_request *req)
     const char *enc, *inm = NULL, *etag = NULL;
     char key[RC_KEY_MAX];
     bool cacheable;
-    struct MHD_Response *hit = NULL;
+    const rc_body *hit = NULL;
     pd_err e;
 
     if (esign_check(srv, req, &ctx) != PD_OK)

@@ -26,12 +26,24 @@ static int cache_key(const pd_request *req, const esign_ctx *ctx, char *key, siz
     return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
+/* each_account_of_user row: the first (lowest account number) is the
+ * user's default account, as /oauth/userinfo marks it. */
+static int first_account(void *cls, const void *row)
+{
+    char *out = cls;
+    const pd_account *a = row;
+
+    if (a->id != NULL)
+        str_copy(out, LIM_ID_MAX + 1, a->id);
+    return 1;
+}
+
 void h_profile_get(pd_server *srv, pd_request *req)
 {
     esign_ctx ctx;
     pd_user user = {0};
     json_t *doc = NULL;
-    char key[RC_KEY_MAX];
+    char key[RC_KEY_MAX], default_acc[LIM_ID_MAX + 1] = "";
     bool cacheable;
     pd_err e;
 
@@ -40,7 +52,7 @@ void h_profile_get(pd_server *srv, pd_request *req)
         goto out;
     cacheable = cache_key(req, &ctx, key, sizeof(key)) == 0 && ctx.tags.v_target >= 0;
     if (cacheable) {
-        struct MHD_Response *hit = rc_get(key, &ctx.tags, NULL);
+        const rc_body *hit = rc_get(key, &ctx.tags, NULL);
         if (hit != NULL) {
             resp_prebuilt(req, 200, hit);
             goto out;
@@ -53,9 +65,14 @@ void h_profile_get(pd_server *srv, pd_request *req)
         resp_error(req, e == PD_ERR_NOT_FOUND ? PD_ERR_USER_NOT_FOUND : PD_ERR_STORE, NULL);
         goto out;
     }
+    if (ctx.store->ops->each_account_of_user(ctx.store, ctx.user_id, first_account, default_acc) != PD_OK) {
+        resp_error(req, PD_ERR_STORE, NULL);
+        goto out;
+    }
     profile_view v = {
         .user = &user, .account = &ctx.account, .membership = &ctx.target,
         .base_path = ctx.base_path, .api = req->api_minor ? PROFILE_API_V21 : PROFILE_API_V2,
+        .default_account_id = default_acc[0] ? default_acc : NULL,
     };
     doc = profile_render(&v);
     if (doc == NULL) {
@@ -64,7 +81,7 @@ void h_profile_get(pd_server *srv, pd_request *req)
     }
     resp_object(req, 200, "userProfile", doc);
     if (cacheable && req->resp.status == 200) {
-        struct MHD_Response *mr = rc_put(key, &ctx.tags, req->resp.body, req->resp.len,
+        const rc_body *mr = rc_put(key, &ctx.tags, req->resp.body, req->resp.len,
                                          req->resp.content_type, NULL, NULL, 0);
         if (mr != NULL)
             resp_prebuilt(req, 200, mr);        /* send the cached copy */

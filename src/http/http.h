@@ -74,8 +74,9 @@ typedef struct {
     } headers[HTTP_MAX_HEADERS];
     size_t n_headers;
     bool set;                          /* a handler produced a response */
-    struct MHD_Response *prebuilt;     /* a ready response from a cache, borrowed: used
-                                          as is instead of the members above */
+    const struct rc_body *cached;      /* an answer from the response cache (borrowed,
+                                          http/resp_cache.h): sent instead of the
+                                          members above, with the per-request headers */
 } pd_response;
 
 struct pd_request {
@@ -99,6 +100,9 @@ struct pd_request {
     char allow[64];                    /* for 405 */
 
     bool want_xml;
+    bool tls;                          /* arrived on the HTTPS listener */
+    char trace[40];                    /* X-DocuSign-TraceToken: a fresh GUID per request,
+                                          also in the request's log line */
     token_claims caller;               /* valid when authenticated */
     bool authenticated;
     uint64_t t0_ns;
@@ -128,10 +132,10 @@ void resp_take(pd_request *r, int status, const char *ctype, unsigned char *body
 /* Copies len bytes. */
 void resp_copy(pd_request *r, int status, const char *ctype, const void *body, size_t len);
 void resp_empty(pd_request *r, int status);
-/* Answers with a ready libmicrohttpd response (borrowed; it must stay alive
- * until the handler returns — libmicrohttpd takes its own reference when
- * the response is queued). */
-void resp_prebuilt(pd_request *r, int status, struct MHD_Response *mr);
+/* Answers with a response-cache entry (borrowed; valid until the handler
+ * returns: the server makes its own response holding a reference on the
+ * bytes when it queues it). */
+void resp_prebuilt(pd_request *r, int status, const struct rc_body *b);
 void resp_header(pd_request *r, const char *name, const char *value);
 /* Encodes obj as JSON, or as DocuSign XML with the given root when the
  * client asked for XML.  Does not take the reference. */

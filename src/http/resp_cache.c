@@ -1,12 +1,15 @@
 /*
  * resp_cache.c - see resp_cache.h.  A direct-mapped table per thread
  * (pthread key with a destructor), FNV-1a hash of the key; a colliding put
- * replaces the slot.  No locks: a table is only ever touched by its thread
- * (libmicrohttpd's reference counting is its own and thread-safe).
+ * replaces the slot.  No locks on the table: it is only ever touched by
+ * its thread.  The bytes of an entry (rc_body) are reference-counted
+ * atomically, because libmicrohttpd releases a response when it is done
+ * sending, which may be after the entry was replaced.
  */
 #include "http/resp_cache.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +17,23 @@
 #include "core/strutil.h"
 #include "core/thread_table.h"
 
+struct rc_body {
+    atomic_uint refs;
+    char ctype[RC_HDR_VALUE_MAX];          /* "" when none */
+    size_t n_headers;
+    struct {
+        const char *name;                  /* static */
+        char value[RC_HDR_VALUE_MAX];
+    } headers[RC_HEADERS_MAX];
+    size_t len;
+    unsigned char bytes[];                 /* len bytes */
+};
+
 typedef struct {
     uint64_t hash;
     char key[RC_KEY_MAX];
     rc_tags tags;
-    struct MHD_Response *resp;     /* one reference, NULL when empty */
-    size_t len;
+    rc_body *body;                 /* one reference, NULL when empty */
     char etag[RC_ETAG_MAX];
 } rc_entry;
 
@@ -32,14 +46,25 @@ typedef struct {
 static pthread_key_t rc_key;
 static pthread_once_t rc_once = PTHREAD_ONCE_INIT;
 
+static void body_unref(rc_body *b)
+{
+    if (b != NULL && atomic_fetch_sub(&b->refs, 1) == 1)
+        free(b);
+}
+
+/* libmicrohttpd's free callback of responses made by rc_response. */
+static void body_release(void *cls)
+{
+    body_unref(cls);
+}
+
 static void slot_clear(rc_table *t, rc_entry *e)
 {
-    if (e->resp != NULL) {
-        MHD_destroy_response(e->resp);
-        t->bytes -= e->len;
+    if (e->body != NULL) {
+        t->bytes -= e->body->len;
+        body_unref(e->body);
     }
-    e->resp = NULL;
-    e->len = 0;
+    e->body = NULL;
 }
 
 static void table_free(void *p)
@@ -68,7 +93,7 @@ static int same_tags(const rc_tags *a, const rc_tags *b)
            a->generation == b->generation;
 }
 
-struct MHD_Response *rc_get(const char *key, const rc_tags *tags, const char **etag)
+const rc_body *rc_get(const char *key, const rc_tags *tags, const char **etag)
 {
     rc_table *t = table();
     uint64_t h = str_hash64(key, strlen(key));
@@ -77,52 +102,82 @@ struct MHD_Response *rc_get(const char *key, const rc_tags *tags, const char **e
     if (t == NULL)
         return NULL;
     e = &t->slots[h % RC_SLOTS];
-    if (e->resp == NULL || e->hash != h || strcmp(e->key, key) != 0 || !same_tags(&e->tags, tags)) {
+    if (e->body == NULL || e->hash != h || strcmp(e->key, key) != 0 || !same_tags(&e->tags, tags)) {
         t->misses++;
         return NULL;
     }
     t->hits++;
     if (etag)
         *etag = e->etag[0] ? e->etag : NULL;
-    return e->resp;
+    return e->body;
 }
 
-struct MHD_Response *rc_put(const char *key, const rc_tags *tags, const unsigned char *body,
-                            size_t len, const char *ctype, const char *etag,
-                            const rc_header *headers, size_t n)
+const rc_body *rc_put(const char *key, const rc_tags *tags, const unsigned char *body,
+                      size_t len, const char *ctype, const char *etag,
+                      const rc_header *headers, size_t n)
 {
     rc_table *t = table();
     uint64_t h = str_hash64(key, strlen(key));
-    struct MHD_Response *mr;
+    rc_body *b;
     rc_entry *e;
 
-    if (t == NULL || len > RC_ENTRY_MAX || strlen(key) >= RC_KEY_MAX ||
+    if (t == NULL || len > RC_ENTRY_MAX || strlen(key) >= RC_KEY_MAX || n > RC_HEADERS_MAX ||
         (etag && strlen(etag) >= RC_ETAG_MAX))
         return NULL;
+    if (ctype != NULL && strlen(ctype) >= RC_HDR_VALUE_MAX)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (headers[i].name == NULL || headers[i].value == NULL ||
+            strlen(headers[i].value) >= RC_HDR_VALUE_MAX)
+            return NULL;
     e = &t->slots[h % RC_SLOTS];
     slot_clear(t, e);
     if (t->bytes + len > RC_BYTES_MAX)
         return NULL;                            /* full: serve uncached */
-    mr = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-    if (mr == NULL)
+    b = malloc(sizeof(*b) + len);
+    if (b == NULL)
         return NULL;
-    bool ok = ctype == NULL || MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) == MHD_YES;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = MHD_add_response_header(mr, headers[i].name, headers[i].value) == MHD_YES;
-    if (!ok) {
-        MHD_destroy_response(mr);
-        return NULL;
+    atomic_init(&b->refs, 1);
+    str_copy(b->ctype, sizeof(b->ctype), ctype != NULL ? ctype : "");
+    b->n_headers = n;
+    for (size_t i = 0; i < n; i++) {
+        b->headers[i].name = headers[i].name;
+        str_copy(b->headers[i].value, RC_HDR_VALUE_MAX, headers[i].value);
     }
+    b->len = len;
+    if (len > 0)
+        memcpy(b->bytes, body, len);
     e->hash = h;
     memcpy(e->key, key, strlen(key) + 1);
     e->tags = *tags;
-    e->resp = mr;
-    e->len = len;
+    e->body = b;
     t->bytes += len;
     if (etag)
         memcpy(e->etag, etag, strlen(etag) + 1);
     else
         e->etag[0] = '\0';
+    return b;
+}
+
+struct MHD_Response *rc_response(const rc_body *cb)
+{
+    rc_body *b = (rc_body *)cb;        /* only the reference count changes */
+    struct MHD_Response *mr;
+    bool ok;
+
+    atomic_fetch_add(&b->refs, 1);
+    mr = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->bytes, body_release, b);
+    if (mr == NULL) {
+        body_unref(b);
+        return NULL;
+    }
+    ok = b->ctype[0] == '\0' || MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, b->ctype) == MHD_YES;
+    for (size_t i = 0; ok && i < b->n_headers; i++)
+        ok = MHD_add_response_header(mr, b->headers[i].name, b->headers[i].value) == MHD_YES;
+    if (!ok) {
+        MHD_destroy_response(mr);      /* releases the reference */
+        return NULL;
+    }
     return mr;
 }
 

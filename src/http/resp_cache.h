@@ -1,7 +1,7 @@
 /*
- * resp_cache.h - per-thread cache of ready GET responses (rendered
- * profiles, profile images), kept as libmicrohttpd response objects so a
- * hit costs no rendering, no copy and no allocation.
+ * resp_cache.h - per-thread cache of ready GET answers (rendered profiles,
+ * profile images): the bytes, their Content-Type and fixed headers, so a
+ * hit costs no store read, no rendering and no copy of the body.
  *
  * An entry is keyed by everything the bytes depend on in the request
  * (resource, path prefix, format, accountId as given, caller, target) and
@@ -13,11 +13,19 @@
  * any node.  The tags must be read BEFORE the data that is rendered, so an
  * entry can only be tagged older than its bytes (a later miss), never newer.
  *
- * Memory: an entry holds one reference to its MHD_Response (libmicrohttpd
- * copies the body once); replacing an entry drops it, and libmicrohttpd
- * keeps its own reference while a response is being sent.  Each worker
- * thread's table is freed when the thread exits.  Bounded: RC_SLOTS entries
- * of at most RC_ENTRY_MAX bytes per thread.
+ * Why not cache the libmicrohttpd response object itself: every answer
+ * carries per-request headers (X-DocuSign-TraceToken, HSTS on HTTPS), and
+ * headers can only be added to a response before it is queued; a shared,
+ * already-queued response must never be changed (another connection of
+ * this thread may be sending it).  So each hit gets its own small
+ * MHD_Response (rc_response) that points at the shared bytes without
+ * copying them; the bytes are reference-counted and freed when the entry
+ * is replaced and the last response using them is done.
+ *
+ * Memory: an entry holds one reference to its rc_body; each response from
+ * rc_response holds another, dropped by libmicrohttpd when it frees the
+ * response.  Each worker thread's table is freed when the thread exits.
+ * Bounded: RC_SLOTS entries of at most RC_ENTRY_MAX bytes per thread.
  */
 #ifndef PROFILED_RESP_CACHE_H
 #define PROFILED_RESP_CACHE_H
@@ -40,17 +48,30 @@ typedef struct {
     const char *name, *value;
 } rc_header;
 
-/* A hit: the ready response (borrowed, valid until this thread's next
- * rc_put) and, when the entry has one, its ETag (borrowed). NULL on a miss. */
-struct MHD_Response *rc_get(const char *key, const rc_tags *tags, const char **etag);
+#define RC_HEADERS_MAX    4
+#define RC_HDR_VALUE_MAX  128
 
-/* Stores a 200 response: body (copied), Content-Type and the n extra
- * headers; etag (may be NULL) is remembered for If-None-Match checks (send
- * it in the headers too).  Returns the new entry's response (borrowed) or
- * NULL when it was not cached. */
-struct MHD_Response *rc_put(const char *key, const rc_tags *tags, const unsigned char *body,
-                            size_t len, const char *ctype, const char *etag,
-                            const rc_header *headers, size_t n);
+/* A cached answer: reference-counted bytes plus Content-Type and headers. */
+typedef struct rc_body rc_body;
+
+/* A hit (borrowed, valid until this thread's next rc_put) and, when the
+ * entry has one, its ETag (borrowed). NULL on a miss. */
+const rc_body *rc_get(const char *key, const rc_tags *tags, const char **etag);
+
+/* Stores a 200 answer: body (copied), Content-Type (copied, may be NULL)
+ * and the n (<= RC_HEADERS_MAX) extra headers (names static, values copied);
+ * etag (may be NULL) is remembered for If-None-Match checks (send it in
+ * the headers too).  Returns the new entry (borrowed) or NULL when it was
+ * not cached. */
+const rc_body *rc_put(const char *key, const rc_tags *tags, const unsigned char *body,
+                      size_t len, const char *ctype, const char *etag,
+                      const rc_header *headers, size_t n);
+
+/* A new libmicrohttpd response sending b's bytes (not copied: it holds a
+ * reference on them) with b's Content-Type and headers; the caller adds
+ * its per-request headers, queues it and destroys it.  NULL when out of
+ * memory. */
+struct MHD_Response *rc_response(const rc_body *b);
 
 /* Hit/miss counters of this thread (for tests and debugging). */
 void rc_stats(uint64_t *hits, uint64_t *misses);

@@ -13,7 +13,7 @@
 
 static void resp_reset(pd_request *r)
 {
-    r->resp.prebuilt = NULL;
+    r->resp.cached = NULL;
     free(r->resp.body);
     r->resp.body = NULL;
     r->resp.len = 0;
@@ -53,11 +53,11 @@ void resp_empty(pd_request *r, int status)
     resp_take(r, status, NULL, NULL, 0);
 }
 
-void resp_prebuilt(pd_request *r, int status, struct MHD_Response *mr)
+void resp_prebuilt(pd_request *r, int status, const struct rc_body *b)
 {
     resp_reset(r);
     r->resp.status = status;
-    r->resp.prebuilt = mr;
+    r->resp.cached = b;
     r->resp.set = true;
 }
 

@@ -30,6 +30,7 @@
 #include "http/conn_guard.h"
 #include "http/screen.h"
 #include "http/tls.h"
+#include "http/resp_cache.h"
 
 
 /* Wipes and frees a heap key ring (NULL is fine). */
@@ -72,6 +73,38 @@ static bool wants_xml(const pd_request *r)
     return strstr(acc, "/xml") != NULL;
 }
 
+/* A fresh trace token (a version-4-shaped GUID) for every request, cheap
+ * enough for the cached path: a random 128-bit start per thread (libsodium,
+ * once), then a counter in the low half, so tokens never repeat within a
+ * thread and threads (and restarts) start far apart.  They identify
+ * requests in logs; they are not secrets.  buf >= 37. */
+static void trace_new(char *buf)
+{
+    static _Thread_local unsigned char seed[16];
+    static _Thread_local uint64_t counter;
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[16];
+    uint64_t lo;
+    size_t o = 0;
+
+    if (counter == 0)
+        randombytes_buf(seed, sizeof(seed));
+    counter++;
+    memcpy(b, seed, sizeof(b));
+    memcpy(&lo, b + 8, sizeof(lo));
+    lo += counter;
+    memcpy(b + 8, &lo, sizeof(lo));
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    for (size_t i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            buf[o++] = '-';
+        buf[o++] = hex[b[i] >> 4];
+        buf[o++] = hex[b[i] & 15];
+    }
+    buf[o] = '\0';
+}
+
 /* The URI log callback: libmicrohttpd calls it with the raw request target
  * before it unescapes the path or parses the query.  The pd_request starts
  * here (its pointer becomes the request's con_cls), so the raw target can be
@@ -79,12 +112,17 @@ static bool wants_xml(const pd_request *r)
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     pd_request *r = calloc(1, sizeof(*r));
+    const union MHD_ConnectionInfo *ci;
 
     (void)cls;
     if (r == NULL)
         return NULL;
     r->conn = conn;
     r->t0_ns = time_mono_ns();
+    trace_new(r->trace);
+    /* NULL on a plain-HTTP daemon's connection */
+    ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    r->tls = ci != NULL && ci->tls_session != NULL;
     screen_target(r, uri);
     conn_guard_request_line(conn);        /* the headers are due now */
     return r;
@@ -148,6 +186,22 @@ static void request_free(pd_request *r)
     free(r);
 }
 
+#define HSTS_VALUE "max-age=" LIM_HSTS_MAX_AGE_STR
+
+/* The headers every answer carries, as DocuSign's do: the request's trace
+ * token, Cache-Control: no-cache unless the handler chose one (images keep
+ * their validators, OAuth its no-store), and HSTS on HTTPS. */
+static bool add_common_headers(const pd_request *r, struct MHD_Response *mr)
+{
+    if (MHD_add_response_header(mr, "X-DocuSign-TraceToken", r->trace) != MHD_YES)
+        return false;
+    if (MHD_get_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL) == NULL &&
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES)
+        return false;
+    return !r->tls || MHD_add_response_header(mr, MHD_HTTP_HEADER_STRICT_TRANSPORT_SECURITY,
+                                              HSTS_VALUE) == MHD_YES;
+}
+
 static enum MHD_Result queue(pd_request *r)
 {
     struct MHD_Response *mr;
@@ -157,17 +211,27 @@ static enum MHD_Result queue(pd_request *r)
         resp_error(r, PD_ERR_INTERNAL, "handler produced no response");
     if (r->close_after)
         resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-    if (r->resp.prebuilt != NULL)
-        return MHD_queue_response(r->conn, (unsigned)r->resp.status, r->resp.prebuilt);
-    mr = MHD_create_response_from_buffer(r->resp.len, r->resp.body,
-                                         r->resp.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-    if (mr == NULL)
-        return MHD_NO;
-    r->resp.body = NULL;                 /* now owned by libmicrohttpd */
-    if (r->resp.content_type)
-        MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->resp.content_type);
+    if (r->resp.cached != NULL) {
+        /* a fresh response over the cached bytes: a cached one is shared
+         * and must not get this request's headers (resp_cache.h) */
+        mr = rc_response(r->resp.cached);
+        if (mr == NULL)
+            return MHD_NO;
+    } else {
+        mr = MHD_create_response_from_buffer(r->resp.len, r->resp.body,
+                                             r->resp.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+        if (mr == NULL)
+            return MHD_NO;
+        r->resp.body = NULL;                 /* now owned by libmicrohttpd */
+        if (r->resp.content_type)
+            MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->resp.content_type);
+    }
     for (size_t i = 0; i < r->resp.n_headers; i++)
         MHD_add_response_header(mr, r->resp.headers[i].name, r->resp.headers[i].value);
+    if (!add_common_headers(r, mr)) {
+        MHD_destroy_response(mr);
+        return MHD_NO;
+    }
     rc = MHD_queue_response(r->conn, (unsigned)r->resp.status, mr);
     MHD_destroy_response(mr);
     return rc;
@@ -287,7 +351,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                     r->resp.set ? r->resp.status : 0,
                     (double)(time_mono_ns() - r->t0_ns) / 1e6,
                     r->authenticated ? (r->caller.sub[0] ? r->caller.sub : r->caller.cid) : NULL,
-                    remote);
+                    remote, r->trace);
     }
     request_free(r);
     *con_cls = NULL;

@@ -19,7 +19,9 @@
  * cause was an allocation failure).
  */
 #include "model/profile.h"
+#include "model/profile_versions.h"
 #include "core/limits.h"
+#include "core/strutil.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -36,6 +38,7 @@ typedef enum {
     F_STR,          /* string, at most max characters                      */
     F_FLAG,         /* "true"/"false" (any case) or a JSON boolean          */
     F_COUNT,        /* non-negative integer or a string of digits           */
+    F_DATE,         /* a date (core/strutil.h time_iso_ms); rendered at ms   */
     F_EMAIL,        /* string, simple address check                        */
     F_AUTHTYPE,     /* string from the authenticationType enumeration      */
     F_LOGINSTATUS,  /* string from the loginStatus enumeration             */
@@ -53,7 +56,7 @@ typedef enum {
 #define REQ  0x10u  /* required when the enclosing object is present   */
 #define NEMP 0x20u  /* must not be empty                               */
 #define BOOL 0x40u  /* a JSON boolean is accepted for this string      */
-#define V21  0x80u  /* rendered on v2.1 only                           */
+#define ZIP4 0x80u  /* rendered where the version has zipPlus4 (model/profile_versions.c) */
 #define ALL  (VU | VI | KU | KI)
 #define IMP  (VI | KI)
 
@@ -79,7 +82,7 @@ static const field ADDR_F[] = {
     { "city",            F_STR, LIM_ADDRESS_FIELD_MAX, ALL, NULL },
     { "stateOrProvince", F_STR, LIM_ADDRESS_FIELD_MAX, ALL, NULL },
     { "postalCode",      F_STR, LIM_ADDRESS_FIELD_MAX, ALL, NULL },
-    { "zipPlus4",        F_STR, LIM_ADDRESS_FIELD_MAX, ALL | V21, NULL },
+    { "zipPlus4",        F_STR, LIM_ADDRESS_FIELD_MAX, ALL | ZIP4, NULL },
     { "country",         F_STR, LIM_ADDRESS_FIELD_MAX, ALL, NULL },
     { "phone",           F_STR, LIM_ADDRESS_FIELD_MAX, ALL, NULL },
     { "fax",             F_STR, LIM_ADDRESS_FIELD_MAX, ALL, NULL },
@@ -88,15 +91,15 @@ static const schema ADDR = SCHEMA(ADDR_F);
 
 static const field USAGE_F[] = {
     { "signedCount",        F_COUNT, 0, ALL, NULL },
-    { "lastSignedDateTime", F_STR, LIM_STRING_FIELD_MAX, ALL, NULL },
+    { "lastSignedDateTime", F_DATE, LIM_STRING_FIELD_MAX, ALL, NULL },
     { "sentCount",          F_COUNT, 0, ALL, NULL },
-    { "lastSentDateTime",   F_STR, LIM_STRING_FIELD_MAX, ALL, NULL },
+    { "lastSentDateTime",   F_DATE, LIM_STRING_FIELD_MAX, ALL, NULL },
 };
 static const schema USAGE = SCHEMA(USAGE_F);
 
 static const field AUTH_F[] = {
     { "totalCount",         F_COUNT, 0, ALL, NULL },
-    { "lastTimestamp",      F_STR, LIM_STRING_FIELD_MAX, ALL, NULL },
+    { "lastTimestamp",      F_DATE, LIM_STRING_FIELD_MAX, ALL, NULL },
     { "lastProvider",       F_STR, LIM_STRING_FIELD_MAX, ALL, NULL },
     { "authenticationType", F_AUTHTYPE, 0, ALL | REQ, NULL },
 };
@@ -119,22 +122,19 @@ static const field META_F[] = {
 };
 static const schema META = SCHEMA(META_F);
 
+/* Stored (import) granular flags: the members of both versions
+ * (model/profile_versions.c says which one each version renders). */
 #define GRAN(n) { n, F_FLAG, 0, ALL, NULL }, { n "Metadata", F_OBJ, 0, ALL, &META }
 static const field GRAN_F[] = {
     GRAN("canManageUsers"), GRAN("canManageAdmins"), GRAN("canManageGroups"),
     GRAN("canManageSharing"), GRAN("canManageAccountSettings"),
     GRAN("canManageAccountSecuritySettings"), GRAN("canManageReporting"),
     GRAN("canManageSigningGroups"), GRAN("canManageEnvelopeTransfer"),
-    GRAN("canViewUsers"),
+    GRAN("canViewUsers"), GRAN("canManageConnect"), GRAN("canManageDocumentRetention"),
+    GRAN("canManageGroupsButNotUsers"), GRAN("canManageJointAgreements"),
+    GRAN("canManageStamps"),
 };
 static const schema GRANULAR = SCHEMA(GRAN_F);
-
-/* The flags derived from isAdmin when the stored doc has none. */
-static const char *const GRAN_DERIVED[] = {
-    "canManageUsers", "canManageAdmins", "canManageGroups", "canManageSharing",
-    "canManageAccountSettings", "canManageAccountSecuritySettings",
-    "canManageReporting", "canManageSigningGroups", "canViewUsers",
-};
 
 static const field DETAILS_F[] = {
     { "userName",     F_STR, LIM_USERNAME_MAX, ALL, NULL },
@@ -469,6 +469,8 @@ static void validate_settings_object(vctx *c, const json_t *v, const field *f)
         return;
     }
     json_object_foreach((json_t *)v, k, it) {
+        if (profile_setting_read_only(k))
+            continue;                   /* derived: ignored, as GET gives it */
         saved = path_push_key(c, k);
         n = utf8_chars(k, strlen(k));
         if (n <= 0 || n > LIM_STRING_FIELD_MAX)
@@ -498,6 +500,13 @@ static void validate_field(vctx *c, const field *f, const json_t *v)
         if (count_value(v) < 0)
             verr(c, "must be a non-negative integer");
         break;
+    case F_DATE: {
+        char d[40];
+        if (!json_is_string(v) || json_string_length(v) > f->max ||
+            time_iso_ms(json_string_value(v), d, sizeof(d)) != 0)
+            verr(c, "must be a date like 2024-01-02T03:04:05.123Z");
+        break;
+    }
     case F_EMAIL:
         check_string(c, v, f->max, 0);
         if (json_is_string(v) && json_string_length(v) > 0 &&
@@ -617,7 +626,7 @@ pd_err profile_validate_update(const json_t *body, profile_api api, pd_errbuf *e
     memset(&c, 0, sizeof(c));
     c.eb = eb;
     c.mask = VU;
-    c.settings_object = api == PROFILE_API_V21;
+    c.settings_object = profile_version_of(api)->settings_as_object;
     return validate_root(&c, body);
 }
 
@@ -641,7 +650,7 @@ pd_err profile_validate_import(const json_t *profile, const char *prefix, pd_err
 typedef struct {
     unsigned mask;                  /* KU, KI or both */
     bool render;                    /* building a response */
-    profile_api api;                /* render only */
+    const profile_version *pv;      /* render only: the version's row */
     int fail;                       /* allocation failures seen */
 } cctx;
 
@@ -671,11 +680,22 @@ static json_t *copy_count(cctx *c, json_int_t n)
 {
     char buf[32];
 
-    if (c->render && c->api == PROFILE_API_V21) {
+    if (c->render && c->pv->counts_as_strings) {
         snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, n);
         return oom(c, json_string(buf));
     }
     return oom(c, json_integer(n));
+}
+
+/* A stored date as rendered: UTC, millisecond precision; NULL (left out)
+ * when it is not a date. */
+static json_t *copy_date(cctx *c, const json_t *v)
+{
+    char d[40];
+
+    if (!json_is_string(v) || time_iso_ms(json_string_value(v), d, sizeof(d)) != 0)
+        return NULL;
+    return oom(c, json_string(d));
 }
 
 static void copy_fields(cctx *c, json_t *dst, const json_t *src, const schema *s);
@@ -734,6 +754,11 @@ static bool copy_obj_item(cctx *c, const json_t *it, const field *f, json_t **ou
         json_decref(o);             /* e.g. a nameValue without a name */
         return true;
     }
+    if (f->kind == F_SETTINGS &&
+        profile_setting_read_only(json_string_value(json_object_get(o, "name")))) {
+        json_decref(o);             /* derived from the membership: never stored */
+        return true;
+    }
     if (f->sub == &NV && json_object_get(o, "value") == NULL)
         put(c, o, "value", oom(c, json_string("")));    /* so v2.1 {name: value} keeps it */
     *out = o;
@@ -760,6 +785,8 @@ static json_t *settings_from_object(cctx *c, const json_t *v, const field *f)
     json_object_foreach((json_t *)v, k, it) {
         if (json_array_size(arr) >= f->max)
             break;
+        if (profile_setting_read_only(k))
+            continue;
         val = copy_string(c, it, BOOL);
         if (val == NULL || k[0] == '\0') {
             json_decref(val);
@@ -794,7 +821,7 @@ static void copy_fields(cctx *c, json_t *dst, const json_t *src, const schema *s
         f = &s->f[i];
         if (!(f->flags & c->mask))
             continue;
-        if ((f->flags & V21) && c->render && c->api != PROFILE_API_V21)
+        if ((f->flags & ZIP4) && c->render && !c->pv->address_zip_plus4)
             continue;
         v = json_object_get(src, f->name);
         if (v == NULL || json_is_null(v))
@@ -818,6 +845,9 @@ static void copy_fields(cctx *c, json_t *dst, const json_t *src, const schema *s
             n = count_value(v);
             if (n >= 0)
                 nv = copy_count(c, n);
+            break;
+        case F_DATE:
+            nv = c->render ? copy_date(c, v) : copy_string(c, v, 0);
             break;
         case F_OBJ:
             if (!json_is_object(v))
@@ -973,7 +1003,7 @@ static json_t *doc_or_null(const cctx *c, json_t *doc)
 
 json_t *profile_merge(const json_t *stored, const json_t *patch)
 {
-    cctx c = { KU | KI, false, PROFILE_API_V2, 0 };
+    cctx c = { KU | KI, false, NULL, 0 };
     json_t *doc = json_object();
 
     if (doc == NULL)
@@ -990,7 +1020,7 @@ json_t *profile_merge(const json_t *stored, const json_t *patch)
 
 json_t *profile_from_import(const json_t *profile)
 {
-    cctx c = { KI, false, PROFILE_API_V2, 0 };
+    cctx c = { KI, false, NULL, 0 };
     json_t *doc = profile_new_doc();
 
     if (doc == NULL)
@@ -1025,41 +1055,106 @@ static void put_str(cctx *c, json_t *obj, const char *key, const char *s)
         put(c, obj, key, oom(c, json_string(s)));
 }
 
-static void render_granular(cctx *c, json_t *ud, bool is_admin)
+/* A date derived from the tables, rendered like a stored one. */
+static void put_date(cctx *c, json_t *obj, const char *key, const char *s)
 {
+    char d[40];
+
+    if (s != NULL && time_iso_ms(s, d, sizeof(d)) == 0)
+        put(c, obj, key, oom(c, json_string(d)));
+}
+
+static const char *granted(granular_rule rule, bool is_admin)
+{
+    return rule == GRANT_ADMIN && is_admin ? "true" : "false";
+}
+
+/* The version's accountManagementGranular: each member from the stored doc
+ * when set there (import), else derived from the membership; a stored
+ * metadata object goes with its member. */
+static json_t *render_granular(cctx *c, const json_t *stored, bool is_admin)
+{
+    const profile_version *pv = c->pv;
     json_t *g = oom(c, json_object());
-    const json_t *stored = json_object_get(ud, "accountManagementGranular");
+    const json_t *sv;
+    char meta[96];
     size_t i;
 
     if (g == NULL)
-        return;
-    for (i = 0; i < sizeof(GRAN_DERIVED) / sizeof(GRAN_DERIVED[0]); i++)
-        put_str(c, g, GRAN_DERIVED[i], is_admin ? "true" : "false");
-    if (json_is_object(stored) && json_object_update(g, (json_t *)stored) != 0)
-        c->fail++;
-    put(c, ud, "accountManagementGranular", g);
+        return NULL;
+    for (i = 0; i < pv->n_granular; i++) {
+        const char *name = pv->granular[i].name;
+        sv = json_object_get(stored, name);
+        if (json_is_string(sv))
+            put(c, g, name, oom(c, json_copy((json_t *)sv)));
+        else
+            put_str(c, g, name, granted(pv->granular[i].rule, is_admin));
+        snprintf(meta, sizeof(meta), "%sMetadata", name);
+        sv = json_object_get(stored, meta);
+        if (json_is_object(sv))
+            put(c, g, meta, oom(c, json_deep_copy(sv)));
+    }
+    return g;
 }
 
-static void render_settings_object(cctx *c, json_t *ud)
+static bool is_derived_setting(const profile_version *pv, const char *name)
 {
+    for (size_t i = 0; i < pv->n_derived; i++)
+        if (strcmp(pv->derived[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+static bool setting_known(const profile_version *pv, const char *name)
+{
+    if (pv->setting_names == NULL)
+        return true;
+    for (size_t i = 0; i < pv->n_setting_names; i++)
+        if (strcmp(pv->setting_names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* userDetails.userSettings as the version has it: the stored name/value
+ * pairs the version knows, the settings derived from the membership (they
+ * win over stored ones), and on v2.1 accountManagementGranular. */
+static void render_settings(cctx *c, json_t *ud, const json_t *granular, bool is_admin)
+{
+    const profile_version *pv = c->pv;
     const json_t *arr = json_object_get(ud, "userSettings");
     const json_t *it, *name, *value;
-    json_t *o;
+    json_t *out = oom(c, pv->settings_as_object ? json_object() : json_array());
     size_t i;
 
-    if (!json_is_array(arr))
-        return;
-    o = oom(c, json_object());
-    if (o == NULL)
+    if (out == NULL)
         return;
     json_array_foreach(arr, i, it) {
         name = json_object_get(it, "name");
         value = json_object_get(it, "value");
-        if (json_is_string(name) && json_is_string(value) &&
-            json_object_set(o, json_string_value(name), (json_t *)value) != 0)
+        if (!json_is_string(name) || is_derived_setting(pv, json_string_value(name)) ||
+            !setting_known(pv, json_string_value(name)))
+            continue;
+        if (!pv->settings_as_object) {
+            if (json_array_append(out, (json_t *)it) != 0)
+                c->fail++;
+        } else if (json_is_string(value) &&
+                   json_object_set(out, json_string_value(name), (json_t *)value) != 0) {
+            c->fail++;
+        }
+    }
+    for (i = 0; i < pv->n_derived; i++) {
+        const char *v = granted(pv->derived[i].rule, is_admin);
+        if (pv->settings_as_object) {
+            put_str(c, out, pv->derived[i].name, v);
+            continue;
+        }
+        json_t *nv = oom(c, json_pack("{s:s, s:s}", "name", pv->derived[i].name, "value", v));
+        if (nv != NULL && json_array_append_new(out, nv) != 0)
             c->fail++;
     }
-    put(c, ud, "userSettings", o);
+    if (pv->granular_in_settings && granular != NULL)
+        put(c, out, "accountManagementGranular", json_incref((json_t *)granular));
+    put(c, ud, "userSettings", out);
 }
 
 static void render_groups(cctx *c, json_t *ud, const pd_membership *m)
@@ -1099,6 +1194,7 @@ static void render_details(cctx *c, const profile_view *v, json_t *ud,
     const pd_user *u = v->user;
     const pd_membership *m = v->membership;
     bool is_admin = m != NULL && m->is_admin;
+    json_t *granular;
 
     render_default_user_name(c, ud);
     put_str(c, ud, "userId", u->id);
@@ -1107,18 +1203,23 @@ static void render_details(cctx *c, const profile_view *v, json_t *ud,
     put_str(c, ud, "userStatus", u->status);
     put_str(c, ud, "uri", user_uri);
     put_str(c, ud, "email", u->email);
-    put_str(c, ud, "createdDateTime", u->created);
+    put_date(c, ud, "createdDateTime", u->created);
     if (m != NULL && m->permission_profile_id != NULL) {
         put_str(c, ud, "permissionProfileId", m->permission_profile_id);
         put_str(c, ud, "permissionProfileName", m->permission_profile_name);
     }
-    render_granular(c, ud, is_admin);
+    granular = render_granular(c, json_object_get(ud, "accountManagementGranular"), is_admin);
+    json_object_del(ud, "accountManagementGranular");
+    if (granular != NULL && !c->pv->granular_in_settings)
+        put(c, ud, "accountManagementGranular", json_incref(granular));
+    render_settings(c, ud, granular, is_admin);
+    json_decref(granular);
     render_groups(c, ud, m);
-    put_str(c, ud, "lastLogin", u->last_login);
-    if (c->api == PROFILE_API_V21)
-        render_settings_object(c, ud);
+    put_date(c, ud, "lastLogin", u->last_login);
+    if (c->pv->default_account_id)
+        put_str(c, ud, "defaultAccountId", v->default_account_id);
     put_str(c, ud, "profileImageUri", image_uri);
-    put_str(c, ud, "userProfileLastModifiedDate", u->modified);
+    put_date(c, ud, "userProfileLastModifiedDate", u->modified);
 }
 
 static void render_defaults(cctx *c, json_t *res)
@@ -1148,7 +1249,7 @@ static void render_defaults(cctx *c, json_t *res)
 
 json_t *profile_render(const profile_view *v)
 {
-    cctx c = { KU | KI, true, PROFILE_API_V2, 0 };
+    cctx c = { KU | KI, true, NULL, 0 };
     json_t *doc = NULL, *res = NULL, *ud;
     char *user_uri = NULL, *image_uri = NULL;
     const char *base;
@@ -1156,7 +1257,7 @@ json_t *profile_render(const profile_view *v)
 
     if (v == NULL || v->user == NULL)
         return NULL;
-    c.api = v->api;
+    c.pv = profile_version_of(v->api);
     base = v->base_path != NULL ? v->base_path : "";
     doc = v->user->profile_json != NULL ? json_loads(v->user->profile_json, 0, &jerr)
                                         : json_object();
@@ -1186,7 +1287,7 @@ json_t *profile_render(const profile_view *v)
     }
     render_details(&c, v, ud, user_uri, image_uri);
     put_str(&c, res, "profileImageUri", image_uri);
-    put_str(&c, res, "userProfileLastModifiedDate", v->user->modified);
+    put_date(&c, res, "userProfileLastModifiedDate", v->user->modified);
     if (c.fail)
         goto fail;
     goto out;

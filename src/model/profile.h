@@ -78,14 +78,21 @@ typedef struct {
     const pd_account *account;        /* id (GUID) used in URIs */
     const pd_membership *membership;  /* is_admin, permission profile, groups */
     const char *base_path;            /* e.g. "/restapi/v2.1" - prefix of uri and profileImageUri */
+    const char *default_account_id;   /* the user's default account GUID, NULL when unknown */
     profile_api api;
 } profile_view;
 
 /*
  * Builds the full userProfile response from user->profile_json plus derived
- * members.  Absent members are omitted (never null).  Counts are integers on
+ * members.  Absent members are omitted (never null).  What differs between
+ * v2 and v2.1 is one table, model/profile_versions.c: counts are integers on
  * v2 and strings on v2.1; userSettings is a name/value array on v2 and an
- * object {name: value} on v2.1.  profileImageUri (top level and in
+ * object of the named settings on v2.1; accountManagementGranular (its
+ * version's member set, derived from the membership unless imported) sits
+ * in userDetails on v2 and in userDetails.userSettings on v2.1; v2.1 adds
+ * defaultAccountId and zipPlus4.  Every date is rendered in UTC at
+ * millisecond precision, "2024-01-02T03:04:05.1230000Z"; a stored value
+ * that is not a date is left out.  profileImageUri (top level and in
  * userDetails) is "{base_path}/accounts/{accountGuid}/users/{userId}/profile/image"
  * when the user has an image, and omitted otherwise.  uri is
  * "{base_path}/accounts/{accountGuid}/users/{userId}".  isAdmin is "true"/"false".

@@ -168,7 +168,6 @@ describe('authorization', () => {
     const [h, p, s] = [0, 1, 2];
     const parts = (tok) => tok.split('.');
     const cases = {
-      'no token': () => undefined,
       'empty bearer': () => '',
       'garbage': () => 'garbage',
       'garbage with dots': () => 'a.b.c',
@@ -230,6 +229,15 @@ describe('authorization', () => {
         }
       });
     }
+
+    it('no credentials at all: 401 PARTNER_AUTHENTICATION_FAILED, as DocuSign answers', async () => {
+      for (const op of Object.keys(ops)) {
+        await denied(op, undefined, ACC_A, IDS.ann, 401, 'PARTNER_AUTHENTICATION_FAILED', 'ann');
+      }
+      const r = await http('GET', profileUrl(base, ACC_A, IDS.ann));
+      assert.equal(r.json().message,
+        'The specified Integrator Key was not found or is disabled. An Integrator key was not specified.');
+    });
 
     it('wrong scheme or malformed header', async () => {
       for (const header of [`Basic ${Buffer.from('ann@acme.test:ann-Secret-Pass-1').toString('base64')}`,

@@ -92,13 +92,18 @@ describe('profile over plain HTTP', () => {
     for (const m of v21.authenticationMethods) assert.equal(typeof m.totalCount, 'string');
     assert.deepEqual(v2.authenticationMethods.map((m) => m.totalCount).sort(), [3, 7]);
     assert.deepEqual(v21.authenticationMethods.map((m) => m.totalCount).sort(), ['3', '7']);
+    // the stored settings plus canManageAccount, which follows from the
+    // membership (ann is an admin); v2.1 also carries accountManagementGranular
     assert.ok(Array.isArray(v2.userDetails.userSettings), 'v2 userSettings is an array');
     assert.deepEqual(
       [...v2.userDetails.userSettings].sort((a, b) => a.name.localeCompare(b.name)),
-      [...src.userDetails.userSettings].sort((a, b) => a.name.localeCompare(b.name)));
+      [...src.userDetails.userSettings, { name: 'canManageAccount', value: 'true' }]
+        .sort((a, b) => a.name.localeCompare(b.name)));
     assert.ok(!Array.isArray(v21.userDetails.userSettings) && typeof v21.userDetails.userSettings === 'object');
-    assert.deepEqual(v21.userDetails.userSettings,
-      Object.fromEntries(src.userDetails.userSettings.map((s) => [s.name, s.value])));
+    const { accountManagementGranular, ...v21Settings } = v21.userDetails.userSettings;
+    assert.deepEqual(v21Settings,
+      { ...Object.fromEntries(src.userDetails.userSettings.map((s) => [s.name, s.value])), canManageAccount: 'true' });
+    assert.equal(accountManagementGranular.canManageUsers, 'true');
     // everything else identical
     for (const k of ['address', 'companyName', 'title', 'displayProfile', 'displayPersonalInfo']) {
       assert.deepEqual(v2[k], v21[k], k);

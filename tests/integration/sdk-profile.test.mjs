@@ -42,7 +42,7 @@ describe('docusign-esign SDK: profile', () => {
     assert.equal(d.email, 'ann@acme.test');
     assert.equal(d.isAdmin, 'true');
     assert.equal(d.permissionProfileId, '1');
-    assert.equal(d.permissionProfileName, 'Account Administrator');
+    assert.equal(d.permissionProfileName, 'DS Admin');
     assert.deepEqual(plain(d.groupList).map((g) => [g.groupId, g.groupName]).sort(),
       [['10', 'Administrators'], ['11', 'Everyone']]);
     assert.deepEqual(plain(d.homeAddress), src.userDetails.homeAddress);

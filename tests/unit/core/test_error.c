@@ -54,7 +54,8 @@ static void test_known_pairs(void **state)
     static const struct { pd_err e; int status; const char *code; const char *msg; } rows[] = {
         { PD_ERR_INVALID_TOKEN, 401, "AUTHORIZATION_INVALID_TOKEN",
           "The access token provided is expired, revoked or malformed." },
-        { PD_ERR_NO_TOKEN, 401, "AUTHORIZATION_INVALID_TOKEN", NULL },
+        { PD_ERR_NO_TOKEN, 401, "PARTNER_AUTHENTICATION_FAILED",
+          "The specified Integrator Key was not found or is disabled. An Integrator key was not specified." },
         { PD_ERR_LACKS_PERMISSIONS, 403, "USER_LACKS_PERMISSIONS",
           "This user lacks sufficient permissions to access this resource." },
         { PD_ERR_INVALID_USERID, 400, "INVALID_USERID", "Invalid UserId." },

@@ -59,7 +59,7 @@ static void test_hostile_values(void **state)
         memset(s + k, 1, 1500);                    /* each byte becomes \u0001 */
         memcpy(s + k + 1500, "\"\\\n", 4);
         log_msg(LOG_ERROR, s, "%s", s);
-        log_request(s, s, 200, 1.5, s, s);
+        log_request(s, s, 200, 1.5, s, s, s);
     }
     char *out = capture_end(saved, path, &len);
     for (size_t i = 0; i < len; i++)
@@ -81,12 +81,13 @@ static void test_request_line_fields(void **state)
     char *path = capture_begin(&saved);
 
     log_set_level(LOG_INFO);
-    log_request("GET", "/healthz", 200, 0.25, NULL, "127.0.0.1");
+    log_request("GET", "/healthz", 200, 0.25, NULL, "127.0.0.1", "0b1c2d3e-0000-4000-8000-000000000001");
     char *out = capture_end(saved, path, &len);
     assert_non_null(strstr(out, "\"method\":\"GET\""));
     assert_non_null(strstr(out, "\"route\":\"/healthz\""));
     assert_non_null(strstr(out, "\"status\":200"));
     assert_non_null(strstr(out, "\"caller\":\"-\""));
+    assert_non_null(strstr(out, "\"trace\":\"0b1c2d3e-0000-4000-8000-000000000001\""));
     assert_int_equal(out[len - 1], '\n');
     free(out);
 }

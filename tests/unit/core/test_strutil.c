@@ -300,6 +300,41 @@ static int cmp_guid(const void *x, const void *y)
     return strcmp((const char *)x, (const char *)y);
 }
 
+static void test_time_iso_ms(void **state)
+{
+    (void)state;
+    char out[40];
+    static const struct { const char *in, *want; } ok[] = {
+        { "2024-01-02T03:04:05.1234567Z", "2024-01-02T03:04:05.1230000Z" },
+        { "2024-01-02T03:04:05.9999999Z", "2024-01-02T03:04:05.9990000Z" },   /* cut, not rounded */
+        { "2024-01-02T03:04:05Z",         "2024-01-02T03:04:05.0000000Z" },
+        { "2024-01-02T03:04:05",          "2024-01-02T03:04:05.0000000Z" },   /* no zone: UTC */
+        { "2024-01-02T03:04:05.5",        "2024-01-02T03:04:05.5000000Z" },
+        { "2024-01-02T03:04:05.12+02:00", "2024-01-02T01:04:05.1200000Z" },
+        { "2024-01-01T23:30:00-0130",     "2024-01-02T01:00:00.0000000Z" },
+        { "2024-02-29T00:00:00.000Z",     "2024-02-29T00:00:00.0000000Z" },
+        { "2000-02-29t12:00:00z",         "2000-02-29T12:00:00.0000000Z" },
+    };
+    static const char *const bad[] = {
+        "", "t", "2024-01-02", "2024-13-02T03:04:05Z", "2023-02-29T00:00:00Z", "2024-04-31T00:00:00Z",
+        "2024-01-02T24:00:00Z", "2024-01-02T03:04:05.Z", "2024-01-02T03:04:05.123ZZ",
+        "2024-01-02T03:04:05+25:00", "2024-01-02X03:04:05Z", "aaaa-bb-ccTdd:ee:ffZ",
+        "2024-01-02T03:04:05 junk",
+    };
+
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        assert_int_equal(time_iso_ms(ok[i].in, out, sizeof(out)), 0);
+        assert_string_equal(out, ok[i].want);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (time_iso_ms(bad[i], out, sizeof(out)) != -1)
+            fail_msg("accepted \"%s\" as %s", bad[i], out);
+        assert_string_equal(out, "");
+    }
+    assert_int_equal(time_iso_ms(NULL, out, sizeof(out)), -1);
+    assert_int_equal(time_iso_ms("2024-01-02T03:04:05Z", out, 28), -1);   /* too small */
+}
+
 static void test_guid_new(void **state)
 {
     (void)state;
@@ -334,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_copy),
         cmocka_unit_test(test_small_helpers),
         cmocka_unit_test(test_time_iso),
+        cmocka_unit_test(test_time_iso_ms),
         cmocka_unit_test(test_guid_new),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -30,7 +30,8 @@ static void test_rc_hit_and_tags(void **state)
     rc_tags t = {3, 4, 5}, other;
     const unsigned char body[] = "{\"a\":1}";
     const char *etag = "x";
-    struct MHD_Response *put, *hit;
+    const rc_body *put, *hit;
+    struct MHD_Response *mr;
 
     assert_null(rc_get("k1", &t, NULL));
     put = rc_put("k1", &t, body, sizeof(body) - 1, "application/json", NULL, NULL, 0);
@@ -38,7 +39,10 @@ static void test_rc_hit_and_tags(void **state)
     hit = rc_get("k1", &t, &etag);
     assert_ptr_equal(hit, put);
     assert_null(etag);                         /* no ETag on a profile entry */
-    assert_string_equal(MHD_get_response_header(hit, "Content-Type"), "application/json");
+    mr = rc_response(hit);
+    assert_non_null(mr);
+    assert_string_equal(MHD_get_response_header(mr, "Content-Type"), "application/json");
+    MHD_destroy_response(mr);
 
     other = t; other.v_caller++;
     assert_null(rc_get("k1", &other, NULL));
@@ -56,16 +60,54 @@ static void test_rc_image_entry(void **state)
     rc_tags t = {1, 1, 1};
     const unsigned char png[] = {0x89, 'P', 'N', 'G', 0, 1, 2};
     const char *etag = NULL;
-    struct MHD_Response *hit;
+    const rc_body *hit;
+    struct MHD_Response *mr;
+    char ctype[16] = "image/png", etag_buf[16] = "\"abc\"";
 
-    const rc_header h[] = { {"ETag", "\"abc\""}, {"X-Content-Type-Options", "nosniff"} };
-    assert_non_null(rc_put("img", &t, png, sizeof(png), "image/png", "\"abc\"", h, 2));
+    /* the content type and header values are copied: the caller's buffers may go */
+    const rc_header h[] = { {"ETag", etag_buf}, {"X-Content-Type-Options", "nosniff"} };
+    assert_non_null(rc_put("img", &t, png, sizeof(png), ctype, "\"abc\"", h, 2));
+    memset(ctype, 'x', sizeof(ctype) - 1);
+    memset(etag_buf, 'y', sizeof(etag_buf) - 1);
     hit = rc_get("img", &t, &etag);
     assert_non_null(hit);
     assert_string_equal(etag, "\"abc\"");
-    assert_string_equal(MHD_get_response_header(hit, "ETag"), "\"abc\"");
-    assert_string_equal(MHD_get_response_header(hit, "X-Content-Type-Options"), "nosniff");
-    assert_string_equal(MHD_get_response_header(hit, "Content-Type"), "image/png");
+    mr = rc_response(hit);
+    assert_non_null(mr);
+    assert_string_equal(MHD_get_response_header(mr, "ETag"), "\"abc\"");
+    assert_string_equal(MHD_get_response_header(mr, "X-Content-Type-Options"), "nosniff");
+    assert_string_equal(MHD_get_response_header(mr, "Content-Type"), "image/png");
+    MHD_destroy_response(mr);
+}
+
+/* Each hit gets its own response (per-request headers never touch the
+ * shared entry), and a response outlives the entry it came from: the bytes
+ * are freed by the last of them (ASan checks the order). */
+static void test_rc_responses_are_per_request(void **state)
+{
+    (void)state;
+    rc_tags t = {1, 1, 1}, t2 = {2, 2, 2};
+    const rc_body *hit;
+    struct MHD_Response *a, *b;
+
+    assert_non_null(rc_put("p", &t, (const unsigned char *)"{}", 2, "application/json", NULL, NULL, 0));
+    hit = rc_get("p", &t, NULL);
+    a = rc_response(hit);
+    b = rc_response(hit);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_ptr_not_equal(a, b);
+    assert_int_equal(MHD_add_response_header(a, "X-DocuSign-TraceToken", "one"), MHD_YES);
+    assert_null(MHD_get_response_header(b, "X-DocuSign-TraceToken"));
+    /* the entry is replaced while both responses are still being sent */
+    assert_non_null(rc_put("p", &t2, (const unsigned char *)"{\"n\":2}", 7, "application/json", NULL, NULL, 0));
+    assert_null(rc_get("p", &t, NULL));
+    MHD_destroy_response(a);
+    MHD_destroy_response(b);                   /* frees the old bytes */
+    /* a value too long for an entry is not cached */
+    const rc_header big[] = { {"X", "0123456789012345678901234567890123456789012345678901234567890123456789"
+                                    "0123456789012345678901234567890123456789012345678901234567890123456789"} };
+    assert_null(rc_put("q", &t, (const unsigned char *)"x", 1, "text/plain", NULL, big, 1));
 }
 
 static void test_rc_replace_and_bounds(void **state)
@@ -210,6 +252,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rc_hit_and_tags),
         cmocka_unit_test(test_rc_image_entry),
+        cmocka_unit_test(test_rc_responses_are_per_request),
         cmocka_unit_test(test_rc_replace_and_bounds),
         cmocka_unit_test(test_rc_per_thread),
         cmocka_unit_test(test_token_cache),

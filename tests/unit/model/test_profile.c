@@ -222,7 +222,6 @@ static void test_limit_user_name(void **state)
 
 static void test_limits_import(void **state)
 {
-    check_limit("usageHistory.lastSentDateTime", LIM_STRING_FIELD_MAX, "a", true);
     check_limit("userDetails.signatureImageUri", LIM_STRING_FIELD_MAX, "a", true);
     check_limit("userDetails.firstName", LIM_NAME_MAX, "a", true);
 }
@@ -414,14 +413,14 @@ static void test_import_validation(void **state)
                      "{\"authenticationType\":\"IDCheck\"},{\"authenticationType\":\"OFAC\"},"
                      "{\"authenticationType\":\"AccessCode\"},{\"authenticationType\":\"AgeVerify\"},"
                      "{\"authenticationType\":\"SSOAuth\",\"totalCount\":\"12\",\"lastProvider\":\"p\"}],"
-                     "\"usageHistory\":{\"sentCount\":0,\"signedCount\":\"7\",\"lastSentDateTime\":\"t\"},"
+                     "\"usageHistory\":{\"sentCount\":0,\"signedCount\":\"7\",\"lastSentDateTime\":\"2024-05-01T10:00:00Z\"},"
                      "\"userDetails\":{\"email\":\"ann@example.com\",\"loginStatus\":\"password_active\","
                      "\"userSettings\":{\"a\":\"b\"},"
                      "\"accountManagementGranular\":{\"canManageUsers\":\"true\","
                      "\"canManageUsersMetadata\":{\"options\":[\"x\"],\"rights\":\"editable\"}}}}");
     json_t *bad = J("{\"authenticationMethods\":[{\"authenticationType\":\"Bogus\"},{\"totalCount\":-1},"
                     "{\"authenticationType\":\"stan\",\"totalCount\":\"1x\"}],"
-                    "\"usageHistory\":{\"sentCount\":-3,\"signedCount\":1.5},"
+                    "\"usageHistory\":{\"sentCount\":-3,\"signedCount\":1.5,\"lastSentDateTime\":\"t\"},"
                     "\"userDetails\":{\"email\":\"a@b@c\",\"loginStatus\":\"locked\","
                     "\"accountManagementGranular\":{\"canManageUsers\":\"sure\","
                     "\"canManageUsersMetadata\":{\"options\":[1]}}}}");
@@ -433,6 +432,7 @@ static void test_import_validation(void **state)
         "users[3].profile.authenticationMethods[2].authenticationType: is not a valid authentication type",
         "users[3].profile.usageHistory.signedCount: must be a non-negative integer",
         "users[3].profile.usageHistory.sentCount: must be a non-negative integer",
+        "users[3].profile.usageHistory.lastSentDateTime: must be a date like 2024-01-02T03:04:05.123Z",
         "users[3].profile.userDetails.email: is not a valid email address",
         "users[3].profile.userDetails.loginStatus: is not a valid login status",
         "users[3].profile.userDetails.accountManagementGranular.canManageUsers: must be \"true\" or \"false\"",
@@ -858,7 +858,7 @@ static void test_render_omits_absent(void **state)
     static const char *const absent[] = {
         "companyName", "title", "profileImageUri", "lastLogin", "loginStatus", "permissionProfileId",
         "permissionProfileName", "firstName", "lastName", "userName", "homeAddress", "workAddress",
-        "customSettings", "userSettings", "password", "forgottenPasswordInfo", "errorDetails",
+        "customSettings", "password", "forgottenPasswordInfo", "errorDetails",
         "lastSentDateTime",
     };
     size_t i;
@@ -876,6 +876,10 @@ static void test_render_omits_absent(void **state)
     assert_true(json_is_object(G(r, "address")));
     assert_int_equal(json_integer_value(G(r, "usageHistory.sentCount")), 0);
     assert_int_equal(json_integer_value(G(r, "usageHistory.signedCount")), 0);
+    /* userSettings holds only what follows from the membership */
+    assert_int_equal(json_array_size(G(r, "userDetails.userSettings")), 1);
+    assert_string_equal(S(json_array_get(G(r, "userDetails.userSettings"), 0), "name"), "canManageAccount");
+    assert_string_equal(S(json_array_get(G(r, "userDetails.userSettings"), 0), "value"), "false");
     json_decref(r);
 }
 
@@ -899,8 +903,9 @@ static void test_render_v2_vs_v21(void **state)
 
     us = G(r2, "userDetails.userSettings");
     assert_true(json_is_array(us));
-    assert_int_equal(json_array_size(us), 2);
+    assert_int_equal(json_array_size(us), 3);              /* + the derived canManageAccount */
     assert_string_equal(S(json_array_get(us, 0), "name"), "locale");
+    assert_string_equal(S(json_array_get(us, 2), "name"), "canManageAccount");
     us = G(r21, "userDetails.userSettings");
     assert_true(json_is_object(us));
     assert_string_equal(S(us, "locale"), "en");
@@ -987,6 +992,144 @@ static void test_render_granular(void **state)
     json_decref(admin);
     json_decref(user);
     json_decref(stored);
+}
+
+/* v2.1: accountManagementGranular in userDetails.userSettings with the
+ * v2.1 member set; v2: in userDetails with the v2 set (model/profile_versions.c). */
+static void test_render_granular_per_version(void **state)
+{
+    static const char *const v21_admin[] = {
+        "canManageAccountSecuritySettings", "canManageAccountSettings", "canManageAdmins",
+        "canManageConnect", "canManageDocumentRetention", "canManageEnvelopeTransfer",
+        "canManageJointAgreements", "canManageReporting", "canManageSharing",
+        "canManageSigningGroups", "canManageStamps", "canManageUsers", "canViewUsers",
+    };
+    json_t *admin = render("{}", true, false, PROFILE_API_V21);
+    json_t *user = render("{}", false, false, PROFILE_API_V21);
+    json_t *v2 = render("{}", true, false, PROFILE_API_V2);
+    const json_t *ga = G(admin, "userDetails.userSettings.accountManagementGranular");
+    const json_t *gu = G(user, "userDetails.userSettings.accountManagementGranular");
+    size_t i;
+
+    assert_non_null(ga);
+    assert_non_null(gu);
+    assert_null(G(admin, "userDetails.accountManagementGranular"));     /* not in v2.1 userInformation */
+    assert_int_equal(json_object_size(ga), 14);
+    for (i = 0; i < sizeof(v21_admin) / sizeof(v21_admin[0]); i++) {
+        assert_string_equal(S(ga, v21_admin[i]), "true");
+        assert_string_equal(S(gu, v21_admin[i]), "false");
+    }
+    assert_string_equal(S(ga, "canManageGroupsButNotUsers"), "false");   /* admins manage users too */
+    assert_null(G(ga, "canManageGroups"));                                 /* v2 only */
+    assert_string_equal(S(admin, "userDetails.userSettings.canManageAccount"), "true");
+    assert_string_equal(S(user, "userDetails.userSettings.canManageAccount"), "false");
+
+    assert_non_null(G(v2, "userDetails.accountManagementGranular"));
+    assert_int_equal(json_object_size(G(v2, "userDetails.accountManagementGranular")), 10);
+    assert_string_equal(S(v2, "userDetails.accountManagementGranular.canManageGroups"), "true");
+    assert_null(G(v2, "userDetails.accountManagementGranular.canManageConnect"));  /* v2.1 only */
+    assert_null(G(v2, "userDetails.accountManagementGranular.canManageGroupsButNotUsers"));
+    json_decref(admin);
+    json_decref(user);
+    json_decref(v2);
+}
+
+/* v2.1 renders only the userSettings its model names; a stored value of
+ * a derived setting never wins; v2 keeps any name/value pair. */
+static void test_render_settings_per_version(void **state)
+{
+    const char *doc = "{\"userDetails\":{\"userSettings\":[{\"name\":\"locale\",\"value\":\"fr\"},"
+                      "{\"name\":\"madeUpSetting\",\"value\":\"x\"},"
+                      "{\"name\":\"canManageAccount\",\"value\":\"true\"}]}}";
+    json_t *r21 = render(doc, false, false, PROFILE_API_V21);
+    json_t *r2 = render(doc, false, false, PROFILE_API_V2);
+    const json_t *us = G(r2, "userDetails.userSettings");
+
+    assert_string_equal(S(r21, "userDetails.userSettings.locale"), "fr");
+    assert_null(G(r21, "userDetails.userSettings.madeUpSetting"));
+    assert_string_equal(S(r21, "userDetails.userSettings.canManageAccount"), "false");
+    assert_int_equal(json_array_size(us), 3);
+    assert_string_equal(S(json_array_get(us, 1), "name"), "madeUpSetting");
+    assert_string_equal(S(json_array_get(us, 2), "name"), "canManageAccount");
+    assert_string_equal(S(json_array_get(us, 2), "value"), "false");
+    json_decref(r21);
+    json_decref(r2);
+}
+
+/* What GET gives on v2.1 (granular and derived settings inside
+ * userSettings) is accepted by PUT and never stored. */
+static void test_put_ignores_derived_settings(void **state)
+{
+    json_t *stored = J("{\"userDetails\":{\"userSettings\":[{\"name\":\"locale\",\"value\":\"en\"}]}}");
+    json_t *patch = J("{\"userDetails\":{\"userSettings\":{\"locale\":\"de\",\"canManageAccount\":\"true\","
+                      "\"accountManagementGranular\":{\"canManageUsers\":\"true\"}}}}");
+    json_t *arr = J("{\"userDetails\":{\"userSettings\":[{\"name\":\"canManageAccount\",\"value\":\"true\"}]}}");
+    json_t *m, *m2;
+    pd_errbuf eb;
+
+    assert_int_equal(validate_update(patch, PROFILE_API_V21, &eb), PD_OK);
+    m = profile_merge(stored, patch);
+    assert_non_null(m);
+    assert_int_equal(json_array_size(G(m, "userDetails.userSettings")), 1);
+    assert_string_equal(S(json_array_get(G(m, "userDetails.userSettings"), 0), "value"), "de");
+    assert_null(G(m, "userDetails.accountManagementGranular"));
+    m2 = profile_merge(stored, arr);
+    assert_int_equal(json_array_size(G(m2, "userDetails.userSettings")), 0);
+    json_decref(stored);
+    json_decref(patch);
+    json_decref(arr);
+    json_decref(m);
+    json_decref(m2);
+}
+
+/* Every rendered date: UTC, millisecond precision, 7 digits; a stored
+ * non-date is left out rather than sent. */
+static void test_render_dates(void **state)
+{
+    fixture f;
+    json_t *r;
+    const char *doc = "{\"usageHistory\":{\"lastSentDateTime\":\"2024-05-01T10:00:00.9876543Z\","
+                      "\"lastSignedDateTime\":\"yesterday\"},"
+                      "\"authenticationMethods\":[{\"authenticationType\":\"STAN\","
+                      "\"lastTimestamp\":\"2024-04-01T11:00:00+02:00\"}]}";
+
+    fixture_init(&f, doc, false, false, PROFILE_API_V21);
+    f.u.created = (char *)"2024-01-02T03:04:05.1234567Z";
+    f.u.modified = (char *)"2024-05-06T07:08:09Z";
+    f.u.last_login = (char *)"2024-06-01T00:00:00.5Z";
+    r = profile_render(&f.v);
+    assert_non_null(r);
+    assert_string_equal(S(r, "userDetails.createdDateTime"), "2024-01-02T03:04:05.1230000Z");
+    assert_string_equal(S(r, "userDetails.userProfileLastModifiedDate"), "2024-05-06T07:08:09.0000000Z");
+    assert_string_equal(S(r, "userProfileLastModifiedDate"), "2024-05-06T07:08:09.0000000Z");
+    assert_string_equal(S(r, "userDetails.lastLogin"), "2024-06-01T00:00:00.5000000Z");
+    assert_string_equal(S(r, "usageHistory.lastSentDateTime"), "2024-05-01T10:00:00.9870000Z");
+    assert_null(G(r, "usageHistory.lastSignedDateTime"));
+    assert_string_equal(S(json_array_get(G(r, "authenticationMethods"), 0), "lastTimestamp"),
+                        "2024-04-01T09:00:00.0000000Z");
+    json_decref(r);
+}
+
+/* defaultAccountId: v2.1 only (v2 userInformation has no such member). */
+static void test_render_default_account(void **state)
+{
+    fixture f;
+    json_t *r;
+
+    fixture_init(&f, "{}", false, false, PROFILE_API_V21);
+    f.v.default_account_id = "11111111-2222-3333-4444-555555555555";
+    r = profile_render(&f.v);
+    assert_string_equal(S(r, "userDetails.defaultAccountId"), "11111111-2222-3333-4444-555555555555");
+    json_decref(r);
+    f.v.api = PROFILE_API_V2;
+    r = profile_render(&f.v);
+    assert_null(G(r, "userDetails.defaultAccountId"));
+    json_decref(r);
+    f.v.api = PROFILE_API_V21;
+    f.v.default_account_id = NULL;
+    r = profile_render(&f.v);
+    assert_false(contains_key(r, "defaultAccountId"));
+    json_decref(r);
 }
 
 static void test_render_membership_and_login(void **state)
@@ -1081,6 +1224,11 @@ int main(void)
         cmocka_unit_test(test_render_never_secrets),
         cmocka_unit_test(test_render_profile_image_uri),
         cmocka_unit_test(test_render_granular),
+        cmocka_unit_test(test_render_granular_per_version),
+        cmocka_unit_test(test_render_settings_per_version),
+        cmocka_unit_test(test_put_ignores_derived_settings),
+        cmocka_unit_test(test_render_dates),
+        cmocka_unit_test(test_render_default_account),
         cmocka_unit_test(test_render_membership_and_login),
         cmocka_unit_test(test_render_bad_stored_doc),
         cmocka_unit_test(test_render_after_merge_round_trip),
