@@ -90,7 +90,7 @@ FUZZERS     = b64 image multipart profile_body
 FUZZ_SRC_b64          = src/core/b64.c
 FUZZ_SRC_image        = src/model/image.c
 FUZZ_SRC_multipart    = src/codec/multipart.c
-FUZZ_SRC_profile_body = src/model/profile.c src/codec/xml.c src/core/jsonutil.c src/core/error.c \
+FUZZ_SRC_profile_body = src/model/profile.c src/codec/xml.c src/core/xmlsafe.c src/core/jsonutil.c src/core/error.c \
                         src/core/strutil.c
 FUZZ_PKG_profile_body = jansson libxml-2.0 libsodium
 
