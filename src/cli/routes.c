@@ -7,10 +7,12 @@
 #include "cli/cli.h"
 #include "esign/handlers.h"
 #include "oauth/handlers.h"
+#include "soap/soap.h"
 
 static const pd_api *const apis[] = {
     &esign_api,
     &oauth_api,
+    &soap_api,
     &health_api,
 };
 
