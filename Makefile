@@ -85,7 +85,7 @@ clean:
 FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -Isrc -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_TIME  ?= 30
-FUZZERS     = b64 image multipart profile_body
+FUZZERS     = b64 image multipart profile_body soap_envelope
 # what each driver links: the code under test and nothing else
 FUZZ_SRC_b64          = src/core/b64.c
 FUZZ_SRC_image        = src/model/image.c
@@ -93,6 +93,8 @@ FUZZ_SRC_multipart    = src/codec/multipart.c
 FUZZ_SRC_profile_body = src/model/profile.c src/codec/xml.c src/core/xmlsafe.c src/core/jsonutil.c src/core/error.c \
                         src/core/strutil.c
 FUZZ_PKG_profile_body = jansson libxml-2.0 libsodium
+FUZZ_SRC_soap_envelope = src/soap/envelope.c src/core/xmlsafe.c src/core/strutil.c
+FUZZ_PKG_soap_envelope = libxml-2.0 libsodium libmicrohttpd jansson gnutls
 
 .SECONDEXPANSION:
 build/fuzz/fuzz_%: fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(LIB_HDR)

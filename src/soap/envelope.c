@@ -8,11 +8,15 @@
  * capped by the route (LIM_BODY_SOAP), no DOCTYPE, no entities, no
  * network, LIM_SOAP_DEPTH and LIM_SOAP_NODES.
  *
+ * Pure: no HTTP here (the request's version and action are read in
+ * soap/action.c), so fuzz/fuzz_soap_envelope.c drives exactly this code.
+ *
  * Memory: the document is owned by the soap_msg; credentials copied out of
  * it are wiped by soap_msg_free.
  */
 #include "soap/soap.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -21,54 +25,6 @@
 #include "core/limits.h"
 #include "core/strutil.h"
 #include "core/xmlsafe.h"
-
-soap_version soap_version_of(const pd_request *req)
-{
-    char mt[64];
-
-    req_media_type(req, mt, sizeof(mt));
-    return strcmp(mt, "application/soap+xml") == 0 ? SOAP_12 : SOAP_11;
-}
-
-static void unquote(const char *s, size_t n, char *out, size_t cap)
-{
-    while (n > 0 && (*s == ' ' || *s == '"')) {
-        s++;
-        n--;
-    }
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '"'))
-        n--;
-    if (cap == 0)
-        return;
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(out, s, n);
-    out[n] = '\0';
-}
-
-void soap_action(const pd_request *req, char *out, size_t cap)
-{
-    const char *h = req_header(req, "SOAPAction"), *ct, *p;
-
-    if (cap > 0)
-        out[0] = '\0';
-    if (h != NULL) {
-        unquote(h, strlen(h), out, cap);
-        return;
-    }
-    ct = req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
-    for (p = ct; p != NULL && (p = strchr(p, ';')) != NULL;) {
-        p++;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (strncasecmp(p, "action=", 7) == 0) {
-            p += 7;
-            size_t n = *p == '"' ? strcspn(p + 1, "\"") + 2 : strcspn(p, ";");
-            unquote(p, n, out, cap);
-            return;
-        }
-    }
-}
 
 static bool is_true(const xmlChar *v)
 {
@@ -114,7 +70,7 @@ static void read_wsse(soap_msg *m, const xmlNode *sec)
         m->creds.username[0] == '\0' ||
         str_copy(m->creds.password, sizeof(m->creds.password), xmlsafe_text(pass, buf, sizeof(buf))) != 0 ||
         m->creds.password[0] == '\0') {
-        legacy_creds_wipe(&m->creds);
+        sodium_memzero(&m->creds, sizeof(m->creds));
         return;
     }
     m->wsse = WSSE_OK;
@@ -146,17 +102,17 @@ static int read_header(soap_msg *m, const xmlNode *hdr, const char *env_ns, char
     return 0;
 }
 
-int soap_parse(const pd_request *req, soap_msg *m, soap_fault_kind *kind, char *msg, size_t cap)
+int soap_parse(const char *text, size_t len, soap_version hint, soap_msg *m, soap_fault_kind *kind,
+               char *msg, size_t cap)
 {
     char err[160];
     xmlNode *root, *el = NULL, *hdr = NULL, *body = NULL;
     const char *ns, *env_ns;
 
     memset(m, 0, sizeof(*m));
-    m->v = soap_version_of(req);
+    m->v = hint;
     *kind = FAULT_CLIENT;
-    m->doc = xmlsafe_parse((const char *)req->body, req->body_len, LIM_SOAP_DEPTH, LIM_SOAP_NODES,
-                           err, sizeof(err));
+    m->doc = xmlsafe_parse(text, len, LIM_SOAP_DEPTH, LIM_SOAP_NODES, err, sizeof(err));
     if (m->doc == NULL) {
         snprintf(msg, cap, "The request could not be read: %s.", err);
         return -1;
@@ -212,7 +168,7 @@ void soap_msg_free(soap_msg *m)
 {
     if (m->doc != NULL)
         xmlFreeDoc(m->doc);
-    legacy_creds_wipe(&m->creds);
+    sodium_memzero(&m->creds, sizeof(m->creds));
     m->doc = NULL;
     m->op = NULL;
 }

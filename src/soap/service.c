@@ -128,7 +128,8 @@ void h_soap_post(pd_server *srv, pd_request *req)
     const char *op, *code, *why = NULL;
     size_t i;
 
-    if (soap_parse(req, &m, &kind, msg, sizeof(msg)) != 0) {
+    if (soap_parse((const char *)req->body, req->body_len, soap_version_of(req), &m, &kind, msg,
+                   sizeof(msg)) != 0) {
         soap_fault(req, m.v, kind, msg);
         goto done;
     }

@@ -2,6 +2,7 @@
  * soap.h - DocuSign's AccountManagement SOAP service (seed 003, facts §7):
  * what the files of src/soap/ share.
  *
+ *   action.c    the version and action an HTTP request announces
  *   envelope.c  reads a request envelope (SOAP 1.1 or 1.2, any prefixes):
  *               safe XML (core/xmlsafe.c), Header (WS-Security
  *               UsernameToken, WS-Addressing, mustUnderstand), Body, operation
@@ -56,15 +57,19 @@ typedef struct {
     legacy_creds creds;      /* from the UsernameToken when wsse == WSSE_OK */
 } soap_msg;
 
-/* ---- envelope.c ---- */
+/* ---- action.c ---- */
 /* The version a request's Content-Type announces (application/soap+xml: 1.2). */
 soap_version soap_version_of(const pd_request *req);
 /* The action a request names: SOAPAction (1.1) or the action parameter of
  * the Content-Type (1.2), without quotes, into out ("" when none). */
 void soap_action(const pd_request *req, char *out, size_t cap);
-/* Reads the request body.  0, or -1 with *kind and msg (for the fault) set;
- * m->v is the version to answer in either way. */
-int soap_parse(const pd_request *req, soap_msg *m, soap_fault_kind *kind, char *msg, size_t cap);
+
+/* ---- envelope.c ---- */
+/* Reads an envelope (hint: the version to answer a fault in when the
+ * envelope does not say).  0, or -1 with *kind and msg (for the fault)
+ * set; m->v is the version to answer in either way. */
+int soap_parse(const char *text, size_t len, soap_version hint, soap_msg *m, soap_fault_kind *kind,
+               char *msg, size_t cap);
 void soap_msg_free(soap_msg *m);
 
 /* ---- reply.c ---- */
