@@ -101,6 +101,13 @@ describe('SOAP AccountManagement through node soap clients', () => {
     }
   });
 
+  it('no password ever reaches the server log', () => {
+    const log = env.server.stderr();
+    for (const pw of Object.values(PASSWORDS)) assert.ok(!log.includes(pw), 'a password is in the log');
+    assert.ok(log.includes('"route":"/api/3.0/accountmanagement.asmx"') || log.includes('accountmanagement.asmx'),
+      'SOAP requests are logged by route');
+  });
+
   it('an unsupported operation of DocuSign\'s WSDL is a SOAP fault the client reports', async () => {
     for (const v12 of [false, true]) {
       const c = await makeClient(env, 'spec', v12);
