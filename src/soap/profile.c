@@ -16,7 +16,9 @@
  *
  * SetUserProfile writes through the same read-merge-write transaction as
  * REST PUT; update_profile bumps the user's version, which tags the REST
- * response cache, so REST sees the change on its next read.
+ * response cache, so REST sees the change on its next read.  Successful
+ * GetUserProfile answers go into the same ready-response cache, keyed by
+ * version, AccountId as given, caller and target, and tagged like REST's.
  *
  * Memory: JSON documents, store structs and the patch are released before
  * return; text goes into the caller's xo_buf.
@@ -40,6 +42,8 @@ typedef struct {
     pd_account account;
     pd_membership target;
     char user_id[LIM_ID_MAX + 1];
+    char acc_ref[LIM_ID_MAX + 1];   /* AccountId as given (GUIDs lower-cased) */
+    rc_tags tags;                   /* read before any other data */
 } loaded;
 
 static void loaded_clear(loaded *l)
@@ -60,29 +64,34 @@ static bool account_ref_ok(char *ref)
     return str_to_i64(ref, 1, INT64_MAX, &n) == 0;
 }
 
-/* The REST prelude's checks for SOAP: ids, the caller still Active, the
- * account, the caller's membership, the policy, the target's membership. */
-static pd_err load(soap_ctx *c, const char *acc_in, const char *user_in, policy_action act, loaded *l)
+/* The REST prelude's checks for SOAP, part 1: ids, then one query for the
+ * cache tags that also refuses a caller who is no longer Active (read
+ * before any other data, as http/resp_cache.h requires). */
+static pd_err load_check(soap_ctx *c, const char *acc_in, const char *user_in, loaded *l)
 {
-    char acc[LIM_ID_MAX + 1];
-    pd_membership caller = {0};
-    policy_facts f = {0};
-    int64_t va, vb, gen;
-    pd_err e;
-
     memset(l, 0, sizeof(*l));
-    if (acc_in == NULL || str_copy(acc, sizeof(acc), acc_in) != 0 || !account_ref_ok(acc))
+    if (acc_in == NULL || str_copy(l->acc_ref, sizeof(l->acc_ref), acc_in) != 0 || !account_ref_ok(l->acc_ref))
         return PD_ERR_INVALID_ACCOUNT_ID;
     if (user_in == NULL || user_in[0] == '\0')
         user_in = c->caller;                    /* no UserId: one's own profile */
     if (str_copy(l->user_id, sizeof(l->user_id), user_in) != 0 || !str_is_guid(l->user_id))
         return PD_ERR_INVALID_USERID;
     str_lower(l->user_id);
-    if (c->store->ops->get_versions(c->store, c->caller, l->user_id, &va, &vb, &gen) != PD_OK)
+    if (c->store->ops->get_versions(c->store, c->caller, l->user_id, &l->tags.v_caller, &l->tags.v_target,
+                                    &l->tags.generation) != PD_OK)
         return PD_ERR_STORE;
-    if (va < 0)
-        return PD_ERR_INVALID_TOKEN;
-    e = c->store->ops->get_account(c->store, acc, &l->account);
+    return l->tags.v_caller < 0 ? PD_ERR_INVALID_TOKEN : PD_OK;
+}
+
+/* Part 2: the account, the caller's membership, the policy, the target's
+ * membership. */
+static pd_err load_rest(soap_ctx *c, policy_action act, loaded *l)
+{
+    pd_membership caller = {0};
+    policy_facts f = {0};
+    pd_err e;
+
+    e = c->store->ops->get_account(c->store, l->acc_ref, &l->account);
     if (e == PD_ERR_NOT_FOUND)
         return PD_ERR_USER_NOT_IN_ACCOUNT;
     if (e != PD_OK)
@@ -103,6 +112,13 @@ static pd_err load(soap_ctx *c, const char *acc_in, const char *user_in, policy_
     if (e == PD_ERR_NOT_FOUND)
         return PD_ERR_USER_NOT_FOUND;
     return e == PD_OK ? PD_OK : PD_ERR_STORE;
+}
+
+static pd_err load(soap_ctx *c, const char *acc_in, const char *user_in, policy_action act, loaded *l)
+{
+    pd_err e = load_check(c, acc_in, user_in, l);
+
+    return e != PD_OK ? e : load_rest(c, act, l);
 }
 
 static void error_result(xo_buf *out, pd_err e, const char *msg)
@@ -236,13 +252,25 @@ void soap_get_user_profile(soap_ctx *c, xo_buf *out)
     loaded l;
     pd_err e;
 
-    e = load(c, acc, uid, ACT_PROFILE_READ, &l);
+    e = load_check(c, acc, uid, &l);
+    if (e == PD_OK && l.tags.v_target >= 0 &&
+        snprintf(c->cache_key, sizeof(c->cache_key), "soap-profile|%d|%s|%s|%s", (int)c->msg->v, l.acc_ref,
+                 c->caller, l.user_id) < (int)sizeof(c->cache_key)) {
+        c->hit = rc_get(c->cache_key, &l.tags, NULL);
+        if (c->hit != NULL)
+            goto done;
+        c->cacheable = true;
+        c->tags = l.tags;
+    }
+    if (e == PD_OK)
+        e = load_rest(c, ACT_PROFILE_READ, &l);
     if (e == PD_OK) {
         e = c->store->ops->get_user(c->store, l.user_id, &user);
         if (e == PD_ERR_NOT_FOUND)
             e = PD_ERR_USER_NOT_FOUND;
     }
     if (e != PD_OK) {
+        c->cacheable = false;                   /* only successful answers are kept */
         error_result(out, e, NULL);
         goto done;
     }
@@ -250,6 +278,7 @@ void soap_get_user_profile(soap_ctx *c, xo_buf *out)
                        .base_path = "/restapi/v2", .api = PROFILE_API_V2 };
     doc = profile_render(&v);
     if (doc == NULL) {
+        c->cacheable = false;
         error_result(out, PD_ERR_INTERNAL, "The stored profile could not be read.");
         goto done;
     }

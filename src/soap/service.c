@@ -107,6 +107,20 @@ static const char *authenticate(pd_server *srv, pd_request *req, const soap_msg 
     return NULL;
 }
 
+/* Keeps a successful answer in the ready-response cache and sends the
+ * cached copy (see soap_ctx). */
+static void cache(pd_request *req, const soap_ctx *c)
+{
+    static const rc_header h[] = { { MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache" } };
+    struct MHD_Response *mr;
+
+    if (req->resp.status != 200 || req->resp.body == NULL)
+        return;
+    mr = rc_put(c->cache_key, &c->tags, req->resp.body, req->resp.len, req->resp.content_type, NULL, h, 1);
+    if (mr != NULL)
+        resp_prebuilt(req, 200, mr);
+}
+
 /* "http://www.docusign.net/API/AccountManagement/Op", "…Management#Op" or "Op". */
 static bool action_names(const char *action, const char *op)
 {
@@ -166,11 +180,21 @@ void h_soap_post(pd_server *srv, pd_request *req)
     if (code != NULL) {
         soap_result_error(&out, code, why);
     } else {
-        soap_ctx c = { srv, req, server_store(srv), &m, req->caller.sub };
+        soap_ctx c = { .srv = srv, .req = req, .store = server_store(srv), .msg = &m, .caller = req->caller.sub };
         if (c.store == NULL)
             soap_result_error(&out, "Unspecified_Error", pd_err_describe(PD_ERR_STORE)->message);
         else
             ops[i].fn(&c, &out);
+        if (c.hit != NULL) {
+            resp_prebuilt(req, 200, c.hit);
+            goto done;
+        }
+        if (c.cacheable) {
+            xo_fmt(&out, "</%sResult></%sResponse>", op, op);
+            soap_reply(req, m.v, &out);
+            cache(req, &c);
+            goto done;
+        }
     }
     xo_fmt(&out, "</%sResult></%sResponse>", op, op);
     soap_reply(req, m.v, &out);

@@ -26,6 +26,7 @@
 
 #include "auth/legacy.h"
 #include "http/http.h"
+#include "http/resp_cache.h"
 #include "http/server.h"
 #include "soap/xmlout.h"
 #include "store/store.h"
@@ -92,6 +93,14 @@ typedef struct {
     pd_store *store;
     const soap_msg *msg;
     const char *caller;      /* authenticated user id */
+    /* The ready-response cache (http/resp_cache.h), for GetUserProfile:
+     * an operation sets `hit` (answer it as is) or `cacheable` with the key
+     * and the tags it read before any data, so service.c stores the whole
+     * answer once it is built. */
+    struct MHD_Response *hit;
+    bool cacheable;
+    char cache_key[RC_KEY_MAX];
+    rc_tags tags;
 } soap_ctx;
 
 /* Each writes the children of its <OpResult> into out. */
