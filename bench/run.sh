@@ -160,6 +160,7 @@ start_nginx() {                       # sets NGX_PID and NGX_PORT
   sed -e "s#@PORT@#$NGX_PORT#g" -e "s#@WORKERS@#$THREADS#g" -e "s#@DIR@#$d#g" \
       -e "s#@JSON_TYPE@#$JSON_TYPE#g" -e "s#@XML_TYPE@#$XML_TYPE#g" -e "s#@IMAGE_TYPE@#$IMAGE_TYPE#g" \
       -e "s#@ADMIN_TYPE@#$ADMIN_TYPE#g" \
+      -e "s#@SOAP_TYPE@#${SOAP_TYPE:-text/xml}#g" \
       "$BENCH/nginx.conf.in" > "$d/nginx.conf"
   chmod -R a+rX "$d"
   "$NGINX" -p "$d" -e "$d/nginx-error.log" -c "$d/nginx.conf" 2> "$d/nginx.stderr" &
@@ -347,6 +348,12 @@ A_EMAIL="/Management/v2/organizations/$ORG0_ID/users/profile?email=${ADMIN_EMAIL
 capture "$PROF_URL$A_EMAIL" "$WWW/admin-email.json" "$WORK/h.aemail" -H "$ADM_AUTH"
 grep -q '"memberships":\[{' "$WWW/admin-email.json" || die "the Admin API email lookup found nobody"
 ADMIN_TYPE=$(content_type "$WORK/h.aemail")
+SOAP_PATH="/api/3.0/accountmanagement.asmx"
+SOAP_ENV="<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><GetUserProfile xmlns=\"http://www.docusign.net/API/AccountManagement\"><UserId>$FIXED_UID</UserId><AccountId>$FIXED_ACC</AccountId></GetUserProfile></soap:Body></soap:Envelope>"
+capture "$PROF_URL$SOAP_PATH" "$WWW/soap.xml" "$WORK/h.soap" -H "$AUTH" -H 'Content-Type: text/xml; charset=utf-8' \
+  -H 'SOAPAction: "http://www.docusign.net/API/AccountManagement/GetUserProfile"' --data-binary "$SOAP_ENV"
+grep -q '<Success>true</Success>' "$WWW/soap.xml" || die "SOAP GetUserProfile did not succeed"
+SOAP_TYPE=$(content_type "$WORK/h.soap")
 start_nginx
 # shellcheck disable=SC2046
 NGX_IDLE=$(rss_kb VmRSS $(server_pids nginx "$NGX_PID"))
@@ -355,6 +362,8 @@ for f in profile.json profile.xml image.png admin-email.json admin-list.json; do
     die "nginx does not serve $f as captured"
   fi
 done
+curl -s -o "$WORK/check" -X POST -H 'Content-Type: text/xml' --data-binary "$SOAP_ENV" "$NGX_URL/soap.xml" \
+  && cmp -s "$WORK/check" "$WWW/soap.xml" || die "nginx does not serve soap.xml to a POST as captured"
 log "response sizes: JSON $(stat -c %s "$WWW/profile.json") B ($JSON_TYPE), XML $(stat -c %s "$WWW/profile.xml") B ($XML_TYPE), image $(stat -c %s "$WWW/image.png") B ($IMAGE_TYPE)"
 
 log "scenarios at $SMALL users (wrk -t$WRK_THREADS -c$CONNS -d$DUR, warm-up $WARM)"
@@ -364,6 +373,8 @@ run_wrk get-xml profiled "$PROF_PID" "$PROF_URL$P" -H "$AUTH" -H "Accept: applic
 run_wrk get-xml nginx "$NGX_PID" "$NGX_URL/profile.xml" -H "$AUTH" -H "Accept: application/xml"
 run_wrk get-image profiled "$PROF_PID" "$PROF_URL$P/image" -H "$AUTH"
 run_wrk get-image nginx "$NGX_PID" "$NGX_URL/image.png" -H "$AUTH"
+run_wrk soap-get-profile profiled "$PROF_PID" "$PROF_URL$SOAP_PATH" -H "$AUTH" -s "$BENCH/lua/soap.lua" -- "$FIXED_UID" "$FIXED_ACC"
+run_wrk soap-get-profile nginx "$NGX_PID" "$NGX_URL/soap.xml" -H "$AUTH" -s "$BENCH/lua/soap.lua" -- "$FIXED_UID" "$FIXED_ACC"
 run_wrk put-profile profiled "$PROF_PID" "$PROF_URL$P" -H "$AUTH" -s "$BENCH/lua/put.lua"
 run_wrk put-profile nginx "$NGX_PID" "$NGX_URL/put" -H "$AUTH" -s "$BENCH/lua/put.lua"
 run_wrk admin-email profiled "$PROF_PID" "$PROF_URL$A_EMAIL" -H "$ADM_AUTH"
@@ -493,6 +504,7 @@ result() { awk -F'\t' -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print 
   echo
   echo "- get-json / get-xml: \`GET /restapi/v2.1/accounts/{acc}/users/{uid}/profile\` with \`Accept: application/json\` / \`application/xml\`."
   echo "- get-image: \`GET …/profile/image\` (PNG, ETag, Cache-Control)."
+  echo "- soap-get-profile: SOAP 1.1 \`GetUserProfile\` (seed 003) \`POST /api/3.0/accountmanagement.asmx\` with a Bearer token ($(stat -c %s "$WWW/soap.xml") B answer); nginx answers the same POST with the captured envelope."
   echo "- put-profile: \`PUT …/profile\` with a ~80-byte JSON change of the job title (a real write: one SQLite transaction per request, WAL, synchronous=NORMAL)."
   echo "- random-N: \`GET …/profile\` of a random user per request among $SAMPLE users sampled from N, each reading their own profile with their own token (a working set that fits profiled's caches)."
   echo "- random-any-N: \`GET …/profile\` of a random user among $(commas "$PAIRS") drawn from all N users (with replacement), read by the admin of the user's account (one token per account): at 1M users the working set is far larger than the caches."

@@ -12,8 +12,8 @@
 #include <time.h>
 
 #include "auth/policy.h"
-#include "auth/token_cache.h"
 #include "core/strutil.h"
+#include "http/credentials.h"
 
 /* The `error` member for each status class (RFC 6749 / 6750 spelling). */
 static const char *error_name(int status)
@@ -55,19 +55,14 @@ static pd_err fail(pd_request *req, pd_err e, const char *desc)
 
 pd_err admin_begin(pd_server *srv, pd_request *req, admin_ctx *ctx)
 {
-    const char *tok, *why = NULL;
-    size_t toklen;
+    const char *why = NULL;
     int64_t v_caller = -1, v_unused = -1, gen = 0;
     pd_err e;
 
     memset(ctx, 0, sizeof(*ctx));
-    int got = req_bearer_token(req, &tok, &toklen);
-    if (got != 0)
-        return fail(req, got == -1 ? PD_ERR_NO_TOKEN : PD_ERR_INVALID_TOKEN, NULL);
-    e = token_verify_cached(server_keys(srv), tok, toklen, (int64_t)time(NULL), &req->caller);
-    if (e != PD_OK || req->caller.sub[0] == '\0')
-        return fail(req, PD_ERR_INVALID_TOKEN, NULL);
-    req->authenticated = true;
+    e = req_bearer_verify(srv, req);
+    if (e != PD_OK)
+        return fail(req, e, NULL);
     if (policy_admin_scope(req->caller.scope, ADMIN_ACT_USER_READ, &why) != PD_OK)
         return fail(req, PD_ERR_LACKS_PERMISSIONS, why);
     if (req->n_params < 1 || str_copy(ctx->org_id, sizeof(ctx->org_id), req->params[0]) != 0 ||

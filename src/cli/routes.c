@@ -8,11 +8,13 @@
 #include "cli/cli.h"
 #include "esign/handlers.h"
 #include "oauth/handlers.h"
+#include "soap/soap.h"
 
 static const pd_api *const apis[] = {
     &esign_api,
     &oauth_api,
     &admin_api,
+    &soap_api,
     &health_api,
 };
 

@@ -36,6 +36,7 @@
 
 #include "core/strutil.h"
 #include "core/limits.h"
+#include "core/xmlsafe.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -703,43 +704,6 @@ out:
     return out;
 }
 
-/* Refuses a DOCTYPE (or any markup declaration) in the prolog: after an
- * optional BOM, only the XML declaration, processing instructions, comments
- * and white space may precede the root element. */
-static bool prolog_has_dtd(const char *s, size_t n)
-{
-    size_t i = 0;
-    const char *end;
-
-    if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
-        i = 3;
-    while (i < n) {
-        char ch = s[i];
-        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
-            i++;
-            continue;
-        }
-        if (ch != '<' || i + 1 >= n)
-            return false;               /* the parser will complain */
-        if (s[i + 1] == '?') {
-            end = memmem(s + i + 2, n - i - 2, "?>", 2);
-            if (end == NULL)
-                return false;
-            i = (size_t)(end - s) + 2;
-        } else if (s[i + 1] == '!') {
-            if (n - i < 4 || memcmp(s + i, "<!--", 4) != 0)
-                return true;            /* <!DOCTYPE, <!ENTITY, ... */
-            end = memmem(s + i + 4, n - i - 4, "-->", 3);
-            if (end == NULL)
-                return false;
-            i = (size_t)(end - s) + 3;
-        } else {
-            return false;               /* root element */
-        }
-    }
-    return false;
-}
-
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
 
 static void xml_init(void)
@@ -771,7 +735,7 @@ json_t *xml_to_json(const char *body, size_t len, char **root_out, char *err, si
         derr(&c, "XML body too large", NULL);
         goto out;
     }
-    if (prolog_has_dtd(body, len)) {
+    if (xmlsafe_prolog_has_dtd(body, len)) {
         derr(&c, "XML DOCTYPE and entity declarations are not allowed", NULL);
         goto out;
     }

@@ -52,6 +52,10 @@ static const pd_err_info table[PD_ERR_COUNT_] = {
     [PD_ERR_STORE]               = {500, "UNSPECIFIED_ERROR", "The data store failed; nothing was changed."},
     [PD_ERR_INTERNAL]            = {500, "UNSPECIFIED_ERROR", "An internal error occurred."},
     [PD_ERR_UNAVAILABLE]         = {503, "SERVICE_UNAVAILABLE", "The server is shutting down or overloaded; retry later."},
+    [PD_ERR_LOGIN_FAILED]        = {401, "USER_AUTHENTICATION_FAILED",
+                                    "One or both of Username and Password are invalid."},
+    [PD_ERR_INTEGRATOR_KEY_UNKNOWN] = {401, "PARTNER_AUTHENTICATION_FAILED",
+                                    "The specified Integrator Key was not found or is disabled."},
 };
 
 const pd_err_info *pd_err_describe(pd_err e)

@@ -37,6 +37,8 @@ typedef enum {
     PD_ERR_STORE,                  /* 500 UNSPECIFIED_ERROR (store failure)      */
     PD_ERR_INTERNAL,               /* 500 UNSPECIFIED_ERROR                      */
     PD_ERR_UNAVAILABLE,            /* 503 SERVICE_UNAVAILABLE                    */
+    PD_ERR_LOGIN_FAILED,           /* 401 USER_AUTHENTICATION_FAILED (legacy credentials) */
+    PD_ERR_INTEGRATOR_KEY_UNKNOWN, /* 401 PARTNER_AUTHENTICATION_FAILED (legacy credentials) */
     PD_ERR_COUNT_
 } pd_err;
 

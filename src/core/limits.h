@@ -94,6 +94,15 @@
                                                    before a LIM_OAUTH_LOCK_S block (429, no hashing) */
 #define LIM_OAUTH_LOG_FIELD_MAX          64     /* bytes of one field of a security log line */
 
+/* ---- legacy credentials (X-DocuSign-Authentication, WS-Security; auth/legacy.c) ---- */
+#define LIM_LEGACY_CACHE_TTL_S           60     /* a verified Username/Password/IntegratorKey is
+                                                   remembered this long (per worker thread) */
+#define LIM_LEGACY_CACHE_SLOTS           256    /* remembered checks per worker thread */
+
+/* ---- SOAP AccountManagement (soap/) ---- */
+#define LIM_SOAP_DEPTH                   24     /* element nesting of an envelope */
+#define LIM_SOAP_NODES                   4096   /* element + text nodes of an envelope */
+
 /* ---- import ---- */
 #define LIM_IMPORT_RECORD_MAX            (1024 * 1024) /* one record of an import file */
 

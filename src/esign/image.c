@@ -173,8 +173,7 @@ void h_image_put(pd_server *srv, pd_request *req)
 {
     esign_ctx ctx;
     const unsigned char *data = NULL;
-    unsigned char hash[16];
-    char etag[2 * sizeof(hash) + 3], hex[2 * sizeof(hash) + 1], now[40];
+    char etag[IMAGE_ETAG_MAX], now[40];
     size_t len = 0;
     image_kind kind;
 
@@ -196,9 +195,7 @@ void h_image_put(pd_server *srv, pd_request *req)
         resp_error(req, PD_ERR_IMAGE_INVALID, NULL);
         goto out;
     }
-    crypto_generichash(hash, sizeof(hash), data, len, NULL, 0);
-    sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
-    snprintf(etag, sizeof(etag), "\"%s\"", hex);
+    image_etag(data, len, etag);
     time_now_iso(now, sizeof(now));
     if (ctx.store->ops->put_image(ctx.store, ctx.user_id, data, len, image_mime(kind), etag, now) != PD_OK) {
         resp_error(req, PD_ERR_STORE, NULL);

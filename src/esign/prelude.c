@@ -3,7 +3,10 @@
  * Order of checks: token, scope, accountId syntax, userId syntax, account
  * and caller membership, policy, target membership.  Syntax errors are
  * reported before anything is looked up; an unknown account and a foreign
- * one answer the same (no existence oracle).
+ * one answer the same (no existence oracle).  Credentials: a Bearer token,
+ * or - without an Authorization header - DocuSign's legacy
+ * X-DocuSign-Authentication header (auth/legacy.c), which gives the same
+ * caller identity and so the same access rules.
  */
 #include "esign/prelude.h"
 
@@ -11,29 +14,47 @@
 #include <strings.h>
 #include <time.h>
 
+#include "http/credentials.h"
 #include "store/lookup_cache.h"
 #include "core/strutil.h"
-#include "auth/token_cache.h"
+
+/* X-DocuSign-Authentication instead of a token (auth/legacy.c). */
+static pd_err legacy_authenticate(pd_server *srv, pd_request *req, const char *value)
+{
+    static const struct { pd_err e; const char *msg; } map[] = {
+        [LEGACY_OK]        = { PD_OK, NULL },
+        [LEGACY_MALFORMED] = { PD_ERR_LOGIN_FAILED, "The X-DocuSign-Authentication header could not be read: "
+                               "send Username, Password and IntegratorKey as XML or JSON." },
+        [LEGACY_PARTNER]   = { PD_ERR_INTEGRATOR_KEY_UNKNOWN, NULL },
+        [LEGACY_LOGIN]     = { PD_ERR_LOGIN_FAILED, NULL },
+        [LEGACY_LOCKED]    = { PD_ERR_LOGIN_FAILED, "The account is locked after too many failed sign-ins. Try again later." },
+        [LEGACY_BLOCKED]   = { PD_ERR_LOGIN_FAILED, "Too many failed sign-ins from your address. Try again later." },
+        [LEGACY_BUSY]      = { PD_ERR_UNAVAILABLE, "The server is busy verifying credentials; retry in a second." },
+        [LEGACY_SOBO]      = { PD_ERR_LACKS_PERMISSIONS, "SendOnBehalfOf may only name the authenticated user." },
+        [LEGACY_STORE]     = { PD_ERR_STORE, NULL },
+    };
+    legacy_result r = req_legacy_header(srv, req, value);
+
+    if (r == LEGACY_OK)
+        return PD_OK;
+    resp_error(req, map[r].e, map[r].msg);
+    if (r == LEGACY_BUSY)
+        resp_header(req, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    return map[r].e;
+}
 
 pd_err esign_authenticate(pd_server *srv, pd_request *req)
 {
-    const char *h;
-    size_t hlen;
-    int got = req_bearer_token(req, &h, &hlen);
+    const char *legacy = req_header(req, LEGACY_HEADER);
     pd_err e;
 
-    if (got != 0) {
-        e = got == -1 ? PD_ERR_NO_TOKEN : PD_ERR_INVALID_TOKEN;
+    /* legacy credentials only without an Authorization header */
+    if (legacy != NULL && req_header(req, MHD_HTTP_HEADER_AUTHORIZATION) == NULL)
+        return legacy_authenticate(srv, req, legacy);
+    e = req_bearer_verify(srv, req);
+    if (e != PD_OK)
         resp_error(req, e, NULL);
-        return e;
-    }
-    e = token_verify_cached(server_keys(srv), h, hlen, (int64_t)time(NULL), &req->caller);
-    if (e != PD_OK || req->caller.sub[0] == '\0') {
-        resp_error(req, PD_ERR_INVALID_TOKEN, NULL);
-        return PD_ERR_INVALID_TOKEN;
-    }
-    req->authenticated = true;
-    return PD_OK;
+    return e;
 }
 
 /* accountId: GUID (lower-cased) or a positive integer. */

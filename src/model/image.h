@@ -28,4 +28,9 @@ const char *image_mime(image_kind k);
 /* Width and height when the header carries them; 0 on success, -1 otherwise. */
 int image_dimensions(const unsigned char *p, size_t len, unsigned *w, unsigned *h);
 
+/* The strong ETag of image bytes: a quoted hex BLAKE2b-128 ("\"3f2a…\"").
+ * out >= IMAGE_ETAG_MAX.  (image_etag.c) */
+#define IMAGE_ETAG_MAX 35
+void image_etag(const unsigned char *p, size_t len, char out[IMAGE_ETAG_MAX]);
+
 #endif

@@ -9,22 +9,20 @@
  *        a redirect), then shows the sign-in page, or - with a session -
  *        the consent page, or redirects at once when consent exists.
  *   POST /oauth/login    email + password (+ CSRF token bound to the
- *        pre-session cookie): throttled per account and per address (the
- *        attempt is taken atomically before the check, so parallel requests
- *        get no extra guesses), Argon2id verification in one of the bounded
- *        slots (503 when none is free; a dummy hash for unknown accounts),
- *        then a session cookie and the consent page (or the redirect).
+ *        pre-session cookie), checked by the one password check
+ *        (auth/password.c: throttled per account and per address, Argon2id
+ *        in one of the bounded slots - 503 when none is free - a dummy hash
+ *        for unknown accounts, lockout), then a session cookie and the
+ *        consent page (or the redirect).
  *
  * Every endpoint refuses plain HTTP unless public-url is https (L5).
  *   POST /oauth/consent  allow / deny (+ CSRF token bound to the session):
  *        records the consent and redirects to redirect_uri with code and
  *        state (or error=access_denied).
  *
- * Sign-ins feed the profile: users.last_login moves, the SSOAuth entry of
- * authenticationMethods is counted, userDetails.loginStatus becomes
- * password_active / password_locked (and the user's version moves, so
- * cached renderings are dropped).  The profile is re-read and written in
- * one write transaction, so a concurrent profile edit is never undone.
+ * Sign-ins feed the profile (auth/password.c, record_success): users.last_login
+ * moves, the SSOAuth entry of authenticationMethods is counted,
+ * userDetails.loginStatus becomes password_active / password_locked.
  *
  * Memory: forms, store structs and JSON are released before return; pages
  * are handed to the response.
@@ -36,14 +34,13 @@
 #include <time.h>
 
 #include "oauth/handlers.h"
+#include "auth/password.h"
 #include "core/log.h"
 #include "oauth/common.h"
 #include "core/strutil.h"
 
 #define COOKIE_PRE "pd_oauth_pre"
 #define COOKIE_SID "pd_oauth_sid"
-#define LOGIN_PROVIDER "profiled"
-#define LOGIN_AUTH_TYPE "SSOAuth"
 
 typedef struct {
     pd_server *srv;
@@ -397,138 +394,12 @@ out:
 
 /* ---- sign-in ------------------------------------------------------------ */
 
-/* The stored doc after a sign-in attempt: loginStatus, and on success one
- * more SSOAuth authentication (totalCount, lastTimestamp, lastProvider). */
-static char *login_doc(const char *profile_json, const char *now_iso, bool success, bool locked)
-{
-    json_t *doc = json_loads(profile_json ? profile_json : "{}", 0, NULL);
-    json_t *ud, *arr, *entry = NULL, *v;
-    char *out = NULL;
-    size_t i;
-
-    if (!json_is_object(doc))
-        goto out;
-    ud = json_object_get(doc, "userDetails");
-    if (!json_is_object(ud)) {
-        ud = json_object();
-        if (ud == NULL || json_object_set_new(doc, "userDetails", ud) != 0)
-            goto out;
-    }
-    json_object_set_new(ud, "loginStatus", json_string(locked ? "password_locked" : "password_active"));
-    if (success) {
-        arr = json_object_get(doc, "authenticationMethods");
-        if (!json_is_array(arr)) {
-            arr = json_array();
-            if (arr == NULL || json_object_set_new(doc, "authenticationMethods", arr) != 0)
-                goto out;
-        }
-        json_array_foreach(arr, i, v) {
-            json_t *t = json_object_get(v, "authenticationType");
-            if (json_is_string(t) && strcmp(json_string_value(t), LOGIN_AUTH_TYPE) == 0)
-                entry = v;
-        }
-        if (entry == NULL) {
-            if (json_array_size(arr) >= LIM_SETTINGS_MAX)
-                goto dump;
-            entry = json_pack("{s:s}", "authenticationType", LOGIN_AUTH_TYPE);
-            if (entry == NULL || json_array_append_new(arr, entry) != 0)
-                goto out;
-        }
-        json_int_t n = 0;
-        v = json_object_get(entry, "totalCount");
-        if (json_is_integer(v))
-            n = json_integer_value(v);
-        else if (json_is_string(v)) {
-            int64_t parsed;
-            if (str_to_i64(json_string_value(v), 0, INT64_MAX / 2, &parsed) == 0)
-                n = (json_int_t)parsed;
-        }
-        json_object_set_new(entry, "totalCount", json_integer(n + 1));
-        json_object_set_new(entry, "lastTimestamp", json_string(now_iso));
-        json_object_set_new(entry, "lastProvider", json_string(LOGIN_PROVIDER));
-    }
-dump:
-    out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-out:
-    json_decref(doc);
-    return out;
-}
-
-/* Writes a sign-in into the user's row: the profile doc is re-read and
- * modified inside one write transaction, so a profile edit committed while
- * the password was being checked is kept. */
-static void record(actx *a, const char *user_id, bool success, bool locked)
-{
-    char now[40];
-    char *doc = NULL;
-    pd_user u = {0};
-    pd_store *s = a->s;
-    pd_err e;
-
-    time_now_iso(now, sizeof(now));
-    e = s->ops->begin(s);
-    if (e == PD_OK)
-        e = s->ops->get_user(s, user_id, &u);
-    if (e == PD_OK) {
-        doc = login_doc(u.profile_json, now, success, locked);
-        e = s->ops->record_login(s, user_id, success ? now : NULL, doc);
-    }
-    if (e == PD_OK)
-        e = s->ops->commit(s);
-    if (e != PD_OK) {
-        s->ops->rollback(s);
-        log_msg(LOG_ERROR, "security", "cannot record the sign-in of %s", user_id);
-    }
-    free(doc);
-    pd_user_clear(&u);
-}
-
-static void throttle_key(char *out, size_t cap, const char *kind, const char *v)
-{
-    snprintf(out, cap, "%s:%s", kind, v);
-}
-
-/* Takes one sign-in attempt against key before the password is checked
- * (atomic in the store, so parallel requests cannot all pass a check made
- * before any of them counted).  0 counted (*just_locked: this attempt set
- * the lock), 1 refused (locked before this attempt), -1 store failure. */
-static int take_attempt(actx *a, const char *key, int64_t max, bool *just_locked)
-{
-    pd_throttle t = {0};
-    bool refused = false;
-
-    *just_locked = false;
-    if (a->s->ops->throttle_attempt(a->s, key, a->now, LIM_OAUTH_FAIL_WINDOW_S, max, LIM_OAUTH_LOCK_S,
-                                    &t, &refused) != PD_OK)
-        return -1;
-    if (refused)
-        return 1;
-    *just_locked = t.locked_until > a->now;
-    return 0;
-}
-
-/* A failed check: logged (its attempts are already counted). */
-static void login_failed(actx *a, const pd_user *u, const char *reason, bool ip_locked, bool acct_locked)
-{
-    oauth_security_log("login_failed", u ? u->id : NULL, a->it.key, a->ip, reason);
-    if (ip_locked)
-        oauth_security_log("address_blocked", NULL, a->it.key, a->ip, "too_many_failures");
-    if (acct_locked) {
-        oauth_security_log("account_locked", u ? u->id : NULL, a->it.key, a->ip, "too_many_failures");
-        if (u != NULL)
-            record(a, u->id, false, true);
-    }
-}
-
 void h_oauth_login(pd_server *srv, pd_request *req)
 {
     char pre[OAUTH_RANDOM_CHARS + 1], sid[OAUTH_RANDOM_CHARS + 1], set[256];
-    char email[LIM_EMAIL_MAX + 1], email_key[LIM_EMAIL_MAX + 16], ip_key[96];
+    char email[LIM_EMAIL_MAX + 1];
     const char *em, *pw;
-    pd_throttle t;
     pd_user u = {0};
-    bool have_user = false, slot = false, ip_locked, acct_locked;
-    int r;
     actx a;
 
     if (begin(&a, srv, req, true) != 0)
@@ -547,56 +418,33 @@ void h_oauth_login(pd_server *srv, pd_request *req)
         goto out;
     }
     str_lower(email);
-    throttle_key(email_key, sizeof(email_key), "email", email);
-    throttle_key(ip_key, sizeof(ip_key), "ip", a.ip);
-    /* a verification slot first: a busy answer counts nothing */
-    slot = oauth_pwhash_acquire(srv);
-    if (!slot) {
+    /* the one password check (auth/password.c): slots, throttling, lockout, log */
+    pw_request pr = {
+        .login = email, .password = pw, .client = a.it.key, .ip = a.ip,
+        .slots = oauth_pwhash_slots(srv), .record_success = true, .now = a.now,
+    };
+    switch (pw_check(a.s, &pr, &u)) {
+    case PW_OK:
+        break;
+    case PW_BUSY:
         signin_page(&a, 503, pre, email, "The server is busy. Try again in a moment.", NULL);
         resp_header(req, MHD_HTTP_HEADER_RETRY_AFTER, "1");
         goto out;
-    }
-    r = take_attempt(&a, ip_key, LIM_OAUTH_IP_FAILS_MAX, &ip_locked);
-    if (r < 0) {
-        store_failed(&a);
-        goto out;
-    }
-    if (r > 0) {
-        oauth_security_log("login_failed", NULL, a.it.key, a.ip, "address_blocked");
+    case PW_ADDR_BLOCKED:
         signin_page(&a, 429, pre, email, "Too many failed sign-ins from your address. Try again later.", NULL);
         goto out;
-    }
-    have_user = a.s->ops->get_user_by_email(a.s, email, &u) == PD_OK;
-    r = take_attempt(&a, email_key, LIM_OAUTH_LOGIN_FAILS_MAX, &acct_locked);
-    if (r != 0)
-        a.s->ops->throttle_refund(a.s, ip_key, LIM_OAUTH_IP_FAILS_MAX);   /* no check was made */
-    if (r < 0) {
-        store_failed(&a);
-        goto out;
-    }
-    if (r > 0) {
-        oauth_security_log("login_failed", have_user ? u.id : NULL, a.it.key, a.ip, "locked");
+    case PW_LOCKED:
         signin_page(&a, 429, pre, email,
                     "This account is locked after too many failed sign-ins. Try again later.", NULL);
         goto out;
-    }
-    /* always one Argon2id verification: unknown accounts cost the same */
-    bool ok = oauth_password_ok(have_user ? u.password_hash : NULL, pw);
-    oauth_pwhash_release();
-    slot = false;
-    if (!ok || !have_user || u.status == NULL || strcmp(u.status, "Active") != 0) {
-        login_failed(&a, have_user ? &u : NULL,
-                     !have_user ? "unknown_user" : !ok ? (u.password_hash ? "bad_password" : "no_password")
-                                                 : "inactive",
-                     ip_locked, acct_locked);
+    case PW_BAD:
         signin_page(&a, 401, pre, email, "The email or password is incorrect.", NULL);
         goto out;
+    case PW_STORE:
+    default:
+        store_failed(&a);
+        goto out;
     }
-    t = (pd_throttle){0};
-    a.s->ops->put_throttle(a.s, email_key, &t);
-    a.s->ops->throttle_refund(a.s, ip_key, LIM_OAUTH_IP_FAILS_MAX);
-    record(&a, u.id, true, false);
-    oauth_security_log_info("login_ok", u.id, a.it.key, a.ip, NULL);
     if (new_session(&a, u.id, sid, sizeof(sid)) != 0 ||
         oauth_cookie_header(set, sizeof(set), COOKIE_SID, sid, LIM_OAUTH_SESSION_TTL_S) != 0) {
         store_failed(&a);
@@ -604,8 +452,6 @@ void h_oauth_login(pd_server *srv, pd_request *req)
     }
     consent_or_code(&a, &u, sid, set);
 out:
-    if (slot)
-        oauth_pwhash_release();
     pd_user_clear(&u);
     actx_free(&a);
 }

@@ -1,10 +1,12 @@
 /*
  * common.c - helpers shared by the OAuth handlers (oauth/common.h).
  *
+ * The password check itself (Argon2id, the dummy hash, the verification
+ * slots) and the security log line live in auth/password.c and
+ * auth/seclog.c; the oauth_* names here are their OAuth-side spellings.
+ *
  * Memory: bodies handed to oauth_html are taken (resp_take); JSON answers
- * are encoded into a new buffer owned by the response; the dummy hash is a
- * process-wide static computed once (pthread_once); the Argon2id slot
- * counter is a process-wide atomic.
+ * are encoded into a new buffer owned by the response.
  */
 #include "oauth/common.h"
 
@@ -19,6 +21,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "auth/password.h"
+#include "auth/seclog.h"
 #include "core/log.h"
 #include "core/strutil.h"
 
@@ -164,85 +168,36 @@ void oauth_remote_addr(const pd_server *srv, const pd_request *req, char *out, s
 
 void oauth_log_field(char *out, size_t cap, const char *in)
 {
-    size_t n = 0, max = cap - 1 < LIM_OAUTH_LOG_FIELD_MAX ? cap - 1 : LIM_OAUTH_LOG_FIELD_MAX;
-
-    if (cap == 0)
-        return;
-    if (in == NULL || in[0] == '\0') {
-        str_copy(out, cap, "-");
-        return;
-    }
-    for (; in[n] != '\0' && n < max; n++) {
-        unsigned char c = (unsigned char)in[n];
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '_' || c == ':' || c == '@' || c == '-';
-        out[n] = ok ? (char)c : '_';
-    }
-    out[n] = '\0';
-    if (in[n] != '\0' && n >= 3)                  /* cut: say so */
-        memcpy(out + n - 3, "...", 3);
-}
-
-static void security_log(log_level level, const char *event, const char *user, const char *client,
-                         const char *ip, const char *reason)
-{
-    char f[5][LIM_OAUTH_LOG_FIELD_MAX + 1];
-
-    oauth_log_field(f[0], sizeof(f[0]), event);
-    oauth_log_field(f[1], sizeof(f[1]), user);
-    oauth_log_field(f[2], sizeof(f[2]), client);
-    oauth_log_field(f[3], sizeof(f[3]), ip);
-    oauth_log_field(f[4], sizeof(f[4]), reason);
-    log_msg(level, "security", "%s user=%s client=%s ip=%s reason=%s", f[0], f[1], f[2], f[3], f[4]);
+    seclog_field(out, cap, in);
 }
 
 void oauth_security_log(const char *event, const char *user, const char *client, const char *ip,
                         const char *reason)
 {
-    security_log(LOG_WARN, event, user, client, ip, reason);
+    seclog(LOG_WARN, event, user, client, ip, reason);
 }
 
 void oauth_security_log_info(const char *event, const char *user, const char *client, const char *ip,
                              const char *reason)
 {
-    security_log(LOG_INFO, event, user, client, ip, reason);
+    seclog(LOG_INFO, event, user, client, ip, reason);
 }
 
 /* ---- Argon2id slots, HTTPS -------------------------------------------- */
 
-static atomic_int pwhash_busy;
-static atomic_long ncpu_cached;
-
 int oauth_pwhash_slots(const pd_server *srv)
 {
-    long threads = srv != NULL && srv->cfg != NULL ? (long)srv->cfg->threads : 0;
-
-    if (threads <= 0) {                  /* as http/server.c: one worker per core */
-        threads = atomic_load(&ncpu_cached);
-        if (threads <= 0) {
-            threads = sysconf(_SC_NPROCESSORS_ONLN);
-            if (threads <= 0)
-                threads = 1;
-            atomic_store(&ncpu_cached, threads);
-        }
-    }
-    threads /= LIM_OAUTH_PWHASH_THREADS_DIV;
-    return threads < 1 ? 1 : threads > 1024 ? 1024 : (int)threads;
+    return pw_slots(srv != NULL && srv->cfg != NULL ? (long)srv->cfg->threads : 0);
 }
 
 bool oauth_pwhash_acquire(const pd_server *srv)
 {
-    int max = oauth_pwhash_slots(srv);
-
-    if (atomic_fetch_add(&pwhash_busy, 1) < max)
-        return true;
-    atomic_fetch_sub(&pwhash_busy, 1);
-    return false;
+    return pw_slot_acquire(oauth_pwhash_slots(srv));
 }
 
 void oauth_pwhash_release(void)
 {
-    atomic_fetch_sub(&pwhash_busy, 1);
+    pw_slot_release();
 }
 
 void oauth_json_busy(pd_request *req)
@@ -281,37 +236,12 @@ char *oauth_mint_access(const pd_server *srv, const char *sub, const char *cid, 
     return token_mint(server_keys(srv), &c);
 }
 
-static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-static char dummy_hash[crypto_pwhash_STRBYTES];
-
-static void make_dummy(void)
-{
-    char pw[OAUTH_RANDOM_CHARS + 1];
-
-    oauth_random(pw, sizeof(pw));
-    if (crypto_pwhash_str(dummy_hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-        dummy_hash[0] = '\0';
-    sodium_memzero(pw, sizeof(pw));
-}
-
 const char *oauth_dummy_hash(void)
 {
-    pthread_once(&dummy_once, make_dummy);
-    return dummy_hash;
+    return pw_dummy_hash();
 }
 
 bool oauth_password_ok(const char *hash, const char *password)
 {
-    size_t pl = password ? strlen(password) : 0;
-    bool real = hash != NULL && hash[0] != '\0' && strlen(hash) < crypto_pwhash_STRBYTES;
-    const char *h = real ? hash : oauth_dummy_hash();
-
-    if (password == NULL || pl > LIM_PASSWORD_MAX) {
-        password = "";
-        pl = 0;
-    }
-    if (h[0] == '\0')
-        return false;
-    return crypto_pwhash_str_verify(h, password, pl) == 0 && real && pl > 0;
+    return pw_verify(hash, password);
 }
