@@ -237,3 +237,14 @@ void guid_new(char *buf, size_t len)
              r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
              r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
 }
+
+bool str_account_ref(char *ref)
+{
+    int64_t n;
+
+    if (str_is_guid(ref)) {
+        str_lower(ref);
+        return true;
+    }
+    return str_to_i64(ref, 1, INT64_MAX, &n) == 0;
+}

@@ -17,6 +17,9 @@ int str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 
 /* True for a GUID 8-4-4-4-12 hex (either case). */
 bool str_is_guid(const char *s);
+/* An accountId as DocuSign takes it: a GUID (lower-cased in place) or the
+ * account's number, a positive integer.  True when ref is one of them. */
+bool str_account_ref(char *ref);
 
 /* Lower-cases ASCII letters in place. */
 void str_lower(char *s);

@@ -57,18 +57,6 @@ pd_err esign_authenticate(pd_server *srv, pd_request *req)
     return e;
 }
 
-/* accountId: GUID (lower-cased) or a positive integer. */
-static bool account_ref_ok(char *ref)
-{
-    int64_t n;
-
-    if (str_is_guid(ref)) {
-        str_lower(ref);
-        return true;
-    }
-    return str_to_i64(ref, 1, INT64_MAX, &n) == 0;
-}
-
 static pd_err fail(pd_request *req, pd_err e)
 {
     resp_error(req, e, NULL);
@@ -86,7 +74,7 @@ pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx)
     if (policy_esign_scope(req->caller.scope) != PD_OK)
         return fail(req, PD_ERR_LACKS_PERMISSIONS);
     if (req->n_params < 2 || str_copy(ctx->acc_ref, sizeof(ctx->acc_ref), req->params[0]) != 0 ||
-        !account_ref_ok(ctx->acc_ref))
+        !str_account_ref(ctx->acc_ref))
         return fail(req, PD_ERR_INVALID_ACCOUNT_ID);
     if (str_copy(ctx->user_id, sizeof(ctx->user_id), req->params[1]) != 0 ||
         !str_is_guid(ctx->user_id))

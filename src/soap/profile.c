@@ -52,25 +52,13 @@ static void loaded_clear(loaded *l)
     pd_membership_clear(&l->target);
 }
 
-/* accountId: a GUID (lower-cased) or a positive integer. */
-static bool account_ref_ok(char *ref)
-{
-    int64_t n;
-
-    if (str_is_guid(ref)) {
-        str_lower(ref);
-        return true;
-    }
-    return str_to_i64(ref, 1, INT64_MAX, &n) == 0;
-}
-
 /* The REST prelude's checks for SOAP, part 1: ids, then one query for the
  * cache tags that also refuses a caller who is no longer Active (read
  * before any other data, as http/resp_cache.h requires). */
 static pd_err load_check(soap_ctx *c, const char *acc_in, const char *user_in, loaded *l)
 {
     memset(l, 0, sizeof(*l));
-    if (acc_in == NULL || str_copy(l->acc_ref, sizeof(l->acc_ref), acc_in) != 0 || !account_ref_ok(l->acc_ref))
+    if (acc_in == NULL || str_copy(l->acc_ref, sizeof(l->acc_ref), acc_in) != 0 || !str_account_ref(l->acc_ref))
         return PD_ERR_INVALID_ACCOUNT_ID;
     if (user_in == NULL || user_in[0] == '\0')
         user_in = c->caller;                    /* no UserId: one's own profile */

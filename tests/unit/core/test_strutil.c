@@ -361,6 +361,20 @@ static void test_guid_new(void **state)
     assert_int_equal(small[9], 'Q');
 }
 
+static void test_account_ref(void **state)
+{
+    char guid[] = "D0000000-0000-4000-8000-0000000000AC";
+    char num[] = "1000001", zero[] = "0", neg[] = "-5", junk[] = "12ab", empty[] = "";
+    (void)state;
+    assert_true(str_account_ref(guid));
+    assert_string_equal(guid, "d0000000-0000-4000-8000-0000000000ac");   /* lower-cased in place */
+    assert_true(str_account_ref(num));
+    assert_false(str_account_ref(zero));
+    assert_false(str_account_ref(neg));
+    assert_false(str_account_ref(junk));
+    assert_false(str_account_ref(empty));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_time_iso),
         cmocka_unit_test(test_time_iso_ms),
         cmocka_unit_test(test_guid_new),
+        cmocka_unit_test(test_account_ref),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }
