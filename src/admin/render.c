@@ -92,6 +92,7 @@ static json_t *render_membership(const pd_user *u, const pd_org_membership *om)
     set_str(o, "account_name", om->account.name);
     json_object_set_new(o, "is_external_account", json_false());
     set_str(o, "status", admin_membership_status(u->status));
+    set_date(o, "created_on", m->added);
     if (m->permission_profile_id != NULL) {
         json_t *pp = json_object();
         set_numeric_id(pp, "id", m->permission_profile_id);

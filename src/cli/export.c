@@ -143,6 +143,8 @@ static int membership_cb(void *ctx, const void *row)
     }
     if (m->permission_profile_id)
         json_object_set_new(rec, "permissionProfileId", json_string(m->permission_profile_id));
+    if (m->added)
+        json_object_set_new(rec, "userAddedToAccountDateTime", json_string(m->added));
     json_object_set_new(rec, "groupIds", groups);
     return emit(ctx, rec);
 }

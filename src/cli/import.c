@@ -452,8 +452,8 @@ out:
 
 static int do_membership(reader *rd, pd_store *s, json_t *rec, const char *path)
 {
-    char uid[LIM_ID_MAX + 1];
-    const char *acc_ref, *pp;
+    char uid[LIM_ID_MAX + 1], added_norm[ADMIN_DATE_LEN + 1];
+    const char *acc_ref, *pp, *added;
     json_t *admin = json_object_get(rec, "isAdmin"), *groups = json_object_get(rec, "groupIds"), *g;
     pd_account acc = {0};
     char *gids[64];
@@ -470,8 +470,13 @@ static int do_membership(reader *rd, pd_store *s, json_t *rec, const char *path)
         return -1;
     }
     if (want_guid(rd, rec, path, "userId", 1, uid) != 0 ||
-        want_str(rd, rec, path, "permissionProfileId", 0, LIM_ID_MAX, &pp) != 0)
+        want_str(rd, rec, path, "permissionProfileId", 0, LIM_ID_MAX, &pp) != 0 ||
+        want_str(rd, rec, path, "userAddedToAccountDateTime", 0, 40, &added) != 0)
         return -1;
+    if (added != NULL && admin_date_normalize(added, added_norm) != 0) {
+        fail(rd, "%s.userAddedToAccountDateTime: must be an ISO 8601 date-time with Z or an offset", path);
+        return -1;
+    }
     if (admin != NULL && !json_is_boolean(admin)) {
         fail(rd, "%s.isAdmin: must be true or false", path);
         return -1;
@@ -495,7 +500,8 @@ static int do_membership(reader *rd, pd_store *s, json_t *rec, const char *path)
     if (e != PD_OK)
         return store_failed(rd, s, path);
     pd_membership m = { .account_id = acc.id, .user_id = uid, .is_admin = json_is_true(admin),
-                        .permission_profile_id = (char *)pp, .group_ids = gids, .n_group_ids = ng };
+                        .permission_profile_id = (char *)pp, .group_ids = gids, .n_group_ids = ng,
+                        .added = added != NULL ? added_norm : NULL };
     if (s->ops->upsert_membership(s, &m) != PD_OK) {
         store_failed(rd, s, path);
         goto out;

@@ -1218,6 +1218,8 @@ static void render_details(cctx *c, const profile_view *v, json_t *ud,
     put_date(c, ud, "lastLogin", u->last_login);
     if (c->pv->default_account_id)
         put_str(c, ud, "defaultAccountId", v->default_account_id);
+    if (c->pv->added_to_account && m != NULL)
+        put_date(c, ud, "userAddedToAccountDateTime", m->added);
     put_str(c, ud, "profileImageUri", image_uri);
     put_date(c, ud, "userProfileLastModifiedDate", u->modified);
 }

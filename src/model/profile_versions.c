@@ -86,6 +86,7 @@ static const profile_version VERSIONS[] = {
         .granular_in_settings = false,        /* userInformation.accountManagementGranular */
         .address_zip_plus4 = false,           /* addressInformation_v2 has none */
         .default_account_id = false,          /* userInformation has none */
+        .added_to_account = false,            /* userInformation has none */
         .granular = GRANULAR_V2, .n_granular = N(GRANULAR_V2),
         .setting_names = NULL, .n_setting_names = 0,
         .derived = DERIVED, .n_derived = N(DERIVED),
@@ -97,6 +98,7 @@ static const profile_version VERSIONS[] = {
         .granular_in_settings = true,         /* UserSettingsInformation.accountManagementGranular */
         .address_zip_plus4 = true,            /* AddressInformation.zipPlus4 */
         .default_account_id = true,           /* UserInformation.defaultAccountId */
+        .added_to_account = true,             /* UserInformation.userAddedToAccountDateTime */
         .granular = GRANULAR_V21, .n_granular = N(GRANULAR_V21),
         .setting_names = SETTINGS_V21, .n_setting_names = N(SETTINGS_V21),
         .derived = DERIVED, .n_derived = N(DERIVED),

@@ -51,6 +51,8 @@ typedef struct {
     bool address_zip_plus4;
     /* userDetails carries defaultAccountId (the user's default account) */
     bool default_account_id;
+    /* userDetails carries userAddedToAccountDateTime (when the user joined the account) */
+    bool added_to_account;
     /* the accountManagementGranular members of this version */
     const granular_member *granular;
     size_t n_granular;

@@ -81,9 +81,11 @@ static bool copy_membership(const pd_membership *src, pd_membership *dst)
     dst->user_id = str_dup(src->user_id);
     dst->permission_profile_id = str_dup(src->permission_profile_id);
     dst->permission_profile_name = str_dup(src->permission_profile_name);
+    dst->added = str_dup(src->added);
     bool ok = dst->account_id && dst->user_id &&
               (!src->permission_profile_id || dst->permission_profile_id) &&
-              (!src->permission_profile_name || dst->permission_profile_name);
+              (!src->permission_profile_name || dst->permission_profile_name) &&
+              (!src->added || dst->added);
     if (ok && src->n_groups > 0) {
         dst->groups = calloc(src->n_groups, sizeof(*dst->groups));
         ok = dst->groups != NULL;

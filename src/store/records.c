@@ -42,6 +42,7 @@ void pd_membership_clear(pd_membership *m)
     free(m->user_id);
     free(m->permission_profile_id);
     free(m->permission_profile_name);
+    free(m->added);
     for (size_t i = 0; m->groups != NULL && i < m->n_groups; i++) {
         free(m->groups[i].id);
         free(m->groups[i].name);

@@ -158,7 +158,7 @@ static const char *const SQL[ST_COUNT_] = {
     [ST_COUNT_USERS]    = "SELECT count(*) FROM users",
 
     [ST_MEMBERSHIP] =
-        "SELECT m.account_id, m.user_id, m.is_admin, m.permission_profile_id, p.name"
+        "SELECT m.account_id, m.user_id, m.is_admin, m.permission_profile_id, p.name, m.added"
         " FROM memberships m LEFT JOIN permission_profiles p"
         "   ON p.account_id = m.account_id AND p.id = m.permission_profile_id"
         " WHERE m.account_id = lower(?1) AND m.user_id = lower(?2)",
@@ -210,11 +210,13 @@ static const char *const SQL[ST_COUNT_] = {
         "   modified = excluded.modified, last_login = excluded.last_login,"
         "   password_hash = coalesce(excluded.password_hash, users.password_hash),"
         "   profile_json = excluded.profile_json, version = users.version + 1",
+    /* ?5: when the user joined; NULL keeps the stored date, or is now for a new one */
     [ST_UPSERT_MEMBERSHIP] =
-        "INSERT INTO memberships(account_id, user_id, is_admin, permission_profile_id)"
-        " VALUES (lower(?1), lower(?2), ?3, ?4)"
+        "INSERT INTO memberships(account_id, user_id, is_admin, permission_profile_id, added)"
+        " VALUES (lower(?1), lower(?2), ?3, ?4, coalesce(?5, strftime('%Y-%m-%dT%H:%M:%f', 'now') || '0000Z'))"
         " ON CONFLICT(account_id, user_id) DO UPDATE SET is_admin = excluded.is_admin,"
-        "   permission_profile_id = excluded.permission_profile_id",
+        "   permission_profile_id = excluded.permission_profile_id,"
+        "   added = coalesce(?5, memberships.added)",
     [ST_MG_DELETE] =
         "DELETE FROM membership_groups WHERE account_id = lower(?1) AND user_id = lower(?2)",
     [ST_MG_INSERT] =
@@ -229,7 +231,7 @@ static const char *const SQL[ST_COUNT_] = {
         "SELECT id, name, type FROM groups WHERE account_id = lower(?1) ORDER BY id",
     [ST_EACH_USER]    = "SELECT " USER_COLS USER_FROM " ORDER BY u.id",
     [ST_EACH_MEMBERSHIP] =
-        "SELECT m.account_id, m.user_id, m.is_admin, m.permission_profile_id, mg.group_id"
+        "SELECT m.account_id, m.user_id, m.is_admin, m.permission_profile_id, mg.group_id, m.added"
         " FROM memberships m LEFT JOIN membership_groups mg"
         "   ON mg.account_id = m.account_id AND mg.user_id = m.user_id"
         " ORDER BY m.account_id, m.user_id, mg.group_id",
@@ -364,7 +366,7 @@ static const char *const SQL[ST_COUNT_] = {
         "SELECT count(*) FROM organization_users WHERE organization_id = lower(?1)",
     [ST_ORG_MEMBERSHIPS] =
         "SELECT a.id, a.external_id, a.name, a.organization_id,"
-        "       m.account_id, m.user_id, m.is_admin, m.permission_profile_id, p.name"
+        "       m.account_id, m.user_id, m.is_admin, m.permission_profile_id, p.name, m.added"
         " FROM memberships m JOIN accounts a ON a.id = m.account_id"
         " LEFT JOIN permission_profiles p"
         "   ON p.account_id = m.account_id AND p.id = m.permission_profile_id"
@@ -1023,7 +1025,8 @@ static bool membership_conv(sqlite3_stmt *st, void *out)
     m->is_admin = sqlite3_column_int(st, 2) != 0;
     return dup_into(&m->account_id, col_text(st, 0)) && dup_into(&m->user_id, col_text(st, 1))
            && dup_into(&m->permission_profile_id, col_text(st, 3))
-           && dup_into(&m->permission_profile_name, col_text(st, 4));
+           && dup_into(&m->permission_profile_name, col_text(st, 4))
+           && dup_into(&m->added, col_text(st, 5));
 }
 
 typedef struct {
@@ -1324,7 +1327,7 @@ static pd_err membership_write(sq_store *q, const pd_membership *m, const char *
     static const char fk[] = "the account, user, permission profile or a group does not exist";
     pd_err e = exec_params(q, ST_UPSERT_MEMBERSHIP,
                            PARAMS(PT(m->account_id), PT(m->user_id), PI(m->is_admin ? 1 : 0),
-                                  PT(m->permission_profile_id)),
+                                  PT(m->permission_profile_id), PT(m->added)),
                            op, fk, NULL);
     if (e == PD_OK)
         e = exec_params(q, ST_MG_DELETE, PARAMS(PT(m->account_id), PT(m->user_id)), op, fk, NULL);
@@ -1427,7 +1430,8 @@ static bool membership_start(sqlite3_stmt *st, pd_membership *cur)
     memset(cur, 0, sizeof *cur);
     cur->is_admin = sqlite3_column_int(st, 2) != 0;
     return dup_into(&cur->account_id, col_text(st, 0)) && dup_into(&cur->user_id, col_text(st, 1))
-           && dup_into(&cur->permission_profile_id, col_text(st, 3));
+           && dup_into(&cur->permission_profile_id, col_text(st, 3))
+           && dup_into(&cur->added, col_text(st, 5));
 }
 
 /* Appends a copy of s (NULL stays NULL) to (*v)[0..*n), *cap allocated. */
@@ -2150,7 +2154,8 @@ static int org_membership_row(sqlite3_stmt *st, void *ctx)
     bool ok = account_copy(&a, &om->account) && dup_into(&m->account_id, col_text(st, 4))
               && dup_into(&m->user_id, col_text(st, 5))
               && dup_into(&m->permission_profile_id, col_text(st, 7))
-              && dup_into(&m->permission_profile_name, col_text(st, 8));
+              && dup_into(&m->permission_profile_name, col_text(st, 8))
+              && dup_into(&m->added, col_text(st, 9));
     return ok ? 0 : -1;
 }
 

@@ -240,6 +240,12 @@ static const char MIGRATION_4[] =
     "                      WHERE x.organization_id = NEW.organization_id AND x.user_id = m.user_id);\n"
     "END;\n";
 
+/* When a user joined an account: eSignature v2.1 userAddedToAccountDateTime,
+ * the Admin API's membership created_on.  NULL for memberships made before
+ * (unknown: not rendered). */
+static const char MIGRATION_5[] =
+    "ALTER TABLE memberships ADD COLUMN added TEXT NULL;\n";
+
 static const pd_sqlite_migration MIGRATIONS[] = {
     { 1, "initial schema: organizations, accounts, users, images, memberships, signing keys",
       MIGRATION_1 },
@@ -248,6 +254,7 @@ static const pd_sqlite_migration MIGRATIONS[] = {
       MIGRATION_3 },
     { 4, "admin: organization site, administrators, reserved domains, user identities,"
          " organization users", MIGRATION_4 },
+    { 5, "memberships: the date the user was added to the account", MIGRATION_5 },
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])

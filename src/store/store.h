@@ -54,6 +54,8 @@ typedef struct {
     bool is_admin;
     char *permission_profile_id;   /* NULL when none */
     char *permission_profile_name; /* filled by get_membership; NULL when none */
+    char *added;            /* when the user joined the account, ISO-8601 UTC; NULL when unknown.
+                               upsert_membership: NULL keeps the stored date (now for a new one) */
     pd_group *groups;       /* filled by get_membership */
     size_t n_groups;
     char **group_ids;       /* used by upsert_membership (input only) */

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { existsSync, unlinkSync, renameSync, copyFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
-  freshDb, cli, importFile, mintToken, startServer, http, profileUrl, IDS, ACC_A, FIXTURES,
+  freshDb, cli, importFile, mintToken, startServer, http, profileUrl, IDS, ACC_A, FIXTURES, waitForLog,
 } from './lib/server.mjs';
 
 describe('database file: never created by accident, never written once gone', () => {
@@ -69,7 +69,7 @@ describe('database file: never created by accident, never written once gone', ()
       assert.equal(put.json().errorCode, 'UNSPECIFIED_ERROR');
       const h = await http('GET', `${srv.base}/healthz`);
       assert.equal(h.status, 503);
-      const line = srv.stderr().split('\n').find((l) => l.includes('refusing writes'));
+      const line = await waitForLog(srv, 'refusing writes');
       assert.ok(line, srv.stderr());
       assert.equal(JSON.parse(line).level, 'error');
       assert.match(line, how === 'deleted' ? /deleted or moved/ : /replaced/);

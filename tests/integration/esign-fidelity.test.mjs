@@ -12,7 +12,7 @@ import path from 'node:path';
 import nodeHttps from 'node:https';
 import {
   setupTenant, http, rawHttp, assertError, profileUrl, imageUrl, tempDir, sleep,
-  TENANT, IDS, ACC_A, ACC_B, ROOT,
+  TENANT, IDS, ACC_A, ACC_B, ROOT, SPECS_DIR,
 } from './lib/server.mjs';
 import { makePng } from './lib/images.mjs';
 
@@ -21,8 +21,7 @@ const docusign = require('docusign-esign');
 const MODEL_DIR = path.join(ROOT, 'node_modules/docusign-esign/src/model');
 const model = (name) => require(path.join(MODEL_DIR, `${name}.js`));
 // DocuSign's v2 OpenAPI file (test data, never part of the product): beside
-// the checkout in ../shared/specs, or where PROFILED_SPECS_DIR says.
-const SPECS_DIR = process.env.PROFILED_SPECS_DIR || path.resolve(ROOT, '../shared/specs');
+// tests/integration/fixtures/specs, or where PROFILED_SPECS_DIR says (lib/server.mjs).
 const V2_SPEC = JSON.parse(readFileSync(path.join(SPECS_DIR, 'esignature.rest.swagger-v2.json'), 'utf8'));
 
 const DATE_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}0000Z$/;

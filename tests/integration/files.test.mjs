@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { statSync, chmodSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import {
-  freshDb, cliOk, importFile, mintToken, startServer, http, profileUrl, IDS, ACC_A, FIXTURES,
+  freshDb, cliOk, importFile, mintToken, startServer, http, profileUrl, IDS, ACC_A, FIXTURES, waitForLog,
 } from './lib/server.mjs';
 
 const perms = (f) => statSync(f).mode & 0o777;
@@ -46,7 +46,7 @@ describe('file permissions', () => {
     chmodSync(db.file, 0o644);
     const srv = await startServer({ db: db.url });
     servers.push(srv);
-    const line = srv.stderr().split('\n').find((l) => l.includes('readable by other users'));
+    const line = await waitForLog(srv, 'readable by other users');
     assert.ok(line, `a warning in:\n${srv.stderr()}`);
     const j = JSON.parse(line);
     assert.equal(j.level, 'warn');

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
-  useTenant, cli, cliOk, mintToken, http, profileUrl, IDS, ACC_A, b64urlDecode, sleep,
+  useTenant, cli, cliOk, mintToken, http, profileUrl, IDS, ACC_A, b64urlDecode, sleep, waitForLog,
 } from './lib/server.mjs';
 
 const kidOf = (tok) => JSON.parse(b64urlDecode(tok.split('.')[0]).toString('utf8')).kid;
@@ -91,7 +91,7 @@ describe('signing keys', () => {
       await until(async () => (await http('GET', health)).status === 503, '/healthz to report the failed reload');
       const h = await http('GET', health);
       assert.equal(h.json().status, 'degraded');
-      const line = env.server.stderr().split('\n').find((l) => l.includes('cannot reload the signing keys'));
+      const line = await waitForLog(env.server, 'cannot reload the signing keys');
       assert.ok(line, 'an error line');
       assert.equal(JSON.parse(line).level, 'error');
       // tokens keep verifying with the keys loaded before

@@ -1,6 +1,6 @@
 // soap-client.test.mjs - node `soap` 1.13 clients, generated at run time
 // from (a) the WSDL profiled serves and (b) DocuSign's own published WSDL
-// (../shared/specs, endpoint pointed at the test server), calling every
+// (tests/integration/fixtures/specs, endpoint pointed at the test server), calling every
 // operation over SOAP 1.1 and SOAP 1.2 with each credential form real
 // DocuSign clients send: WS-Security UsernameToken ([IntegratorKey]email,
 // PasswordText, mustUnderstand, Timestamp), X-DocuSign-Authentication
@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { IDS, ACC_A, ROOT, http, imageUrl } from './lib/server.mjs';
+import { IDS, ACC_A, ROOT, SPECS_DIR, http, imageUrl } from './lib/server.mjs';
 import { useLegacyTenant, IKEY, PASSWORDS, xmlCreds } from './lib/legacy.mjs';
 import { makePng } from './lib/images.mjs';
 import { PATH } from './lib/soap.mjs';
@@ -17,7 +17,7 @@ import { PATH } from './lib/soap.mjs';
 const require = createRequire(import.meta.url);
 const soap = require('soap');
 
-const SPEC_WSDL = path.join(ROOT, '..', 'shared', 'specs', 'docusign-accountmanagement.wsdl');
+const SPEC_WSDL = path.join(SPECS_DIR, 'docusign-accountmanagement.wsdl');
 
 const CREDS = {
   'WS-Security': (c) => c.setSecurity(new soap.WSSecurity(`[${IKEY}]ann@acme.test`, PASSWORDS.ann,

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  http, rawHttp, profileUrl, imageUrl, IDS, ACC_A, ACC_A_NUMBER, ACC_B, ROOT,
+  http, rawHttp, profileUrl, imageUrl, IDS, ACC_A, ACC_A_NUMBER, ACC_B, ROOT, SPECS_DIR,
 } from './lib/server.mjs';
 import { useLegacyTenant, IKEY, PASSWORDS, jsonCreds, xmlCreds } from './lib/legacy.mjs';
 import { child, childrenNamed, local, textAt, parseXml } from './lib/xml.mjs';
@@ -111,7 +111,7 @@ describe('SOAP AccountManagement: raw envelopes', () => {
   });
 
   it('?WSDL in any case: both bindings, the five operations, the whole ErrorCode enumeration, this server as address', async () => {
-    const spec = readFileSync(path.join(ROOT, '..', 'shared', 'specs', 'docusign-accountmanagement.wsdl'), 'utf8');
+    const spec = readFileSync(path.join(SPECS_DIR, 'docusign-accountmanagement.wsdl'), 'utf8');
     const seedCodes = [...spec.slice(spec.indexOf('<s:simpleType name="ErrorCode">'))
       .split('</s:simpleType>')[0].matchAll(/value="([^"]+)"/g)].map((m) => m[1]);
     assert.equal(seedCodes.length, 57);

@@ -34,6 +34,8 @@ export const ROOT = path.resolve(here, '../../..');
 export const BIN = process.env.PROFILED_BIN || path.join(ROOT, 'build/profiled');
 export const FIXTURES = path.resolve(here, '../fixtures');
 export const TENANT_FILE = path.join(FIXTURES, 'tenant.json');
+// DocuSign's published specifications (test data: fixtures/specs/README.md)
+export const SPECS_DIR = process.env.PROFILED_SPECS_DIR || path.join(FIXTURES, 'specs');
 export const TENANT = JSON.parse(readFileSync(TENANT_FILE, 'utf8'));
 
 // Ids of the fixture, by role (see fixtures/tenant.json).
@@ -429,4 +431,15 @@ export function allKeys(v, acc = new Set()) {
 
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The first line of srv's stderr that includes `text`, waiting up to `ms`
+ * for it: stderr is its own pipe, so a line the server wrote before an
+ * answer (or before its "listening" line) can reach us a moment later. */
+export async function waitForLog(srv, text, ms = 3000) {
+  for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(20)) {
+    const line = srv.stderr().split('\n').find((l) => l.includes(text));
+    if (line) return line;
+  }
+  return undefined;
 }
