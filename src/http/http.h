@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "core/limits.h"
+#include "auth/ratelimit.h"
 #include "auth/token.h"
 
 #define HTTP_MAX_PARAMS    4
@@ -105,6 +106,11 @@ struct pd_request {
                                           also in the request's log line */
     token_claims caller;               /* valid when authenticated */
     bool authenticated;
+    struct {                           /* rate limits (http/rate.c): counted once a request */
+        bool counted;
+        rl_verdict v;                  /* also gives the X-RateLimit-* headers */
+        char msg[128];                 /* the answer's message when refused */
+    } rate;
     uint64_t t0_ns;
     pd_response resp;
 };

@@ -30,6 +30,7 @@
 #include "http/conn_guard.h"
 #include "http/screen.h"
 #include "http/tls.h"
+#include "http/rate.h"
 #include "http/resp_cache.h"
 
 
@@ -197,6 +198,8 @@ static bool add_common_headers(const pd_request *r, struct MHD_Response *mr)
         return false;
     if (MHD_get_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL) == NULL &&
         MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES)
+        return false;
+    if (!rate_add_headers(r, mr))
         return false;
     return !r->tls || MHD_add_response_header(mr, MHD_HTTP_HEADER_STRICT_TRANSPORT_SECURITY,
                                               HSTS_VALUE) == MHD_YES;
@@ -503,6 +506,11 @@ struct pd_server *server_start(const pd_config *cfg, const pd_router *router)
         log_msg(LOG_ERROR, "token", "cannot load signing keys");
         goto fail;
     }
+    srv->limiter = rate_limiter_new(cfg);
+    if (srv->limiter == NULL || rl_start(srv->limiter, cfg->db) != 0) {
+        log_msg(LOG_ERROR, "ratelimit", "cannot start the rate-limit counters");
+        goto fail;
+    }
     /* keep this connection for the main thread (and, for :memory:, the data) */
     pthread_setspecific(srv->store_key, s);
     s = NULL;
@@ -554,6 +562,7 @@ fail:
     pthread_setspecific(srv->store_key, NULL);
     pthread_key_delete(srv->store_key);
 fail_nokey:
+    rl_free(srv->limiter);
     ring_free(srv->keyring);
     free(srv);
     return NULL;
@@ -656,6 +665,8 @@ void server_stop(struct pd_server *srv, int grace_ms)
     pd_store_close(s);
     pthread_setspecific(srv->store_key, NULL);
     pthread_key_delete(srv->store_key);
+
+    rl_free(srv->limiter);                   /* a last sync, then the counters go */
 
     /* the daemons are stopped: no handler runs, every ring can go */
     reclaim_rings(srv);
