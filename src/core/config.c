@@ -72,6 +72,9 @@ static const config_item items[] = {
     { "rate-limit-sync-ms", "PROFILED_RATE_LIMIT_SYNC_MS", CFG_INT, "1000", 50, 60000,
       "how often a node adds its counts to the database and reads the other nodes' (milliseconds)",
       OFF(rl_sync_ms) },
+    { "metrics-allow", "PROFILED_METRICS_ALLOW", CFG_STR, "127.0.0.0/8, ::1", 0, 0,
+      "peers (addresses or CIDR, comma-separated; the socket's, never X-Forwarded-For) that may "
+      "GET /metrics; empty = /metrics is off (404)", OFF(metrics_allow) },
     { NULL, NULL, CFG_STR, NULL, 0, 0, NULL, 0 },
 };
 
@@ -246,6 +249,8 @@ void config_check(const pd_config *c, pd_errbuf *eb)
         char bad[64];
         if (netaddr_ranges_valid(c->trusted_proxies, bad, sizeof(bad)) != 0)
             pd_errbuf_add(eb, "trusted-proxies: '%s' is not an address or CIDR range", bad);
+        if (netaddr_ranges_valid(c->metrics_allow, bad, sizeof(bad)) != 0)
+            pd_errbuf_add(eb, "metrics-allow: '%s' is not an address or CIDR range", bad);
     }
     if (c->rl_status != 400 && c->rl_status != 429)
         pd_errbuf_add(eb, "rate-limit-status must be 429 or 400, got %lld", (long long)c->rl_status);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "core/metrics.h"
 #include "core/strutil.h"
 
 rl_table *rate_limiter_new(const pd_config *cfg)
@@ -39,6 +40,8 @@ pd_err req_rate_limit(pd_server *srv, pd_request *req, const char *kind, const c
         if (rc != 0)                  /* ids are validated GUIDs: cannot happen; charge the address */
             rl_key(key, sizeof(key), "addr", "-");
         rl_take(srv->limiter, key, anon, (int64_t)time(NULL), &req->rate.v);
+        if (req->rate.v.outcome != RL_OK)
+            met_inc(req->rate.v.outcome == RL_HOURLY ? MET_RATELIMIT_HOURLY : MET_RATELIMIT_BURST);
         if (req->rate.v.outcome == RL_HOURLY)
             snprintf(req->rate.msg, sizeof(req->rate.msg), "The maximum number of hourly API "
                      "invocations has been exceeded. The hourly limit is %" PRId64 ".", req->rate.v.limit);

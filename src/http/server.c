@@ -30,6 +30,7 @@
 #include "http/conn_guard.h"
 #include "http/screen.h"
 #include "http/tls.h"
+#include "http/metrics.h"
 #include "http/rate.h"
 #include "http/resp_cache.h"
 
@@ -348,6 +349,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     }
     conn_guard_idle(conn);                 /* answered: the next request is due within the idle timeout */
+    metrics_request_done(srv, r, time_mono_ns() - r->t0_ns);
     if (log_get_level() <= LOG_INFO) {
         req_client_addr(r, srv->cfg->trusted_proxies, remote, sizeof(remote));
         log_request(r->method, r->route ? r->route->name : "-",

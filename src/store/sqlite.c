@@ -48,6 +48,7 @@
 
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "store/sqlite_migrations.h"
 #include "store/store.h"
 
@@ -453,6 +454,7 @@ static pd_err fail_msg(sq_store *q, const char *op, const char *msg, const char 
 static pd_err db_fail(sq_store *q, const char *op, int rc, const char *fk_hint)
 {
     const char *hint = rc == SQLITE_CONSTRAINT_FOREIGNKEY ? fk_hint : NULL;
+    met_inc(MET_DB_ERRORS);
     if (q->lost != NULL)
         return fail_msg(q, op, q->lost, NULL);
     return fail_msg(q, op, sqlite3_errmsg(q->db), hint);
