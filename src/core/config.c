@@ -75,6 +75,9 @@ static const config_item items[] = {
     { "metrics-allow", "PROFILED_METRICS_ALLOW", CFG_STR, "127.0.0.0/8, ::1", 0, 0,
       "peers (addresses or CIDR, comma-separated; the socket's, never X-Forwarded-For) that may "
       "GET /metrics; empty = /metrics is off (404)", OFF(metrics_allow) },
+    { "audit-log", "PROFILED_AUDIT_LOG", CFG_STR, "", 0, 0,
+      "file the audit log (profile and image changes, sign-ins, denied requests) is appended to, "
+      "created 0600; empty = standard error with the other logs", OFF(audit_log) },
     { NULL, NULL, CFG_STR, NULL, 0, 0, NULL, 0 },
 };
 

@@ -43,6 +43,7 @@ typedef struct {
     int64_t rl_status;       /* 429 or 400 */
     int64_t rl_sync_ms;      /* how often counts are shared through the database */
     char *metrics_allow;     /* peers (addresses or CIDR) that may GET /metrics; "" = off */
+    char *audit_log;         /* file the audit lines are appended to; "" = standard error */
 } pd_config;
 
 typedef struct {

@@ -30,6 +30,7 @@
 #include "http/conn_guard.h"
 #include "http/screen.h"
 #include "http/tls.h"
+#include "http/audit.h"
 #include "http/metrics.h"
 #include "http/rate.h"
 #include "http/resp_cache.h"
@@ -328,7 +329,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         /* a handler may read the key ring (server_keys): count it, so a
          * replaced ring is freed only when no handler runs */
         atomic_fetch_add(&srv->ring_readers, 1);
+        log_set_trace(r->trace);            /* audit lines below the HTTP layer (sign-ins) */
         r->route->fn(srv, r);
+        log_set_trace(NULL);
         atomic_fetch_sub(&srv->ring_readers, 1);
     }
     return queue(r);
@@ -350,6 +353,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     conn_guard_idle(conn);                 /* answered: the next request is due within the idle timeout */
     metrics_request_done(srv, r, time_mono_ns() - r->t0_ns);
+    audit_request_done(srv, r);
     if (log_get_level() <= LOG_INFO) {
         req_client_addr(r, srv->cfg->trusted_proxies, remote, sizeof(remote));
         log_request(r->method, r->route ? r->route->name : "-",
