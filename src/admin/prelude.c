@@ -45,6 +45,7 @@ void admin_error(pd_request *req, pd_err e, const char *desc)
     }
     resp_take(req, info->status, "application/json; charset=utf-8", (unsigned char *)text,
               strlen(text));
+    req->resp.err_code = info->code;
     if (info->status == 401)
         resp_header(req, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"profiled\"");
 }

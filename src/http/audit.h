@@ -19,7 +19,8 @@
  * "image.delete"; account and target as stored (GUIDs). */
 void req_audit(pd_server *srv, const pd_request *req, const char *event, const char *account,
                const char *target);
-/* At completion: a denied request (401, 403, 429) gets a "request.denied" line. */
+/* At completion: a denied request (401, 403, 429) gets a "request.denied"
+ * line, its error code (e.g. USER_LACKS_PERMISSIONS) as the reason. */
 void audit_request_done(pd_server *srv, const pd_request *r);
 
 #endif

@@ -75,6 +75,9 @@ typedef struct {
     } headers[HTTP_MAX_HEADERS];
     size_t n_headers;
     bool set;                          /* a handler produced a response */
+    const char *err_code;              /* static: the error code answered (resp_error,
+                                          an API's error shape), NULL otherwise; for
+                                          the audit log */
     const struct rc_body *cached;      /* an answer from the response cache (borrowed,
                                           http/resp_cache.h): sent instead of the
                                           members above, with the per-request headers */

@@ -102,13 +102,15 @@ describe('audit log in its own file', () => {
     const f = await http('GET', profileUrl(env.base, ACC_A, IDS.ann), { token: env.tokens.cat });
     assert.equal(f.status, 403);
     const [a] = await waitFor((l) => l.trace === f.headers.get('x-docusign-tracetoken'));
-    assert.deepEqual([a.event, a.status, a.user], ['request.denied', 403, IDS.cat]);
+    assert.deepEqual([a.event, a.status, a.user, a.reason],
+      ['request.denied', 403, IDS.cat, 'USER_DOES_NOT_BELONG_TO_SPECIFIED_ACCOUNT']);
     const statuses = [];
     for (let i = 0; i < 4; i++) {           // the anonymous burst limit is 2 (one was a bad sign-in)
       const r = await http('GET', profileUrl(env.base, ACC_A, IDS.ann));
       statuses.push(r.status);
       const [l] = await waitFor((x) => x.trace === r.headers.get('x-docusign-tracetoken'));
       assert.equal(l.status, r.status);
+      assert.equal(l.reason, r.json().errorCode);
     }
     assert.ok(statuses.includes(401) && statuses.at(-1) === 429, statuses.join());
   });
