@@ -38,7 +38,7 @@ LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run check unit integration deps clean bench bench-quick san layers
+.PHONY: all run check unit integration deps clean bench bench-quick san layers man
 all: $(BUILD)/profiled
 
 $(BUILD)/obj/%.o: src/%.c $(LIB_HDR)
@@ -81,6 +81,11 @@ bench-quick: deps
 
 bench: deps
 	bench/run.sh
+
+# the man page, generated from the program's --help texts (tests/integration/man.test.mjs
+# fails when the committed one is stale)
+man: $(BUILD)/profiled
+	scripts/gen-man.sh $(BUILD)/profiled > docs/profiled.1
 
 clean:
 	rm -rf build build-san

@@ -32,6 +32,11 @@ void seclog_field(char *out, size_t cap, const char *in)
         memcpy(out + n - 3, "...", 3);
 }
 
+static const char *in_or_null(const char *f)
+{
+    return strcmp(f, "-") == 0 ? NULL : f;
+}
+
 void seclog(log_level level, const char *event, const char *user, const char *client, const char *ip,
             const char *reason)
 {
@@ -43,4 +48,8 @@ void seclog(log_level level, const char *event, const char *user, const char *cl
     seclog_field(f[3], sizeof(f[3]), ip);
     seclog_field(f[4], sizeof(f[4]), reason);
     log_msg(level, "security", "%s user=%s client=%s ip=%s reason=%s", f[0], f[1], f[2], f[3], f[4]);
+    /* every security event (sign-ins, locks, OAuth grants) is also an audit line */
+    log_audit(&(log_audit_rec){ .event = f[0], .outcome = level <= LOG_INFO ? "ok" : "denied",
+                                .user = f[1], .client = f[2], .remote = f[3],
+                                .reason = in_or_null(f[4]) });
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/metrics.h"
 #include "core/strutil.h"
 #include "core/thread_table.h"
 
@@ -56,12 +57,14 @@ pd_err token_verify_cached(const token_keyring *kr, const char *tok, size_t len,
     /* the text holds a signature: compare in constant time */
     if (e->tok != NULL && e->ring_gen == kr->gen && e->len == len && sodium_memcmp(e->tok, tok, len) == 0) {
         if (e->claims.exp > now) {
+            met_inc(MET_TOKEN_CACHE_HIT);
             *out = e->claims;
             return PD_OK;
         }
         memset(out, 0, sizeof(*out));
         return PD_ERR_INVALID_TOKEN;
     }
+    met_inc(MET_TOKEN_CACHE_MISS);
     rc = token_verify(kr, tok, len, now, out);
     if (rc == PD_OK) {
         char *copy = malloc(len);

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -230,6 +231,11 @@ int cmd_serve(int argc, char **argv)
     }
     log_level_parse(cfg.log_level, &lvl);
     log_set_level(lvl);
+    if (log_audit_open(cfg.audit_log) != 0) {
+        log_msg(LOG_ERROR, "audit", "cannot open the audit log %s: %s", cfg.audit_log, strerror(errno));
+        config_free(&cfg);
+        return 1;
+    }
 
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -273,11 +279,14 @@ int cmd_serve(int argc, char **argv)
         sig = sigtimedwait(&set, NULL, &wait);
         if (sig == SIGTERM || sig == SIGINT)
             break;
+        if (sig == SIGHUP && log_audit_open(cfg.audit_log) != 0)    /* after a log rotation */
+            log_msg(LOG_ERROR, "audit", "cannot reopen the audit log %s: %s", cfg.audit_log, strerror(errno));
         server_reload_keys(srv);             /* a failure is logged there, /healthz degraded */
     }
     log_msg(LOG_INFO, "server", "signal %d: stopping (waiting up to %d ms for requests in flight)",
             sig, GRACE_MS);
     server_stop(srv, GRACE_MS);
+    log_audit_close();
     log_msg(LOG_INFO, "server", "stopped");
     config_free(&cfg);
     return 0;

@@ -55,6 +55,29 @@ static const config_item items[] = {
     { "oauth-hosts", "PROFILED_OAUTH_HOSTS", CFG_STR, "", 0, 0,
       "OAuth host names accepted as JWT aud, comma separated host[:port] "
       "(default: 127.0.0.1:PORT, localhost:PORT and the public-url host)", OFF(oauth_hosts) },
+    { "rate-limit-hourly", "PROFILED_RATE_LIMIT_HOURLY", CFG_INT, "3000", 0, 1000000000,
+      "API calls an hour per account (eSignature, Admin, SOAP), reset on the hour; 0 = off",
+      OFF(rl_hourly) },
+    { "rate-limit-burst", "PROFILED_RATE_LIMIT_BURST", CFG_INT, "500", 0, 1000000000,
+      "API calls per account in one burst window; 0 = off", OFF(rl_burst) },
+    { "rate-limit-anonymous-hourly", "PROFILED_RATE_LIMIT_ANONYMOUS_HOURLY", CFG_INT, "600", 0, 1000000000,
+      "unauthenticated API calls an hour per client address (IPv6: per /64); 0 = off",
+      OFF(rl_anon_hourly) },
+    { "rate-limit-anonymous-burst", "PROFILED_RATE_LIMIT_ANONYMOUS_BURST", CFG_INT, "100", 0, 1000000000,
+      "unauthenticated API calls per client address in one burst window; 0 = off", OFF(rl_anon_burst) },
+    { "rate-limit-burst-seconds", "PROFILED_RATE_LIMIT_BURST_SECONDS", CFG_INT, "30", 1, 3600,
+      "length of the burst window, seconds (DocuSign: 30)", OFF(rl_burst_s) },
+    { "rate-limit-status", "PROFILED_RATE_LIMIT_STATUS", CFG_INT, "429", 400, 429,
+      "HTTP status of a call over a limit: 429, or 400 for clients that expect it", OFF(rl_status) },
+    { "rate-limit-sync-ms", "PROFILED_RATE_LIMIT_SYNC_MS", CFG_INT, "1000", 50, 60000,
+      "how often a node adds its counts to the database and reads the other nodes' (milliseconds)",
+      OFF(rl_sync_ms) },
+    { "metrics-allow", "PROFILED_METRICS_ALLOW", CFG_STR, "127.0.0.0/8, ::1", 0, 0,
+      "peers (addresses or CIDR, comma-separated; the socket's, never X-Forwarded-For) that may "
+      "GET /metrics; empty = /metrics is off (404)", OFF(metrics_allow) },
+    { "audit-log", "PROFILED_AUDIT_LOG", CFG_STR, "", 0, 0,
+      "file the audit log (profile and image changes, sign-ins, denied requests) is appended to, "
+      "created 0600; empty = standard error with the other logs", OFF(audit_log) },
     { NULL, NULL, CFG_STR, NULL, 0, 0, NULL, 0 },
 };
 
@@ -229,7 +252,19 @@ void config_check(const pd_config *c, pd_errbuf *eb)
         char bad[64];
         if (netaddr_ranges_valid(c->trusted_proxies, bad, sizeof(bad)) != 0)
             pd_errbuf_add(eb, "trusted-proxies: '%s' is not an address or CIDR range", bad);
+        if (netaddr_ranges_valid(c->metrics_allow, bad, sizeof(bad)) != 0)
+            pd_errbuf_add(eb, "metrics-allow: '%s' is not an address or CIDR range", bad);
     }
+    if (c->rl_status != 400 && c->rl_status != 429)
+        pd_errbuf_add(eb, "rate-limit-status must be 429 or 400, got %lld", (long long)c->rl_status);
+    if (c->rl_hourly > 0 && (c->rl_anon_hourly == 0 || c->rl_anon_hourly > c->rl_hourly))
+        pd_errbuf_add(eb, "rate-limit-anonymous-hourly (%lld) must be on and at most rate-limit-hourly "
+                      "(%lld): unauthenticated traffic gets the tightest limits",
+                      (long long)c->rl_anon_hourly, (long long)c->rl_hourly);
+    if (c->rl_burst > 0 && (c->rl_anon_burst == 0 || c->rl_anon_burst > c->rl_burst))
+        pd_errbuf_add(eb, "rate-limit-anonymous-burst (%lld) must be on and at most rate-limit-burst "
+                      "(%lld): unauthenticated traffic gets the tightest limits",
+                      (long long)c->rl_anon_burst, (long long)c->rl_burst);
     if (c->per_ip_connections > c->max_connections)
         pd_errbuf_add(eb, "per-ip-connections (%lld) exceeds max-connections (%lld)",
                       (long long)c->per_ip_connections, (long long)c->max_connections);

@@ -35,6 +35,15 @@ typedef struct {
     bool demo;               /* load data/demo-tenant.json into an empty database */
     char *demo_file;
     char *oauth_hosts;       /* accepted JWT aud values, comma separated; "" = derived (oauth/common.c) */
+    int64_t rl_hourly;       /* rate limits (auth/ratelimit.c): calls an hour per account, 0 = off */
+    int64_t rl_burst;        /* ... calls per burst window, 0 = off */
+    int64_t rl_anon_hourly;  /* ... unauthenticated, per client address */
+    int64_t rl_anon_burst;
+    int64_t rl_burst_s;      /* burst window, seconds */
+    int64_t rl_status;       /* 429 or 400 */
+    int64_t rl_sync_ms;      /* how often counts are shared through the database */
+    char *metrics_allow;     /* peers (addresses or CIDR) that may GET /metrics; "" = off */
+    char *audit_log;         /* file the audit lines are appended to; "" = standard error */
 } pd_config;
 
 typedef struct {

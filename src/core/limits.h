@@ -119,4 +119,14 @@
 #define LIM_HSTS_MAX_AGE_STR             "31536000" /* Strict-Transport-Security max-age on HTTPS
                                                        answers, seconds (one year) */
 
+/* ---- rate limits (auth/ratelimit.c; settings rate-limit-*) ---- */
+#define LIM_RL_HOUR_S                    3600   /* the hourly window, aligned to the hour */
+#define LIM_RL_BURST_S                   30     /* the burst window, aligned to multiples of 30 s */
+#define LIM_RL_KEYS                      32768  /* counters held per node (a power of two); at half
+                                                   full, a sync drops those of past hours */
+#define LIM_RL_ANON_KEYS                 8192   /* of them, at most this many client addresses
+                                                   (IPv6: one per /64); beyond: 429 */
+#define LIM_RL_KEY_MAX                   64     /* bytes of a key, "account:<GUID>" ... */
+#define LIM_RL_PURGE_EVERY               60     /* syncs between purges of ended windows in the store */
+
 #endif

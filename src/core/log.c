@@ -5,9 +5,12 @@
  */
 #include "core/log.h"
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "core/strutil.h"
 
 #define LOG_LINE_MAX 2048
@@ -72,14 +75,19 @@ static void begin_line(char *buf, size_t cap, size_t *pos, log_level l)
     put_raw(buf, cap, pos, "\"");
 }
 
-static void end_line(char *buf, size_t cap, size_t *pos)
+static void end_line_to(char *buf, size_t cap, size_t *pos, FILE *f)
 {
     if (*pos + 3 > cap)
         *pos = cap - 3;
     buf[(*pos)++] = '}';
     buf[(*pos)++] = '\n';
     buf[*pos] = '\0';
-    fputs(buf, stderr);
+    fputs(buf, f);
+}
+
+static void end_line(char *buf, size_t cap, size_t *pos)
+{
+    end_line_to(buf, cap, pos, stderr);
 }
 
 void log_msg(log_level l, const char *component, const char *fmt, ...)
@@ -124,4 +132,77 @@ void log_request(const char *method, const char *route, int status,
     put_escaped(buf, sizeof(buf), &pos, trace ? trace : "-");
     put_raw(buf, sizeof(buf), &pos, "\"");
     end_line(buf, sizeof(buf), &pos);
+}
+
+/* ---- audit ---------------------------------------------------------------- */
+
+static FILE *g_audit;                         /* NULL: stderr */
+static pthread_mutex_t g_audit_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local const char *t_trace;
+
+void log_set_trace(const char *trace) { t_trace = trace; }
+
+int log_audit_open(const char *path)
+{
+    FILE *f = NULL;
+
+    if (path != NULL && path[0] != '\0') {
+        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return -1;
+        f = fdopen(fd, "a");
+        if (f == NULL) {
+            close(fd);
+            return -1;
+        }
+        setvbuf(f, NULL, _IOLBF, 0);
+    }
+    pthread_mutex_lock(&g_audit_mu);
+    if (g_audit != NULL)
+        fclose(g_audit);
+    g_audit = f;
+    pthread_mutex_unlock(&g_audit_mu);
+    return 0;
+}
+
+void log_audit_close(void)
+{
+    log_audit_open(NULL);
+}
+
+static void field(char *buf, size_t cap, size_t *pos, const char *name, const char *v)
+{
+    put_raw(buf, cap, pos, ",\"");
+    put_raw(buf, cap, pos, name);
+    put_raw(buf, cap, pos, "\":\"");
+    put_escaped(buf, cap, pos, v != NULL && v[0] != '\0' ? v : "-");
+    put_raw(buf, cap, pos, "\"");
+}
+
+void log_audit(const log_audit_rec *a)
+{
+    char buf[LOG_LINE_MAX], num[32];
+    size_t pos = 0;
+
+    begin_line(buf, sizeof(buf), &pos, LOG_INFO);
+    put_raw(buf, sizeof(buf), &pos, ",\"component\":\"audit\"");
+    field(buf, sizeof(buf), &pos, "msg", "audit");
+    field(buf, sizeof(buf), &pos, "event", a->event);
+    field(buf, sizeof(buf), &pos, "outcome", a->outcome);
+    field(buf, sizeof(buf), &pos, "user", a->user);
+    field(buf, sizeof(buf), &pos, "client", a->client);
+    field(buf, sizeof(buf), &pos, "account", a->account);
+    field(buf, sizeof(buf), &pos, "target", a->target);
+    field(buf, sizeof(buf), &pos, "method", a->method);
+    field(buf, sizeof(buf), &pos, "route", a->route);
+    if (a->status) {
+        snprintf(num, sizeof(num), ",\"status\":%d", a->status);
+        put_raw(buf, sizeof(buf), &pos, num);
+    }
+    field(buf, sizeof(buf), &pos, "remote", a->remote);
+    field(buf, sizeof(buf), &pos, "reason", a->reason);
+    field(buf, sizeof(buf), &pos, "trace", a->trace ? a->trace : t_trace);
+    pthread_mutex_lock(&g_audit_mu);
+    end_line_to(buf, sizeof(buf), &pos, g_audit ? g_audit : stderr);
+    pthread_mutex_unlock(&g_audit_mu);
 }

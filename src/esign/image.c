@@ -14,6 +14,7 @@
 
 #include "core/b64.h"
 #include "esign/prelude.h"
+#include "http/audit.h"
 #include "esign/handlers.h"
 #include "model/image.h"
 #include "codec/multipart.h"
@@ -203,6 +204,7 @@ void h_image_put(pd_server *srv, pd_request *req)
     }
     resp_empty(req, 200);
     resp_header(req, MHD_HTTP_HEADER_ETAG, etag);
+    req_audit(srv, req, "image.update", ctx.account.id, ctx.user_id);
 out:
     esign_ctx_clear(&ctx);
 }
@@ -222,6 +224,7 @@ void h_image_delete(pd_server *srv, pd_request *req)
         goto out;
     }
     resp_empty(req, 200);
+    req_audit(srv, req, "image.delete", ctx.account.id, ctx.user_id);
 out:
     esign_ctx_clear(&ctx);
 }

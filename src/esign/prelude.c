@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "http/credentials.h"
+#include "http/rate.h"
 #include "store/lookup_cache.h"
 #include "core/strutil.h"
 
@@ -63,35 +64,83 @@ static pd_err fail(pd_request *req, pd_err e)
     return e;
 }
 
+/* Counts the request (http/rate.h); over a limit, that answer replaces any
+ * other (and its headers, e.g. a 401's WWW-Authenticate). */
+static pd_err over_limit(pd_server *srv, pd_request *req, const char *kind, const char *id)
+{
+    pd_err e = req_rate_limit(srv, req, kind, id);
+
+    if (e != PD_OK) {
+        req->resp.n_headers = 0;
+        resp_error(req, e, req->rate.msg);
+        req_rate_status(srv, req);
+    }
+    return e;
+}
+
+/* A failure before the account is known: charged to the caller (or address). */
+static pd_err fail_counted(pd_server *srv, pd_request *req, pd_err e)
+{
+    pd_err l = over_limit(srv, req, NULL, NULL);
+
+    return l != PD_OK ? l : fail(req, e);
+}
+
+static pd_err load_account(esign_ctx *ctx);
+static pd_err load_membership(esign_ctx *ctx, const char *user_id, int64_t version, pd_membership *out);
+
+/* The account and the caller's membership in it, once. */
+static void look_up(pd_request *req, esign_ctx *ctx)
+{
+    if (ctx->looked_up)
+        return;
+    ctx->looked_up = true;
+    ctx->account_e = load_account(ctx);
+    ctx->caller_e = ctx->account_e != PD_OK ? ctx->account_e
+                    : load_membership(ctx, req->caller.sub, ctx->tags.v_caller, &ctx->caller);
+}
+
 pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx)
 {
     pd_err e;
 
     memset(ctx, 0, sizeof(*ctx));
     e = esign_authenticate(srv, req);
-    if (e != PD_OK)
-        return e;
+    if (e != PD_OK) {                       /* charged to the client's address */
+        pd_err l = over_limit(srv, req, NULL, NULL);
+        return l != PD_OK ? l : e;
+    }
     if (policy_esign_scope(req->caller.scope) != PD_OK)
-        return fail(req, PD_ERR_LACKS_PERMISSIONS);
+        return fail_counted(srv, req, PD_ERR_LACKS_PERMISSIONS);
     if (req->n_params < 2 || str_copy(ctx->acc_ref, sizeof(ctx->acc_ref), req->params[0]) != 0 ||
         !str_account_ref(ctx->acc_ref))
-        return fail(req, PD_ERR_INVALID_ACCOUNT_ID);
+        return fail_counted(srv, req, PD_ERR_INVALID_ACCOUNT_ID);
     if (str_copy(ctx->user_id, sizeof(ctx->user_id), req->params[1]) != 0 ||
         !str_is_guid(ctx->user_id))
-        return fail(req, PD_ERR_INVALID_USERID);
+        return fail_counted(srv, req, PD_ERR_INVALID_USERID);
     str_lower(ctx->user_id);
     snprintf(ctx->base_path, sizeof(ctx->base_path), "%s", req->prefix);
     ctx->store = server_store(srv);
     if (ctx->store == NULL)
-        return fail(req, PD_ERR_STORE);
+        return fail_counted(srv, req, PD_ERR_STORE);
     if (ctx->store->ops->get_versions(ctx->store, req->caller.sub, ctx->user_id, &ctx->tags.v_caller,
                                       &ctx->tags.v_target, &ctx->tags.generation) != PD_OK)
-        return fail(req, PD_ERR_STORE);
+        return fail_counted(srv, req, PD_ERR_STORE);
     if (ctx->tags.v_caller < 0) {
+        e = over_limit(srv, req, NULL, NULL);
+        if (e != PD_OK)
+            return e;
         resp_error(req, PD_ERR_INVALID_TOKEN, "The user of this access token is not active.");
         return PD_ERR_INVALID_TOKEN;
     }
-    return PD_OK;
+    if (!rl_enabled(srv->limiter))
+        return PD_OK;
+    /* a member is charged to the account (whichever form of its id the path
+     * uses), anyone else to themselves: a foreign account's quota cannot be spent */
+    look_up(req, ctx);
+    if (ctx->caller_e == PD_OK)
+        return over_limit(srv, req, "account", ctx->account.id);
+    return over_limit(srv, req, NULL, NULL);
 }
 
 /* Account by the path's accountId, through the per-thread lookup cache. */
@@ -122,29 +171,29 @@ static pd_err load_membership(esign_ctx *ctx, const char *user_id, int64_t versi
 
 pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx)
 {
-    pd_membership caller = {0};
     policy_facts facts = {0};
     pd_err e;
 
-    e = load_account(ctx);
+    look_up(req, ctx);
+    e = ctx->account_e;
     if (e == PD_ERR_NOT_FOUND)
         return fail(req, PD_ERR_USER_NOT_IN_ACCOUNT);
     if (e != PD_OK)
         return fail(req, PD_ERR_STORE);
 
     facts.target_is_self = strcmp(req->caller.sub, ctx->user_id) == 0;
-    e = load_membership(ctx, req->caller.sub, ctx->tags.v_caller, &caller);
+    e = ctx->caller_e;
     if (e == PD_OK) {
         facts.caller_is_member = true;
-        facts.caller_is_admin = caller.is_admin;
+        facts.caller_is_admin = ctx->caller.is_admin;
     } else if (e != PD_ERR_NOT_FOUND) {
         return fail(req, PD_ERR_STORE);
     }
     if (facts.target_is_self && e == PD_OK) {
-        ctx->target = caller;               /* moves ownership */
-        memset(&caller, 0, sizeof(caller));
+        ctx->target = ctx->caller;          /* moves ownership */
+        memset(&ctx->caller, 0, sizeof(ctx->caller));
     }
-    pd_membership_clear(&caller);
+    pd_membership_clear(&ctx->caller);
     e = policy_check(act, &facts);
     if (e != PD_OK)
         return fail(req, e);
@@ -168,5 +217,6 @@ pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_c
 void esign_ctx_clear(esign_ctx *ctx)
 {
     pd_account_clear(&ctx->account);
+    pd_membership_clear(&ctx->caller);
     pd_membership_clear(&ctx->target);
 }

@@ -27,6 +27,10 @@ typedef struct {
     char base_path[96];        /* e.g. "/restapi/v2.1" */
     rc_tags tags;              /* caller/target versions + generation, read by esign_check
                                   before any other data (response-cache tags) */
+    bool looked_up;            /* account_e, caller_e and caller are set (esign_check does it
+                                  when rate limits are on: a member is charged to the account) */
+    pd_err account_e, caller_e;
+    pd_membership caller;      /* the caller's membership in the account when caller_e == PD_OK */
 } esign_ctx;
 
 /* Authenticates the request: fills req->caller.  PD_OK or error response set. */
@@ -37,7 +41,11 @@ pd_err esign_authenticate(pd_server *srv, pd_request *req);
 pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_ctx *ctx);
 /* Part 1: token, scope, accountId and userId syntax, then one query for
  * ctx->tags that also refuses a caller who is no longer Active (disabled or
- * closed users lose access at once, whatever their token's lifetime). */
+ * closed users lose access at once, whatever their token's lifetime).
+ * Every request is counted against the rate limits here (http/rate.h):
+ * against the account when the caller is a member of it, else against the
+ * caller, else (no valid credentials) against the client's address; over
+ * a limit, that is the answer. */
 pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx);
 /* Part 2: account, caller membership, policy, target membership. */
 pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "esign/prelude.h"
+#include "http/audit.h"
 #include "esign/handlers.h"
 #include "core/jsonutil.h"
 #include "model/profile.h"
@@ -182,6 +183,7 @@ void h_profile_put(pd_server *srv, pd_request *req)
     }
     in_tx = false;
     resp_empty(req, 200);
+    req_audit(srv, req, "profile.update", ctx.account.id, ctx.user_id);
 out:
     if (in_tx)
         ctx.store->ops->rollback(ctx.store);

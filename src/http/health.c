@@ -6,6 +6,7 @@
  * root API (prefix ""), which a router tries last.
  */
 #include "http/http.h"
+#include "http/metrics.h"
 #include "http/server.h"
 
 static void h_health(pd_server *srv, pd_request *req)
@@ -34,6 +35,7 @@ static void h_health(pd_server *srv, pd_request *req)
 
 static const pd_route routes[] = {
     { "GET", "healthz", "/healthz", h_health, LIM_BODY_DEFAULT },
+    { "GET", "metrics", "/metrics", h_metrics, LIM_BODY_DEFAULT },
 };
 static const pd_prefix prefixes[] = { { "", 0 } };
 

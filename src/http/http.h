@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "core/limits.h"
+#include "auth/ratelimit.h"
 #include "auth/token.h"
 
 #define HTTP_MAX_PARAMS    4
@@ -74,6 +75,9 @@ typedef struct {
     } headers[HTTP_MAX_HEADERS];
     size_t n_headers;
     bool set;                          /* a handler produced a response */
+    const char *err_code;              /* static: the error code answered (resp_error,
+                                          an API's error shape), NULL otherwise; for
+                                          the audit log */
     const struct rc_body *cached;      /* an answer from the response cache (borrowed,
                                           http/resp_cache.h): sent instead of the
                                           members above, with the per-request headers */
@@ -105,6 +109,11 @@ struct pd_request {
                                           also in the request's log line */
     token_claims caller;               /* valid when authenticated */
     bool authenticated;
+    struct {                           /* rate limits (http/rate.c): counted once a request */
+        bool counted;
+        rl_verdict v;                  /* also gives the X-RateLimit-* headers */
+        char msg[128];                 /* the answer's message when refused */
+    } rate;
     uint64_t t0_ns;
     pd_response resp;
 };

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/metrics.h"
 #include "core/strutil.h"
 #include "core/thread_table.h"
 
@@ -104,9 +105,11 @@ const rc_body *rc_get(const char *key, const rc_tags *tags, const char **etag)
     e = &t->slots[h % RC_SLOTS];
     if (e->body == NULL || e->hash != h || strcmp(e->key, key) != 0 || !same_tags(&e->tags, tags)) {
         t->misses++;
+        met_inc(MET_RESP_CACHE_MISS);
         return NULL;
     }
     t->hits++;
+    met_inc(MET_RESP_CACHE_HIT);
     if (etag)
         *etag = e->etag[0] ? e->etag : NULL;
     return e->body;

@@ -14,6 +14,7 @@
 static void resp_reset(pd_request *r)
 {
     r->resp.cached = NULL;
+    r->resp.err_code = NULL;
     free(r->resp.body);
     r->resp.body = NULL;
     r->resp.len = 0;
@@ -103,6 +104,7 @@ void resp_error(pd_request *r, pd_err e, const char *msg)
     }
     resp_object(r, info->status, "errorDetails", obj);
     json_decref(obj);
+    r->resp.err_code = info->code;
     if (info->status == 401)
         resp_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"profiled\"");
     else if (info->status == 405 && r->allow[0])

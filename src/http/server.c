@@ -30,6 +30,9 @@
 #include "http/conn_guard.h"
 #include "http/screen.h"
 #include "http/tls.h"
+#include "http/audit.h"
+#include "http/metrics.h"
+#include "http/rate.h"
 #include "http/resp_cache.h"
 
 
@@ -198,6 +201,8 @@ static bool add_common_headers(const pd_request *r, struct MHD_Response *mr)
     if (MHD_get_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL) == NULL &&
         MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES)
         return false;
+    if (!rate_add_headers(r, mr))
+        return false;
     return !r->tls || MHD_add_response_header(mr, MHD_HTTP_HEADER_STRICT_TRANSPORT_SECURITY,
                                               HSTS_VALUE) == MHD_YES;
 }
@@ -324,7 +329,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         /* a handler may read the key ring (server_keys): count it, so a
          * replaced ring is freed only when no handler runs */
         atomic_fetch_add(&srv->ring_readers, 1);
+        log_set_trace(r->trace);            /* audit lines below the HTTP layer (sign-ins) */
         r->route->fn(srv, r);
+        log_set_trace(NULL);
         atomic_fetch_sub(&srv->ring_readers, 1);
     }
     return queue(r);
@@ -345,6 +352,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     }
     conn_guard_idle(conn);                 /* answered: the next request is due within the idle timeout */
+    metrics_request_done(srv, r, time_mono_ns() - r->t0_ns);
+    audit_request_done(srv, r);
     if (log_get_level() <= LOG_INFO) {
         req_client_addr(r, srv->cfg->trusted_proxies, remote, sizeof(remote));
         log_request(r->method, r->route ? r->route->name : "-",
@@ -503,6 +512,11 @@ struct pd_server *server_start(const pd_config *cfg, const pd_router *router)
         log_msg(LOG_ERROR, "token", "cannot load signing keys");
         goto fail;
     }
+    srv->limiter = rate_limiter_new(cfg);
+    if (srv->limiter == NULL || rl_start(srv->limiter, cfg->db) != 0) {
+        log_msg(LOG_ERROR, "ratelimit", "cannot start the rate-limit counters");
+        goto fail;
+    }
     /* keep this connection for the main thread (and, for :memory:, the data) */
     pthread_setspecific(srv->store_key, s);
     s = NULL;
@@ -554,6 +568,7 @@ fail:
     pthread_setspecific(srv->store_key, NULL);
     pthread_key_delete(srv->store_key);
 fail_nokey:
+    rl_free(srv->limiter);
     ring_free(srv->keyring);
     free(srv);
     return NULL;
@@ -656,6 +671,8 @@ void server_stop(struct pd_server *srv, int grace_ms)
     pd_store_close(s);
     pthread_setspecific(srv->store_key, NULL);
     pthread_key_delete(srv->store_key);
+
+    rl_free(srv->limiter);                   /* a last sync, then the counters go */
 
     /* the daemons are stopped: no handler runs, every ring can go */
     reclaim_rings(srv);

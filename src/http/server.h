@@ -47,6 +47,7 @@ struct pd_server {
     atomic_bool stopping;
     uint16_t port;               /* bound port */
     char public_url[256];        /* origin clients use: --public-url, else https_url, else http_url */
+    rl_table *limiter;           /* rate-limit counters (http/rate.h), synced by their own thread */
 };
 
 /* Opens the database once (migrate, keys), then starts the daemon serving

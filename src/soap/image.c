@@ -9,6 +9,7 @@
  * Memory: the decoded image and the base64 text are freed before return.
  */
 #include "soap/soap.h"
+#include "http/audit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,7 @@ void soap_set_user_profile_image(soap_ctx *c, xo_buf *out)
     }
     xo_elem(out, "UserId", c->caller);
     xo_raw(out, "<Success>true</Success>");
+    req_audit(c->srv, c->req, "image.update", NULL, c->caller);
 done:
     free(joined);
     free(bytes);

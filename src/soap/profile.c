@@ -24,6 +24,7 @@
  * return; text goes into the caller's xo_buf.
  */
 #include "soap/soap.h"
+#include "http/audit.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -416,6 +417,7 @@ void soap_set_user_profile(soap_ctx *c, xo_buf *out)
     membership_id(l.account.id, l.user_id, mid);
     xo_elem(out, "MembershipId", mid);
     xo_raw(out, "<Success>true</Success>");
+    req_audit(c->srv, c->req, "profile.update", l.account.id, l.user_id);
 done:
     if (in_tx)
         c->store->ops->rollback(c->store);

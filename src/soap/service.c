@@ -29,7 +29,9 @@
 
 #include "auth/policy.h"
 #include "core/xmlsafe.h"
+#include "core/strutil.h"
 #include "http/credentials.h"
+#include "http/rate.h"
 
 typedef void (*soap_op_fn)(soap_ctx *c, xo_buf *out);
 
@@ -104,6 +106,43 @@ static const char *authenticate(pd_server *srv, pd_request *req, const soap_msg 
     return NULL;
 }
 
+/* The AccountId the operation names (its own child, or a child of one of
+ * its children: UserProfile/AccountId); NULL when none. */
+static const char *account_named(const xmlNode *op, char *buf, size_t cap)
+{
+    const xmlNode *a = soap_child(op, "AccountId");
+
+    for (const xmlNode *k = xmlsafe_next_element(op, NULL); a == NULL && k != NULL;
+         k = xmlsafe_next_element(op, k))
+        a = soap_child(k, "AccountId");
+    return a ? xmlsafe_text(a, buf, cap) : NULL;
+}
+
+/* Counts the call (http/rate.h): against the account it names when the
+ * caller is a member of it, else against the caller, else (no valid
+ * credentials) against the client's address.  The ErrorCode when over. */
+static const char *over_limit(pd_server *srv, pd_request *req, const soap_msg *m, bool authed)
+{
+    char ref[LIM_ID_MAX * 2];
+    const char *acc = authed && rl_enabled(srv->limiter) ? account_named(m->op, ref, sizeof(ref)) : NULL;
+    pd_store *st = acc ? server_store(srv) : NULL;
+    pd_account a = {0};
+    pd_membership mb = {0};
+    bool member = false;
+    pd_err e;
+
+    if (st != NULL && str_copy(ref, sizeof(ref), acc) == 0) {
+        if (str_is_guid(ref))
+            str_lower(ref);
+        member = st->ops->get_account(st, ref, &a) == PD_OK &&
+                 st->ops->get_membership(st, a.id, req->caller.sub, &mb) == PD_OK;
+    }
+    e = req_rate_limit(srv, req, member ? "account" : NULL, member ? a.id : NULL);
+    pd_account_clear(&a);
+    pd_membership_clear(&mb);
+    return e == PD_OK ? NULL : soap_code_of(e);
+}
+
 /* Keeps a successful answer in the ready-response cache and sends the
  * cached copy (see soap_ctx). */
 static void cache(pd_request *req, const soap_ctx *c)
@@ -174,6 +213,13 @@ void h_soap_post(pd_server *srv, pd_request *req)
     }
     xo_fmt(&out, "<%sResponse xmlns=\"" SOAP_NS_AM "\"><%sResult>", op, op);
     code = authenticate(srv, req, &m, &why);
+    {
+        const char *over = over_limit(srv, req, &m, code == NULL);
+        if (over != NULL) {
+            code = over;
+            why = req->rate.msg;
+        }
+    }
     if (code != NULL) {
         soap_result_error(&out, code, why);
     } else {

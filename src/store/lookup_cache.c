@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/limits.h"
+#include "core/metrics.h"
 #include "core/strutil.h"
 #include "core/thread_table.h"
 
@@ -127,8 +128,11 @@ bool lc_get_account(const char *ref, int64_t generation, pd_account *out)
     if (t == NULL || !make_key(key, ref, NULL))
         return false;
     lc_acc *e = &t->acc[str_hash64(key, strlen(key)) % LC_SLOTS];
-    if (!e->used || e->generation != generation || strcmp(e->key, key) != 0)
+    if (!e->used || e->generation != generation || strcmp(e->key, key) != 0) {
+        met_inc(MET_LOOKUP_CACHE_MISS);
         return false;
+    }
+    met_inc(MET_LOOKUP_CACHE_HIT);
     return copy_account(&e->account, out);
 }
 
@@ -156,8 +160,11 @@ bool lc_get_membership(const char *account_id, const char *user_id, int64_t gene
         return false;
     lc_mem *e = &t->mem[str_hash64(key, strlen(key)) % LC_SLOTS];
     if (!e->used || e->generation != generation || e->version != user_version ||
-        strcmp(e->key, key) != 0)
+        strcmp(e->key, key) != 0) {
+        met_inc(MET_LOOKUP_CACHE_MISS);
         return false;
+    }
+    met_inc(MET_LOOKUP_CACHE_HIT);
     return copy_membership(&e->m, out);
 }
 

@@ -48,6 +48,7 @@
 
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "store/sqlite_migrations.h"
 #include "store/store.h"
 
@@ -78,6 +79,7 @@ enum st_id {
     ST_ORG_LIST_ALL, ST_ORG_COUNT_ALL, ST_ORG_LIST_EMAIL, ST_ORG_COUNT_EMAIL,
     ST_ORG_LIST_ACCOUNT, ST_ORG_COUNT_ACCOUNT, ST_ORG_LIST_DOMAIN, ST_ORG_COUNT_DOMAIN,
     ST_ORG_MEMBERSHIPS, ST_IDENTITIES_OF_USER, ST_ORG_LIST_PLAIN, ST_ORG_COUNT_PLAIN,
+    ST_RATE_ADD, ST_RATE_PURGE,
     ST_COUNT_
 };
 
@@ -375,6 +377,12 @@ static const char *const SQL[ST_COUNT_] = {
     [ST_IDENTITIES_OF_USER] =
         "SELECT id, user_id, provider_id, immutable_id FROM user_identities"
         " WHERE user_id = lower(?1) ORDER BY id",
+    [ST_RATE_ADD] =
+        "INSERT INTO rate_counts(key, span, window_start, count) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT(key, span, window_start) DO UPDATE SET count = count + excluded.count"
+        " RETURNING count",
+    [ST_RATE_PURGE] =
+        "DELETE FROM rate_counts WHERE window_start + span < ?1",
     [ST_THROTTLE_REFUND] =
         "UPDATE login_throttle SET failures = max(failures - 1, 0),"
         "   locked_until = CASE WHEN failures - 1 < ?2 THEN 0 ELSE locked_until END"
@@ -448,6 +456,7 @@ static pd_err fail_msg(sq_store *q, const char *op, const char *msg, const char 
 static pd_err db_fail(sq_store *q, const char *op, int rc, const char *fk_hint)
 {
     const char *hint = rc == SQLITE_CONSTRAINT_FOREIGNKEY ? fk_hint : NULL;
+    met_inc(MET_DB_ERRORS);
     if (q->lost != NULL)
         return fail_msg(q, op, q->lost, NULL);
     return fail_msg(q, op, sqlite3_errmsg(q->db), hint);
@@ -1933,6 +1942,53 @@ static pd_err sq_each_account_of_user(pd_store *s, const char *user_id, pd_iter_
                    "each_account_of_user");
 }
 
+/* ---- rate limits (auth/ratelimit.c) ---------------------------------- */
+
+static pd_err rate_add(sq_store *q, pd_rate_row *r, const char *op)
+{
+    sqlite3_stmt *st = stmt_bound(q, ST_RATE_ADD, PARAMS(PT(r->key), PI(r->span), PI(r->window),
+                                                         PI(r->delta)), op);
+    pd_err e = PD_OK;
+    int rc;
+
+    if (st == NULL)
+        return PD_ERR_STORE;
+    rc = sq_step(q, st, true);
+    if (rc != SQLITE_ROW) {
+        e = db_fail(q, op, rc, NULL);
+        goto out;
+    }
+    r->total = sqlite3_column_int64(st, 0);
+    while (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        e = db_fail(q, op, rc, NULL);
+out:
+    stmt_done(st);
+    return e;
+}
+
+static pd_err sq_rate_sync(pd_store *s, pd_rate_row *rows, size_t n, int64_t purge_before)
+{
+    static const char op[] = "rate_sync";
+    sq_store *q = SQ(s);
+    tx_kind k;
+
+    if (rows == NULL && n > 0)
+        return bad_arg(q, op);
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].key == NULL || rows[i].span < 1 || rows[i].delta < 0)
+            return bad_arg(q, op);
+    pd_err e = tx_enter_write(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    for (size_t i = 0; i < n && e == PD_OK; i++)
+        e = rate_add(q, &rows[i], op);
+    if (e == PD_OK && purge_before > 0)
+        e = exec_params(q, ST_RATE_PURGE, PARAMS(PI(purge_before)), op, NULL, NULL);
+    return tx_leave(q, op, k, e);
+}
+
 /* ---- organizations (Admin API, docs/admin.md) ----------------------- */
 
 /* row_conv: an owned pd_org (cleared on failure). */
@@ -2257,6 +2313,7 @@ static const pd_store_ops SQ_OPS = {
     .list_org_users = sq_list_org_users,
     .get_org_memberships = sq_get_org_memberships,
     .each_identity_of_user = sq_each_identity_of_user,
+    .rate_sync = sq_rate_sync,
 };
 
 /* Runs a PRAGMA and copies the first column of its first row (if any). */

@@ -246,6 +246,19 @@ static const char MIGRATION_4[] =
 static const char MIGRATION_5[] =
     "ALTER TABLE memberships ADD COLUMN added TEXT NULL;\n";
 
+/* Rate limits (auth/ratelimit.c): calls per key ("account:<GUID>",
+ * "org:<GUID>", "user:<GUID>", "addr:<address>") in one window of `span`
+ * seconds (3600: the hour, 30: the burst window) starting at `window_start`
+ * (Unix seconds).  Each node adds what it counted about once a second. */
+static const char MIGRATION_6[] =
+    "CREATE TABLE rate_counts(\n"
+    "  key    TEXT NOT NULL,\n"
+    "  span   INTEGER NOT NULL CHECK (span > 0),\n"
+    "  window_start INTEGER NOT NULL,\n"
+    "  count  INTEGER NOT NULL CHECK (count >= 0),\n"
+    "  PRIMARY KEY (key, span, window_start)\n"
+    ") WITHOUT ROWID;\n";
+
 static const pd_sqlite_migration MIGRATIONS[] = {
     { 1, "initial schema: organizations, accounts, users, images, memberships, signing keys",
       MIGRATION_1 },
@@ -255,6 +268,7 @@ static const pd_sqlite_migration MIGRATIONS[] = {
     { 4, "admin: organization site, administrators, reserved domains, user identities,"
          " organization users", MIGRATION_4 },
     { 5, "memberships: the date the user was added to the account", MIGRATION_5 },
+    { 6, "rate limits: calls per key and window, shared by the nodes", MIGRATION_6 },
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])

@@ -164,6 +164,16 @@ typedef struct {
     int64_t take;               /* rows at most, >= 1 */
 } pd_org_user_query;
 
+/* One rate-limit counter to sync (rate_sync): what this node counted
+ * since its last sync goes in, the total of every node comes out. */
+typedef struct {
+    const char *key;          /* borrowed, e.g. "account:<GUID>" */
+    int64_t span;             /* window length, seconds (3600, 30) */
+    int64_t window;           /* window start, Unix seconds */
+    int64_t delta;            /* calls to add, >= 0 (0: only read) */
+    int64_t total;            /* out: the counter after adding */
+} pd_rate_row;
+
 typedef struct pd_store pd_store;
 
 typedef int (*pd_iter_fn)(void *ctx, const void *row); /* non-zero stops */
@@ -303,6 +313,12 @@ typedef struct {
     pd_err (*get_org_memberships)(pd_store *s, const char *org_id, const char *user_id,
                                   pd_org_membership **out, size_t *n);
     pd_err (*each_identity_of_user)(pd_store *s, const char *user_id, pd_iter_fn fn, void *ctx);
+
+    /* ---- rate limits (auth/ratelimit.c) ---- */
+    /* In one write transaction: adds each row's delta to its counter
+     * (created at 0) and reads its total back; then, when purge_before > 0,
+     * drops counters whose window ended before it. */
+    pd_err (*rate_sync)(pd_store *s, pd_rate_row *rows, size_t n, int64_t purge_before);
 } pd_store_ops;
 
 typedef struct {

@@ -4,7 +4,7 @@
 // in the Admin error shape with a message naming the parameter.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { http } from './lib/server.mjs';
+import { http, NO_BURST_LIMITS } from './lib/server.mjs';
 import {
   useAdminTenant, assertAdminError, orgUrl, U, ORG1, ORG2, ACC_A, ACC_B, ACC_C, DOMAIN1, DOMAIN2,
   BULK_USERS, org1Users, buildAdminTenant,
@@ -14,7 +14,7 @@ const ALL = org1Users();
 const sortedIds = (users) => users.map((u) => u.userId).sort();
 
 describe('Admin API user list', () => {
-  const env = useAdminTenant();
+  const env = useAdminTenant({ extraArgs: NO_BURST_LIMITS });
   const list = (query, token = env.tokens.oona, prefix = '/v2') =>
     http('GET', `${orgUrl(env.base, ORG1, prefix)}/users${query}`, { token });
   async function ok(query) {

@@ -5,7 +5,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  useTenant, http, rawHttp, assertError, profileUrl, imageUrl, setupTenant, mintToken, importFile, freshDb, cliOk,
+  useTenant, NO_BURST_LIMITS, http, rawHttp, assertError, profileUrl, imageUrl, setupTenant, mintToken, importFile, freshDb, cliOk,
   IDS, ACC_A, ACC_A_NUMBER, ACC_B, TENANT_FILE, b64urlDecode, b64urlEncode,
 } from './lib/server.mjs';
 import { makeGif } from './lib/images.mjs';
@@ -14,7 +14,7 @@ const UNKNOWN_ACC = 'eeeeeeee-0000-4000-8000-00000000dead';
 const UNKNOWN_USER = '00000000-0000-4000-8000-0000000dead1';
 
 describe('authorization', () => {
-  const env = useTenant();
+  const env = useTenant({ extraArgs: NO_BURST_LIMITS });
   let base;
   let T;
   let otherDbToken;

@@ -185,7 +185,7 @@ export function org1Users(tenant = buildAdminTenant()) {
  * (expired); shut (an ORG1 administrator who is Closed).  Returns an object
  * filled by the before() hook: {db, server, base, tokens}.
  */
-export function useAdminTenant() {
+export function useAdminTenant({ extraArgs = [] } = {}) {
   const env = {};
   before(async () => {
     const db = freshDb();
@@ -198,7 +198,7 @@ export function useAdminTenant() {
       oonaExpired: t(U.oona, { scope: 'user_read', ttl: 60, issuedAt: Math.floor(Date.now() / 1000) - 7200 }),
       oonaAll: t(U.oona, { scope: 'signature user_read user_write organization_read' }),
     };
-    const server = await startServer({ db: db.url });
+    const server = await startServer({ db: db.url, extraArgs });
     Object.assign(env, { db, server, base: server.base, tokens });
   });
   after(async () => {

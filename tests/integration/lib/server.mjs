@@ -135,6 +135,14 @@ export function mintToken(dbUrl, userId, { scope, ttl, issuedAt } = {}) {
 }
 
 // ---------------------------------------------------------------- server
+/**
+ * serve arguments for test files that send hundreds of calls within seconds
+ * from one account or address: DocuSign's burst limits (500 an account,
+ * 100 an address per 30 s) would refuse them.  The limits themselves are
+ * tested in ratelimit.test.mjs.
+ */
+export const NO_BURST_LIMITS = ['--rate-limit-burst', '0', '--rate-limit-anonymous-burst', '0'];
+
 function hasSetpriv() {
   try {
     return spawnSync('setpriv', ['--help'], { encoding: 'utf8' }).status === 0;

@@ -556,6 +556,15 @@ static void test_check_values(void **state)
         { "port", "-1", 1 }, { "port", "0", 0 },                  /* https-port is -1 by default */
         { "https-port", "-1", 0 }, { "https-port", "0", 0 },
         { "tls-cert", "c.pem", 1 }, { "tls-key", "k.pem", 1 }, { "tls-cert", "", 0 },
+        /* rate limits: 429 or 400 only; anonymous limits never looser than the others */
+        { "rate-limit-status", "400", 0 }, { "rate-limit-status", "429", 0 },
+        { "rate-limit-status", "404", 1 },
+        { "rate-limit-anonymous-hourly", "3000", 0 }, { "rate-limit-anonymous-hourly", "3001", 1 },
+        { "rate-limit-anonymous-hourly", "0", 1 }, { "rate-limit-hourly", "0", 0 },
+        { "rate-limit-hourly", "599", 1 },
+        { "rate-limit-anonymous-burst", "500", 0 }, { "rate-limit-anonymous-burst", "501", 1 },
+        { "rate-limit-anonymous-burst", "0", 1 }, { "rate-limit-burst", "0", 0 },
+        { "rate-limit-burst", "99", 1 },
     };
     int failures = 0;
 
