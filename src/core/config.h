@@ -35,6 +35,9 @@ typedef struct {
     bool demo;               /* load data/demo-tenant.json into an empty database */
     char *demo_file;
     char *oauth_hosts;       /* accepted JWT aud values, comma separated; "" = derived (oauth/common.c) */
+    char *control_token;     /* operator secret of the test-control API (docs/control.md);
+                                "" = the API is off.  Never logged or printed. */
+    int64_t control_journal; /* requests the control journal keeps */
 } pd_config;
 
 typedef struct {

@@ -107,6 +107,10 @@ struct pd_request {
     bool authenticated;
     uint64_t t0_ns;
     pd_response resp;
+    const char *url;                   /* the path as libmicrohttpd gave it (valid until
+                                          the request is freed) */
+    int hook_mark;                     /* set by a before-hook (http/hooks.h) that acted on
+                                          the request, for its after-hook; 0 = none */
 };
 
 /* ---- request accessors (request.c) ---- */

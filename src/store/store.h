@@ -301,6 +301,12 @@ typedef struct {
     pd_err (*get_org_memberships)(pd_store *s, const char *org_id, const char *user_id,
                                   pd_org_membership **out, size_t *n);
     pd_err (*each_identity_of_user)(pd_store *s, const char *user_id, pd_iter_fn fn, void *ctx);
+    /* Deletes the whole tenant (organizations, accounts, users, memberships,
+     * images, integrations, grants, throttles, Admin API tables) and keeps
+     * the signing keys and the schema.  Only inside a transaction (begin),
+     * so a replacing import is seen whole or not at all; the caller bumps
+     * the generation. */
+    pd_err (*wipe_tenant)(pd_store *s);
 } pd_store_ops;
 
 typedef struct {
