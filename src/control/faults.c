@@ -59,6 +59,19 @@ static int opt_int(const json_t *spec, const char *name, int64_t min, int64_t ma
     return 0;
 }
 
+/* The error a rule giving only a status answers with. */
+static pd_err status_error(int status)
+{
+    switch (status) {
+    case 401: return PD_ERR_INVALID_TOKEN;
+    case 403: return PD_ERR_LACKS_PERMISSIONS;
+    case 404: return PD_ERR_NOT_FOUND;
+    case 429: return PD_ERR_HOURLY_LIMIT;
+    case 503: return PD_ERR_UNAVAILABLE;
+    default:  return status >= 500 ? PD_ERR_INTERNAL : PD_ERR_BAD_REQUEST;
+    }
+}
+
 static const char *const known[] = {
     "method", "path", "route", "userId", "accountId", "error", "status", "message",
     "latencyMs", "drop", "count", "percent",
@@ -108,7 +121,7 @@ int faults_add(const json_t *spec, char *err, size_t cap)
         return -1;
     }
     if (status != 0 && r.error == PD_OK)
-        r.error = status >= 500 ? PD_ERR_INTERNAL : PD_ERR_BAD_REQUEST;
+        r.error = status_error((int)status);
     if (r.error == PD_OK && !r.drop && latency == 0) {
         snprintf(err, cap, "the rule does nothing: give error, status, latencyMs or drop");
         return -1;
