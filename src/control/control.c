@@ -79,6 +79,15 @@ bool control_authorized(const pd_request *r, bool allow_basic)
     return ok;
 }
 
+pd_err control_admit(const pd_request *r)
+{
+    if (!control_st.on)
+        return PD_ERR_NOT_FOUND;
+    if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
+        return PD_OK;
+    return control_authorized(r, false) ? PD_OK : PD_ERR_CONTROL_DENIED;
+}
+
 /* The headers DocuSign sends with a rate-limit error (facts §5): an hourly
  * limit of 3,000 that resets on the hour, a burst limit of 500 per 30 s. */
 static void rate_limit_headers(pd_request *r, pd_err e)

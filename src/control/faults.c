@@ -15,6 +15,9 @@
 
 #include "core/strutil.h"
 
+/* fnmatch backtracks over each '*': a few keep matching a 2 KiB path cheap */
+#define FAULT_PATH_STARS_MAX 8
+
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static fault_rule rules[LIM_CONTROL_RULES_MAX];
 static int next_id = 1;
@@ -110,6 +113,13 @@ int faults_add(const json_t *spec, char *err, size_t cap)
         opt_int(spec, "count", 1, 1000000, -1, &count, err, cap) != 0 ||
         opt_int(spec, "percent", 1, 100, 100, &percent, err, cap) != 0)
         return -1;
+    size_t stars = 0;
+    for (const char *p = r.path; *p; p++)
+        stars += *p == '*';
+    if (stars > FAULT_PATH_STARS_MAX) {
+        snprintf(err, cap, "path: at most %d '*'", FAULT_PATH_STARS_MAX);
+        return -1;
+    }
     drop = json_object_get(spec, "drop");
     if (drop != NULL && !json_is_boolean(drop)) {
         snprintf(err, cap, "drop: must be true or false");

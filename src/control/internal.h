@@ -24,6 +24,12 @@ extern control_state control_st;
  * Basic.  A Bearer token never counts.  False while the surface is off. */
 bool control_authorized(const pd_request *r, bool allow_basic);
 
+/* control_api.admit: before any body is read, 404 while the surface is off
+ * and 401 for a write without the secret, so nobody without it can make the
+ * server hold a 16 MiB tenant upload.  GET goes on to the handler, which
+ * answers with the Basic challenge. */
+pd_err control_admit(const pd_request *r);
+
 /* handlers (handlers.c, page.c) */
 void h_control_page(pd_server *srv, pd_request *r);
 void h_control_page_js(pd_server *srv, pd_request *r);

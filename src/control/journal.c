@@ -177,6 +177,22 @@ void journal_add(const pd_request *r, uint64_t dur_ns)
     pthread_mutex_unlock(&mu);
 }
 
+/* s as a JSON string; bytes that do not make valid UTF-8 (a cut in the
+ * middle of a character, a client's raw bytes) become '?'. */
+static json_t *jstr(const char *s)
+{
+    json_t *j = json_string(s);
+    char copy[LIM_CONTROL_HEADERS_MAX];
+
+    if (j != NULL)
+        return j;
+    str_copy(copy, sizeof(copy), s);
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    return json_string(copy);
+}
+
 static json_t *entry_json(const entry *e)
 {
     json_t *o = json_object(), *h = json_object();
@@ -188,18 +204,24 @@ static json_t *entry_json(const entry *e)
         if (tab == NULL)
             continue;
         *tab = '\0';
-        json_object_set_new(h, l, json_string(tab + 1));
+        json_t *v = jstr(tab + 1);
+        if (json_object_set_new(h, l, v) != 0) {            /* a name that is not UTF-8 */
+            for (char *p = l; *p; p++)
+                if ((unsigned char)*p >= 0x80)
+                    *p = '?';
+            json_object_set_new(h, l, jstr(tab + 1));
+        }
     }
     json_object_set_new(o, "id", json_integer((json_int_t)e->id));
-    json_object_set_new(o, "time", json_string(e->time));
-    json_object_set_new(o, "method", json_string(e->method));
-    json_object_set_new(o, "path", json_string(e->path));
-    json_object_set_new(o, "query", json_string(e->query));
+    json_object_set_new(o, "time", jstr(e->time));
+    json_object_set_new(o, "method", jstr(e->method));
+    json_object_set_new(o, "path", jstr(e->path));
+    json_object_set_new(o, "query", jstr(e->query));
     json_object_set_new(o, "status", json_integer(e->status));
     json_object_set_new(o, "durationMs", json_real((double)(int64_t)(e->dur_ms * 1000.0 + 0.5) / 1000.0));
     if (e->caller[0])
-        json_object_set_new(o, "caller", json_string(e->caller));
-    json_object_set_new(o, "trace", json_string(e->trace));
+        json_object_set_new(o, "caller", jstr(e->caller));
+    json_object_set_new(o, "trace", jstr(e->trace));
     if (e->fault)
         json_object_set_new(o, "fault", json_integer(e->fault));
     json_object_set_new(o, "headers", h);

@@ -324,6 +324,17 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             return queue_and_tell(srv, r);
         }
         cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (r->early == PD_OK && r->api != NULL && r->api->admit != NULL &&
+            (r->early = r->api->admit(r)) != PD_OK) {
+            /* refused before its body: the body is dropped, never kept */
+            const char *expect = req_header(r, MHD_HTTP_HEADER_EXPECT);
+            if ((expect != NULL && strcasecmp(expect, "100-continue") == 0) ||
+                (cl != NULL && (str_to_i64(cl, 0, INT64_MAX, &declared) != 0 ||
+                                (uint64_t)declared > LIM_BODY_DRAIN_MAX))) {
+                answer_error(r, r->early);
+                return queue_and_tell(srv, r);
+            }
+        }
         if (r->early == PD_OK && cl != NULL &&
             (str_to_i64(cl, 0, INT64_MAX, &declared) != 0 || (uint64_t)declared > r->body_limit)) {
             const char *expect = req_header(r, MHD_HTTP_HEADER_EXPECT);
