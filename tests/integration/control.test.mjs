@@ -297,6 +297,12 @@ describe('control API', () => {
         headers: { 'Content-Type': 'application/soap+xml; charset=utf-8' }, body: '<x/>',
       });
       assert.notEqual(s12.status, 429, 'the count-1 SOAP rule is used up');
+      // errors found before the envelope is read are SOAP faults too (pd_api.error of soap/)
+      const big = await rawHttp('POST', `${env.base}/api/3.0/accountmanagement.asmx`, {
+        headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body: Buffer.alloc(600 * 1024, 0x20),
+      });
+      assert.equal(big.status, 413, big.body.toString());
+      assert.match(big.body.toString(), /<faultstring>Unspecified_Error: The request body exceeds/);
     });
 
     it('percent 1..100 and "until cleared"; rules listed; clear all', async () => {
