@@ -31,7 +31,7 @@ CPPFLAGS += -DPROFILED_VERSION=\"$(VERSION)\"
 
 # Sources are found by folder (docs/design.md): every src/FOLDER/*.c goes
 # into the library; tests/unit/FOLDER/test_*.c mirror them.
-SRC_DIRS := core codec model store auth http esign oauth admin soap pages cli
+SRC_DIRS := core codec model store auth http esign oauth admin soap pages control cli
 LIB_SRC  := $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c))
 LIB_HDR  := $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)

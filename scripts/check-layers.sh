@@ -17,7 +17,8 @@ declare -A may=(
   [admin]="core codec store model auth http"
   [soap]="core codec store model auth http"
   [pages]="core codec store model auth http"
-  [cli]="core codec store model auth http esign oauth admin soap pages"
+  [control]="core codec store model auth http"
+  [cli]="core codec store model auth http esign oauth admin soap pages control"
 )
 
 bad=0

@@ -143,6 +143,8 @@ typedef struct {
     char user_id[LIM_ID_MAX + 1];
     char email[LIM_EMAIL_MAX + 1];
     int64_t version;                /* users.version read at the check */
+    int64_t generation;             /* the tenant generation read before the check: a
+                                       replaced tenant (control reset) may reuse a version */
     int64_t expires;                /* 0: empty */
 } lc_entry;
 
@@ -225,7 +227,7 @@ legacy_result legacy_check(pd_store *s, const legacy_creds *c, const char *ip, i
         int64_t va = -1, vb = -1, gen = 0;
         if (s->ops->get_versions(s, e->user_id, e->user_id, &va, &vb, &gen) != PD_OK)
             return LEGACY_STORE;
-        if (va >= 0 && va == e->version) {
+        if (va >= 0 && va == e->version && gen == e->generation) {
             if (!sobo_ok(c, e->user_id, e->email))
                 return LEGACY_SOBO;
             fill(out, e->user_id, c, now);
@@ -238,6 +240,9 @@ legacy_result legacy_check(pd_store *s, const legacy_creds *c, const char *ip, i
     if (err == PD_ERR_NOT_FOUND)
         return LEGACY_PARTNER;
     if (err != PD_OK)
+        return LEGACY_STORE;
+    int64_t gen0 = 0, xa, xb;
+    if (s->ops->get_versions(s, "", "", &xa, &xb, &gen0) != PD_OK)
         return LEGACY_STORE;
     pw_request pr = {
         .login = c->username, .password = c->password, .client = c->integrator_key, .ip = ip,
@@ -260,6 +265,7 @@ legacy_result legacy_check(pd_store *s, const legacy_creds *c, const char *ip, i
             str_copy(e->email, sizeof(e->email), u.email ? u.email : "") == 0) {
             memcpy(e->key, key, sizeof(key));
             e->version = u.version;
+            e->generation = gen0;
             e->expires = now + LIM_LEGACY_CACHE_TTL_S;
         } else if (e != NULL) {
             e->expires = 0;

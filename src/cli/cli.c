@@ -29,6 +29,7 @@ static const struct {
     { "keys",    cmd_keys,    "list, rotate or retire the access-token signing keys" },
     { "migrate", cmd_migrate, "bring a database to the current schema" },
     { "integration", cmd_integration, "manage OAuth integrations: add, add-key, consent, list, remove" },
+    { "control", cmd_control, "a running server's test-control API: load, reset, export, token, faults, journal" },
 };
 
 static void usage(FILE *out)

@@ -18,6 +18,7 @@ int cmd_migrate(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_integration(int argc, char **argv);   /* integration.c */
+int cmd_control(int argc, char **argv);       /* control.c: a running server's test-control API */
 
 /* Shared: --db resolution (flag > PROFILED_DB > default). Returned string is
  * argv's, the environment's or static. */

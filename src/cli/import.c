@@ -887,6 +887,12 @@ static int read_scalar(reader *rd, const char *key)
 pd_err import_stream(pd_store *s, FILE *in, import_stats *st, char *err, size_t errlen,
                      import_progress_fn progress, void *pctx)
 {
+    return import_stream_mode(s, in, false, st, err, errlen, progress, pctx);
+}
+
+pd_err import_stream_mode(pd_store *s, FILE *in, bool replace, import_stats *st, char *err,
+                          size_t errlen, import_progress_fn progress, void *pctx)
+{
     reader rd = { .in = in, .st = st, .err = err, .errlen = errlen };
     char key[64];
     int c, first = 1, rc = -1;
@@ -902,6 +908,10 @@ pd_err import_stream(pd_store *s, FILE *in, import_stats *st, char *err, size_t 
         free(rd.rec);
         fail(&rd, "cannot start a transaction: %s", pd_store_last_error(s));
         return PD_ERR_STORE;
+    }
+    if (replace && s->ops->wipe_tenant(s) != PD_OK) {
+        fail(&rd, "cannot clear the tenant: %s", pd_store_last_error(s));
+        goto out;
     }
     if (skip_ws(&rd) != '{') {
         fail(&rd, "the file must hold one JSON object");

@@ -13,6 +13,7 @@
 #ifndef PROFILED_IMPORT_H
 #define PROFILED_IMPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "core/error.h"
 #include "store/store.h"
@@ -28,6 +29,12 @@ typedef void (*import_progress_fn)(void *ctx, const import_stats *st);
 
 pd_err import_stream(pd_store *s, FILE *in, import_stats *st, char *err, size_t errlen,
                      import_progress_fn progress, void *pctx);
+
+/* The same, first deleting the whole tenant inside the same transaction
+ * when replace is true (store wipe_tenant): readers see the old tenant or
+ * the new one, never a mix; a bad file leaves the old tenant in place. */
+pd_err import_stream_mode(pd_store *s, FILE *in, bool replace, import_stats *st, char *err,
+                          size_t errlen, import_progress_fn progress, void *pctx);
 
 /* Writes every organization, account, user (password hash, not password;
  * image as base64) and membership in the import format. */

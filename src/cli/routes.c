@@ -6,6 +6,7 @@
  */
 #include "admin/admin.h"
 #include "cli/cli.h"
+#include "control/control.h"
 #include "esign/handlers.h"
 #include "oauth/handlers.h"
 #include "soap/soap.h"
@@ -15,6 +16,7 @@ static const pd_api *const apis[] = {
     &oauth_api,
     &admin_api,
     &soap_api,
+    &control_api,
     &health_api,
 };
 

@@ -16,6 +16,7 @@
 
 #include "cli/cli.h"
 #include "cli/import.h"
+#include "control/control.h"
 #include "core/files.h"
 #include "core/log.h"
 #include "http/server.h"
@@ -202,6 +203,22 @@ out:
     return rc;
 }
 
+/* The tenant reader and writer the control API uses (control/control.h). */
+static pd_err control_load(pd_store *s, FILE *in, bool replace, char *summary, size_t cap,
+                           char *err, size_t errlen)
+{
+    import_stats st;
+    pd_err e = import_stream_mode(s, in, replace, &st, err, errlen, NULL, NULL);
+
+    if (e == PD_OK)
+        snprintf(summary, cap, "%zu organizations, %zu accounts, %zu users, %zu memberships, "
+                 "%zu images, %zu integrations", st.organizations, st.accounts, st.users,
+                 st.memberships, st.images, st.integrations);
+    return e;
+}
+
+static const control_tenant_io control_io = { control_load, export_stream };
+
 int cmd_serve(int argc, char **argv)
 {
     pd_config cfg;
@@ -257,6 +274,12 @@ int cmd_serve(int argc, char **argv)
     }
     /* after the start, so that a :memory: database is held open by the server */
     if (cfg.demo && load_demo(&cfg, "", "", "", "", NULL, false) != 0) {
+        server_stop(srv, 0);
+        config_free(&cfg);
+        return 1;
+    }
+    if (cfg.control_token[0] != '\0' &&
+        control_enable(srv, cfg.control_token, (size_t)cfg.control_journal, cfg.demo_file, &control_io) != 0) {
         server_stop(srv, 0);
         config_free(&cfg);
         return 1;

@@ -78,6 +78,11 @@ static const config_item items[] = {
     { "audit-log", "PROFILED_AUDIT_LOG", CFG_STR, "", 0, 0,
       "file the audit log (profile and image changes, sign-ins, denied requests) is appended to, "
       "created 0600; empty = standard error with the other logs", OFF(audit_log) },
+    { "control-token", "PROFILED_CONTROL_TOKEN", CFG_STR, "", 0, 0,
+      "operator secret that turns on the test-control API under /_profiled/ "
+      "(at least " LIM_CONTROL_TOKEN_MIN_STR " characters; empty = off)", OFF(control_token) },
+    { "control-journal", "PROFILED_CONTROL_JOURNAL", CFG_INT, "500", 1, LIM_CONTROL_JOURNAL_MAX,
+      "requests the control journal keeps (the oldest go first)", OFF(control_journal) },
     { NULL, NULL, CFG_STR, NULL, 0, 0, NULL, 0 },
 };
 
@@ -228,6 +233,11 @@ void config_check(const pd_config *c, pd_errbuf *eb)
         pd_errbuf_add(eb, "listen: '%s' is not an IPv4 or IPv6 address", c->listen);
     if (log_level_parse(c->log_level, &l) != 0)
         pd_errbuf_add(eb, "log-level: '%s' is not one of debug, info, warn, error", c->log_level);
+    /* never echo the control token: only how it is wrong */
+    if (c->control_token[0] != '\0' && strlen(c->control_token) < LIM_CONTROL_TOKEN_MIN)
+        pd_errbuf_add(eb, "control-token: shorter than %d characters", LIM_CONTROL_TOKEN_MIN);
+    if (strlen(c->control_token) > LIM_CONTROL_TOKEN_MAX)
+        pd_errbuf_add(eb, "control-token: longer than %d characters", LIM_CONTROL_TOKEN_MAX);
     if (strncmp(c->db, "sqlite:", 7) != 0 || c->db[7] == '\0')
         pd_errbuf_add(eb, "db: '%s' is not a supported URL (expected sqlite:PATH or sqlite::memory:)", c->db);
     if (c->public_url[0] != '\0' && strncmp(c->public_url, "http://", 7) != 0 &&

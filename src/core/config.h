@@ -44,6 +44,9 @@ typedef struct {
     int64_t rl_sync_ms;      /* how often counts are shared through the database */
     char *metrics_allow;     /* peers (addresses or CIDR) that may GET /metrics; "" = off */
     char *audit_log;         /* file the audit lines are appended to; "" = standard error */
+    char *control_token;     /* operator secret of the test-control API (docs/control.md);
+                                "" = the API is off.  Never logged or printed. */
+    int64_t control_journal; /* requests the control journal keeps */
 } pd_config;
 
 typedef struct {

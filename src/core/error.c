@@ -56,6 +56,8 @@ static const pd_err_info table[PD_ERR_COUNT_] = {
                                     "One or both of Username and Password are invalid."},
     [PD_ERR_INTEGRATOR_KEY_UNKNOWN] = {401, "PARTNER_AUTHENTICATION_FAILED",
                                     "The specified Integrator Key was not found or is disabled."},
+    [PD_ERR_CONTROL_DENIED]      = {401, "CONTROL_TOKEN_INVALID",
+                                    "The control API needs the operator secret (X-Profiled-Control-Token); API tokens are not accepted."},
 };
 
 const pd_err_info *pd_err_describe(pd_err e)

@@ -39,6 +39,7 @@ typedef enum {
     PD_ERR_UNAVAILABLE,            /* 503 SERVICE_UNAVAILABLE                    */
     PD_ERR_LOGIN_FAILED,           /* 401 USER_AUTHENTICATION_FAILED (legacy credentials) */
     PD_ERR_INTEGRATOR_KEY_UNKNOWN, /* 401 PARTNER_AUTHENTICATION_FAILED (legacy credentials) */
+    PD_ERR_CONTROL_DENIED,         /* 401 CONTROL_TOKEN_INVALID (test-control API, docs/control.md) */
     PD_ERR_COUNT_
 } pd_err;
 

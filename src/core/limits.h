@@ -128,5 +128,18 @@
                                                    (IPv6: one per /64); beyond: 429 */
 #define LIM_RL_KEY_MAX                   64     /* bytes of a key, "account:<GUID>" ... */
 #define LIM_RL_PURGE_EVERY               60     /* syncs between purges of ended windows in the store */
+/* ---- test-control API (control/, docs/control.md) ---- */
+#define LIM_CONTROL_TOKEN_MIN            16     /* characters of --control-token */
+#define LIM_CONTROL_TOKEN_MIN_STR        "16"
+#define LIM_CONTROL_TOKEN_MAX            256
+#define LIM_CONTROL_JOURNAL_MAX          10000  /* --control-journal: requests kept (fixed-size
+                                                   entries, about 4 KiB each, allocated at start) */
+#define LIM_CONTROL_FIELD_MAX            512    /* bytes of a journal path or query (cut beyond) */
+#define LIM_CONTROL_HEADERS_MAX          2048   /* bytes of a journal entry's request headers */
+#define LIM_CONTROL_HEADER_VALUE_MAX     256    /* bytes of one header value in the journal */
+#define LIM_CONTROL_RULES_MAX            64     /* fault rules at once */
+#define LIM_CONTROL_LATENCY_MAX_MS       30000  /* latency one rule may add (it holds a worker) */
+#define LIM_CONTROL_TENANT_MAX           (16 * 1024 * 1024) /* body of POST /_profiled/tenant */
+#define LIM_CONTROL_TOKEN_TTL_MAX        86400  /* seconds of a token minted over the control API */
 
 #endif

@@ -25,5 +25,5 @@ static const pd_prefix prefixes[] = {
 
 const pd_api esign_api = {
     "esign", prefixes, sizeof(prefixes) / sizeof(prefixes[0]),
-    routes, sizeof(routes) / sizeof(routes[0]), NULL,
+    routes, sizeof(routes) / sizeof(routes[0]), NULL, NULL,
 };

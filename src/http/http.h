@@ -56,6 +56,11 @@ typedef struct {
      * (malformed request, unknown method, body too large): its own error
      * shape.  NULL: resp_error (eSignature's shape). */
     void (*error)(pd_request *r, pd_err e, const char *msg);
+    /* Optional: asked once the headers are in and a route of this API
+     * matched, before any body is read.  PD_OK admits the request; an error
+     * is answered (by `error`) and the body dropped unread, so a refused
+     * caller cannot make the server hold a large body.  NULL: admit all. */
+    pd_err (*admit)(const pd_request *r);
 } pd_api;
 
 /* The APIs a server serves, tried in order (the root API, prefix "", last). */
@@ -116,6 +121,10 @@ struct pd_request {
     } rate;
     uint64_t t0_ns;
     pd_response resp;
+    const char *url;                   /* the path as libmicrohttpd gave it (valid until
+                                          the request is freed) */
+    int hook_mark;                     /* set by a before-hook (http/hooks.h) that acted on
+                                          the request, for its after-hook; 0 = none */
 };
 
 /* ---- request accessors (request.c) ---- */

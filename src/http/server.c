@@ -154,6 +154,7 @@ static void request_start(const struct pd_server *srv, pd_request *r, const char
 
     r->started = true;
     r->method = method;
+    r->url = url;
     r->want_xml = wants_xml(r);
     conn_guard_headers_done(r->conn, (cl != NULL && strcmp(cl, "0") != 0) ||
                                      req_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL);
@@ -264,6 +265,47 @@ static int append_body(pd_request *r, const char *data, size_t n)
     return 0;
 }
 
+int server_add_hook(struct pd_server *srv, const pd_hook *h)
+{
+    size_t n = atomic_load(&srv->n_hooks);
+
+    if (n >= HTTP_MAX_HOOKS)
+        return -1;
+    srv->hooks[n] = h;
+    atomic_store(&srv->n_hooks, n + 1);       /* readers see the slot filled */
+    return 0;
+}
+
+/* The before-hooks, in order, until one does not let the request go on. */
+static pd_hook_verdict run_before_hooks(struct pd_server *srv, pd_request *r)
+{
+    size_t n = atomic_load(&srv->n_hooks);
+
+    for (size_t i = 0; i < n; i++) {
+        pd_hook_verdict v = srv->hooks[i]->before ? srv->hooks[i]->before(srv->hooks[i]->ctx, srv, r)
+                                                  : HOOK_CONTINUE;
+        if (v != HOOK_CONTINUE)
+            return v;
+    }
+    return HOOK_CONTINUE;
+}
+
+/* The after-hooks: the answer is queued (or the connection is being dropped). */
+static void run_after_hooks(struct pd_server *srv, const pd_request *r)
+{
+    for (size_t i = 0, n = atomic_load(&srv->n_hooks); i < n; i++)
+        if (srv->hooks[i]->after)
+            srv->hooks[i]->after(srv->hooks[i]->ctx, r, time_mono_ns() - r->t0_ns);
+}
+
+static enum MHD_Result queue_and_tell(struct pd_server *srv, pd_request *r)
+{
+    enum MHD_Result rc = queue(r);
+
+    run_after_hooks(srv, r);
+    return rc;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version,
                                  const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -284,9 +326,20 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         if (r->close_after && r->early != PD_OK) {
             /* malformed framing: answer now and close, reading nothing more */
             answer_error(r, r->early);
-            return queue(r);
+            return queue_and_tell(srv, r);
         }
         cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (r->early == PD_OK && r->api != NULL && r->api->admit != NULL &&
+            (r->early = r->api->admit(r)) != PD_OK) {
+            /* refused before its body: the body is dropped, never kept */
+            const char *expect = req_header(r, MHD_HTTP_HEADER_EXPECT);
+            if ((expect != NULL && strcasecmp(expect, "100-continue") == 0) ||
+                (cl != NULL && (str_to_i64(cl, 0, INT64_MAX, &declared) != 0 ||
+                                (uint64_t)declared > LIM_BODY_DRAIN_MAX))) {
+                answer_error(r, r->early);
+                return queue_and_tell(srv, r);
+            }
+        }
         if (r->early == PD_OK && cl != NULL &&
             (str_to_i64(cl, 0, INT64_MAX, &declared) != 0 || (uint64_t)declared > r->body_limit)) {
             const char *expect = req_header(r, MHD_HTTP_HEADER_EXPECT);
@@ -298,7 +351,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             if ((expect != NULL && strcasecmp(expect, "100-continue") == 0) ||
                 (uint64_t)declared > LIM_BODY_DRAIN_MAX) {
                 answer_error(r, r->early);
-                return queue(r);
+                return queue_and_tell(srv, r);
             }
         }
         return MHD_YES;
@@ -330,11 +383,17 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
          * replaced ring is freed only when no handler runs */
         atomic_fetch_add(&srv->ring_readers, 1);
         log_set_trace(r->trace);            /* audit lines below the HTTP layer (sign-ins) */
-        r->route->fn(srv, r);
+        pd_hook_verdict v = run_before_hooks(srv, r);
+        if (v == HOOK_CONTINUE)
+            r->route->fn(srv, r);
         log_set_trace(NULL);
         atomic_fetch_sub(&srv->ring_readers, 1);
+        if (v == HOOK_DROP) {
+            run_after_hooks(srv, r);
+            return MHD_NO;                     /* libmicrohttpd closes the connection */
+        }
     }
-    return queue(r);
+    return queue_and_tell(srv, r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

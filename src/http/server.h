@@ -18,6 +18,7 @@
 #include "auth/token.h"
 #include "http/conn_guard.h"
 #include "http/http.h"
+#include "http/hooks.h"
 
 /* A key ring replaced by a reload, waiting until no handler can still hold it. */
 typedef struct retired_ring {
@@ -48,6 +49,8 @@ struct pd_server {
     uint16_t port;               /* bound port */
     char public_url[256];        /* origin clients use: --public-url, else https_url, else http_url */
     rl_table *limiter;           /* rate-limit counters (http/rate.h), synced by their own thread */
+    const pd_hook *hooks[HTTP_MAX_HOOKS]; /* around every routed request (hooks.h) */
+    atomic_size_t n_hooks;       /* published after the slot is filled */
 };
 
 /* Opens the database once (migrate, keys), then starts the daemon serving

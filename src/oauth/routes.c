@@ -16,5 +16,5 @@ static const pd_prefix prefixes[] = { { "/oauth", 0 } };
 
 const pd_api oauth_api = {
     "oauth", prefixes, sizeof(prefixes) / sizeof(prefixes[0]),
-    routes, sizeof(routes) / sizeof(routes[0]), NULL,
+    routes, sizeof(routes) / sizeof(routes[0]), NULL, NULL,
 };

@@ -11,6 +11,7 @@
  */
 #include "soap/soap.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define XSI_XSD "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" " \
@@ -86,4 +87,19 @@ void soap_result_error(xo_buf *b, const char *code, const char *description)
     xo_elem(b, "ErrorCode", code);
     xo_elem(b, "Description", description);
     xo_raw(b, "</Error>");
+}
+
+/* The SOAP surface's pd_api.error: an error the server finds before the
+ * operation runs (unknown path, method, body too large, an injected fault
+ * of the control API) as a fault in the version the request announces,
+ * carrying the error's HTTP status; the faultstring starts with the SOAP
+ * ErrorCode (e.g. "Hourly_API_Invocation_Limit_Exceeded: ..."). */
+void soap_api_error(pd_request *req, pd_err e, const char *msg)
+{
+    const pd_err_info *info = pd_err_describe(e);
+    char text[512];
+
+    snprintf(text, sizeof(text), "%s: %s", soap_code_of(e), msg ? msg : info->message);
+    soap_fault(req, soap_version_of(req), info->status >= 500 ? FAULT_SERVER : FAULT_CLIENT, text);
+    req->resp.status = info->status;
 }

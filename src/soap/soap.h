@@ -77,6 +77,8 @@ void soap_msg_free(soap_msg *m);
 /* 200 with <Envelope><Body>inner</Body></Envelope> of version v. */
 void soap_reply(pd_request *req, soap_version v, xo_buf *inner);
 void soap_fault(pd_request *req, soap_version v, soap_fault_kind k, const char *msg);
+/* pd_api.error of soap_api: an error found before the operation, as a fault with the error's status. */
+void soap_api_error(pd_request *req, pd_err e, const char *msg);
 /* <Success>false</Success><Error><ErrorCode/><Description/></Error> */
 void soap_result_error(xo_buf *b, const char *code, const char *description);
 

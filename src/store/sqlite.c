@@ -1555,6 +1555,27 @@ static pd_err sq_bump_generation(pd_store *s)
     return run_id(SQ(s), ST_BUMP_GENERATION, "bump_generation");
 }
 
+/* Children before parents (foreign keys are on); tables added by later
+ * migrations that reference users or accounts go with them by cascade. */
+static const char SQL_WIPE_TENANT[] =
+    "DELETE FROM oauth_grants; DELETE FROM oauth_consents; DELETE FROM integration_keys;"
+    "DELETE FROM integration_redirect_uris; DELETE FROM integrations; DELETE FROM login_throttle;"
+    "DELETE FROM user_identities; DELETE FROM organization_users; DELETE FROM organization_domains;"
+    "DELETE FROM organization_admins; DELETE FROM membership_groups; DELETE FROM memberships;"
+    "DELETE FROM user_images; DELETE FROM groups; DELETE FROM permission_profiles;"
+    "DELETE FROM users; DELETE FROM accounts; DELETE FROM organizations;";
+
+static pd_err sq_wipe_tenant(pd_store *s)
+{
+    sq_store *q = SQ(s);
+
+    if (sqlite3_get_autocommit(q->db))
+        return fail_msg(q, "wipe_tenant", "only inside a transaction", NULL);
+    if (sqlite3_exec(q->db, SQL_WIPE_TENANT, NULL, NULL, NULL) != SQLITE_OK)
+        return fail_msg(q, "wipe_tenant", sqlite3_errmsg(q->db), NULL);
+    return PD_OK;
+}
+
 /* ---- OAuth ------------------------------------------------------------ */
 
 typedef struct {
@@ -2314,6 +2335,7 @@ static const pd_store_ops SQ_OPS = {
     .get_org_memberships = sq_get_org_memberships,
     .each_identity_of_user = sq_each_identity_of_user,
     .rate_sync = sq_rate_sync,
+    .wipe_tenant = sq_wipe_tenant,
 };
 
 /* Runs a PRAGMA and copies the first column of its first row (if any). */

@@ -319,6 +319,12 @@ typedef struct {
      * (created at 0) and reads its total back; then, when purge_before > 0,
      * drops counters whose window ended before it. */
     pd_err (*rate_sync)(pd_store *s, pd_rate_row *rows, size_t n, int64_t purge_before);
+    /* Deletes the whole tenant (organizations, accounts, users, memberships,
+     * images, integrations, grants, throttles, Admin API tables) and keeps
+     * the signing keys and the schema.  Only inside a transaction (begin),
+     * so a replacing import is seen whole or not at all; the caller bumps
+     * the generation. */
+    pd_err (*wipe_tenant)(pd_store *s);
 } pd_store_ops;
 
 typedef struct {

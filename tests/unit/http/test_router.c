@@ -213,6 +213,8 @@ static void test_body_limits(void **state)
         { "POST",   "/api/3.0/accountmanagement.asmx",        LIM_BODY_SOAP },
         { "POST",   "/API/3.0/AccountManagement.asmx",        LIM_BODY_SOAP },
         { "GET",    "/api/3.0/accountmanagement.asmx",        LIM_BODY_DEFAULT },
+        { "POST",   "/_profiled/tenant",                      LIM_CONTROL_TENANT_MAX },
+        { "POST",   "/_profiled/faults",                      LIM_BODY_DEFAULT },
     };
     pd_request *r = calloc(1, sizeof(*r));
     assert_non_null(r);
@@ -223,8 +225,11 @@ static void test_body_limits(void **state)
         assert_int_equal(r->route->body_limit, rows[i].limit);
     }
     free(r);
-    /* the SOAP envelope (a base64 image inside) is the largest body a route takes */
-    assert_int_equal(router_max_body(&app_router), LIM_BODY_SOAP);
+    /* a tenant file uploaded to the control API is the largest body a route
+     * takes; among the DocuSign surfaces, the SOAP envelope (a base64 image
+     * inside) */
+    assert_int_equal(router_max_body(&app_router), LIM_CONTROL_TENANT_MAX);
+    assert_true(LIM_BODY_SOAP < LIM_CONTROL_TENANT_MAX);
 }
 
 /* Reusing one request: results of an earlier match do not leak into the

@@ -899,6 +899,45 @@ static void test_signing_keys(void **state)
     assert_int_equal(k.created[1], 100);
 }
 
+/* wipe_tenant: only inside a transaction; deletes the whole tenant (a
+ * rollback brings it back whole), keeps the signing keys. */
+static void test_wipe_tenant(void **state)
+{
+    fixture *f = *state;
+    pd_store *s = f->s;
+    const char *gids[] = { "10" };
+    unsigned char key[32] = {1};
+    keys_seen k = {0};
+    int64_t n = -1;
+    pd_account a;
+
+    seed_account(s);
+    assert_int_equal(put_membership(s, ACC, USR, true, "7", gids, 1), PD_OK);
+    assert_int_equal(s->ops->add_signing_key(s, "k1", key, 32, 100), PD_OK);
+    assert_int_equal(s->ops->wipe_tenant(s), PD_ERR_STORE);      /* not outside a transaction */
+    assert_int_equal(s->ops->count_users(s, &n), PD_OK);
+    assert_int_equal(n, 1);
+
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->wipe_tenant(s), PD_OK);
+    assert_int_equal(s->ops->count_users(s, &n), PD_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(s->ops->rollback(s), PD_OK);
+    assert_int_equal(s->ops->count_users(s, &n), PD_OK);
+    assert_int_equal(n, 1);                                        /* rolled back whole */
+
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->wipe_tenant(s), PD_OK);
+    assert_int_equal(s->ops->commit(s), PD_OK);
+    assert_int_equal(s->ops->count_users(s, &n), PD_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(s->ops->get_account(s, ACC, &a), PD_ERR_NOT_FOUND);
+    assert_int_equal(s->ops->get_signing_keys(s, on_key, &k), PD_OK);
+    assert_int_equal(k.n, 1);                                      /* keys stay */
+    seed_account(s);                                               /* ids can come back */
+    assert_int_equal(put_membership(s, ACC, USR, false, "7", gids, 1), PD_OK);
+}
+
 /* ---- persistence and sharing ------------------------------------------ */
 
 static void test_file_reopen(void **state)
@@ -1109,6 +1148,7 @@ int main(void)
         T(test_each),
         T(test_each_reentrant),
         T(test_signing_keys),
+        T(test_wipe_tenant),
         T(test_file_reopen),
         cmocka_unit_test(test_memory_shared),
         cmocka_unit_test(test_threads_memory),
