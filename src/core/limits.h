@@ -67,6 +67,7 @@
 
 /* ---- OAuth (docs/oauth.md) ---- */
 #define LIM_OAUTH_FORM_FIELDS            16     /* fields in one form / query (duplicates rejected) */
+#define LIM_FORM_FIELDS_MAX              32     /* fields in any urlencoded form (core/urlform.c; the profile form has 16) */
 #define LIM_OAUTH_ASSERTION_MAX          8192   /* bytes of a JWT-bearer assertion (RS256 up to 4096-bit keys) */
 #define LIM_OAUTH_ASSERTION_LIFETIME_S   3600   /* exp - iat of an assertion, at most */
 #define LIM_OAUTH_ACCESS_TTL_S           3600   /* lifetime of issued access tokens */

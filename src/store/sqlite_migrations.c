@@ -240,6 +240,16 @@ static const char MIGRATION_4[] =
     "                      WHERE x.organization_id = NEW.organization_id AND x.user_id = m.user_id);\n"
     "END;\n";
 
+static const char MIGRATION_5[] =
+    "CREATE TABLE share_links(\n"
+    "  id      TEXT NOT NULL PRIMARY KEY,\n"
+    "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+    "  created INTEGER NOT NULL,\n"
+    "  expires INTEGER NOT NULL,\n"
+    "  revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX share_links_by_user ON share_links(user_id, expires);\n";
+
 static const pd_sqlite_migration MIGRATIONS[] = {
     { 1, "initial schema: organizations, accounts, users, images, memberships, signing keys",
       MIGRATION_1 },
@@ -248,6 +258,7 @@ static const pd_sqlite_migration MIGRATIONS[] = {
       MIGRATION_3 },
     { 4, "admin: organization site, administrators, reserved domains, user identities,"
          " organization users", MIGRATION_4 },
+    { 5, "ID-card share links (pages)", MIGRATION_5 },
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])

@@ -162,6 +162,15 @@ typedef struct {
     int64_t take;               /* rows at most, >= 1 */
 } pd_org_user_query;
 
+/* A share link of an ID card (docs/pages.md; migration 5). */
+typedef struct {
+    char *id;               /* 32 lower-case hex digits (16 random bytes) */
+    char *user_id;
+    int64_t created;        /* Unix seconds */
+    int64_t expires;        /* Unix seconds */
+    bool revoked;
+} pd_share_link;
+
 typedef struct pd_store pd_store;
 
 typedef int (*pd_iter_fn)(void *ctx, const void *row); /* non-zero stops */
@@ -301,6 +310,15 @@ typedef struct {
     pd_err (*get_org_memberships)(pd_store *s, const char *org_id, const char *user_id,
                                   pd_org_membership **out, size_t *n);
     pd_err (*each_identity_of_user)(pd_store *s, const char *user_id, pd_iter_fn fn, void *ctx);
+
+    /* ---- ID-card share links (docs/pages.md, migration 5) ---- */
+    pd_err (*put_share_link)(pd_store *s, const pd_share_link *l);
+    pd_err (*get_share_link)(pd_store *s, const char *id, pd_share_link *out);
+    /* Marks the link of user_id revoked: NOT_FOUND when user_id has no such link. */
+    pd_err (*revoke_share_link)(pd_store *s, const char *user_id, const char *id);
+    /* The user's links not yet expired at now, newest first (const pd_share_link *). */
+    pd_err (*each_share_link_of_user)(pd_store *s, const char *user_id, int64_t now,
+                                      pd_iter_fn fn, void *ctx);
 } pd_store_ops;
 
 typedef struct {
@@ -342,6 +360,7 @@ void pd_integration_clear(pd_integration *it);
 void pd_consent_clear(pd_consent *c);
 void pd_grant_clear(pd_grant *g);
 void pd_org_memberships_free(pd_org_membership *v, size_t n);
+void pd_share_link_clear(pd_share_link *l);
 
 /* Backend constructors (called by pd_store_open). */
 pd_store *pd_store_sqlite_open(const char *path, bool create, char *errbuf, size_t errlen);
