@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "esign/handlers.h"
 #include "oauth/handlers.h"
+#include "pages/pages.h"
 #include "soap/soap.h"
 
 static const pd_api *const apis[] = {
@@ -15,6 +16,7 @@ static const pd_api *const apis[] = {
     &oauth_api,
     &admin_api,
     &soap_api,
+    &pages_api,
     &health_api,
 };
 

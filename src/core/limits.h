@@ -120,4 +120,10 @@
 #define LIM_HSTS_MAX_AGE_STR             "31536000" /* Strict-Transport-Security max-age on HTTPS
                                                        answers, seconds (one year) */
 
+/* ---- browser pages (src/pages/, docs/pages.md) ---- */
+#define LIM_PAGES_SESSION_TTL_S          3600   /* profile-page sign-in session cookie */
+#define LIM_SHARE_LINK_TTL_MAX_S         604800 /* a share link lives at most 7 days */
+#define LIM_SHARE_LINKS_MAX              20     /* unexpired share links per user */
+#define LIM_CARD_ACCOUNTS_MAX            64     /* accounts of a user compared for card access */
+
 #endif
