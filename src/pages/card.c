@@ -66,10 +66,13 @@ static void initials(const char *name, char out[3])
     out[n] = '\0';
 }
 
-/* <p class="card-line" data-f="KEY">VALUE</p>, empty values kept (the
- * live preview fills them) but hidden. */
-static void line(html_buf *b, const char *key, const char *label, const char *value)
+/* <div class="card-line"><dt>LABEL</dt><dd data-f="KEY">VALUE</dd></div>;
+ * an empty value is left out, except in the preview, where it is kept
+ * hidden for the live preview to fill. */
+static void line(html_buf *b, bool preview, const char *key, const char *label, const char *value)
 {
+    if (!preview && (value == NULL || value[0] == '\0'))
+        return;
     html_add(b, "<div class=\"card-line\"");
     if (value == NULL || value[0] == '\0')
         html_add(b, " hidden");
@@ -102,7 +105,7 @@ static bool section_open(html_buf *b, const card_view *v, const char *flag, cons
     return true;
 }
 
-static void count_line(html_buf *b, const json_t *usage, const char *key, const char *label)
+static void count_line(html_buf *b, bool preview, const json_t *usage, const char *key, const char *label)
 {
     const json_t *c = json_object_get(usage, key);
     char num[32] = "0";
@@ -111,18 +114,18 @@ static void count_line(html_buf *b, const json_t *usage, const char *key, const 
         snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(c));
     else if (json_is_string(c))
         snprintf(num, sizeof(num), "%s", json_string_value(c));
-    line(b, key, label, num);
+    line(b, preview, key, label, num);
 }
 
 /* A stored date "2024-05-01T10:00:00.0000000Z" shown as "2024-05-01". */
-static void date_line(html_buf *b, const json_t *usage, const char *key, const char *label)
+static void date_line(html_buf *b, bool preview, const json_t *usage, const char *key, const char *label)
 {
     const char *d = str_at(usage, key);
     char day[11] = "";
 
     if (d != NULL && strlen(d) >= 10)
         snprintf(day, sizeof(day), "%.10s", d);
-    line(b, key, label, day);
+    line(b, preview, key, label, day);
 }
 
 void card_html(html_buf *b, const card_view *v)
@@ -151,25 +154,25 @@ void card_html(html_buf *b, const card_view *v)
     html_add(b, "</h2></div>\n");
 
     if (section_open(b, v, "displayOrganizationInfo", "card-org", "Organization")) {
-        line(b, "title", "Title", str_at(v->doc, "title"));
-        line(b, "companyName", "Company", str_at(v->doc, "companyName"));
+        line(b, v->preview, "title", "Title", str_at(v->doc, "title"));
+        line(b, v->preview, "companyName", "Company", str_at(v->doc, "companyName"));
         html_add(b, "</dl></section>\n");
     }
     if (section_open(b, v, "displayPersonalInfo", "card-personal", "Contact")) {
-        line(b, "address1", "Address", str_at(addr, "address1"));
-        line(b, "address2", "Address line 2", str_at(addr, "address2"));
-        line(b, "city", "City", str_at(addr, "city"));
-        line(b, "stateOrProvince", "State or province", str_at(addr, "stateOrProvince"));
-        line(b, "postalCode", "Postal code", str_at(addr, "postalCode"));
-        line(b, "country", "Country", str_at(addr, "country"));
-        line(b, "phone", "Phone", str_at(addr, "phone"));
+        line(b, v->preview, "address1", "Address", str_at(addr, "address1"));
+        line(b, v->preview, "address2", "Address line 2", str_at(addr, "address2"));
+        line(b, v->preview, "city", "City", str_at(addr, "city"));
+        line(b, v->preview, "stateOrProvince", "State or province", str_at(addr, "stateOrProvince"));
+        line(b, v->preview, "postalCode", "Postal code", str_at(addr, "postalCode"));
+        line(b, v->preview, "country", "Country", str_at(addr, "country"));
+        line(b, v->preview, "phone", "Phone", str_at(addr, "phone"));
         html_add(b, "</dl></section>\n");
     }
     if (section_open(b, v, "displayUsageHistory", "card-usage", "Usage history")) {
-        count_line(b, usage, "sentCount", "Envelopes sent");
-        count_line(b, usage, "signedCount", "Envelopes signed");
-        date_line(b, usage, "lastSentDateTime", "Last sent");
-        date_line(b, usage, "lastSignedDateTime", "Last signed");
+        count_line(b, v->preview, usage, "sentCount", "Envelopes sent");
+        count_line(b, v->preview, usage, "signedCount", "Envelopes signed");
+        date_line(b, v->preview, usage, "lastSentDateTime", "Last sent");
+        date_line(b, v->preview, usage, "lastSignedDateTime", "Last signed");
         html_add(b, "</dl></section>\n");
     }
     html_add(b, "</article>\n");
