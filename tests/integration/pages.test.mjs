@@ -18,7 +18,7 @@ import { existsSync, readFileSync, writeFileSync, copyFileSync, mkdtempSync } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  IDS, ACC_A, ROOT, TENANT, tempDir, http, cliOk, mintToken, profileUrl, imageUrl,
+  IDS, ACC_A, ROOT, TENANT, tempDir, http, cliOk, mintToken, profileUrl, imageUrl, startServer, sleep,
 } from './lib/server.mjs';
 import { makePng, multipart } from './lib/images.mjs';
 import {
@@ -442,6 +442,33 @@ describe('browser pages: attacks', () => {
     for (const lifetime of ['0', '59', '604801', 'abc', '-5']) {
       r = await postForm(env, '/profile/share', ann.cookie, { lifetime, csrf_token: ann.csrf });
       assert.equal(r.status, 400, lifetime);
+    }
+  });
+
+  it('a revocation holds at once on another node of the same database', async () => {
+    const node2 = await startServer({
+      db: env.db.url, extraArgs: ['--https-port', '0', '--data-dir', path.dirname(env.cert)],
+    });
+    try {
+      let m = null;
+      for (let i = 0; i < 100 && !m; i++) {
+        m = /listening on (https:\/\/127\.0\.0\.1:\d+)/.exec(node2.stdout());
+        if (!m) await sleep(20);
+      }
+      assert.ok(m, 'second node listens on HTTPS');
+      const ann = await signIn(env, 'ann');
+      let r = await postForm(env, '/profile/share', ann.cookie, { lifetime: '600', csrf_token: ann.csrf });
+      assert.equal(r.status, 303);
+      const page = await https('GET', `${env.https}/profile`, { ca: env.ca, headers: { Cookie: ann.cookie } });
+      const [, id, link] = /class="link-url" id="link-([0-9a-f]{32})" value="([^"]+)"/.exec(page.text);
+      const onNode2 = link.replace(env.https, m[1]);
+      assert.equal((await https('GET', onNode2, { ca: env.ca })).status, 200);
+      r = await postForm(env, '/profile/share/revoke', ann.cookie, { id, csrf_token: ann.csrf });
+      assert.equal(r.status, 303);
+      assert.equal((await https('GET', onNode2, { ca: env.ca })).status, 404);
+    } finally {
+      const st = await node2.stop('SIGTERM');
+      assert.equal(st.code, 0);
     }
   });
 
