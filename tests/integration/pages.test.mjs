@@ -21,6 +21,7 @@ import {
   IDS, ACC_A, ROOT, TENANT, tempDir, http, cliOk, mintToken, profileUrl, imageUrl, startServer, sleep,
 } from './lib/server.mjs';
 import { makePng, multipart } from './lib/images.mjs';
+import { post as soapPost, envelope, getProfileBody } from './lib/soap.mjs';
 import {
   setupOAuth, teardownOAuth, spkiHash, https, form, setCookies, csrfOf,
 } from './fixtures/oauth/helpers.mjs';
@@ -188,6 +189,13 @@ describe('browser pages: ID card and profile page in Chromium', {
     assert.equal(p.title, 'Chief Seller');
     assert.equal(p.companyName, 'Acme Worldwide');
     assert.equal(p.address.city, 'Shelbyville');
+    // and SOAP (GetUserProfile) at once
+    const tok = mintToken(env.db.url, IDS.ann);
+    const soap = await soapPost(env.http, 11, 'GetUserProfile', envelope(11, getProfileBody(IDS.ann, ACC_A)),
+      { headers: { Authorization: `Bearer ${tok}` } });
+    assert.equal(soap.status, 200);
+    assert.match(soap.text(), />Acme Worldwide</);
+    assert.match(soap.text(), />Shelbyville</);
   });
 
   it('uploads a picture (previewed first), served to the page and over REST', async () => {
@@ -304,6 +312,15 @@ describe('browser pages: ID card and profile page in Chromium', {
     const again = await fp.goto(shareUrl);
     assert.equal(again.status(), 404);
     await fresh.close();
+  });
+
+  it('removes the picture (the card falls back to initials; REST sees no image)', async () => {
+    await Promise.all([page.waitForURL(/done=nopicture/), page.click('#remove-picture')]);
+    assert.equal(await page.isVisible('#no-photo'), true);
+    assert.equal(await page.locator('#card img').count(), 0);
+    const tok = mintToken(env.db.url, IDS.ann);
+    const rest = await http('GET', imageUrl(env.http, ACC_A, IDS.ann), { token: tok });
+    assert.equal(rest.status, 404);
   });
 
   it('a user of another account cannot open the card; a member of a shared account can', async () => {

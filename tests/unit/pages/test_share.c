@@ -3,8 +3,6 @@
  * cards are signed with the key ring, bound to the user of the path and to
  * their expiry; every alteration, another user, another ring, a retired
  * key and a passed expiry are refused; a rotated ring keeps old links.
- * Also the card access rule (auth/policy.c policy_card_check), whose
- * refusals must all look like an unknown user.
  *
  * Memory: rings are cleared at the end of each test.
  */
@@ -17,7 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "auth/policy.h"
 #include "pages/pages.h"
 
 #define ANN "00000000-0000-4000-8000-00000000a001"
@@ -169,26 +166,6 @@ static void test_new_id(void **state)
     assert_string_equal(tiny, "");
 }
 
-static void test_card_policy(void **state)
-{
-    (void)state;
-    /* exists, displayProfile, shares an account, valid link -> expected */
-    static const struct { bool ex, disp, member, link; pd_err want; } ROWS[] = {
-        { false, false, false, false, PD_ERR_USER_NOT_FOUND },
-        { false, true,  true,  true,  PD_ERR_USER_NOT_FOUND },
-        { true,  false, true,  true,  PD_ERR_USER_NOT_FOUND },   /* displayProfile off: no card at all */
-        { true,  false, false, false, PD_ERR_USER_NOT_FOUND },
-        { true,  true,  false, false, PD_ERR_USER_NOT_FOUND },   /* a stranger: as if unknown */
-        { true,  true,  true,  false, PD_OK },
-        { true,  true,  false, true,  PD_OK },
-        { true,  true,  true,  true,  PD_OK },
-    };
-    for (size_t i = 0; i < sizeof(ROWS) / sizeof(ROWS[0]); i++) {
-        policy_card_facts f = { ROWS[i].ex, ROWS[i].disp, ROWS[i].member, ROWS[i].link };
-        assert_int_equal(policy_card_check(&f), ROWS[i].want);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,7 +174,6 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_rotation),
         cmocka_unit_test(test_new_id),
-        cmocka_unit_test(test_card_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
