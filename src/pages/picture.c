@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/seclog.h"
 #include "codec/multipart.h"
 #include "core/strutil.h"
 #include "model/image.h"
@@ -74,6 +75,7 @@ void h_pages_image_put(pd_server *srv, pd_request *req)
     }
     tok = part_named(mr, "csrf_token");
     if (tok == NULL || tok->data_len != WEB_RANDOM_CHARS) {
+        seclog(LOG_WARN, "pages_form_refused", c.user.id, NULL, c.ip, "csrf");
         pages_message(req, 403, "Form expired",
                       "The form expired or did not come from this site. Reload the page and try again.");
         goto out;
@@ -81,6 +83,7 @@ void h_pages_image_put(pd_server *srv, pd_request *req)
     memcpy(csrf, tok->data, WEB_RANDOM_CHARS);
     csrf[WEB_RANDOM_CHARS] = '\0';
     if (!pages_csrf_ok(&c, csrf)) {
+        seclog(LOG_WARN, "pages_form_refused", c.user.id, NULL, c.ip, "csrf");
         pages_message(req, 403, "Form expired",
                       "The form expired or did not come from this site. Reload the page and try again.");
         goto out;

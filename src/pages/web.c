@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "auth/seclog.h"
 #include "core/strutil.h"
 
 int pages_begin(pages_ctx *c, pd_server *srv, pd_request *req)
@@ -89,6 +90,7 @@ int pages_form(pages_ctx *c)
         return -1;
     }
     if (!pages_csrf_ok(c, url_form_get(&c->form, "csrf_token"))) {
+        seclog(LOG_WARN, "pages_form_refused", c->signed_in ? c->user.id : NULL, NULL, c->ip, "csrf");
         pages_message(c->req, 403, "Form expired",
                       "The form expired or did not come from this site. Reload the page and try again.");
         return -1;
