@@ -160,7 +160,7 @@ void h_pages_card(pd_server *srv, pd_request *req)
     pd_user target = {0};
     json_t *doc = NULL;
     const char *token = NULL;
-    char img[LIM_ID_MAX + SHARE_TOKEN_MAX + 64];
+    char img[LIM_ID_MAX + SHARE_TOKEN_MAX + 64], *page;
     size_t len = 0;
     pages_ctx c;
 
@@ -168,10 +168,8 @@ void h_pages_card(pd_server *srv, pd_request *req)
         goto out;
     if (target.has_image)
         snprintf(img, sizeof(img), "/idcard/%s/image%s%s", target.id, token ? "?share=" : "", token ? token : "");
-    {
-        char *page = pages_page_card(doc, target.has_image ? img : NULL, &len);
-        pages_html(req, 200, page, len);
-    }
+    page = pages_page_card(doc, target.has_image ? img : NULL, &len);
+    pages_html(req, 200, page, len);
 out:
     json_decref(doc);
     pd_user_clear(&target);

@@ -87,6 +87,7 @@ void pages_show_profile(pages_ctx *c, int status, const json_t *doc, const char 
     json_t *stored = NULL;
     links_ctx *lx = calloc(1, sizeof(*lx));
     size_t len = 0;
+    char *page;
 
     if (lx == NULL) {
         pages_message(c->req, 500, "Something went wrong", "Out of memory.");
@@ -109,10 +110,8 @@ void pages_show_profile(pages_ctx *c, int status, const json_t *doc, const char 
     if (errs != NULL)
         for (size_t i = 0; i <= PAGES_N_FIELDS; i++)
             v.field_errors[i] = errs[i];
-    {
-        char *page = pages_page_profile(&v, &len);
-        pages_html(c->req, status, page, len);
-    }
+    page = pages_page_profile(&v, &len);
+    pages_html(c->req, status, page, len);
 out:
     json_decref(stored);
     free(lx);
@@ -121,14 +120,12 @@ out:
 static void signin_page(pages_ctx *c, int status, const char *pre, const char *email, const char *error,
                         const char *set_cookie)
 {
-    char csrf[WEB_RANDOM_CHARS + 1];
+    char csrf[WEB_RANDOM_CHARS + 1], *page;
     size_t len = 0;
 
     web_csrf_make(server_keys(c->srv)->keys[0].secret, CSRF_LOGIN, pre, csrf, sizeof(csrf));
-    {
-        char *page = pages_page_signin(csrf, email, error, &len);
-        pages_html(c->req, status, page, len);
-    }
+    page = pages_page_signin(csrf, email, error, &len);
+    pages_html(c->req, status, page, len);
     if (set_cookie != NULL)
         resp_header(c->req, MHD_HTTP_HEADER_SET_COOKIE, set_cookie);
 }
