@@ -19,16 +19,12 @@
 
 int pages_begin(pages_ctx *c, pd_server *srv, pd_request *req)
 {
-    const union MHD_ConnectionInfo *ci;
-    const char *pub = srv->cfg->public_url;
-
     memset(c, 0, sizeof(*c));
     c->srv = srv;
     c->req = req;
     c->now = (int64_t)time(NULL);
     req_client_addr(req, srv->cfg->trusted_proxies, c->ip, sizeof(c->ip));
-    ci = req->conn == NULL ? NULL : MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    if (!((ci != NULL && ci->tls_session != NULL) || (pub != NULL && strncasecmp(pub, "https://", 8) == 0))) {
+    if (!server_request_https(srv, req)) {
         pages_message(req, 400, "HTTPS required", "These pages are only served over HTTPS.");
         return -1;
     }
