@@ -4,7 +4,10 @@
  *   image GET/PUT/DELETE: self only, even for admins;
  *   everything: caller must be a member of the account;
  *   Admin API: the user_read / user_write scope and an administrator of the
- *   organization in the path.
+ *   organization in the path;
+ *   ID card: displayProfile on, and a signed-in member of one of the
+ *   target's accounts or a valid share link; every refusal looks like an
+ *   unknown user.
  */
 #include "auth/policy.h"
 #include "auth/token.h"
@@ -50,4 +53,13 @@ pd_err policy_admin_check(bool caller_is_org_admin, const char **why)
     if (why != NULL)
         *why = "The caller is not an administrator of this organization.";
     return PD_ERR_LACKS_PERMISSIONS;
+}
+
+pd_err policy_card_check(const policy_card_facts *f)
+{
+    if (!f->target_exists || !f->display_profile)
+        return PD_ERR_USER_NOT_FOUND;
+    if (f->viewer_shares_account || f->share_link_valid)
+        return PD_OK;
+    return PD_ERR_USER_NOT_FOUND;
 }

@@ -41,4 +41,21 @@ typedef enum { ADMIN_ACT_USER_READ, ADMIN_ACT_USER_WRITE } policy_admin_action;
 pd_err policy_admin_scope(const char *scopes, policy_admin_action a, const char **why);
 pd_err policy_admin_check(bool caller_is_org_admin, const char **why);
 
+/* The ID card (GET /idcard/{userId}, docs/pages.md).  Facts looked up by
+ * the handler: */
+typedef struct {
+    bool target_exists;        /* the user exists and is Active              */
+    bool display_profile;      /* the target's displayProfile flag is on     */
+    bool viewer_shares_account;/* a signed-in viewer who is a member of an
+                                  account the target belongs to (the target
+                                  themself included)                        */
+    bool share_link_valid;     /* a share link of this target: signature,
+                                  expiry and not revoked in the database    */
+} policy_card_facts;
+
+/* PD_OK when the card may be shown, else PD_ERR_USER_NOT_FOUND: an unknown
+ * user, displayProfile off and a viewer without the right all answer the
+ * same, so nobody learns which users exist. */
+pd_err policy_card_check(const policy_card_facts *f);
+
 #endif

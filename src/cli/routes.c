@@ -9,6 +9,7 @@
 #include "control/control.h"
 #include "esign/handlers.h"
 #include "oauth/handlers.h"
+#include "pages/pages.h"
 #include "soap/soap.h"
 
 static const pd_api *const apis[] = {
@@ -17,6 +18,7 @@ static const pd_api *const apis[] = {
     &admin_api,
     &soap_api,
     &control_api,
+    &pages_api,
     &health_api,
 };
 

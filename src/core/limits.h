@@ -67,6 +67,7 @@
 
 /* ---- OAuth (docs/oauth.md) ---- */
 #define LIM_OAUTH_FORM_FIELDS            16     /* fields in one form / query (duplicates rejected) */
+#define LIM_FORM_FIELDS_MAX              32     /* fields in any urlencoded form (core/urlform.c; the profile form has 16) */
 #define LIM_OAUTH_ASSERTION_MAX          8192   /* bytes of a JWT-bearer assertion (RS256 up to 4096-bit keys) */
 #define LIM_OAUTH_ASSERTION_LIFETIME_S   3600   /* exp - iat of an assertion, at most */
 #define LIM_OAUTH_ACCESS_TTL_S           3600   /* lifetime of issued access tokens */
@@ -141,5 +142,10 @@
 #define LIM_CONTROL_LATENCY_MAX_MS       30000  /* latency one rule may add (it holds a worker) */
 #define LIM_CONTROL_TENANT_MAX           (16 * 1024 * 1024) /* body of POST /_profiled/tenant */
 #define LIM_CONTROL_TOKEN_TTL_MAX        86400  /* seconds of a token minted over the control API */
+/* ---- browser pages (src/pages/, docs/pages.md) ---- */
+#define LIM_PAGES_SESSION_TTL_S          3600   /* profile-page sign-in session cookie */
+#define LIM_SHARE_LINK_TTL_MAX_S         604800 /* a share link lives at most 7 days */
+#define LIM_SHARE_LINKS_MAX              20     /* unexpired share links per user */
+#define LIM_CARD_ACCOUNTS_MAX            64     /* accounts of a user compared for card access */
 
 #endif

@@ -738,3 +738,13 @@ void server_stop(struct pd_server *srv, int grace_ms)
     ring_free(srv->keyring);
     free(srv);
 }
+
+bool server_request_https(const struct pd_server *srv, const pd_request *req)
+{
+    const union MHD_ConnectionInfo *ci = req->conn == NULL ? NULL :
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    const char *pub = srv->cfg->public_url;
+
+    return (ci != NULL && ci->tls_session != NULL) ||
+           (pub != NULL && strncasecmp(pub, "https://", 8) == 0);
+}

@@ -66,6 +66,11 @@ const token_keyring *server_keys(const struct pd_server *srv);
  * no handler can hold any more. */
 int server_reload_keys(struct pd_server *srv);
 
+/* The request reached us over TLS: on the HTTPS listener, or public-url
+ * starts with https:// (TLS ended at a proxy in front of the plain
+ * listener).  The OAuth and profile pages are served only then. */
+bool server_request_https(const struct pd_server *srv, const pd_request *req);
+
 /* This thread's store connection (opened on first use); NULL on failure. */
 pd_store *server_store(struct pd_server *srv);
 /* Stops accepting, lets in-flight requests finish (up to grace_ms), stops. */

@@ -35,6 +35,7 @@
 
 #include "oauth/handlers.h"
 #include "auth/password.h"
+#include "auth/websession.h"
 #include "core/log.h"
 #include "oauth/common.h"
 #include "core/strutil.h"
@@ -259,43 +260,17 @@ static int cookie(const pd_request *req, const char *name, char *out, size_t cap
     return 0;
 }
 
-/* The signed-in user of the session cookie (user_id filled) or -1. */
+/* The signed-in user of the session cookie (auth/websession.c) or -1. */
 static int session_user(actx *a, char *sid, size_t sidcap, pd_user *u)
 {
-    unsigned char h[32];
-    pd_grant g = {0};
-    int rc = -1;
-
     if (cookie(a->req, COOKIE_SID, sid, sidcap) != 0)
         return -1;
-    oauth_hash(sid, strlen(sid), h);
-    if (a->s->ops->get_grant(a->s, h, &g) != PD_OK)
-        return -1;
-    if (g.kind == PD_GRANT_SESSION && !g.revoked && g.expires > a->now &&
-        a->s->ops->get_user(a->s, g.user_id, u) == PD_OK) {
-        if (u->status != NULL && strcmp(u->status, "Active") == 0)
-            rc = 0;
-        else
-            pd_user_clear(u);
-    }
-    pd_grant_clear(&g);
-    return rc;
+    return web_session_user(a->s, sid, a->now, u) == PD_OK ? 0 : -1;
 }
 
 static int new_session(actx *a, const char *user_id, char *sid, size_t cap)
 {
-    char family[40];
-    pd_grant g;
-
-    memset(&g, 0, sizeof(g));
-    oauth_random(sid, cap);
-    guid_new(family, sizeof(family));
-    oauth_hash(sid, strlen(sid), g.hash);
-    g.kind = PD_GRANT_SESSION;
-    g.family = family;
-    g.user_id = (char *)user_id;
-    g.expires = a->now + LIM_OAUTH_SESSION_TTL_S;
-    return a->s->ops->put_grant(a->s, &g) == PD_OK ? 0 : -1;
+    return web_session_new(a->s, user_id, a->now, LIM_OAUTH_SESSION_TTL_S, sid, cap) == PD_OK ? 0 : -1;
 }
 
 /* ---- code, consent page ------------------------------------------------ */

@@ -209,12 +209,7 @@ void oauth_json_busy(pd_request *req)
 
 bool oauth_require_https(const pd_server *srv, pd_request *req)
 {
-    const union MHD_ConnectionInfo *ci = req->conn == NULL ? NULL :
-        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    const char *pub = srv->cfg->public_url;
-
-    if ((ci != NULL && ci->tls_session != NULL) ||
-        (pub != NULL && strncasecmp(pub, "https://", 8) == 0))
+    if (server_request_https(srv, req))
         return true;
     oauth_json_error(req, 400, "invalid_request", "OAuth requires HTTPS");
     return false;

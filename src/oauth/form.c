@@ -2,10 +2,10 @@
  * form.c - strict application/x-www-form-urlencoded parsing, Basic
  * client credentials, scope lists, PKCE and redirect-URI checks (oauth.h).
  *
- * Memory: oauth_form_parse decodes into one malloc'd buffer (form->buf) of
- * at most len + 1 + fields bytes; every name and value points into it, so
- * oauth_form_free releases everything.  oauth_form_add appends copies to a
- * second allocation chain (each pair is one malloc kept in a small list).
+ * The form parser itself is core/urlform.c (shared with pages/); OAuth
+ * forms hold at most LIM_OAUTH_FORM_FIELDS fields.
+ *
+ * Memory: see core/urlform.h.
  */
 #include "oauth/oauth.h"
 
@@ -18,163 +18,26 @@
 #include "core/b64.h"
 #include "core/strutil.h"
 
-/* Decodes src[0..n) into dst (NUL-terminated); returns decoded length or -1
- * (bad escape) / -2 (control character). */
-static long decode(const char *src, size_t n, char *dst)
-{
-    size_t o = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)src[i];
-        if (c == '+') {
-            c = ' ';
-        } else if (c == '%') {
-            int hi, lo;
-            if (i + 2 >= n)
-                return -1;
-            hi = str_hexval(src[i + 1]);
-            lo = str_hexval(src[i + 2]);
-            if (hi < 0 || lo < 0)
-                return -1;
-            c = (unsigned char)(hi * 16 + lo);
-            i += 2;
-        }
-        if (c < 0x20 || c == 0x7f)
-            return -2;
-        dst[o++] = (char)c;
-    }
-    dst[o] = '\0';
-    return (long)o;
-}
-
-static oauth_form_result check_dup(const oauth_form *f, const char *name)
-{
-    for (size_t i = 0; i < f->n; i++)
-        if (strcmp(f->f[i].name, name) == 0)
-            return FORM_DUPLICATE;
-    return FORM_OK;
-}
-
 oauth_form_result oauth_form_parse(const char *body, size_t len, oauth_form *out)
 {
-    size_t pos = 0, o = 0;
-
-    memset(out, 0, sizeof(*out));
-    if (len == 0)
-        return FORM_OK;
-    /* decoded text is never longer than the input; +2 NULs per field */
-    out->buf_cap = len + 2 * LIM_OAUTH_FORM_FIELDS + 2;
-    out->buf = malloc(out->buf_cap);
-    if (out->buf == NULL) {
-        out->buf_cap = 0;
-        return FORM_NOMEM;
-    }
-    while (pos < len) {
-        const char *pair = body + pos;
-        const char *amp = memchr(pair, '&', len - pos);
-        size_t plen = amp ? (size_t)(amp - pair) : len - pos;
-        const char *eq;
-        long nl, vl;
-
-        pos += plen + (amp ? 1 : 0);
-        if (plen == 0) {
-            if (amp == NULL && pos == len && out->n > 0)
-                break;                           /* one trailing '&' is tolerated */
-            return FORM_MALFORMED;
-        }
-        if (out->n == LIM_OAUTH_FORM_FIELDS)
-            return FORM_TOO_MANY;
-        eq = memchr(pair, '=', plen);
-        if (eq == NULL || eq == pair)
-            return FORM_MALFORMED;
-        char *name = out->buf + o;
-        nl = decode(pair, (size_t)(eq - pair), name);
-        if (nl < 0)
-            return nl == -1 ? FORM_MALFORMED : FORM_CONTROL;
-        o += (size_t)nl + 1;
-        char *value = out->buf + o;
-        vl = decode(eq + 1, plen - (size_t)(eq - pair) - 1, value);
-        if (vl < 0)
-            return vl == -1 ? FORM_MALFORMED : FORM_CONTROL;
-        o += (size_t)vl + 1;
-        if (nl == 0)
-            return FORM_MALFORMED;
-        if (check_dup(out, name) != FORM_OK)
-            return FORM_DUPLICATE;
-        out->f[out->n].name = name;
-        out->f[out->n].value = value;
-        out->f[out->n].value_len = (size_t)vl;
-        out->n++;
-    }
-    return FORM_OK;
+    return url_form_parse(body, len, LIM_OAUTH_FORM_FIELDS, out);
 }
 
-/* Keeps one owner: every pair is copied into a new buffer that replaces
- * the old one (forms hold at most LIM_OAUTH_FORM_FIELDS small pairs). */
 oauth_form_result oauth_form_add(oauth_form *f, const char *name, const char *value)
 {
-    size_t nl = strlen(name), vl = strlen(value), used = 0;
-    char *nb;
-
-    if (nl == 0)
-        return FORM_MALFORMED;
-    if (f->n == LIM_OAUTH_FORM_FIELDS)
-        return FORM_TOO_MANY;
-    for (size_t i = 0; i < nl; i++)
-        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-            return FORM_CONTROL;
-    for (size_t i = 0; i < vl; i++)
-        if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f)
-            return FORM_CONTROL;
-    if (check_dup(f, name) != FORM_OK)
-        return FORM_DUPLICATE;
-    /* rebuild one buffer holding every pair (forms are tiny) */
-    for (size_t i = 0; i < f->n; i++)
-        used += strlen(f->f[i].name) + 1 + f->f[i].value_len + 1;
-    nb = malloc(used + nl + 1 + vl + 1);
-    if (nb == NULL)
-        return FORM_NOMEM;
-    size_t o = 0;
-    for (size_t i = 0; i < f->n; i++) {
-        size_t a = strlen(f->f[i].name) + 1, b = f->f[i].value_len + 1;
-        memcpy(nb + o, f->f[i].name, a);
-        f->f[i].name = nb + o;
-        o += a;
-        memcpy(nb + o, f->f[i].value, b);
-        f->f[i].value = nb + o;
-        o += b;
-    }
-    memcpy(nb + o, name, nl + 1);
-    f->f[f->n].name = nb + o;
-    o += nl + 1;
-    memcpy(nb + o, value, vl + 1);
-    f->f[f->n].value = nb + o;
-    f->f[f->n].value_len = vl;
-    f->n++;
-    if (f->buf != NULL)
-        sodium_memzero(f->buf, f->buf_cap);
-    free(f->buf);
-    f->buf = nb;
-    f->buf_cap = used + nl + 1 + vl + 1;
-    return FORM_OK;
+    if (f->max == 0)
+        f->max = LIM_OAUTH_FORM_FIELDS;
+    return url_form_add(f, name, value);
 }
 
 const char *oauth_form_get(const oauth_form *f, const char *name)
 {
-    for (size_t i = 0; i < f->n; i++)
-        if (strcmp(f->f[i].name, name) == 0)
-            return f->f[i].value;
-    return NULL;
+    return url_form_get(f, name);
 }
 
 void oauth_form_free(oauth_form *f)
 {
-    if (f == NULL)
-        return;
-    if (f->buf != NULL)
-        sodium_memzero(f->buf, f->buf_cap);     /* passwords pass through forms */
-    free(f->buf);
-    memset(f, 0, sizeof(*f));
+    url_form_free(f);
 }
 
 int oauth_basic_parse(const char *header, char *id, size_t idcap, char *secret, size_t seccap)

@@ -22,33 +22,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/html.h"
+#include "core/urlform.h"
 #include "core/limits.h"
 #include "store/store.h"
 #include "auth/token.h"
 
 /* ---- forms (oauth/form.c) ---- */
 
-typedef struct {
-    const char *name;          /* decoded, NUL-terminated, inside buf */
-    const char *value;
-    size_t value_len;
-} oauth_field;
-
-typedef struct {
-    oauth_field f[LIM_OAUTH_FORM_FIELDS];
-    size_t n;
-    char *buf;                 /* owned; zeroed before it is freed */
-    size_t buf_cap;
-} oauth_form;
-
-typedef enum {
-    FORM_OK = 0,
-    FORM_MALFORMED,            /* bad %-escape, empty name, missing '=' ... */
-    FORM_DUPLICATE,            /* a name given twice (RFC 6749 §3.1) */
-    FORM_TOO_MANY,             /* more than LIM_OAUTH_FORM_FIELDS fields */
-    FORM_CONTROL,              /* a decoded control character or NUL */
-    FORM_NOMEM
-} oauth_form_result;
+/* The form type and its results are core/urlform.h's. */
+typedef url_field oauth_field;
+typedef url_form oauth_form;
+typedef url_form_result oauth_form_result;
 
 /* Parses len bytes of "a=b&c=d": '+' is a space, %XX must be two hex
  * digits, decoded names and values may not hold C0 controls or DEL, names
@@ -168,9 +153,9 @@ typedef struct {
     const char *code_challenge, *code_challenge_method;
 } oauth_authz_params;
 
-/* Appends s HTML-escaped (& < > " ' and control characters) to a growing
- * buffer; returns 0 or -1 on allocation failure / over max total. */
-typedef struct { char *p; size_t len, cap; bool failed; } oauth_buf;
+/* The page buffer is core/html.h's (the one escaper, shared with pages/);
+ * these are its OAuth-side spellings.  Pages are at most 64 KiB. */
+typedef html_buf oauth_buf;
 void oauth_buf_add(oauth_buf *b, const char *s);
 void oauth_buf_add_escaped(oauth_buf *b, const char *s);
 

@@ -6,8 +6,8 @@
  * one stylesheet is inline and allowed by its SHA-256 hash in the
  * Content-Security-Policy (no script at all: default-src 'none').
  *
- * Memory: pages are built in a growing malloc'd buffer (at most
- * PAGE_MAX bytes) handed to the caller.
+ * Memory: pages are built in a growing malloc'd buffer (core/html.h, at
+ * most 64 KiB) handed to the caller.
  */
 #include "oauth/oauth.h"
 
@@ -17,8 +17,6 @@
 #include <string.h>
 
 #include "core/b64.h"
-
-#define PAGE_MAX (64 * 1024)
 
 static const char CSS[] =
     "body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;color:#1d1d1f}"
@@ -31,51 +29,12 @@ static const char CSS[] =
 
 void oauth_buf_add(oauth_buf *b, const char *s)
 {
-    size_t n = strlen(s);
-
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        if (cap > PAGE_MAX) {
-            b->failed = true;
-            return;
-        }
-        char *np = realloc(b->p, cap);
-        if (np == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n + 1);
-    b->len += n;
+    html_add(b, s);
 }
 
 void oauth_buf_add_escaped(oauth_buf *b, const char *s)
 {
-    char one[2] = { 0, 0 }, num[8];
-
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        switch (*p) {
-        case '&':  oauth_buf_add(b, "&amp;"); break;
-        case '<':  oauth_buf_add(b, "&lt;"); break;
-        case '>':  oauth_buf_add(b, "&gt;"); break;
-        case '"':  oauth_buf_add(b, "&quot;"); break;
-        case '\'': oauth_buf_add(b, "&#39;"); break;
-        default:
-            if (*p < 0x20 || *p == 0x7f) {
-                snprintf(num, sizeof(num), "&#%u;", (unsigned)*p);
-                oauth_buf_add(b, num);
-            } else {
-                one[0] = (char)*p;
-                oauth_buf_add(b, one);
-            }
-        }
-    }
+    html_add_escaped(b, s);
 }
 
 int oauth_page_csp(char *out, size_t cap, const char *form_origin)

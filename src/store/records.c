@@ -140,3 +140,12 @@ void pd_org_memberships_free(pd_org_membership *v, size_t n)
     }
     free(v);
 }
+
+void pd_share_link_clear(pd_share_link *l)
+{
+    if (l == NULL)
+        return;
+    free(l->id);
+    free(l->user_id);
+    memset(l, 0, sizeof(*l));
+}

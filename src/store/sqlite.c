@@ -80,6 +80,7 @@ enum st_id {
     ST_ORG_LIST_ACCOUNT, ST_ORG_COUNT_ACCOUNT, ST_ORG_LIST_DOMAIN, ST_ORG_COUNT_DOMAIN,
     ST_ORG_MEMBERSHIPS, ST_IDENTITIES_OF_USER, ST_ORG_LIST_PLAIN, ST_ORG_COUNT_PLAIN,
     ST_RATE_ADD, ST_RATE_PURGE,
+    ST_SHARE_PUT, ST_SHARE_GET, ST_SHARE_REVOKE, ST_SHARE_OF_USER,
     ST_COUNT_
 };
 
@@ -387,6 +388,15 @@ static const char *const SQL[ST_COUNT_] = {
         "UPDATE login_throttle SET failures = max(failures - 1, 0),"
         "   locked_until = CASE WHEN failures - 1 < ?2 THEN 0 ELSE locked_until END"
         " WHERE key = ?1",
+    [ST_SHARE_PUT] =
+        "INSERT INTO share_links(id, user_id, created, expires, revoked) VALUES (lower(?1), lower(?2), ?3, ?4, 0)",
+    [ST_SHARE_GET] =
+        "SELECT id, user_id, created, expires, revoked FROM share_links WHERE id = lower(?1)",
+    [ST_SHARE_REVOKE] =
+        "UPDATE share_links SET revoked = 1 WHERE id = lower(?1) AND user_id = lower(?2)",
+    [ST_SHARE_OF_USER] =
+        "SELECT id, user_id, created, expires, revoked FROM share_links"
+        " WHERE user_id = lower(?1) AND expires > ?2 ORDER BY created DESC, id",
 };
 
 typedef struct {
@@ -2265,6 +2275,76 @@ static pd_err sq_get_org_memberships(pd_store *s, const char *org_id, const char
 
 /* ---- open ------------------------------------------------------------ */
 
+/* ---- ID-card share links (migration 5) -------------------------------- */
+
+static pd_err sq_put_share_link(pd_store *s, const pd_share_link *l)
+{
+    static const char op[] = "put_share_link";
+    sq_store *q = SQ(s);
+    if (l == NULL || l->id == NULL || l->user_id == NULL)
+        return bad_arg(q, op);
+    return exec_params(q, ST_SHARE_PUT,
+                       PARAMS(PT(l->id), PT(l->user_id), PI(l->created), PI(l->expires)), op,
+                       "the user does not exist", NULL);
+}
+
+/* row_conv: an owned pd_share_link (cleared on failure). */
+static bool share_conv(sqlite3_stmt *st, void *out)
+{
+    pd_share_link *l = out;
+    if (dup_into(&l->id, col_text(st, 0)) && dup_into(&l->user_id, col_text(st, 1))) {
+        l->created = sqlite3_column_int64(st, 2);
+        l->expires = sqlite3_column_int64(st, 3);
+        l->revoked = sqlite3_column_int64(st, 4) != 0;
+        return true;
+    }
+    pd_share_link_clear(l);
+    return false;
+}
+
+static pd_err sq_get_share_link(pd_store *s, const char *id, pd_share_link *out)
+{
+    static const char op[] = "get_share_link";
+    sq_store *q = SQ(s);
+    if (id == NULL || out == NULL)
+        return bad_arg(q, op);
+    memset(out, 0, sizeof *out);
+    return fetch_one(q, ST_SHARE_GET, PARAMS(PT(id)), share_conv, out, op);
+}
+
+static pd_err sq_revoke_share_link(pd_store *s, const char *user_id, const char *id)
+{
+    static const char op[] = "revoke_share_link";
+    sq_store *q = SQ(s);
+    if (user_id == NULL || id == NULL)
+        return bad_arg(q, op);
+    return exec_keyed(q, ST_SHARE_REVOKE, PARAMS(PT(id), PT(user_id)), op);
+}
+
+typedef struct {
+    pd_iter_fn fn;
+    void *ctx;
+} share_iter;
+
+static int share_row(sqlite3_stmt *st, void *ctx)
+{
+    share_iter *x = ctx;
+    pd_share_link l = { col_text(st, 0), col_text(st, 1), sqlite3_column_int64(st, 2),
+                        sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4) != 0 };
+    return x->fn(x->ctx, &l) != 0;
+}
+
+static pd_err sq_each_share_link_of_user(pd_store *s, const char *user_id, int64_t now,
+                                         pd_iter_fn fn, void *ctx)
+{
+    static const char op[] = "each_share_link_of_user";
+    sq_store *q = SQ(s);
+    if (user_id == NULL || fn == NULL)
+        return bad_arg(q, op);
+    share_iter x = { fn, ctx };
+    return run_rows(q, ST_SHARE_OF_USER, PARAMS(PT(user_id), PI(now)), share_row, &x, op);
+}
+
 static const pd_store_ops SQ_OPS = {
     .name = "sqlite",
     .close = sq_close,
@@ -2336,6 +2416,10 @@ static const pd_store_ops SQ_OPS = {
     .each_identity_of_user = sq_each_identity_of_user,
     .rate_sync = sq_rate_sync,
     .wipe_tenant = sq_wipe_tenant,
+    .put_share_link = sq_put_share_link,
+    .get_share_link = sq_get_share_link,
+    .revoke_share_link = sq_revoke_share_link,
+    .each_share_link_of_user = sq_each_share_link_of_user,
 };
 
 /* Runs a PRAGMA and copies the first column of its first row (if any). */

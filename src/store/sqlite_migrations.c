@@ -259,6 +259,17 @@ static const char MIGRATION_6[] =
     "  PRIMARY KEY (key, span, window_start)\n"
     ") WITHOUT ROWID;\n";
 
+/* ID-card share links (pages/, docs/pages.md). */
+static const char MIGRATION_7[] =
+    "CREATE TABLE share_links(\n"
+    "  id      TEXT NOT NULL PRIMARY KEY,\n"
+    "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+    "  created INTEGER NOT NULL,\n"
+    "  expires INTEGER NOT NULL,\n"
+    "  revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX share_links_by_user ON share_links(user_id, expires);\n";
+
 static const pd_sqlite_migration MIGRATIONS[] = {
     { 1, "initial schema: organizations, accounts, users, images, memberships, signing keys",
       MIGRATION_1 },
@@ -269,6 +280,7 @@ static const pd_sqlite_migration MIGRATIONS[] = {
          " organization users", MIGRATION_4 },
     { 5, "memberships: the date the user was added to the account", MIGRATION_5 },
     { 6, "rate limits: calls per key and window, shared by the nodes", MIGRATION_6 },
+    { 7, "ID-card share links (pages)", MIGRATION_7 },
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])

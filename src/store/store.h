@@ -173,6 +173,14 @@ typedef struct {
     int64_t delta;            /* calls to add, >= 0 (0: only read) */
     int64_t total;            /* out: the counter after adding */
 } pd_rate_row;
+/* A share link of an ID card (docs/pages.md; migration 7). */
+typedef struct {
+    char *id;               /* 32 lower-case hex digits (16 random bytes) */
+    char *user_id;
+    int64_t created;        /* Unix seconds */
+    int64_t expires;        /* Unix seconds */
+    bool revoked;
+} pd_share_link;
 
 typedef struct pd_store pd_store;
 
@@ -325,6 +333,14 @@ typedef struct {
      * so a replacing import is seen whole or not at all; the caller bumps
      * the generation. */
     pd_err (*wipe_tenant)(pd_store *s);
+    /* ---- ID-card share links (docs/pages.md, migration 7) ---- */
+    pd_err (*put_share_link)(pd_store *s, const pd_share_link *l);
+    pd_err (*get_share_link)(pd_store *s, const char *id, pd_share_link *out);
+    /* Marks the link of user_id revoked: NOT_FOUND when user_id has no such link. */
+    pd_err (*revoke_share_link)(pd_store *s, const char *user_id, const char *id);
+    /* The user's links not yet expired at now, newest first (const pd_share_link *). */
+    pd_err (*each_share_link_of_user)(pd_store *s, const char *user_id, int64_t now,
+                                      pd_iter_fn fn, void *ctx);
 } pd_store_ops;
 
 typedef struct {
@@ -366,6 +382,7 @@ void pd_integration_clear(pd_integration *it);
 void pd_consent_clear(pd_consent *c);
 void pd_grant_clear(pd_grant *g);
 void pd_org_memberships_free(pd_org_membership *v, size_t n);
+void pd_share_link_clear(pd_share_link *l);
 
 /* Backend constructors (called by pd_store_open). */
 pd_store *pd_store_sqlite_open(const char *path, bool create, char *errbuf, size_t errlen);

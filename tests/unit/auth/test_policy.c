@@ -6,7 +6,8 @@
  *   profile GET/PUT: self, or an admin of the account;
  *   image GET/PUT/DELETE: self only, even for admins;
  *   everything: the caller must be a member of the account
- *   (non-member -> USER_DOES_NOT_BELONG_TO_SPECIFIED_ACCOUNT, checked first).
+ *   (non-member -> USER_DOES_NOT_BELONG_TO_SPECIFIED_ACCOUNT, checked first);
+ *   the ID card (policy_card_check): every refusal is USER_NOT_FOUND.
  *
  * The expected column is written out by hand, row by row, not computed.
  * Memory: nothing is allocated.
@@ -188,6 +189,27 @@ static void test_admin_scope_and_role(void **state)
     assert_non_null(why);
 }
 
+/* The ID card (policy_card_check): every refusal looks like an unknown user. */
+static void test_card_policy(void **state)
+{
+    (void)state;
+    /* exists, displayProfile, shares an account, valid link -> expected */
+    static const struct { bool ex, disp, member, link; pd_err want; } CARD_ROWS[] = {
+        { false, false, false, false, PD_ERR_USER_NOT_FOUND },
+        { false, true,  true,  true,  PD_ERR_USER_NOT_FOUND },
+        { true,  false, true,  true,  PD_ERR_USER_NOT_FOUND },   /* displayProfile off: no card at all */
+        { true,  false, false, false, PD_ERR_USER_NOT_FOUND },
+        { true,  true,  false, false, PD_ERR_USER_NOT_FOUND },   /* a stranger: as if unknown */
+        { true,  true,  true,  false, PD_OK },
+        { true,  true,  false, true,  PD_OK },
+        { true,  true,  true,  true,  PD_OK },
+    };
+    for (size_t i = 0; i < sizeof(CARD_ROWS) / sizeof(CARD_ROWS[0]); i++) {
+        policy_card_facts f = { CARD_ROWS[i].ex, CARD_ROWS[i].disp, CARD_ROWS[i].member, CARD_ROWS[i].link };
+        assert_int_equal(policy_card_check(&f), CARD_ROWS[i].want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_unknown_action_denied),
         cmocka_unit_test(test_esign_scope),
         cmocka_unit_test(test_admin_scope_and_role),
+        cmocka_unit_test(test_card_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
