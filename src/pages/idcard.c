@@ -211,14 +211,7 @@ void h_pages_share_create(pd_server *srv, pd_request *req)
     size_t active = 0;
     pages_ctx c;
 
-    if (pages_begin(&c, srv, req) != 0)
-        goto out;
-    if (pages_session(&c) != 0) {
-        if (!req->resp.set)
-            pages_message(req, 403, "Signed out", "Your session ended. Sign in again at /profile.");
-        goto out;
-    }
-    if (pages_form(&c) != 0)
+    if (pages_post_begin(&c, srv, req) != 0)
         goto out;
     lt = url_form_get(&c.form, "lifetime");
     if (lt == NULL || str_to_i64(lt, 60, LIM_SHARE_LINK_TTL_MAX_S, &life) != 0) {
@@ -249,14 +242,7 @@ void h_pages_share_revoke(pd_server *srv, pd_request *req)
     pd_err e;
     pages_ctx c;
 
-    if (pages_begin(&c, srv, req) != 0)
-        goto out;
-    if (pages_session(&c) != 0) {
-        if (!req->resp.set)
-            pages_message(req, 403, "Signed out", "Your session ended. Sign in again at /profile.");
-        goto out;
-    }
-    if (pages_form(&c) != 0)
+    if (pages_post_begin(&c, srv, req) != 0)
         goto out;
     id = url_form_get(&c.form, "id");
     e = id != NULL && strlen(id) == SHARE_ID_HEX ? c.s->ops->revoke_share_link(c.s, c.user.id, id)

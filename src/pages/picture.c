@@ -42,16 +42,6 @@ static const multipart_part *part_named(const multipart_result *r, const char *n
     return NULL;
 }
 
-/* The signed-in user, or -1 with the answer set. */
-static int signed_in(pages_ctx *c)
-{
-    int rc = pages_session(c);
-
-    if (rc == -1)
-        pages_message(c->req, 403, "Signed out", "Your session ended. Sign in again at /profile.");
-    return rc == 0 ? 0 : -1;
-}
-
 void h_pages_image_put(pd_server *srv, pd_request *req)
 {
     char boundary[LIM_BOUNDARY_MAX + 1], err[128], csrf[WEB_RANDOM_CHARS + 1], etag[IMAGE_ETAG_MAX], now[40];
@@ -61,7 +51,7 @@ void h_pages_image_put(pd_server *srv, pd_request *req)
     image_kind kind;
     pages_ctx c;
 
-    if (pages_begin(&c, srv, req) != 0 || signed_in(&c) != 0)
+    if (pages_begin(&c, srv, req) != 0 || pages_require_session(&c) != 0)
         goto out;
     mr = calloc(1, sizeof(*mr));
     if (mr == NULL) {
@@ -120,7 +110,7 @@ void h_pages_image_delete(pd_server *srv, pd_request *req)
     pd_err e;
     pages_ctx c;
 
-    if (pages_begin(&c, srv, req) != 0 || signed_in(&c) != 0 || pages_form(&c) != 0)
+    if (pages_begin(&c, srv, req) != 0 || pages_require_session(&c) != 0 || pages_form(&c) != 0)
         goto out;
     time_now_iso(now, sizeof(now));
     e = c.s->ops->delete_image(c.s, c.user.id, now);
@@ -158,7 +148,7 @@ void h_pages_image_get(pd_server *srv, pd_request *req)
 {
     pages_ctx c;
 
-    if (pages_begin(&c, srv, req) != 0 || signed_in(&c) != 0)
+    if (pages_begin(&c, srv, req) != 0 || pages_require_session(&c) != 0)
         goto out;
     pages_send_image(&c, c.user.id);
 out:

@@ -296,14 +296,7 @@ void h_pages_edit(pd_server *srv, pd_request *req)
     pd_errbuf eb;
     pages_ctx c;
 
-    if (pages_begin(&c, srv, req) != 0)
-        goto out;
-    if (pages_session(&c) != 0) {
-        if (!req->resp.set)
-            pages_message(req, 403, "Signed out", "Your session ended. Sign in again at /profile.");
-        goto out;
-    }
-    if (pages_form(&c) != 0)
+    if (pages_post_begin(&c, srv, req) != 0)
         goto out;
     patch = json_object();
     if (patch == NULL)

@@ -134,3 +134,19 @@ void pages_early_error(pd_request *req, pd_err e, const char *msg)
     pages_message(req, in->status, e == PD_ERR_BODY_TOO_LARGE ? "Too large" : "Bad request",
                   msg != NULL && msg[0] != '\0' ? msg : in->message);
 }
+
+int pages_require_session(pages_ctx *c)
+{
+    int rc = pages_session(c);
+
+    if (rc == -1)
+        pages_message(c->req, 403, "Signed out", "Your session ended. Sign in again at /profile.");
+    return rc == 0 ? 0 : -1;
+}
+
+int pages_post_begin(pages_ctx *c, pd_server *srv, pd_request *req)
+{
+    if (pages_begin(c, srv, req) != 0 || pages_require_session(c) != 0 || pages_form(c) != 0)
+        return -1;
+    return 0;
+}

@@ -35,11 +35,18 @@ void pages_end(pages_ctx *c);
 /* Reads the session cookie: 0 and c->user filled when signed in; -1 when
  * not (no answer set), -2 when the store failed (answer set). */
 int pages_session(pages_ctx *c);
+/* pages_session for a request that needs a signed-in user: 0, or -1 with
+ * the answer set (403 "Signed out" when there is no session). */
+int pages_require_session(pages_ctx *c);
 /* The CSRF token of the session's forms (out >= WEB_RANDOM_CHARS + 1). */
 void pages_csrf(const pages_ctx *c, char *out, size_t cap);
 /* Parses an urlencoded body into c->form and checks its csrf_token against
  * the session.  0, or -1 with the answer set (400 / 403). */
 int pages_form(pages_ctx *c);
+/* What every form POST of a signed-in user does first: pages_begin,
+ * pages_require_session, pages_form.  0, or -1 with the answer set; call
+ * pages_end either way. */
+int pages_post_begin(pages_ctx *c, pd_server *srv, pd_request *req);
 bool pages_csrf_ok(const pages_ctx *c, const char *presented);
 
 /* The profile page of the signed-in user showing doc (NULL: the stored
