@@ -53,6 +53,8 @@ export const USERS = {
 export const IDS = Object.fromEntries(Object.entries(USERS).map(([k, u]) => [k, u.userId]));
 
 const CLI_TIMEOUT_MS = 30_000;
+// What AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer print.
+const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer/;
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -223,6 +225,15 @@ export async function startServer({ db, extraArgs = [], env } = {}) {
           proc.kill('SIGKILL');
           await exited;
           return { code: null, signal: 'SIGKILL', timedOut: true };
+        }
+        // A graceful stop must end cleanly: exit 0 and, under the sanitizers
+        // (make check's second pass, LeakSanitizer on), no report at all -
+        // so every test that stops a server also checks it for leaks and
+        // memory errors.
+        if ((signal === 'SIGTERM' || signal === 'SIGINT') &&
+            (res.code !== 0 || SANITIZER_REPORT.test(err))) {
+          throw new Error(`profiled did not stop cleanly on ${signal} (code ${res.code}, signal ${res.signal})` +
+                          `\n${err.slice(-6000)}`);
         }
         return res;
       })();
