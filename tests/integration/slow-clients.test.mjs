@@ -7,28 +7,30 @@
 // within 3 s (documented in docs/deploy... README "Limits"), and the
 // trickling connections are closed once their deadline passes (10 s for
 // the first request), which the server logs.  A second case does the same
-// with idle connections that never send a byte.
+// with idle connections that never send a byte, and a third with 10,000
+// idle connections from 40 addresses against the 1,024-connection table.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
 import {
-  freshDb, importFile, startServer, sleep, FIXTURES,
+  freshDb, importFile, startServer, sleep, http, FIXTURES,
 } from './lib/server.mjs';
 
 const ADDRS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
 const PER_ADDR = 256;
 const ANSWER_BOUND_MS = 3000;
 
-function openMany(port, mode) {
+function openMany(port, mode, addrs = ADDRS, perAddr = PER_ADDR) {
   const socks = [];
   const closedAt = [];
-  for (const addr of ADDRS) {
-    for (let i = 0; i < PER_ADDR; i++) {
+  const opened = { n: 0 };
+  for (const addr of addrs) {
+    for (let i = 0; i < perAddr; i++) {
       const s = net.connect({ port, host: '127.0.0.1', localAddress: addr });
       s.on('error', () => {});
       s.on('close', () => closedAt.push(Date.now()));
-      s.on('connect', () => { if (mode === 'trickle') s.write('GET /healthz HTTP/1.1\r\nHost: t\r\nX-Slow: '); });
+      s.on('connect', () => { opened.n++; if (mode === 'trickle') s.write('GET /healthz HTTP/1.1\r\nHost: t\r\nX-Slow: '); });
       socks.push(s);
     }
   }
@@ -38,6 +40,7 @@ function openMany(port, mode) {
   return {
     socks,
     closedAt,
+    opened,
     stop() { if (timer) clearInterval(timer); for (const s of socks) s.destroy(); },
   };
 }
@@ -84,4 +87,27 @@ describe('slow and idle clients cannot lock others out', () => {
       }
     });
   }
+
+  it(`10,000 idle connections from 40 addresses: a normal client is answered within ${ANSWER_BOUND_MS} ms every time`, async () => {
+    const db = freshDb();
+    importFile(db.url, path.join(FIXTURES, 'tenant.json'));
+    const srv = await startServer({ db: db.url });
+    servers.push(srv);
+    const port = Number(new URL(srv.base).port);
+    const addrs = Array.from({ length: 40 }, (_, i) => `127.0.1.${i + 1}`);
+    const crowd = openMany(port, 'idle', addrs, 250);          // 10,000 against a 1,024 table
+    try {
+      await sleep(2000);
+      assert.ok(crowd.opened.n >= 5000, `${crowd.opened.n} of 10,000 connections opened (file limit?)`);
+      const times = [];
+      for (let i = 0; i < 12; i++) {
+        times.push(await probe(port));
+        await sleep(500);
+      }
+      assert.ok(times.every((t) => t >= 0 && t <= ANSWER_BOUND_MS), `answer times (ms): ${times.join(' ')}`);
+      assert.equal((await http('GET', `${srv.base}/healthz`)).status, 200);
+    } finally {
+      crowd.stop();
+    }
+  });
 });
