@@ -149,6 +149,11 @@ const char *req_media_type(const pd_request *r, char *buf, size_t len);
 void resp_take(pd_request *r, int status, const char *ctype, unsigned char *body, size_t len);
 /* Copies len bytes. */
 void resp_copy(pd_request *r, int status, const char *ctype, const void *body, size_t len);
+/* A server-rendered HTML page (body malloc'd, taken) with the page security
+ * headers: the given Content-Security-Policy, X-Frame-Options: DENY,
+ * nosniff, no-referrer, no-store.  A NULL body answers 500.  The one place
+ * the OAuth pages and the browser pages answer HTML. */
+void resp_html(pd_request *r, int status, char *body, size_t len, const char *csp);
 void resp_empty(pd_request *r, int status);
 /* Answers with a response-cache entry (borrowed; valid until the handler
  * returns: the server makes its own response holding a reference on the

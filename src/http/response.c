@@ -110,3 +110,17 @@ void resp_error(pd_request *r, pd_err e, const char *msg)
     else if (info->status == 405 && r->allow[0])
         resp_header(r, MHD_HTTP_HEADER_ALLOW, r->allow);
 }
+
+void resp_html(pd_request *r, int status, char *body, size_t len, const char *csp)
+{
+    if (body == NULL) {
+        resp_copy(r, 500, "text/plain; charset=utf-8", "internal error", 14);
+        return;
+    }
+    resp_take(r, status, "text/html; charset=utf-8", (unsigned char *)body, len);
+    resp_header(r, "Content-Security-Policy", csp);
+    resp_header(r, "X-Frame-Options", "DENY");
+    resp_header(r, "X-Content-Type-Options", "nosniff");
+    resp_header(r, "Referrer-Policy", "no-referrer");
+    resp_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+}

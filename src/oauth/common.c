@@ -76,19 +76,13 @@ void oauth_json_ok(pd_request *req, const json_t *obj)
 
 void oauth_html(pd_request *req, int status, char *body, size_t len, const char *form_origin)
 {
-    char csp[512];
+    char csp[512] = "";
 
-    if (body == NULL || oauth_page_csp(csp, sizeof(csp), form_origin) != 0) {
+    if (body != NULL && oauth_page_csp(csp, sizeof(csp), form_origin) != 0) {
         free(body);
-        resp_copy(req, 500, "text/plain; charset=utf-8", "internal error", 14);
-        return;
+        body = NULL;                          /* answered 500 below */
     }
-    resp_take(req, status, "text/html; charset=utf-8", (unsigned char *)body, len);
-    resp_header(req, "Content-Security-Policy", csp);
-    resp_header(req, "X-Frame-Options", "DENY");
-    resp_header(req, "X-Content-Type-Options", "nosniff");
-    resp_header(req, "Referrer-Policy", "no-referrer");
-    resp_header(req, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    resp_html(req, status, body, len, csp);
 }
 
 void oauth_html_error(pd_request *req, int status, const char *title, const char *message)

@@ -96,16 +96,7 @@ int pages_form(pages_ctx *c)
 
 void pages_html(pd_request *req, int status, char *body, size_t len)
 {
-    if (body == NULL) {
-        resp_copy(req, 500, "text/plain; charset=utf-8", "internal error", 14);
-        return;
-    }
-    resp_take(req, status, "text/html; charset=utf-8", (unsigned char *)body, len);
-    resp_header(req, "Content-Security-Policy", PAGES_CSP);
-    resp_header(req, "X-Frame-Options", "DENY");
-    resp_header(req, "X-Content-Type-Options", "nosniff");
-    resp_header(req, "Referrer-Policy", "no-referrer");
-    resp_header(req, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    resp_html(req, status, body, len, PAGES_CSP);
 }
 
 void pages_message(pd_request *req, int status, const char *title, const char *message)
