@@ -571,7 +571,8 @@ awk -F'\t' -v refs="${REFS[*]}" 'BEGIN { nk = split("profiled " refs, kinds, " "
           for (j = 1; j <= nk; j++) printf " %s", ((s FS kinds[j]) in v) ? v[s FS kinds[j]] : "NaN"
           printf "\n" } }' "$STATS" > "$OUT/chart.dat"
 gnuplot > "$OUT/gnuplot.log" 2>&1 <<GNUPLOT || { cat "$OUT/gnuplot.log" >&2; die "gnuplot"; }
-set terminal pngcairo size 1200,560 font "sans,10"
+set terminal pngcairo size 1200,560 font "sans,10" noenhanced
+set rmargin 10
 set output "$CHART"
 set title "profiled vs references serving the same bytes: median of $ROUNDS round(s) (wrk -t$WRK_THREADS -c$CONNS -d$DUR, 127.0.0.1, $(nproc) CPUs)"
 set style data histograms
