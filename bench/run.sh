@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # bench/run.sh - the profiled benchmark, in one command (see bench/README.md).
 #
-#   bench/run.sh [--quick] [--users N] [--keep]
+#   bench/run.sh [--quick] [--users N] [--rounds N] [--keep]
 #
 # Builds the release binary, generates and imports a tenant, and runs wrk
-# scenarios against profiled and, side by side in the same run, against
-# nginx serving the identical response bytes from static files.  Reports
-# requests/s, p50/p99 latency, the ratio to nginx and RSS, plus a scale
-# section (import of N users, random users at 1k and at N users).
+# scenarios against profiled and, side by side in the same run (round by
+# round, interleaved), against reference servers answering the identical
+# response bytes: nginx as configured in nginx.conf.in (sendfile on), the
+# fastest nginx for a few-KB body (sendfile off, open_file_cache) and a
+# minimal libmicrohttpd server (mhd_ref.c, one persistent response).
+# Reports min/median/max requests/s over the rounds, p50/p99 latency, the
+# ratios to each reference and RSS, a scale section (import of N users,
+# cache hits and misses at 1k and at N users) and the issue's targets.
 #
-#   full mode (default): wrk -d10s, N = 1,000,000; writes docs/benchmarks.md
-#                        and docs/benchmarks.png.
-#   --quick:             wrk -d2s, N = 10,000; writes bench/out/ only (CI).
+#   full mode (default): wrk -d10s, 3 rounds, N = 1,000,000; writes
+#                        docs/benchmarks.md and docs/benchmarks.png.
+#   --quick:             wrk -d2s, 1 round, N = 10,000; writes bench/out/ only (CI).
 #   --users N:           size of the large data set.
+#   --rounds N:          rounds per scenario (min/median/max over them).
 #   --keep:              keep the working directory (databases, logs).
 #
 # Timings are printed, never asserted.  What is checked: every request of
@@ -27,6 +32,7 @@ OUT="$BENCH/out"
 
 MODE=full
 USERS=""
+ROUNDS=""
 KEEP=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,17 +40,20 @@ while [ $# -gt 0 ]; do
     --users) [ $# -ge 2 ] || { echo "run.sh: --users needs a number" >&2; exit 2; }
              USERS="$2"; shift ;;
     --users=*) USERS="${1#--users=}" ;;
+    --rounds) [ $# -ge 2 ] || { echo "run.sh: --rounds needs a number" >&2; exit 2; }
+              ROUNDS="$2"; shift ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
 done
 if [ "$MODE" = quick ]; then
-  DUR=2s; WARM=1s; SMALL=1000; SAMPLE=200; PAIRS=20000; USERS="${USERS:-10000}"
+  DUR=2s; WARM=1s; SMALL=1000; SAMPLE=200; PAIRS=20000; USERS="${USERS:-10000}"; ROUNDS="${ROUNDS:-1}"
 else
-  DUR=10s; WARM=2s; SMALL=1000; SAMPLE=1000; PAIRS=100000; USERS="${USERS:-1000000}"
+  DUR=10s; WARM=2s; SMALL=1000; SAMPLE=1000; PAIRS=100000; USERS="${USERS:-1000000}"; ROUNDS="${ROUNDS:-3}"
 fi
+case "$ROUNDS" in ''|*[!0-9]*|0) echo "run.sh: --rounds must be a positive integer" >&2; exit 2 ;; esac
 case "$USERS" in ''|*[!0-9]*) echo "run.sh: --users must be a positive integer" >&2; exit 2 ;; esac
 [ "$USERS" -ge 1 ] || { echo "run.sh: --users must be at least 1" >&2; exit 2; }
 THREADS=2                 # profiled threads = nginx worker processes
@@ -129,53 +138,102 @@ rss_kb() {                            # rss_kb FIELD PID...: sum of VmRSS/VmHWM 
 }
 
 server_pids() {                       # server_pids KIND PID: the processes to measure
-  if [ "$1" = nginx ]; then echo "$2 $(pgrep -P "$2" | tr '\n' ' ')"; else echo "$2"; fi
+  case "$1" in
+    nginx*) echo "$2 $(pgrep -P "$2" | tr '\n' ' ')" ;;
+    *) echo "$2" ;;
+  esac
 }
 
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
-# start_profiled DB LOGLEVEL LOGFILE: sets PROF_PID and PROF_PORT.  DocuSign's
+# start_profiled DB LOGLEVEL LOGFILE [serve options...]: sets PROF_PID, PROF_PORT,
+# PROF_URL and PROF_STARTUP_MS.  DocuSign's
 # rate limits (on by default: 500 calls per account in 30 s) are off: the
 # benchmark measures throughput, and every answer it counts must be a 200.
 start_profiled() {
   local db="$1" level="$2" logf="$3" outf="$WORK/profiled.stdout"
+  shift 3
   : > "$outf"
+  local t0; t0=$(now)
   "$PROFILED" serve --listen 127.0.0.1 --port 0 --db "sqlite:$db" --threads "$THREADS" \
       --rate-limit-hourly 0 --rate-limit-burst 0 \
       --rate-limit-anonymous-hourly 0 --rate-limit-anonymous-burst 0 \
-      --log-level "$level" > "$outf" 2> "$logf" &
+      --log-level "$level" "$@" > "$outf" 2> "$logf" &
   PROF_PID=$!
   PIDS+=("$PROF_PID")
   PROF_PORT=""
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 2000); do        # 5 ms steps: the start-up time is measured
     PROF_PORT=$(sed -n 's#^profiled: listening on http://127\.0\.0\.1:\([0-9][0-9]*\)$#\1#p' "$outf")
     [ -n "$PROF_PORT" ] && break
     kill -0 "$PROF_PID" 2>/dev/null || { cat "$logf" >&2; die "profiled did not start"; }
-    sleep 0.05
+    sleep 0.005
   done
   [ -n "$PROF_PORT" ] || die "profiled did not print its port"
   PROF_URL="http://127.0.0.1:$PROF_PORT"
+  # start-up to the first answer: launch until /healthz answers 200
+  for _ in $(seq 1 400); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$PROF_URL/healthz")" = 200 ] && break
+    sleep 0.005
+  done
+  PROF_STARTUP_MS=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.0f", (b - a) * 1000 }')
 }
 
-start_nginx() {                       # sets NGX_PID and NGX_PORT
-  local d="$WORK/nginx"
+# The reference servers, by kind: their pid and base URL.
+declare -A REF_PID REF_URL
+REFS=(nginx nginx-fast mhd)
+ref_label() {
+  case "$1" in
+    nginx) echo "nginx (nginx.conf.in: sendfile on)" ;;
+    nginx-fast) echo "nginx, sendfile off + open_file_cache (the fastest nginx here for a few-KB body)" ;;
+    mhd) echo "minimal libmicrohttpd (mhd_ref.c: epoll pool, one persistent response)" ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# start_nginx KIND SENDFILE: nginx.conf.in with sendfile on|off, own directory and port
+start_nginx() {
+  local kind="$1" sendfile="$2" d="$WORK/$1" port pid
   mkdir -p "$d/tmp"
-  NGX_PORT=$(free_port) || die "no free port for nginx"
-  sed -e "s#@PORT@#$NGX_PORT#g" -e "s#@WORKERS@#$THREADS#g" -e "s#@DIR@#$d#g" \
+  ln -sfn "$WWW" "$d/www"
+  port=$(free_port) || die "no free port for $kind"
+  sed -e "s#@PORT@#$port#g" -e "s#@WORKERS@#$THREADS#g" -e "s#@DIR@#$d#g" \
+      -e "s#@SENDFILE@#$sendfile#g" \
       -e "s#@JSON_TYPE@#$JSON_TYPE#g" -e "s#@XML_TYPE@#$XML_TYPE#g" -e "s#@IMAGE_TYPE@#$IMAGE_TYPE#g" \
-      -e "s#@ADMIN_TYPE@#$ADMIN_TYPE#g" \
+      -e "s#@ADMIN_TYPE@#$ADMIN_TYPE#g" -e "s#@JWT_TYPE@#${JWT_TYPE:-application/json}#g" \
       -e "s#@SOAP_TYPE@#${SOAP_TYPE:-text/xml}#g" \
       "$BENCH/nginx.conf.in" > "$d/nginx.conf"
-  chmod -R a+rX "$d"
+  chmod -R a+rX "$d" "$WWW"
   "$NGINX" -p "$d" -e "$d/nginx-error.log" -c "$d/nginx.conf" 2> "$d/nginx.stderr" &
-  NGX_PID=$!
-  PIDS+=("$NGX_PID")
+  pid=$!
+  PIDS+=("$pid")
   for _ in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$NGX_PORT/profile.json" && break
-    kill -0 "$NGX_PID" 2>/dev/null || { cat "$d/nginx.stderr" "$d/nginx-error.log" >&2; die "nginx did not start"; }
+    curl -s -o /dev/null "http://127.0.0.1:$port/profile.json" && break
+    kill -0 "$pid" 2>/dev/null || { cat "$d/nginx.stderr" "$d/nginx-error.log" >&2; die "$kind did not start"; }
     sleep 0.05
   done
-  NGX_URL="http://127.0.0.1:$NGX_PORT"
+  REF_PID[$kind]=$pid
+  REF_URL[$kind]="http://127.0.0.1:$port"
+}
+
+# start_mhd: bench/mhd_ref.c on every captured file, with profiled's Content-Types
+start_mhd() {
+  local port pid routes=() f
+  port=$(free_port) || die "no free port for mhd_ref"
+  routes+=("/profile.json=$WWW/profile.json=$JSON_TYPE" "/profile.xml=$WWW/profile.xml=$XML_TYPE"
+           "/image.png=$WWW/image.png=$IMAGE_TYPE" "/soap.xml=$WWW/soap.xml=$SOAP_TYPE"
+           "/admin-email.json=$WWW/admin-email.json=$ADMIN_TYPE"
+           "/admin-list.json=$WWW/admin-list.json=$ADMIN_TYPE"
+           "/jwt-grant.json=$WWW/jwt-grant.json=${JWT_TYPE:-application/json}" "/put=$WWW/put=text/plain")
+  "$MHD_REF" "$port" "$THREADS" "${routes[@]}" > "$WORK/mhd_ref.stdout" 2> "$WORK/mhd_ref.stderr" &
+  pid=$!
+  PIDS+=("$pid")
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/profile.json" && break
+    kill -0 "$pid" 2>/dev/null || { cat "$WORK/mhd_ref.stderr" >&2; die "mhd_ref did not start"; }
+    sleep 0.05
+  done
+  REF_PID[mhd]=$pid
+  REF_URL[mhd]="http://127.0.0.1:$port"
 }
 
 # capture URL FILE HEADERFILE [curl args]: GET and check 200
@@ -211,7 +269,7 @@ wrk_parse() {
 # a warm-up, then one measured run, appended to RESULTS
 run_wrk() {
   local scen="$1" kind="$2" pid="$3" url="$4"; shift 4
-  local f="$OUT/wrk-$scen-$kind.txt" wpid peak=0 cur pids idle hwm opts=() sargs=()
+  local f="$OUT/wrk-$scen-$kind-r${ROUND:-1}.txt" wpid peak=0 cur pids idle hwm opts=() sargs=()
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
   [ $# -gt 0 ] && shift
   sargs=("$@")                       # script arguments: after the URL, behind "--"
@@ -221,7 +279,7 @@ run_wrk() {
   pids=$(server_pids "$kind" "$pid")
   # shellcheck disable=SC2086
   idle=$(rss_kb VmRSS $pids)
-  wrk -t"$WRK_THREADS" -c"$CONNS" -d"$WARM" "$@" > "$OUT/wrk-$scen-$kind.warmup.txt" 2>&1 \
+  wrk -t"$WRK_THREADS" -c"$CONNS" -d"$WARM" "$@" > "$OUT/wrk-$scen-$kind-r${ROUND:-1}.warmup.txt" 2>&1 \
     || die "wrk warm-up $scen/$kind"
   wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DUR" --latency "$@" > "$f" 2>&1 &
   wpid=$!
@@ -239,11 +297,33 @@ run_wrk() {
   read -r rps p50 p99 reqs bad err < <(wrk_parse "$f")
   [ "${reqs:-0}" -gt 0 ] || { cat "$f" >&2; die "$scen/$kind: no requests completed"; }
   [ "${bad:-0}" -eq 0 ] || { cat "$f" >&2; die "$scen/$kind: $bad non-2xx answers"; }
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scen" "$kind" "$rps" "$p50" "$p99" \
-    "$reqs" "$err" "$idle" "$peak" "$hwm" >> "$RESULTS"
-  printf '  %-18s %-8s %9s req/s  p50 %7.2f ms  p99 %7.2f ms  RSS %s -> %s MB%s\n' "$scen" "$kind" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scen" "$kind" "$rps" "$p50" "$p99" \
+    "$reqs" "$err" "$idle" "$peak" "$hwm" "${ROUND:-1}" >> "$RESULTS"
+  printf '  %-18s %-10s %9s req/s  p50 %7.2f ms  p99 %7.2f ms  RSS %s -> %s MB%s\n' "$scen" "$kind" \
     "$rps" "$p50" "$p99" "$(mb "$idle")" "$(mb "$peak")" \
     "$([ "${err:-0}" -gt 0 ] && echo "  ($err socket errors)")" >&2
+}
+
+# measure SCENARIO REFFILE PROFILED_URL [wrk options...] [-- script args...]:
+# ROUNDS rounds; in each, profiled and then every reference server (REFS)
+# answering REFFILE (a path under their document root, "-" for none) with
+# the same wrk options.  Interleaving the servers round by round keeps them
+# side by side in time on a machine whose load drifts.  To add a scenario:
+# capture profiled's answer into $WWW/FILE (see "capturing" below), give it a
+# location in nginx.conf.in and a route in start_mhd if it needs its own
+# Content-Type, and call measure once.  Scenarios without a reference pass
+# "-" (profiled only).
+measure() {
+  local scen="$1" ref="$2" url="$3" k; shift 3
+  for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    run_wrk "$scen" profiled "$PROF_PID" "$url" "$@"
+    [ "$ref" = - ] && continue
+    for k in "${REFS[@]}"; do
+      [ -n "${REF_PID[$k]:-}" ] || continue
+      run_wrk "$scen" "$k" "${REF_PID[$k]}" "${REF_URL[$k]}/$ref" "$@"
+    done
+  done
+  ROUND=1
 }
 
 # make_dataset NAME USERS SAMPLE: generates, imports, mints tokens; sets DB, TRIPLES, FIXED_*
@@ -308,7 +388,7 @@ rm -f "$OUT"/wrk-*.txt
 WORK=$(mktemp -d "${BENCH_WORK_DIR:-${TMPDIR:-/tmp}}/profiled-bench.XXXXXX")
 chmod 755 "$WORK"
 RESULTS="$OUT/results.tsv"
-printf 'scenario\tserver\trps\tp50_ms\tp99_ms\trequests\tsocket_errors\trss_idle_kb\trss_peak_kb\trss_hwm_kb\n' > "$RESULTS"
+printf 'scenario\tserver\trps\tp50_ms\tp99_ms\trequests\tsocket_errors\trss_idle_kb\trss_peak_kb\trss_hwm_kb\tround\n' > "$RESULTS"
 START_ALL=$(now)
 
 log "building the release binary (make)"
@@ -318,6 +398,10 @@ GEN="$WORK/gen_tenant"
 gcc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
     -Wmissing-prototypes -Wno-unused-parameter -Wvla -Wimplicit-fallthrough \
     -o "$GEN" "$BENCH/gen_tenant.c" || die "gcc gen_tenant.c"
+MHD_REF="$WORK/mhd_ref"
+# shellcheck disable=SC2046
+gcc -std=c17 -O2 -Wall -Wextra -Werror -o "$MHD_REF" "$BENCH/mhd_ref.c" \
+    $(pkg-config --cflags --libs libmicrohttpd) || die "gcc mhd_ref.c"
 
 # ---------------------------------------------------------------- 1k users: profiled vs nginx
 make_dataset small "$SMALL" "$SAMPLE"
@@ -325,11 +409,12 @@ SMALL_DIR="$WORK/small"
 SMALL_RANDOM="$RANDOM_TRIPLES"
 start_profiled "$DB" warn "$WORK/profiled-small.log"
 PROF_IDLE=$(rss_kb VmRSS "$PROF_PID")
+SMALL_STARTUP_MS=$PROF_STARTUP_MS
 P="/restapi/v2.1/accounts/$FIXED_ACC/users/$FIXED_UID/profile"
 AUTH="Authorization: Bearer $FIXED_TOK"
 
 log "capturing profiled's responses for nginx"
-WWW="$WORK/nginx/www"
+WWW="$WORK/www"
 mkdir -p "$WWW"
 capture "$PROF_URL$P" "$WWW/profile.json" "$WORK/h.json" -H "$AUTH" -H "Accept: application/json"
 capture "$PROF_URL$P" "$WWW/profile.xml" "$WORK/h.xml" -H "$AUTH" -H "Accept: application/xml"
@@ -358,44 +443,76 @@ capture "$PROF_URL$SOAP_PATH" "$WWW/soap.xml" "$WORK/h.soap" -H "$AUTH" -H 'Cont
   -H 'SOAPAction: "http://www.docusign.net/API/AccountManagement/GetUserProfile"' --data-binary "$SOAP_ENV"
 grep -q '<Success>true</Success>' "$WWW/soap.xml" || die "SOAP GetUserProfile did not succeed"
 SOAP_TYPE=$(content_type "$WORK/h.soap")
-start_nginx
-# shellcheck disable=SC2046
-NGX_IDLE=$(rss_kb VmRSS $(server_pids nginx "$NGX_PID"))
-for f in profile.json profile.xml image.png admin-email.json admin-list.json; do
-  if ! curl -s -o "$WORK/check" "$NGX_URL/$f" || ! cmp -s "$WORK/check" "$WWW/$f"; then
-    die "nginx does not serve $f as captured"
-  fi
+# The JWT grant (OAuth 2.0, RFC 7523): an integration with an RSA key and
+# the user's consent; one RS256 assertion (valid for the hour the run
+# takes; profiled keeps no replay list, like DocuSign) POSTed again and again.
+# OAuth answers only over HTTPS: a second profiled on the same database,
+# told by --public-url that a TLS proxy is in front of it (no TLS work is
+# measured, as for the references), answers it.
+MAIN_PID=$PROF_PID; MAIN_PORT=$PROF_PORT; MAIN_URL=$PROF_URL
+start_profiled "$DB" warn "$WORK/profiled-oauth.log" --public-url "https://bench.invalid"
+OAUTH_PID=$PROF_PID; OAUTH_PORT=$PROF_PORT; OAUTH_URL=$PROF_URL
+PROF_PID=$MAIN_PID; PROF_PORT=$MAIN_PORT; PROF_URL=$MAIN_URL
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+openssl genrsa -out "$WORK/jwt-key.pem" 2048 2>/dev/null || die "openssl genrsa"
+openssl rsa -in "$WORK/jwt-key.pem" -pubout -out "$WORK/jwt-pub.pem" 2>/dev/null || die "openssl rsa"
+"$PROFILED" integration add bench-jwt --name "bench" --scopes "signature impersonation" \
+  --public-key "$WORK/jwt-pub.pem" --db "sqlite:$DB" > /dev/null || die "integration add"
+"$PROFILED" integration consent bench-jwt --user "$FIXED_UID" --db "sqlite:$DB" > /dev/null || die "consent"
+jwt_now=$(date +%s)
+jwt_hdr=$(printf '{"alg":"RS256","typ":"JWT"}' | b64url)
+jwt_pl=$(printf '{"iss":"bench-jwt","sub":"%s","aud":"bench.invalid","iat":%s,"exp":%s,"scope":"signature impersonation"}' \
+  "$FIXED_UID" "$jwt_now" $((jwt_now + 3600)) | b64url)
+jwt_sig=$(printf '%s.%s' "$jwt_hdr" "$jwt_pl" | openssl dgst -sha256 -sign "$WORK/jwt-key.pem" | b64url)
+JWT_BODY="grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=$jwt_hdr.$jwt_pl.$jwt_sig"
+capture "$OAUTH_URL/oauth/token" "$WWW/jwt-grant.json" "$WORK/h.jwt" -X POST \
+  -H 'Content-Type: application/x-www-form-urlencoded' --data "$JWT_BODY"
+grep -q '"access_token"' "$WWW/jwt-grant.json" || die "the JWT grant gave no access token"
+JWT_TYPE=$(content_type "$WORK/h.jwt")
+: > "$WWW/put"                       # PUT profile: 200 with an empty body
+
+log "starting the reference servers: ${REFS[*]}"
+start_nginx nginx on
+start_nginx nginx-fast off
+start_mhd
+declare -A REF_IDLE
+for k in "${REFS[@]}"; do
+  # shellcheck disable=SC2046
+  REF_IDLE[$k]=$(rss_kb VmRSS $(server_pids "$k" "${REF_PID[$k]}"))
+  for f in profile.json profile.xml image.png admin-email.json admin-list.json; do
+    if ! curl -s -o "$WORK/check" "${REF_URL[$k]}/$f" || ! cmp -s "$WORK/check" "$WWW/$f"; then
+      die "$k does not serve $f as captured"
+    fi
+  done
+  for f in soap.xml jwt-grant.json; do
+    curl -s -o "$WORK/check" -X POST -H 'Content-Type: text/xml' --data-binary "$SOAP_ENV" "${REF_URL[$k]}/$f" \
+      && cmp -s "$WORK/check" "$WWW/$f" || die "$k does not serve $f to a POST as captured"
+  done
 done
-curl -s -o "$WORK/check" -X POST -H 'Content-Type: text/xml' --data-binary "$SOAP_ENV" "$NGX_URL/soap.xml" \
-  && cmp -s "$WORK/check" "$WWW/soap.xml" || die "nginx does not serve soap.xml to a POST as captured"
 log "response sizes: JSON $(stat -c %s "$WWW/profile.json") B ($JSON_TYPE), XML $(stat -c %s "$WWW/profile.xml") B ($XML_TYPE), image $(stat -c %s "$WWW/image.png") B ($IMAGE_TYPE)"
 
-log "scenarios at $SMALL users (wrk -t$WRK_THREADS -c$CONNS -d$DUR, warm-up $WARM)"
-run_wrk get-json profiled "$PROF_PID" "$PROF_URL$P" -H "$AUTH" -H "Accept: application/json"
-run_wrk get-json nginx "$NGX_PID" "$NGX_URL/profile.json" -H "$AUTH" -H "Accept: application/json"
-run_wrk get-xml profiled "$PROF_PID" "$PROF_URL$P" -H "$AUTH" -H "Accept: application/xml"
-run_wrk get-xml nginx "$NGX_PID" "$NGX_URL/profile.xml" -H "$AUTH" -H "Accept: application/xml"
-run_wrk get-image profiled "$PROF_PID" "$PROF_URL$P/image" -H "$AUTH"
-run_wrk get-image nginx "$NGX_PID" "$NGX_URL/image.png" -H "$AUTH"
-run_wrk soap-get-profile profiled "$PROF_PID" "$PROF_URL$SOAP_PATH" -H "$AUTH" -s "$BENCH/lua/soap.lua" -- "$FIXED_UID" "$FIXED_ACC"
-run_wrk soap-get-profile nginx "$NGX_PID" "$NGX_URL/soap.xml" -H "$AUTH" -s "$BENCH/lua/soap.lua" -- "$FIXED_UID" "$FIXED_ACC"
-run_wrk put-profile profiled "$PROF_PID" "$PROF_URL$P" -H "$AUTH" -s "$BENCH/lua/put.lua"
-run_wrk put-profile nginx "$NGX_PID" "$NGX_URL/put" -H "$AUTH" -s "$BENCH/lua/put.lua"
-run_wrk admin-email profiled "$PROF_PID" "$PROF_URL$A_EMAIL" -H "$ADM_AUTH"
-run_wrk admin-email nginx "$NGX_PID" "$NGX_URL/admin-email.json" -H "$ADM_AUTH"
-run_wrk admin-list profiled "$PROF_PID" "$PROF_URL$A_LIST" -H "$ADM_AUTH"
-run_wrk admin-list nginx "$NGX_PID" "$NGX_URL/admin-list.json" -H "$ADM_AUTH"
-run_wrk "random-$SMALL" profiled "$PROF_PID" "$PROF_URL" -H "Accept: application/json" \
-  -s "$BENCH/lua/random.lua" -- "$SMALL_RANDOM"
-run_wrk "random-any-$SMALL" profiled "$PROF_PID" "$PROF_URL" -H "Accept: application/json" \
+log "scenarios at $SMALL users (wrk -t$WRK_THREADS -c$CONNS -d$DUR, warm-up $WARM, $ROUNDS round(s))"
+measure get-json profile.json "$PROF_URL$P" -H "$AUTH" -H "Accept: application/json"
+measure get-xml profile.xml "$PROF_URL$P" -H "$AUTH" -H "Accept: application/xml"
+measure get-image image.png "$PROF_URL$P/image" -H "$AUTH"
+measure soap-get-profile soap.xml "$PROF_URL$SOAP_PATH" -H "$AUTH" -s "$BENCH/lua/soap.lua" -- "$FIXED_UID" "$FIXED_ACC"
+measure put-profile put "$PROF_URL$P" -H "$AUTH" -s "$BENCH/lua/put.lua"
+measure admin-email admin-email.json "$PROF_URL$A_EMAIL" -H "$ADM_AUTH"
+measure admin-list admin-list.json "$PROF_URL$A_LIST" -H "$ADM_AUTH"
+PROF_PID=$OAUTH_PID
+measure jwt-grant jwt-grant.json "$OAUTH_URL/oauth/token" -s "$BENCH/lua/post.lua" -- "$JWT_BODY"
+PROF_PID=$MAIN_PID
+measure "random-$SMALL" - "$PROF_URL" -H "Accept: application/json" -s "$BENCH/lua/random.lua" -- "$SMALL_RANDOM"
+measure "random-any-$SMALL" - "$PROF_URL" -H "Accept: application/json" \
   -s "$BENCH/lua/random_any.lua" -- "$ADMIN_TOKENS" "$PAIRS_FILE"
-stop_pid "$NGX_PID"
+for k in "${REFS[@]}"; do stop_pid "${REF_PID[$k]}"; done
+stop_pid "$OAUTH_PID"
 stop_pid "$PROF_PID"
 
 if [ "$MODE" = full ]; then
   log "request logging: get-json with --log-level info (one JSON line per request to a file)"
   start_profiled "$DB" info "$WORK/profiled-info.log"
-  run_wrk get-json-loginfo profiled "$PROF_PID" "$PROF_URL$P" -H "$AUTH" -H "Accept: application/json"
+  measure get-json-loginfo - "$PROF_URL$P" -H "$AUTH" -H "Accept: application/json"
   stop_pid "$PROF_PID"
   LOGINFO_LINES=$(grep -c '"msg":"request"' "$WORK/profiled-info.log" || true)
   log "  $LOGINFO_LINES request lines logged"
@@ -405,6 +522,7 @@ fi
 make_dataset large "$USERS" "$SAMPLE"
 LARGE_DIR="$WORK/large"
 start_profiled "$DB" warn "$WORK/profiled-large.log"
+LARGE_STARTUP_MS=$PROF_STARTUP_MS
 sleep 1
 LARGE_IDLE=$(rss_kb VmRSS "$PROF_PID")
 read -r line < "$RANDOM_TRIPLES"
@@ -412,14 +530,11 @@ read -r ra ru rt <<< "$line"
 capture "$PROF_URL/restapi/v2.1/accounts/$ra/users/$ru/profile" "$WORK/check" "$WORK/h.check" \
   -H "Authorization: Bearer $rt"
 log "scenarios at $USERS users"
-run_wrk "random-$USERS" profiled "$PROF_PID" "$PROF_URL" -H "Accept: application/json" \
-  -s "$BENCH/lua/random.lua" -- "$RANDOM_TRIPLES"
-run_wrk "random-any-$USERS" profiled "$PROF_PID" "$PROF_URL" -H "Accept: application/json" \
+measure "random-$USERS" - "$PROF_URL" -H "Accept: application/json" -s "$BENCH/lua/random.lua" -- "$RANDOM_TRIPLES"
+measure "random-any-$USERS" - "$PROF_URL" -H "Accept: application/json" \
   -s "$BENCH/lua/random_any.lua" -- "$ADMIN_TOKENS" "$PAIRS_FILE"
-run_wrk "get-json-$USERS" profiled "$PROF_PID" "$PROF_URL$P" -H "Authorization: Bearer $FIXED_TOK" \
-  -H "Accept: application/json"
-run_wrk "admin-email-$USERS" profiled "$PROF_PID" "$PROF_URL$A_EMAIL" \
-  -H "Authorization: Bearer $ADMIN_API_TOK"
+measure "get-json-$USERS" - "$PROF_URL$P" -H "Authorization: Bearer $FIXED_TOK" -H "Accept: application/json"
+measure "admin-email-$USERS" - "$PROF_URL$A_EMAIL" -H "Authorization: Bearer $ADMIN_API_TOK"
 LARGE_AFTER=$(rss_kb VmRSS "$PROF_PID")
 stop_pid "$PROF_PID"
 TOTAL_S=$(elapsed "$START_ALL")
@@ -429,16 +544,37 @@ if [ "$MODE" = full ]; then REPORT="$ROOT/docs/benchmarks.md"; CHART="$ROOT/docs
 else REPORT="$OUT/benchmarks.md"; CHART="$OUT/benchmarks.png"; fi
 mkdir -p "$(dirname "$REPORT")"
 
-# chart data: scenario, profiled rps, nginx rps (NaN where none)
-awk -F'\t' 'NR > 1 { v[$1 FS $2] = $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
-  END { for (i = 1; i <= n; i++) { s = order[i]
-          p = ((s FS "profiled") in v) ? v[s FS "profiled"] : "NaN"
-          g = ((s FS "nginx") in v) ? v[s FS "nginx"] : "NaN"
-          printf "\"%s\" %s %s\n", s, p, g } }' "$RESULTS" > "$OUT/chart.dat"
-gnuplot > "$OUT/gnuplot.log" 2>&1 <<EOF || { cat "$OUT/gnuplot.log" >&2; die "gnuplot"; }
-set terminal pngcairo size 1000,520 font "sans,10"
+# STATS: one line per scenario and server over its rounds:
+# scenario server n min median max p50(median) p99(median) rss_idle rss_peak(max) rss_hwm(max)
+STATS="$OUT/stats.tsv"
+awk -F'\t' 'NR > 1 { k = $1 FS $2; if (!(k in n)) order[++m] = k; i = ++n[k]
+    rps[k, i] = $3; p50[k, i] = $4; p99[k, i] = $5
+    if (!(k in idle)) idle[k] = $8
+    if ($9 > peak[k]) peak[k] = $9; if ($10 > hwm[k]) hwm[k] = $10 }
+  function med(a, k, c,    v, i, j, t) {
+    for (i = 1; i <= c; i++) v[i] = a[k, i] + 0
+    for (i = 2; i <= c; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
+    return c % 2 ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2 }
+  function mn(a, k, c,    i, x) { x = a[k, 1] + 0; for (i = 2; i <= c; i++) if (a[k, i] + 0 < x) x = a[k, i] + 0; return x }
+  function mx(a, k, c,    i, x) { x = a[k, 1] + 0; for (i = 2; i <= c; i++) if (a[k, i] + 0 > x) x = a[k, i] + 0; return x }
+  END { for (o = 1; o <= m; o++) { k = order[o]; c = n[k]
+          printf "%s\t%d\t%.0f\t%.0f\t%.0f\t%.3f\t%.3f\t%d\t%d\t%d\n", k, c, mn(rps, k, c), med(rps, k, c),
+            mx(rps, k, c), med(p50, k, c), med(p99, k, c), idle[k], peak[k], hwm[k] } }' "$RESULTS" > "$STATS"
+# bstat SCENARIO SERVER COLUMN (3 n, 4 min, 5 median, 6 max, 7 p50, 8 p99, 9 idle, 10 peak, 11 hwm)
+bstat() { awk -F'\t' -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print $c }' "$STATS"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else printf "-" }'; }
+
+# chart data: scenario, then the median requests/s of profiled and each reference (NaN where none)
+awk -F'\t' -v refs="${REFS[*]}" 'BEGIN { nk = split("profiled " refs, kinds, " ") }
+  { v[$1 FS $2] = $5; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+  END { for (i = 1; i <= n; i++) { s = order[i]; printf "\"%s\"", s
+          for (j = 1; j <= nk; j++) printf " %s", ((s FS kinds[j]) in v) ? v[s FS kinds[j]] : "NaN"
+          printf "\n" } }' "$STATS" > "$OUT/chart.dat"
+gnuplot > "$OUT/gnuplot.log" 2>&1 <<GNUPLOT || { cat "$OUT/gnuplot.log" >&2; die "gnuplot"; }
+set terminal pngcairo size 1200,560 font "sans,10" noenhanced
+set rmargin 10
 set output "$CHART"
-set title "profiled vs nginx serving the same bytes (wrk -t$WRK_THREADS -c$CONNS -d$DUR, 127.0.0.1, $(nproc) CPUs)"
+set title "profiled vs references serving the same bytes: median of $ROUNDS round(s) (wrk -t$WRK_THREADS -c$CONNS -d$DUR, 127.0.0.1, $(nproc) CPUs)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
@@ -447,13 +583,13 @@ set ylabel "requests/s"
 set yrange [0:*]
 set grid ytics
 set key top right
-set xtics nomirror rotate by -20
+set xtics nomirror rotate by -25
 set datafile missing "NaN"
 plot "$OUT/chart.dat" using 2:xtic(1) title "profiled" lc rgb "#2b6cb0", \
-     "" using 3 title "nginx, static file" lc rgb "#a0aec0", \
-     "" using (\$0 - 1/6.):2:(sprintf("%.0f", \$2)) with labels offset 0,0.6 font ",8" notitle, \
-     "" using (\$0 + 1/6.):3:(sprintf("%.0f", \$3)) with labels offset 0,0.6 font ",8" notitle
-EOF
+     "" using 3 title "nginx (sendfile on)" lc rgb "#a0aec0", \
+     "" using 4 title "nginx (sendfile off, open_file_cache)" lc rgb "#718096", \
+     "" using 5 title "minimal libmicrohttpd" lc rgb "#dd6b20"
+GNUPLOT
 
 machine_cpu=$(lscpu | awk -F: '/^Model name/ { sub(/^ +/, "", $2); print $2; exit }')
 mem_gb=$(awk '/^MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
@@ -463,24 +599,48 @@ read -r _ _ l_gen l_json l_imp l_db < "$LARGE_DIR/scale.tsv"
 read -r _ _ s_gen s_json s_imp s_db < "$SMALL_DIR/scale.tsv"
 l_imp_rss=$(cat "$LARGE_DIR/import.rss")
 
-table() {                             # the per-scenario table from RESULTS
-  awk -F'\t' '
-    function mb(k) { return sprintf("%.1f", k / 1024) }
-    NR > 1 { key = $1; rows[++n] = $0; if ($2 == "nginx") ng[key] = $3 }
-    END {
-      print "| scenario | server | requests/s | p50 ms | p99 ms | ratio to nginx | RSS before / peak during the run (MB) |"
-      print "|---|---|---:|---:|---:|---:|---:|"
-      for (i = 1; i <= n; i++) {
-        split(rows[i], f, "\t")
-        r = (f[2] == "profiled" && (f[1] in ng) && ng[f[1]] > 0) ? sprintf("%.2f", f[3] / ng[f[1]]) : (f[2] == "nginx" ? "1" : "-")
-        printf "| %s | %s | %d | %.2f | %.2f | %s | %s / %s |\n", f[1], f[2], f[3], f[4], f[5], r, mb(f[8]), mb(f[9])
-      }
-    }' "$RESULTS"
+table() {                             # the per-scenario table from STATS
+  echo "| scenario | server | requests/s min / **median** / max | p50 ms | p99 ms | profiled ÷ nginx | ÷ nginx-fast | ÷ mhd | RSS idle / peak (MB) |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+  local scen kind n lo md hi p50 p99 idle peak r1 r2 r3
+  while IFS=$'\t' read -r scen kind n lo md hi p50 p99 idle peak _; do
+    r1=""; r2=""; r3=""
+    if [ "$kind" = profiled ]; then
+      r1=$(ratio "$md" "$(bstat "$scen" nginx 5)"); r2=$(ratio "$md" "$(bstat "$scen" nginx-fast 5)")
+      r3=$(ratio "$md" "$(bstat "$scen" mhd 5)")
+    fi
+    printf '| %s | %s | %s / **%s** / %s | %.2f | %.2f | %s | %s | %s | %s / %s |\n' "$scen" "$kind" "$lo" "$md" "$hi" \
+      "$p50" "$p99" "$r1" "$r2" "$r3" "$(mb "$idle")" "$(mb "$peak")"
+  done < "$STATS"
 }
-ms2() { awk -F'\t' -v s="$1" '$1 == s && $2 == "profiled" { printf "%.2f / %.2f", $4, $5 }' "$RESULTS"; }
+ms2() { printf '%s / %s' "$(bstat "$1" profiled 7)" "$(bstat "$1" profiled 8)"; }
 commas() { awk -v n="$1" 'BEGIN { s = ""; while (length(n) > 3) { s = "," substr(n, length(n) - 2) s; n = substr(n, 1, length(n) - 3) } printf "%s%s", n, s }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
-result() { awk -F'\t' -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print $c }' "$RESULTS"; }
+# result SCENARIO SERVER COLUMN: the old results.tsv columns (3 rps, 9 peak, 10 hwm), from the medians
+result() { case "$3" in 3) bstat "$1" "$2" 5 ;; 9) bstat "$1" "$2" 10 ;; 10) bstat "$1" "$2" 11 ;; *) bstat "$1" "$2" "$3" ;; esac; }
+# verdict VALUE OP LIMIT
+verdict() { awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN { if (v == "" || v == "-") { print "not measured"; exit }
+  ok = (op == ">=") ? v + 0 >= l + 0 : v + 0 <= l + 0; print ok ? "**reached**" : "not reached" }'; }
+targets() {                           # the issue's targets, from this run's medians
+  local k md r rf rm p99 sm lg
+  echo "| target | measured (medians of $ROUNDS round(s)) | |"
+  echo "|---|---|---|"
+  for k in get-json get-xml get-image; do
+    md=$(bstat "$k" profiled 5); rf=$(ratio "$md" "$(bstat "$k" nginx-fast 5)"); rm=$(ratio "$md" "$(bstat "$k" mhd 5)")
+    echo "| $k ≥ 1.0× fastest nginx | $md vs $(bstat "$k" nginx-fast 5) req/s = ${rf}× | $(verdict "$rf" '>=' 1.0) |"
+    echo "| $k ≥ 0.85× minimal libmicrohttpd | $md vs $(bstat "$k" mhd 5) req/s = ${rm}× | $(verdict "$rm" '>=' 0.85) |"
+    p99=$(bstat "$k" profiled 8)
+    echo "| $k p99 ≤ 3 ms at $CONNS connections | ${p99} ms | $(verdict "$p99" '<=' 3) |"
+  done
+  sm=$(bstat "random-any-$SMALL" profiled 5); lg=$(bstat "random-any-$USERS" profiled 5); r=$(ratio "$lg" "$sm")
+  echo "| cache-missing reads at $(commas "$USERS") users ≥ 0.5× the same at $(commas "$SMALL") (random-any) | $lg vs $sm req/s = ${r}× | $(verdict "$r" '>=' 0.5) |"
+  r=$(bstat "put-profile" profiled 5)
+  echo "| PUT profile ≥ 15,000/s at $CONNS connections | $r /s | $(verdict "$r" '>=' 15000) |"
+  echo "| import of $(commas "$USERS") users ≤ 60 s (the target is for 1,000,000) | ${l_imp} s | $(verdict "$l_imp" '<=' 60) |"
+  r=$(mb "$(bstat "random-any-$USERS" profiled 11)")
+  echo "| RSS ≤ 100 MB under load at $(commas "$USERS") users (VmHWM after random-any) | $r MB | $(verdict "$r" '<=' 100) |"
+  echo "| start-up to first answer < 100 ms at $(commas "$USERS") users (launch to /healthz 200) | ${LARGE_STARTUP_MS} ms ($(commas "$SMALL") users: ${SMALL_STARTUP_MS} ms) | $(verdict "$LARGE_STARTUP_MS" '<=' 99.999) |"
+}
 
 {
   echo "# profiled benchmarks"
@@ -495,14 +655,23 @@ result() { awk -F'\t' -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print 
   echo
   echo "- CPU: $machine_cpu, $(nproc) CPUs; RAM $mem_gb GiB; kernel $(uname -r); Debian $(cat /etc/debian_version 2>/dev/null || echo '?')"
   echo "- $("$PROFILED" --version 2>/dev/null | head -1) (commit $rev), built by \`make\` (-O2); $(nginx_v=$("$NGINX" -v 2>&1); echo "${nginx_v#nginx version: }"); $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
-  echo "- Load generator, profiled and nginx share the same $(nproc) CPUs over loopback: absolute numbers are lower than on separate machines; the ratio is what matters."
+  echo "- Load generator, profiled and the reference servers share the same $(nproc) CPUs over loopback: absolute numbers are lower than on separate machines; the ratios within a round are what matters. Each scenario runs $ROUNDS round(s); in each round profiled and every reference run back to back, so they see the same machine load."
+  if [ -n "${BENCH_NOTE:-}" ]; then echo "- $BENCH_NOTE"; fi
   echo
-  echo "![profiled vs nginx requests/s]($(basename "$CHART"))"
+  echo "![profiled vs the references, requests/s]($(basename "$CHART"))"
+  echo
+  echo "## Targets (issue 15)"
+  echo
+  echo "Computed from this run's medians; the analysis below says why."
+  echo
+  targets
   echo
   echo "## Throughput and latency"
   echo
   echo "Database of $SMALL users unless the scenario name ends in a user count. One authenticated user (account admin, has a $(stat -c %s "$WWW/image.png")-byte PNG) unless the scenario says random."
-  echo "nginx serves the exact body bytes profiled returned for the same request ($(stat -c %s "$WWW/profile.json") B JSON, $(stat -c %s "$WWW/profile.xml") B XML, $(stat -c %s "$WWW/image.png") B PNG) from static files, with the same Content-Type; for PUT it answers 200 with an empty body, like profiled, without storing anything."
+  echo "The references answer the exact body bytes profiled returned for the same request ($(stat -c %s "$WWW/profile.json") B JSON, $(stat -c %s "$WWW/profile.xml") B XML, $(stat -c %s "$WWW/image.png") B PNG, $(stat -c %s "$WWW/soap.xml") B SOAP, $(stat -c %s "$WWW/jwt-grant.json") B token) with the same Content-Type; for PUT they answer 200 with an empty body, like profiled, without storing anything:"
+  for k in "${REFS[@]}"; do echo "- **$k**: $(ref_label "$k")"; done
+  echo
   echo
   table
   echo
@@ -514,6 +683,7 @@ result() { awk -F'\t' -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print 
   echo "- random-any-N: \`GET …/profile\` of a random user among $(commas "$PAIRS") drawn from all N users (with replacement), read by the admin of the user's account (one token per account): at 1M users the working set is far larger than the caches."
   echo "- admin-email: Admin API \`GET /Management/v2/organizations/{org}/users/profile?email=…\` (the drilldown record: memberships, groups, identities), by the organization's administrator with a \`user_read\` token; admin-email-N the same on the large database (one unique-index lookup among N users)."
   echo "- admin-list: Admin API \`GET /Management/v2/organizations/{org}/users?start=100&take=20\` (a page of 20 of the organization's 1,000 users, with the total and absolute next/previous links)."
+  echo "- jwt-grant: OAuth \`POST /oauth/token\` with \`grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer\` and one RS256 assertion (2048-bit key) for the fixed user: RSA signature check, consent lookup, a new access token minted per request ($(stat -c %s "$WWW/jwt-grant.json") B answer); the references answer the same POST with a captured token response."
   if [ "$MODE" = full ]; then
     echo "- get-json-loginfo: get-json with \`--log-level info\`, i.e. one JSON log line per request ($LOGINFO_LINES lines written to a file during the run). Every other run uses \`--log-level warn\` so that request logging does not count; here it changed get-json throughput by $(awk -v a="$(result get-json profiled 3)" -v b="$(result get-json-loginfo profiled 3)" 'BEGIN { if (a > 0) printf "%+.0f%%", (b - a) * 100 / a; else print "?" }') (run-to-run noise is about ±10%)."
   else
@@ -537,7 +707,7 @@ result() { awk -F'\t' -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print 
   echo "| profiled RSS under load (peak VmRSS / VmHWM) | $(mb "$(result "random-any-$SMALL" profiled 9)") / $(mb "$(result "random-any-$SMALL" profiled 10)") MB | $(mb "$(result "random-any-$USERS" profiled 9)") / $(mb "$(result "random-any-$USERS" profiled 10)") MB |"
   echo "| profiled RSS after the load | | $(mb "$LARGE_AFTER") MB |"
   echo
-  echo "nginx (2 workers + master) RSS at idle: $(mb "$NGX_IDLE") MB. The import runs in one transaction; passwords are pre-hashed (\`passwordHash\`), since Argon2id hashing is deliberately slow. Each user has a ~1.4 KB profile (addresses, two authentication methods, usage history, custom and user settings) and one membership; $( [ "$USERS" -ge 1000 ] && echo "1000 users per account" || echo "one account")."
+  echo "Reference servers' RSS at idle: $(for k in "${REFS[@]}"; do printf '%s %s MB; ' "$k" "$(mb "${REF_IDLE[$k]}")"; done)profiled at start-up: ${SMALL_STARTUP_MS} ms to the first answer at $(commas "$SMALL") users, ${LARGE_STARTUP_MS} ms at $(commas "$USERS"). The import runs in one transaction; passwords are pre-hashed (\`passwordHash\`), since Argon2id hashing is deliberately slow. Each user has a ~1.4 KB profile (addresses, two authentication methods, usage history, custom and user settings) and one membership; $( [ "$USERS" -ge 1000 ] && echo "1000 users per account" || echo "one account")."
   echo
   if [ -f "$ROOT/bench/analysis.md" ]; then cat "$ROOT/bench/analysis.md"; echo; fi
   echo "## How to reproduce"
@@ -555,12 +725,17 @@ result() { awk -F'\t' -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print 
   echo "profiled import tenant.json --db sqlite:profiled.db"
   echo "profiled token --user UID --db sqlite:profiled.db --ttl 86400   # per sampled user"
   echo "profiled serve --listen 127.0.0.1 --port 0 --db sqlite:profiled.db --threads $THREADS --log-level warn"
-  echo "nginx -p DIR -c DIR/nginx.conf                 # bench/nginx.conf.in: $THREADS workers, access_log off"
+  echo "nginx -p DIR -c DIR/nginx.conf                 # bench/nginx.conf.in: $THREADS workers, access_log off; sendfile on / off"
+  echo "gcc -O2 -o mhd_ref bench/mhd_ref.c \$(pkg-config --cflags --libs libmicrohttpd)"
+  echo "mhd_ref PORT $THREADS /profile.json=FILE=TYPE ...        # minimal libmicrohttpd: one persistent response per path"
+  echo "# per scenario, $ROUNDS round(s); per round: profiled, nginx, nginx-fast, mhd back to back"
   echo "wrk -t$WRK_THREADS -c$CONNS -d$WARM URL                     # warm-up, not reported"
   echo "wrk -t$WRK_THREADS -c$CONNS -d$DUR --latency -H 'Authorization: Bearer TOKEN' -H 'Accept: application/json' URL"
   echo "wrk … -s bench/lua/put.lua URL                 # PUT profile"
   echo "wrk … -s bench/lua/random.lua URL -- TRIPLES   # random users, own tokens"
   echo "wrk … -s bench/lua/random_any.lua URL -- ADMIN_TOKENS PAIRS   # any user, admin tokens"
+  echo "wrk … -s bench/lua/soap.lua URL -- USER ACCOUNT   # SOAP GetUserProfile"
+  echo "wrk … -s bench/lua/post.lua URL/oauth/token -- 'grant_type=…jwt-bearer&assertion=…'   # JWT grant"
   echo '```'
   echo
   echo "RSS is VmRSS / VmHWM from /proc/PID/status (nginx: master + workers), sampled every 0.25 s during each run. Raw wrk outputs: bench/out/wrk-*.txt, all numbers: bench/out/results.tsv. Whole run: ${TOTAL_S} s."
@@ -568,4 +743,4 @@ result() { awk -F'\t' -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print 
 
 log "done in ${TOTAL_S}s: $REPORT, $CHART"
 echo
-column -t -s $'\t' "$RESULTS"
+column -t -s $'\t' "$STATS"

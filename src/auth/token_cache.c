@@ -17,6 +17,7 @@ typedef struct {
     char *tok;              /* malloc'd copy, NULL when empty */
     size_t len;
     uint64_t ring_gen;      /* the ring that verified it (never its address) */
+    uint64_t used;          /* the thread's use counter at its last hit or fill */
     token_claims claims;
 } tc_entry;
 
@@ -46,18 +47,33 @@ static tc_entry *tc_table(void)
 pd_err token_verify_cached(const token_keyring *kr, const char *tok, size_t len,
                            int64_t now, token_claims *out)
 {
-    tc_entry *t = tc_table(), *e;
+    static _Thread_local uint64_t clock;
+    tc_entry *t = tc_table(), *set, *e = NULL, *victim;
     pd_err rc;
 
     if (t == NULL || len == 0 || len > LIM_TOKEN_MAX)
         return token_verify(kr, tok, len, now, out);
     /* the signature at the end is random: hashing its last bytes is enough
-     * to pick a slot (the whole text is compared below) */
-    e = &t[str_hash64(tok + (len > 32 ? len - 32 : 0), len > 32 ? 32 : len) % TC_SLOTS];
-    /* the text holds a signature: compare in constant time */
-    if (e->tok != NULL && e->ring_gen == kr->gen && e->len == len && sodium_memcmp(e->tok, tok, len) == 0) {
+     * to pick a set (the whole text is compared below) */
+    set = &t[(str_hash64(tok + (len > 32 ? len - 32 : 0), len > 32 ? 32 : len) % (TC_SLOTS / TC_WAYS))
+             * TC_WAYS];
+    clock++;
+    victim = &set[0];
+    for (size_t w = 0; w < TC_WAYS; w++) {
+        /* the text holds a signature: compare in constant time */
+        if (set[w].tok != NULL && set[w].ring_gen == kr->gen && set[w].len == len &&
+            sodium_memcmp(set[w].tok, tok, len) == 0) {
+            e = &set[w];
+            break;
+        }
+        if (set[w].tok == NULL ? victim->tok != NULL || victim > &set[w]
+                               : victim->tok != NULL && set[w].used < victim->used)
+            victim = &set[w];
+    }
+    if (e != NULL) {
         if (e->claims.exp > now) {
             met_inc(MET_TOKEN_CACHE_HIT);
+            e->used = clock;
             *out = e->claims;
             return PD_OK;
         }
@@ -70,11 +86,12 @@ pd_err token_verify_cached(const token_keyring *kr, const char *tok, size_t len,
         char *copy = malloc(len);
         if (copy != NULL) {
             memcpy(copy, tok, len);
-            free(e->tok);
-            e->tok = copy;
-            e->len = len;
-            e->ring_gen = kr->gen;
-            e->claims = *out;
+            free(victim->tok);
+            victim->tok = copy;
+            victim->len = len;
+            victim->ring_gen = kr->gen;
+            victim->used = clock;
+            victim->claims = *out;
         }
     }
     return rc;

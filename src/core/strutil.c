@@ -180,6 +180,25 @@ int time_iso_ms(const char *in, char *out, size_t cap)
     }
     if (*p != '\0')
         return -1;
+    if (off == 0 && sec < 60) {
+        /* already UTC and a valid date: the fields are the answer (what
+         * timegm/gmtime_r/snprintf below give, without their cost) */
+        int v[6] = { y, mo, d, h, mi, sec };
+        static const int width[6] = { 4, 2, 2, 2, 2, 2 };
+        static const char sep[6] = { '-', '-', 'T', ':', ':', '.' };
+        char *q = out;
+        for (int i = 0; i < 6; i++) {
+            for (int k = width[i] - 1, x = v[i]; k >= 0; k--, x /= 10)
+                q[k] = (char)('0' + x % 10);
+            q += width[i];
+            *q++ = sep[i];
+        }
+        q[0] = (char)('0' + ms / 100);
+        q[1] = (char)('0' + ms / 10 % 10);
+        q[2] = (char)('0' + ms % 10);
+        memcpy(q + 3, "0000Z", 6);
+        return 0;
+    }
     tm.tm_year = y - 1900;
     tm.tm_mon = mo - 1;
     tm.tm_mday = d;

@@ -20,6 +20,7 @@
  */
 #include "model/profile.h"
 #include "model/profile_versions.h"
+#include "model/profile_schema.h"
 #include "core/limits.h"
 #include "core/strutil.h"
 
@@ -33,46 +34,6 @@
 /* ------------------------------------------------------------------ */
 /* schema tables                                                       */
 /* ------------------------------------------------------------------ */
-
-typedef enum {
-    F_STR,          /* string, at most max characters                      */
-    F_FLAG,         /* "true"/"false" (any case) or a JSON boolean          */
-    F_COUNT,        /* non-negative integer or a string of digits           */
-    F_DATE,         /* a date (core/strutil.h time_iso_ms); rendered at ms   */
-    F_EMAIL,        /* string, simple address check                        */
-    F_AUTHTYPE,     /* string from the authenticationType enumeration      */
-    F_LOGINSTATUS,  /* string from the loginStatus enumeration             */
-    F_OBJ,          /* object described by sub                             */
-    F_OBJARRAY,     /* array of objects described by sub                   */
-    F_SETTINGS,     /* nameValue array; on v2.1 (and import) also {name: value} */
-    F_STRARRAY,     /* array of strings                                    */
-} fkind;
-
-/* where a field is accepted */
-#define VU   0x01u  /* validated in a PUT body                         */
-#define VI   0x02u  /* validated in an import record                   */
-#define KU   0x04u  /* copied from a PUT body into the stored doc      */
-#define KI   0x08u  /* copied from an import record / kept when stored */
-#define REQ  0x10u  /* required when the enclosing object is present   */
-#define NEMP 0x20u  /* must not be empty                               */
-#define BOOL 0x40u  /* a JSON boolean is accepted for this string      */
-#define ZIP4 0x80u  /* rendered where the version has zipPlus4 (model/profile_versions.c) */
-#define ALL  (VU | VI | KU | KI)
-#define IMP  (VI | KI)
-
-struct schema;
-typedef struct {
-    const char *name;
-    fkind kind;
-    unsigned max;                   /* characters (strings) or items (arrays) */
-    unsigned flags;
-    const struct schema *sub;
-} field;
-
-typedef struct schema {
-    const field *f;
-    size_t n;
-} schema;
 
 #define SCHEMA(arr) { arr, sizeof(arr) / sizeof(arr[0]) }
 
@@ -173,6 +134,8 @@ static const field TOP_F[] = {
     { "usageHistory",            F_OBJ, 0, IMP, &USAGE },
 };
 static const schema TOP = SCHEMA(TOP_F);
+const schema *const PROFILE_SCHEMA_TOP = &TOP;
+const schema *const PROFILE_SCHEMA_NV = &NV;
 
 static const char *const AUTH_TYPES[] = {
     "PhoneAuth", "STAN", "ISCheck", "IDCheck", "OFAC", "AccessCode", "AgeVerify", "SSOAuth",
@@ -239,7 +202,7 @@ static long utf8_chars(const char *str, size_t n)
 }
 
 /* Byte length of the first max code points of valid UTF-8 s[0..n). */
-static size_t utf8_prefix(const char *s, size_t n, size_t max)
+size_t profile_utf8_prefix(const char *s, size_t n, size_t max)
 {
     size_t i = 0, chars = 0;
 
@@ -886,7 +849,7 @@ static void set_or_remove(cctx *c, json_t *obj, const char *key, const char *s, 
 {
     while (n > 0 && is_space(s[n - 1]))
         n--;
-    n = utf8_prefix(s, n, max);
+    n = profile_utf8_prefix(s, n, max);
     while (n > 0 && is_space(s[n - 1]))
         n--;
     if (n == 0) {

@@ -100,6 +100,17 @@ typedef struct {
  */
 json_t *profile_render(const profile_view *v);
 
+/*
+ * The JSON text of profile_render(v) as json_dumps(JSON_COMPACT |
+ * JSON_PRESERVE_ORDER) writes it - the same bytes - produced in one walk
+ * over the stored doc without building a tree (model/profile_json.c).
+ * Returns a malloc'd string (length in *len) owned by the caller, or NULL
+ * when the doc has a shape this path leaves to profile_render() (escapes,
+ * repeated names, unusual numbers, ...) or an allocation failed: the caller
+ * then renders through profile_render(), which stays the definition.
+ */
+char *profile_render_json(const profile_view *v, size_t *len);
+
 /* The stored doc of a brand-new user: display flags "true", empty usage. */
 json_t *profile_new_doc(void);
 
