@@ -386,5 +386,7 @@ void pd_share_link_clear(pd_share_link *l);
 
 /* Backend constructors (called by pd_store_open). */
 pd_store *pd_store_sqlite_open(const char *path, bool create, char *errbuf, size_t errlen);
+/* conninfo: a libpq URL, "postgresql://..." or "postgres://..." (store/pg.c). */
+pd_store *pd_store_pg_open(const char *conninfo, bool create, char *errbuf, size_t errlen);
 
 #endif
