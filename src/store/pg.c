@@ -331,6 +331,27 @@ pd_err pg_rows(pg_store *q, pg_stmt *st, pg_params ps, pg_row_fn fn, void *ctx,
     return e;
 }
 
+typedef struct {
+    pg_emit_fn emit;
+    pd_iter_fn fn;
+    void *ctx;
+} emit_ctx;
+
+static int emit_row(const pg_row *r, void *ctx)
+{
+    emit_ctx *x = ctx;
+    return x->emit(r, x->fn, x->ctx) != 0;
+}
+
+pd_err pg_iterate(pg_store *q, pg_stmt *st, pg_params ps, pg_emit_fn emit, pd_iter_fn fn,
+                  void *ctx, const char *op)
+{
+    if (fn == NULL)
+        return pg_bad_arg(q, op);
+    emit_ctx x = { emit, fn, ctx };
+    return pg_rows(q, st, ps, emit_row, &x, op, NULL);
+}
+
 pd_err pg_exec_sql(pg_store *q, const char *sql, const char *op)
 {
     pd_err e = pg_ready(q, op);

@@ -127,6 +127,12 @@ typedef struct {
                                      sizeof ((const pg_param[]){ __VA_ARGS__ }) / sizeof (pg_param) })
 #define PG_NO_PARAMS ((pg_params){ NULL, 0 })
 
+/* SQL: lower-cases ASCII letters only, whatever the database's locale (as
+ * SQLite's lower()); GUIDs and emails go through it on write and lookup.
+ * Text columns are COLLATE "C" (pg_migrations.c), so order and equality are
+ * byte-wise as in SQLite. */
+#define PG_LOWER(x) "lower((" x ") COLLATE \"C\")"
+
 /* One row of a result, borrowed. */
 typedef struct {
     const PGresult *res;
@@ -173,6 +179,11 @@ typedef int (*pg_row_fn)(const pg_row *r, void *ctx);
 /* Runs st and hands each row to fn; *n_rows (optional) gets the row count. */
 pd_err pg_rows(pg_store *q, pg_stmt *st, pg_params ps, pg_row_fn fn, void *ctx,
                const char *op, int *n_rows);
+/* Hands each row of st to emit, which builds a borrowed record and calls
+ * fn(ctx, record); stops early, with PD_OK, when that returns non-zero. */
+typedef int (*pg_emit_fn)(const pg_row *r, pd_iter_fn fn, void *ctx);
+pd_err pg_iterate(pg_store *q, pg_stmt *st, pg_params ps, pg_emit_fn emit, pd_iter_fn fn,
+                  void *ctx, const char *op);
 /* Runs plain SQL without parameters (BEGIN, SAVEPOINT ...), for pg.c and the
  * migrations; never data. */
 pd_err pg_exec_sql(pg_store *q, const char *sql, const char *op);
