@@ -83,6 +83,7 @@ static bool note_broken(pg_store *q)
     q->tx = PG_TX_NONE;
     q->savepoints = 0;
     q->wrote = false;
+    q->notified = false;
     return true;
 }
 
@@ -147,6 +148,7 @@ pd_err pg_ready(pg_store *q, const char *op)
     q->tx = PG_TX_NONE;
     q->savepoints = 0;
     q->wrote = false;
+    q->notified = false;
     if (PQstatus(q->conn) != CONNECTION_OK) {
         char msg[PG_LAST_ERR_MAX];
         q->broken = true;
@@ -458,6 +460,7 @@ static pd_err commit_now(pg_store *q, const char *op)
         q->tx = PG_TX_NONE;
         q->savepoints = 0;
         q->wrote = false;
+        q->notified = false;
     }
     if (e == PD_OK && wrote)
         pg_committed(q);
@@ -487,6 +490,7 @@ pd_err pg_tx_enter_write(pg_store *q, const char *op, pg_tx_kind *k)
     if (own) {
         q->tx = PG_TX_WRITE;
         q->wrote = false;
+        q->notified = false;
         *k = PG_TXK_OWN;
     } else {
         q->savepoints++;
@@ -523,6 +527,7 @@ pd_err pg_tx_leave(pg_store *q, const char *op, pg_tx_kind k, pd_err e)
         q->tx = PG_TX_NONE;
         q->savepoints = 0;
         q->wrote = false;
+        q->notified = false;
         return e;
     }
     if (e == PD_OK) {
@@ -530,6 +535,7 @@ pd_err pg_tx_leave(pg_store *q, const char *op, pg_tx_kind k, pd_err e)
     } else {
         rollback_quiet(q, "ROLLBACK TO SAVEPOINT pd_op", op);
         rollback_quiet(q, "RELEASE SAVEPOINT pd_op", op);
+        q->notified = false;    /* the savepoint may have held the notification */
     }
     if (q->savepoints > 0)
         q->savepoints--;
@@ -541,13 +547,17 @@ pd_err pg_tx_leave(pg_store *q, const char *op, pg_tx_kind k, pd_err e)
 pd_err pg_wrote(pg_store *q)
 {
     static pg_stmt notify = PG_STMT("SELECT pg_notify('" PG_CHANGES_CHANNEL "', '')");
+    if (q->tx != PG_TX_NONE && q->notified)
+        return PD_OK;           /* one notification per transaction is enough */
     pd_err e = pg_exec(q, &notify, PG_NO_PARAMS, "notify", NULL, NULL);
     if (e != PD_OK)
         return e;
-    if (q->tx == PG_TX_NONE)
+    if (q->tx == PG_TX_NONE) {
         pg_committed(q);        /* autocommitted: delivered already */
-    else
+    } else {
         q->wrote = true;
+        q->notified = true;
+    }
     return PD_OK;
 }
 
@@ -600,6 +610,7 @@ static pd_err pg_begin(pd_store *s)
     if (e == PD_OK) {
         q->tx = PG_TX_WRITE;
         q->wrote = false;
+        q->notified = false;
     }
     return e;
 }
@@ -638,6 +649,7 @@ static pd_err pg_rollback(pd_store *s)
     q->tx = PG_TX_NONE;
     q->savepoints = 0;
     q->wrote = false;
+    q->notified = false;
     return e;
 }
 

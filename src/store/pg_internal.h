@@ -85,6 +85,8 @@ typedef struct pg_store {
     bool tx_lost;                   /* ... while a caller's transaction was open: refuse
                                        until that caller ends it (commit or rollback) */
     bool wrote;                     /* pg_wrote ran in the open transaction */
+    bool notified;                  /* ... and its notification still stands (a savepoint
+                                       rolled back may have taken it away) */
     unsigned savepoints;            /* nesting depth inside the open transaction */
     unsigned char prepared[PG_MAX_STMTS]; /* slot prepared on this connection */
 } pg_store;
@@ -133,6 +135,14 @@ typedef struct {
  * byte-wise as in SQLite. */
 #define PG_LOWER(x) "lower((" x ") COLLATE \"C\")"
 
+/* SQL: the groups of membership row m as a JSON text [[id, name, type], ...]
+ * ordered by group id, NULL when none (read by pg_membership_from). */
+#define PG_MEMBERSHIP_GROUPS_JSON \
+    "(SELECT json_agg(json_build_array(g.id, g.name, g.type) ORDER BY mg.group_id)" \
+    "   FROM membership_groups mg JOIN groups g" \
+    "     ON g.account_id = mg.account_id AND g.id = mg.group_id" \
+    "  WHERE mg.account_id = m.account_id AND mg.user_id = m.user_id)"
+
 /* One row of a result, borrowed. */
 typedef struct {
     const PGresult *res;
@@ -147,6 +157,12 @@ bool pg_col_bool(const pg_row *r, int col);        /* integer != 0, or boolean t
 const unsigned char *pg_col_bytes(const pg_row *r, int col, size_t *len); /* bytea */
 /* A heap copy of a text column into *dst (NULL stays NULL); false when out of memory. */
 bool pg_dup(char **dst, const char *src);
+
+/* A membership from columns c0.. of r: account_id, user_id, is_admin,
+ * permission_profile_id, permission profile name, added, then the groups
+ * (PG_MEMBERSHIP_GROUPS_JSON).  Owned copies; false when out of memory or
+ * the groups are malformed (the caller clears m).  pg_users.c. */
+bool pg_membership_from(const pg_row *r, int c0, pd_membership *m);
 
 /* ---- errors ---- */
 pd_err pg_fail(pg_store *q, const char *op, const char *msg);       /* records, logs */
