@@ -736,9 +736,9 @@ pd_store *pd_store_pg_open(const char *conninfo, bool create, char *errbuf, size
             goto fail;
         }
         if (!present) {
-            snprintf(errbuf, errlen, "database '%s' has no profiled schema (profiled never "
-                     "creates one implicitly: import or migrate into it first, or start serve "
-                     "with --create)", PQdb(q->conn));
+            snprintf(errbuf, errlen, "the profiled schema does not exist in database '%s' "
+                     "(profiled never creates one implicitly: import or migrate into it first, "
+                     "or start serve with --create)", PQdb(q->conn));
             goto fail;
         }
     }

@@ -144,7 +144,7 @@ static void test_open_existing_needs_schema(void **state)
     char name[64], url[512], err[512] = "";
     new_database(name, sizeof name, url, sizeof url);
     assert_null(pd_store_open_existing(url, err, sizeof err));
-    assert_non_null(strstr(err, "has no profiled schema"));
+    assert_non_null(strstr(err, "the profiled schema does not exist"));
     pd_store *s = pd_store_open(url, err, sizeof err);
     assert_non_null(s);
     int from = -1, to = -1;
