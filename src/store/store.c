@@ -98,6 +98,24 @@ const char *pd_store_last_error(pd_store *s)
     return m != NULL ? m : "";
 }
 
+const char *pd_store_url_redacted(const char *url, char *buf, size_t len)
+{
+    if (buf == NULL || len == 0)
+        return "";
+    if (url == NULL) {
+        buf[0] = '\0';
+        return buf;
+    }
+    const char *auth = strstr(url, "://");
+    const char *at = auth != NULL ? strchr(auth + 3, '@') : NULL;
+    const char *colon = at != NULL ? memchr(auth + 3, ':', (size_t)(at - (auth + 3))) : NULL;
+    if (colon == NULL)
+        snprintf(buf, len, "%s", url);
+    else
+        snprintf(buf, len, "%.*s***%s", (int)(colon + 1 - url), url, at);
+    return buf;
+}
+
 int pd_store_warn_exposed(const char *url)
 {
     static const char *const suffix[] = { "", "-wal", "-shm" };
