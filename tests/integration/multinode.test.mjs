@@ -1,7 +1,9 @@
-// multinode.test.mjs - two profiled nodes on one SQLite file, as behind a load
-// balancer: a write on one node is read back at once on the other, although
+// multinode.test.mjs - two profiled nodes on one database (a SQLite file, or
+// PostgreSQL in the PostgreSQL pass), as behind a load balancer: a write on
+// one node is read back at once on the other, although
 // both keep rendered profiles in their response caches; a token minted once
-// works on both; an import while they run is seen by both.
+// works on both; concurrent partial updates through both lose no field; an
+// import while they run is seen by both.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -47,6 +49,23 @@ describe('two nodes, one database', () => {
       assert.equal(r.status, 200, r.text());
       assert.equal((await get(reader, tokenAnn)).title, title);
       assert.equal((await get(writer, tokenAnn)).title, title);
+    }
+  });
+
+  it('concurrent partial updates of one profile through both nodes lose no field', async () => {
+    const url = (node) => profileUrl(node.base, ACC_A, IDS.ann);
+    for (let i = 0; i < 15; i++) {
+      const [ra, rb] = await Promise.all([
+        http('PUT', url(a), { token: tokenAnn, json: { title: `A ${i}` } }),
+        http('PUT', url(b), { token: tokenAnn, json: { companyName: `B ${i}` } }),
+      ]);
+      assert.equal(ra.status, 200, ra.text());
+      assert.equal(rb.status, 200, rb.text());
+      for (const node of [a, b]) {
+        const j = await get(node, tokenAnn);
+        assert.equal(j.title, `A ${i}`, `round ${i}: node A's field kept`);
+        assert.equal(j.companyName, `B ${i}`, `round ${i}: node B's field kept`);
+      }
     }
   });
 
