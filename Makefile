@@ -7,7 +7,7 @@
 #   make bench-quick   the benchmark in quick mode
 #   make layers        check that no folder includes a higher layer (docs/design.md)
 
-PKGS     := libmicrohttpd jansson sqlite3 libsodium libxml-2.0 gnutls
+PKGS     := libmicrohttpd jansson sqlite3 libsodium libxml-2.0 gnutls libpq
 CC       ?= cc
 ifeq ($(SANITIZE),1)
 BUILD    ?= build-san

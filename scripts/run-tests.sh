@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests (cmocka) and integration tests (node --test,
 # official SDKs against the real binary), first on the release build, then
-# again with AddressSanitizer + UndefinedBehaviorSanitizer.
+# again with AddressSanitizer + UndefinedBehaviorSanitizer (SQLite), then the
+# PostgreSQL unit tests and the integration suite on the release build
+# against a throwaway PostgreSQL (SKIP_POSTGRES=1 leaves that out).
 # Exits non-zero when any test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +30,35 @@ if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
   make -j"$jobs" SANITIZE=1 unit 2>&1 | tee -a "$log" || status=1
   echo "=== integration tests (ASan+UBSan)"
   PROFILED_BIN="$PWD/build-san/profiled" node --test --test-concurrency=1 tests/integration/ 2>&1 | tee -a "$log" || status=1
+fi
+
+# PostgreSQL: a throwaway server from Debian's package (scripts/pg-tmp.sh),
+# the unit tests that need one, and the whole integration suite on the
+# release build against it.  The sanitizer pass above stays on SQLite.
+if [ "${SKIP_POSTGRES:-0}" != 1 ]; then
+  echo "=== PostgreSQL (throwaway server)"
+  pgdir=$(mktemp -d /tmp/profiled-pg-XXXXXX)
+  trap 'scripts/pg-tmp.sh stop "$pgdir" >/dev/null 2>&1 || true; rm -rf "$pgdir" "$log"' EXIT
+  pgport=""
+  for try in 1 2 3 4 5; do
+    p=$((20000 + RANDOM % 30000))
+    if scripts/pg-tmp.sh start "$pgdir" "$p"; then pgport=$p; break; fi
+  done
+  if [ -z "$pgport" ]; then
+    echo "run-tests: cannot start PostgreSQL"; status=1
+  else
+    echo "=== unit tests (release, PostgreSQL)"
+    for t in build/tests/store/test_pg*; do
+      [ -x "$t" ] || continue
+      echo "== $t"
+      PROFILED_REQUIRE_PG=1 PROFILED_TEST_PG_URL="$(scripts/pg-tmp.sh url "$pgdir" "$pgport")" \
+        "./$t" 2>&1 | tee -a "$log" || status=1
+    done
+    echo "=== integration tests (release, PostgreSQL)"
+    PROFILED_BIN="$PWD/build/profiled" PROFILED_TEST_DB=postgres PROFILED_TEST_PG="127.0.0.1:$pgport" \
+      node --test --test-concurrency=1 tests/integration/ 2>&1 | tee -a "$log" || status=1
+    scripts/pg-tmp.sh stop "$pgdir" || true
+  fi
 fi
 
 # one closing line over everything: cmocka's "[  PASSED  ] N test(s)" /

@@ -62,11 +62,15 @@ static struct pd_store *open_migrated(const char *url, bool create)
                          : pd_store_open_existing(url, err, sizeof(err));
 
     if (s == NULL) {
-        fprintf(stderr, "profiled: cannot open database %s: %s\n", url, err);
+        char shown[512];
+        fprintf(stderr, "profiled: cannot open database %s: %s\n",
+                pd_store_url_redacted(url, shown, sizeof shown), err);
         return NULL;
     }
     if (s->ops->migrate(s, &from, &to) != PD_OK) {
-        fprintf(stderr, "profiled: cannot migrate %s: %s\n", url, pd_store_last_error(s));
+        char shown[512];
+        fprintf(stderr, "profiled: cannot migrate %s: %s\n",
+                pd_store_url_redacted(url, shown, sizeof shown), pd_store_last_error(s));
         pd_store_close(s);
         return NULL;
     }

@@ -138,7 +138,9 @@ int cmd_migrate(int argc, char **argv)
         return rc == 1 ? 0 : rc;
     struct pd_store *s = pd_store_open(cli_db_url(db), err, sizeof(err));
     if (s == NULL) {
-        fprintf(stderr, "migrate: cannot open %s: %s\n", cli_db_url(db), err);
+        char shown[512];
+        fprintf(stderr, "migrate: cannot open %s: %s\n",
+                pd_store_url_redacted(cli_db_url(db), shown, sizeof shown), err);
         return 1;
     }
     if (s->ops->migrate(s, &from, &to) != PD_OK) {

@@ -33,7 +33,8 @@ static const config_item items[] = {
     { "data-dir", "PROFILED_DATA_DIR", CFG_STR, "profiled-data", 0, 0,
       "directory for generated files (self-signed certificate)", OFF(data_dir) },
     { "db", "PROFILED_DB", CFG_STR, "sqlite:profiled.db", 0, 0,
-      "database URL: sqlite:PATH or sqlite::memory:", OFF(db) },
+      "database URL: sqlite:PATH, sqlite::memory: or postgresql://USER[:PASSWORD]@HOST[:PORT]/DB",
+      OFF(db) },
     { "log-level", "PROFILED_LOG_LEVEL", CFG_STR, "info", 0, 0,
       "debug, info, warn or error", OFF(log_level) },
     { "public-url", "PROFILED_PUBLIC_URL", CFG_STR, "", 0, 0,
@@ -238,8 +239,11 @@ void config_check(const pd_config *c, pd_errbuf *eb)
         pd_errbuf_add(eb, "control-token: shorter than %d characters", LIM_CONTROL_TOKEN_MIN);
     if (strlen(c->control_token) > LIM_CONTROL_TOKEN_MAX)
         pd_errbuf_add(eb, "control-token: longer than %d characters", LIM_CONTROL_TOKEN_MAX);
-    if (strncmp(c->db, "sqlite:", 7) != 0 || c->db[7] == '\0')
-        pd_errbuf_add(eb, "db: '%s' is not a supported URL (expected sqlite:PATH or sqlite::memory:)", c->db);
+    /* a PostgreSQL URL may hold a password: only its scheme is echoed */
+    if ((strncmp(c->db, "sqlite:", 7) != 0 || c->db[7] == '\0')
+        && strncmp(c->db, "postgresql://", 13) != 0 && strncmp(c->db, "postgres://", 11) != 0)
+        pd_errbuf_add(eb, "db: a URL starting '%.*s' is not supported (expected sqlite:PATH,"
+                      " sqlite::memory: or postgresql://...)", (int)strcspn(c->db, ":/@"), c->db);
     if (c->public_url[0] != '\0' && strncmp(c->public_url, "http://", 7) != 0 &&
         strncmp(c->public_url, "https://", 8) != 0)
         pd_errbuf_add(eb, "public-url: '%s' must start with http:// or https://", c->public_url);

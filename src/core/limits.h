@@ -148,4 +148,13 @@
 #define LIM_SHARE_LINKS_MAX              20     /* unexpired share links per user */
 #define LIM_CARD_ACCOUNTS_MAX            64     /* accounts of a user compared for card access */
 
+/* ---- PostgreSQL backend (store/pg.c, docs/postgresql.md) ---- */
+#define LIM_PG_CONNECT_TIMEOUT_S_STR     "3"     /* libpq connect_timeout, seconds */
+#define LIM_PG_STATEMENT_TIMEOUT_MS_STR  "30000" /* server statement_timeout per statement */
+#define LIM_PG_KEEPALIVE_IDLE_S_STR      "10"    /* TCP keepalive: idle before probing */
+#define LIM_PG_KEEPALIVE_INTERVAL_S_STR  "5"     /* ... between probes */
+#define LIM_PG_KEEPALIVE_COUNT_STR       "3"     /* ... probes lost before the link is dead */
+#define LIM_PG_TCP_USER_TIMEOUT_MS_STR   "20000" /* unacknowledged data before the link is dead */
+#define LIM_PG_PAGE_ROWS                 1000    /* rows per page of a large iteration (each_user ...) */
+
 #endif

@@ -60,7 +60,9 @@ pd_store *server_store(struct pd_server *srv)
     /* a worker never creates the database: if it is gone, that is an error */
     s = pd_store_open_existing(srv->cfg->db, err, sizeof(err));
     if (s == NULL) {
-        log_msg(LOG_ERROR, "store", "cannot open %s: %s", srv->cfg->db, err);
+        char shown[512];
+        log_msg(LOG_ERROR, "store", "cannot open %s: %s",
+                pd_store_url_redacted(srv->cfg->db, shown, sizeof shown), err);
         return NULL;
     }
     pthread_setspecific(srv->store_key, s);
@@ -557,7 +559,9 @@ struct pd_server *server_start(const pd_config *cfg, const pd_router *router)
     s = cfg->create || cfg->demo ? pd_store_open(cfg->db, err, sizeof(err))
                                  : pd_store_open_existing(cfg->db, err, sizeof(err));
     if (s == NULL) {
-        log_msg(LOG_ERROR, "store", "cannot open %s: %s", cfg->db, err);
+        char shown[512];
+        log_msg(LOG_ERROR, "store", "cannot open %s: %s",
+                pd_store_url_redacted(cfg->db, shown, sizeof shown), err);
         goto fail;
     }
     if (s->ops->migrate(s, &from, &to) != PD_OK) {

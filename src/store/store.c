@@ -2,7 +2,8 @@
  * store.c - backend-independent part of the storage interface (store.h).
  *
  * pd_store_open() parses the database URL ("sqlite:PATH", PATH may be
- * ":memory:") and hands PATH to the matching backend constructor (sqlite.c).
+ * ":memory:") and hands PATH to the matching backend constructor (sqlite.c);
+ * "postgresql://..." and "postgres://..." URLs go whole to libpq (pg.c).
  * The record helpers the backends share live in records.c, so the
  * dependency runs one way: store.c -> backend -> records.c.
  *
@@ -48,6 +49,15 @@ static pd_store *open_url(const char *url, bool create, char *errbuf, size_t err
         return NULL;
     }
     size_t slen = (size_t)(colon - url);
+    if ((slen == strlen("postgresql") && strncmp(url, "postgresql", slen) == 0)
+        || (slen == strlen("postgres") && strncmp(url, "postgres", slen) == 0)) {
+        if (strncmp(colon, "://", 3) != 0) {
+            set_err(errbuf, errlen, "database URL has no '://' after '%.*s' (expected "
+                    "postgresql://[user[:password]@]host[:port]/dbname)", (int)slen, url);
+            return NULL;
+        }
+        return pd_store_pg_open(url, create, errbuf, errlen);
+    }
     if (slen == strlen("sqlite") && strncmp(url, "sqlite", slen) == 0) {
         const char *path = colon + 1;
         if (path[0] == '\0') {
@@ -60,7 +70,7 @@ static pd_store *open_url(const char *url, bool create, char *errbuf, size_t err
     size_t n = slen < SCHEME_ECHO_MAX ? slen : SCHEME_ECHO_MAX;
     memcpy(scheme, url, n);
     scheme[n] = '\0';
-    set_err(errbuf, errlen, "unsupported database URL scheme '%s' (expected sqlite:PATH)", scheme);
+    set_err(errbuf, errlen, "unsupported database URL scheme '%s' (expected sqlite:PATH or postgresql://...)", scheme);
     return NULL;
 }
 
@@ -86,6 +96,24 @@ const char *pd_store_last_error(pd_store *s)
         return "";
     const char *m = s->ops->last_error(s);
     return m != NULL ? m : "";
+}
+
+const char *pd_store_url_redacted(const char *url, char *buf, size_t len)
+{
+    if (buf == NULL || len == 0)
+        return "";
+    if (url == NULL) {
+        buf[0] = '\0';
+        return buf;
+    }
+    const char *auth = strstr(url, "://");
+    const char *at = auth != NULL ? strchr(auth + 3, '@') : NULL;
+    const char *colon = at != NULL ? memchr(auth + 3, ':', (size_t)(at - (auth + 3))) : NULL;
+    if (colon == NULL)
+        snprintf(buf, len, "%s", url);
+    else
+        snprintf(buf, len, "%.*s***%s", (int)(colon + 1 - url), url, at);
+    return buf;
 }
 
 int pd_store_warn_exposed(const char *url)

@@ -384,7 +384,13 @@ void pd_grant_clear(pd_grant *g);
 void pd_org_memberships_free(pd_org_membership *v, size_t n);
 void pd_share_link_clear(pd_share_link *l);
 
+/* The URL fit for a log line or message: a password in it
+ * ("postgresql://user:secret@host/db") becomes "***".  Returns buf. */
+const char *pd_store_url_redacted(const char *url, char *buf, size_t len);
+
 /* Backend constructors (called by pd_store_open). */
 pd_store *pd_store_sqlite_open(const char *path, bool create, char *errbuf, size_t errlen);
+/* conninfo: a libpq URL, "postgresql://..." or "postgres://..." (store/pg.c). */
+pd_store *pd_store_pg_open(const char *conninfo, bool create, char *errbuf, size_t errlen);
 
 #endif

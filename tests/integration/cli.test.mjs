@@ -90,7 +90,7 @@ describe('command line', () => {
 
   it('export → import into a fresh DB → identical export (round trip)', () => {
     const a = freshImported();
-    const dir = path.dirname(a.file);
+    const dir = a.dir;
     const out = path.join(dir, 'export.json');
     cliOk(['export', '--db', a.url, '--output', out]);
     const text = readFileSync(out, 'utf8');
@@ -268,7 +268,7 @@ describe('command line', () => {
 
   it('a file with only format and version imports (every section is optional)', () => {
     const db = freshDb();
-    const out = path.join(path.dirname(db.file), 'x.json');
+    const out = path.join(db.dir, 'x.json');
     writeFileSync(out, JSON.stringify({ format: 'profiled-import', version: 1 }));
     cliOk(['import', out, '--db', db.url]);
     assert.equal(JSON.parse(exportDb(db.url)).format, 'profiled-import');

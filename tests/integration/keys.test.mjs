@@ -8,9 +8,8 @@
 // line, /healthz 503 "degraded") and recovers by itself.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import {
-  useTenant, cli, cliOk, mintToken, http, profileUrl, IDS, ACC_A, b64urlDecode, sleep, waitForLog,
+  useTenant, cli, cliOk, mintToken, http, profileUrl, IDS, ACC_A, b64urlDecode, sleep, waitForLog, dbExec,
 } from './lib/server.mjs';
 
 const kidOf = (tok) => JSON.parse(b64urlDecode(tok.split('.')[0]).toString('utf8')).kid;
@@ -82,10 +81,9 @@ describe('signing keys', () => {
   it('a failed reload is logged at error and /healthz says degraded until a reload succeeds', async () => {
     const health = `${env.base}/healthz`;
     assert.equal((await http('GET', health)).status, 200);
-    const file = env.db.url.slice('sqlite:'.length);
     const tok = mintToken(env.db.url, IDS.ann);          // signed by the key in force now
     assert.equal((await http('GET', profileUrl(env.base, ACC_A, IDS.ann), { token: tok })).status, 200);
-    execFileSync('sqlite3', [file, 'ALTER TABLE signing_keys RENAME TO signing_keys_away']);
+    dbExec(env.db, 'ALTER TABLE signing_keys RENAME TO signing_keys_away');
     try {
       env.server.proc.kill('SIGHUP');
       await until(async () => (await http('GET', health)).status === 503, '/healthz to report the failed reload');
@@ -97,7 +95,7 @@ describe('signing keys', () => {
       // tokens keep verifying with the keys loaded before
       assert.equal((await http('GET', profileUrl(env.base, ACC_A, IDS.ann), { token: tok })).status, 200);
     } finally {
-      execFileSync('sqlite3', [file, 'ALTER TABLE signing_keys_away RENAME TO signing_keys']);
+      dbExec(env.db, 'ALTER TABLE signing_keys_away RENAME TO signing_keys');
     }
     env.server.proc.kill('SIGHUP');
     await until(async () => (await http('GET', health)).status === 200, '/healthz to recover after a good reload');

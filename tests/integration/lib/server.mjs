@@ -2,7 +2,9 @@
 //
 // What it gives a test file:
 //   - tempDir() / freshDb(): a new temporary directory (removed when the
-//     process exits) and a "sqlite:PATH" URL inside it;
+//     process exits) and a "sqlite:PATH" URL inside it, or a new PostgreSQL
+//     database when PROFILED_TEST_DB=postgres (sqliteOnly() skips the tests
+//     about the SQLite file itself there; dbExec() runs SQL on either);
 //   - cli(args): runs the profiled binary synchronously, returning
 //     {code, signal, stdout, stderr};
 //   - importFixture(db, file), exportDb(db), mintToken(db, userId, opts);
@@ -76,11 +78,56 @@ export function tempDir() {
   return d;
 }
 
-/** A fresh, not yet created SQLite database: returns {dir, file, url}. */
+// The backend the suite runs against: PROFILED_TEST_DB=postgres with
+// PROFILED_TEST_PG=host:port (a server scripts/pg-tmp.sh started, trust
+// auth for the user postgres) makes freshDb() hand out a new PostgreSQL
+// database per call; anything else is SQLite.
+export const ON_POSTGRES = process.env.PROFILED_TEST_DB === 'postgres';
+const PG_HOSTPORT = process.env.PROFILED_TEST_PG || '127.0.0.1:5432';
+let pgSeq = 0;
+
+/**
+ * Test options that skip a test about the SQLite file itself (permissions,
+ * a deleted file, ...) on PostgreSQL: `it(name, sqliteOnly('why'), fn)`.
+ * The reason is printed by the test runner as the skip message.
+ */
+export function sqliteOnly(reason) {
+  return ON_POSTGRES ? { skip: `SQLite only: ${reason}` } : {};
+}
+
+function createPgDatabase(name) {
+  const [host, port] = PG_HOSTPORT.split(':');
+  const r = spawnSync('createdb', ['-h', host, '-p', port || '5432', '-U', 'postgres', name],
+                      { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`createdb ${name} failed: ${r.stderr}`);
+  return `postgresql://postgres@${host}:${port || '5432'}/${name}`;
+}
+
+/**
+ * A fresh database without a schema: returns {dir, file, url}.  SQLite: a
+ * file not yet created in a new temporary directory.  PostgreSQL: a new,
+ * empty database (file is null; dir is still a temporary directory).
+ */
 export function freshDb() {
   const dir = tempDir();
+  if (ON_POSTGRES) {
+    const name = `it_${process.pid}_${++pgSeq}_${Date.now().toString(36)}`;
+    return { dir, file: null, url: createPgDatabase(name) };
+  }
   const file = path.join(dir, 'profiled.db');
   return { dir, file, url: `sqlite:${file}` };
+}
+
+/** Runs one SQL statement on db (sqlite3 or psql). */
+export function dbExec(db, sql) {
+  const [cmd, args] = db.url.startsWith('sqlite:')
+    ? ['sqlite3', [db.url.slice('sqlite:'.length), sql]]
+    : ['psql', ['-v', 'ON_ERROR_STOP=1', '-qAt', '-d', db.url, '-c', sql]];
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  return r.stdout;
 }
 
 // ---------------------------------------------------------------- CLI

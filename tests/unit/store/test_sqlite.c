@@ -152,8 +152,20 @@ static void test_open_bad_urls(void **state)
 {
     (void)state;
     char err[256];
-    assert_null(pd_store_open("postgres://db/x", err, sizeof err));
-    assert_string_equal(err, "unsupported database URL scheme 'postgres' (expected sqlite:PATH)");
+    assert_null(pd_store_open("mysql://db/x", err, sizeof err));
+    assert_string_equal(err, "unsupported database URL scheme 'mysql' (expected sqlite:PATH or postgresql://...)");
+    /* PostgreSQL URLs go to libpq (store/pg.c, tests in test_pg.c); a
+     * postgres scheme without "//" is refused here */
+    assert_null(pd_store_open("postgresql:db", err, sizeof err));
+    assert_non_null(strstr(err, "no '://' after 'postgresql'"));
+    /* a password in a URL is never shown */
+    char shown[128];
+    assert_string_equal(pd_store_url_redacted("postgresql://u:s3cret@h:5/db", shown, sizeof shown),
+                        "postgresql://u:***@h:5/db");
+    assert_string_equal(pd_store_url_redacted("postgres://u@h/db?x=1", shown, sizeof shown),
+                        "postgres://u@h/db?x=1");
+    assert_string_equal(pd_store_url_redacted("sqlite:/tmp/a:b@c.db", shown, sizeof shown),
+                        "sqlite:/tmp/a:b@c.db");
     assert_null(pd_store_open("SQLITE:/tmp/x.db", err, sizeof err));
     assert_non_null(strstr(err, "unsupported database URL scheme 'SQLITE'"));
     assert_null(pd_store_open(":memory:", err, sizeof err));
