@@ -110,6 +110,8 @@
 /* ---- store ---- */
 #define LIM_DB_BUSY_TIMEOUT_MS           5000
 #define LIM_DB_CACHE_KIB_STR             "8192" /* SQLite page cache per connection (KiB) */
+#define LIM_DB_UNREACHABLE_RETRY_S_STR   "2"    /* Retry-After of a 503 answered while the database
+                                                   is unreachable (docs/deploy.md) */
 
 /* ---- Admin API (docs/admin.md) ---- */
 #define LIM_ADMIN_TAKE_MAX               250    /* users in one page of a user list ("take") */
