@@ -522,7 +522,8 @@ pd_err pg_tx_leave(pg_store *q, const char *op, pg_tx_kind k, pd_err e)
     if (k == PG_TXK_NONE)
         return e;
     if (q->broken) {            /* the transaction went with the connection */
-        q->tx_lost = false;     /* it was ours, not the caller's */
+        if (k == PG_TXK_OWN)
+            q->tx_lost = false; /* it was ours; a savepoint's belongs to the caller */
         return e != PD_OK ? e : PD_ERR_STORE;
     }
     if (k == PG_TXK_OWN) {
@@ -641,7 +642,9 @@ static pd_err pg_commit(pd_store *s)
     }
     if (q->tx == PG_TX_NONE)
         return pg_fail(q, "commit", "no transaction is open");
-    return commit_now(q, "commit");
+    pd_err e = commit_now(q, "commit");
+    q->tx_lost = false;         /* a COMMIT lost with the connection ends it too */
+    return e;
 }
 
 static pd_err pg_rollback(pd_store *s)

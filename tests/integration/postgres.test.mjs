@@ -11,6 +11,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { chmodSync } from 'node:fs';
 import path from 'node:path';
 import {
   ROOT, ON_POSTGRES, tempDir, freshDb, cli, cliOk, importFile, mintToken, startServer, http, profileUrl,
@@ -46,7 +47,9 @@ describe('PostgreSQL backend', onlyPg, () => {
   });
 
   it('the database restarts under a running node: 5xx while down, served again after, nothing acknowledged lost', async () => {
-    const dir = path.join(tempDir(), 'pg');
+    const parent = tempDir();
+    chmodSync(parent, 0o711);     // the server runs as `nobody` when the tests run as root
+    const dir = path.join(parent, 'pg');
     let port = 0;
     for (let i = 0; i < 5 && !port; i++) {
       const p = 20000 + Math.floor(Math.random() * 30000);
