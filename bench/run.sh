@@ -14,6 +14,7 @@
 #   --quick:             wrk -d2s, N = 10,000; writes bench/out/ only (CI).
 #   --users N:           size of the large data set.
 #   --keep:              keep the working directory (databases, logs).
+#   --cluster:           only the cluster scenarios (bench/cluster.sh): PostgreSQL vs SQLite, 3 nodes behind nginx.
 #
 # Timings are printed, never asserted.  What is checked: every request of
 # every scenario got a 2xx answer, and the captured bodies are what
@@ -35,7 +36,8 @@ while [ $# -gt 0 ]; do
              USERS="$2"; shift ;;
     --users=*) USERS="${1#--users=}" ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --cluster) CLUSTER=1 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -318,6 +320,15 @@ GEN="$WORK/gen_tenant"
 gcc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
     -Wmissing-prototypes -Wno-unused-parameter -Wvla -Wimplicit-fallthrough \
     -o "$GEN" "$BENCH/gen_tenant.c" || die "gcc gen_tenant.c"
+
+# ---------------------------------------------------------------- cluster (bench/cluster.sh)
+if [ "${CLUSTER:-0}" = 1 ]; then
+  # shellcheck source=bench/cluster.sh
+  . "$BENCH/cluster.sh"
+  cluster_bench
+  log "done in $(elapsed "$START_ALL")s"
+  exit 0
+fi
 
 # ---------------------------------------------------------------- 1k users: profiled vs nginx
 make_dataset small "$SMALL" "$SAMPLE"
