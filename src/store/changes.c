@@ -208,7 +208,10 @@ static chg_map *map_open(pd_changes_file *f, const char **why)
         *why = "too many counter files in one process";
     }
 out:
-    close(fd);              /* the mapping stays; the lock goes with the descriptor */
+    /* unlock explicitly: the mapping keeps the open file description, and
+     * with it a flock, alive after close */
+    flock(fd, LOCK_UN);
+    close(fd);
     return m;
 }
 
