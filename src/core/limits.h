@@ -159,4 +159,16 @@
 #define LIM_PG_TCP_USER_TIMEOUT_MS_STR   "20000" /* unacknowledged data before the link is dead */
 #define LIM_PG_PAGE_ROWS                 1000    /* rows per page of a large iteration (each_user ...) */
 
+/* ---- change signal and the versions memo (store/changes.c, store/versions.c) ---- */
+#define LIM_CHANGES_CHECK_MS             250    /* SQLite: a reader re-checks the counter file's
+                                                   path (deleted, replaced, truncated) this often */
+#define LIM_VERSIONS_MEMO_SLOTS          1024   /* get_versions results kept per thread */
+#define LIM_VERSIONS_MEMO_MAX_AGE_MS     1000   /* a memo entry is re-read after this even when the
+                                                   stamp has not moved (bounds a missed signal:
+                                                   a writer killed between COMMIT and bump, an edit
+                                                   made outside profiled) */
+#define LIM_PG_LISTEN_RETRY_MS           500    /* PostgreSQL: pause between LISTEN reconnects */
+#define LIM_PG_LISTEN_PING_MS            1000   /* ... a query on the idle LISTEN connection this often */
+#define LIM_PG_LISTEN_TIMEOUT_MS         3000   /* ... its answer later than this: connection down */
+
 #endif

@@ -27,6 +27,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "store/changes.h"
 #include "store/pg_internal.h"
 #include "store/unreachable.h"
 
@@ -569,10 +570,10 @@ pd_err pg_wrote(pg_store *q)
 
 void pg_committed(pg_store *q)
 {
-    /* Helper `cache` wires this to the process change counter
-     * (store/changes.h): a write committed by this node invalidates this
-     * node's caches at once, without waiting for its own notification. */
+    /* a write committed by this node invalidates this node's caches at
+     * once, without waiting for its own notification (store/changes.h) */
     (void)q;
+    pd_changes_bump();
 }
 
 /* ---- core ops -------------------------------------------------------- */

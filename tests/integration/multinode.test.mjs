@@ -1,16 +1,32 @@
-// multinode.test.mjs - two profiled nodes on one SQLite file, as behind a load
+// multinode.test.mjs - two profiled nodes on one database, as behind a load
 // balancer: a write on one node is read back at once on the other, although
-// both keep rendered profiles in their response caches; a token minted once
-// works on both; an import while they run is seen by both.
+// both keep rendered profiles in their response caches and read their cache
+// tags through the per-thread memo validated by the change signal
+// (store/changes.h: the SQLite counter file, or PostgreSQL LISTEN/NOTIFY);
+// a token minted once works on both; an import by another process while
+// they run is seen by both; eSignature profile and image, SOAP and Admin.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   freshDb, cliOk, importFile, mintToken, startServer, http, profileUrl, imageUrl,
-  IDS, ACC_A, TENANT, tempDir,
+  IDS, ACC_A, TENANT, tempDir, ON_POSTGRES,
 } from './lib/server.mjs';
 import { makePng } from './lib/images.mjs';
+import { post as soapPost, envelope, getProfileBody } from './lib/soap.mjs';
+import { U, ORG1, orgUrl, writeAdminTenant, buildAdminTenant } from './lib/admin-tenant.mjs';
+
+// the memo of cache tags is in use: a node answering repeated cached GETs
+// must count hits (else these tests would pass by reading the database on
+// every request, and prove nothing about the change signal)
+async function memoHits(node) {
+  const r = await http('GET', `${node.base}/metrics`);
+  assert.equal(r.status, 200, r.text());
+  const m = /profiled_cache_lookups_total\{cache="versions",result="hit"\} (\d+)/.exec(r.text());
+  assert.ok(m, 'the versions memo has its metric');
+  return Number(m[1]);
+}
 
 describe('two nodes, one database', () => {
   let db; let a; let b; let tokenAnn; let tokenBob;
@@ -20,8 +36,8 @@ describe('two nodes, one database', () => {
     importFile(db.url, path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures/tenant.json'));
     tokenAnn = mintToken(db.url, IDS.ann);
     tokenBob = mintToken(db.url, IDS.bob);
-    a = await startServer({ db: db.url });
-    b = await startServer({ db: db.url });
+    a = await startServer({ db: db.url, extraArgs: ['--metrics-allow', '127.0.0.1'] });
+    b = await startServer({ db: db.url, extraArgs: ['--metrics-allow', '127.0.0.1'] });
   });
   after(async () => {
     for (const s of [a, b]) {
@@ -39,6 +55,9 @@ describe('two nodes, one database', () => {
   it('a PUT on node A is read back on node B (both caches warm)', async () => {
     // warm both caches
     for (let i = 0; i < 3; i++) { await get(a, tokenAnn); await get(b, tokenAnn); }
+    const h0 = await memoHits(b);
+    for (let i = 0; i < 20; i++) await get(b, tokenAnn);
+    assert.ok(await memoHits(b) > h0, 'cached GETs are validated by the memo, not a database read');
     for (let i = 1; i <= 5; i++) {
       const title = `Title round ${i}`;
       const writer = i % 2 ? a : b;
@@ -88,4 +107,80 @@ describe('two nodes, one database', () => {
       assert.equal(self.userDetails.isAdmin, 'false');
     }
   });
+  it('SOAP GetUserProfile cached on B follows a PUT through A', async () => {
+    const soap = (node) => soapPost(node.base, 11, 'GetUserProfile', envelope(11, getProfileBody(IDS.bob, ACC_A)),
+      { headers: { Authorization: `Bearer ${tokenBob}` } });
+    for (let i = 0; i < 3; i++) assert.equal((await soap(b)).status, 200);
+    for (let i = 1; i <= 3; i++) {
+      const title = `Soap title ${i}`;
+      const r = await http('PUT', profileUrl(a.base, ACC_A, IDS.bob), { token: tokenBob, json: { title } });
+      assert.equal(r.status, 200, r.text());
+      const s = await soap(b);
+      assert.equal(s.status, 200);
+      assert.match(s.text(), new RegExp(`>${title}<`));
+    }
+  });
+
+  it('a profile written by `profiled import` (another process) is served by both nodes at once', async () => {
+    for (const node of [a, b]) for (let i = 0; i < 3; i++) await get(node, tokenBob, IDS.bob);
+    for (let round = 1; round <= 3; round++) {
+      const dir = tempDir();
+      const file = path.join(dir, 'bob.json');
+      const bob = TENANT.users.find((u) => u.userId === IDS.bob);
+      const profile = { ...(bob.profile || {}), title: `Imported ${round}` };
+      writeFileSync(file, JSON.stringify({ users: [{ ...bob, profile }] }));
+      importFile(db.url, file);
+      for (const node of [a, b]) assert.equal((await get(node, tokenBob, IDS.bob)).title, `Imported ${round}`);
+    }
+  });
+});
+
+describe('two nodes, one database: the Admin API', () => {
+  let db; let a; let b; let oona; let dan;
+  before(async () => {
+    db = freshDb();
+    cliOk(['migrate', '--db', db.url]);
+    importFile(db.url, writeAdminTenant());
+    oona = mintToken(db.url, U.oona.userId, { scope: 'user_read' });
+    dan = mintToken(db.url, U.dan.userId);
+    a = await startServer({ db: db.url });
+    b = await startServer({ db: db.url });
+  });
+  after(async () => {
+    for (const s of [a, b]) {
+      const r = await s.stop('SIGTERM');
+      assert.equal(r.code, 0);
+    }
+  });
+  const adminGet = async (node) => {
+    const r = await http('GET', `${orgUrl(node.base, ORG1)}/users/profile?email=dan.dual%40acme.test`, { token: oona });
+    assert.equal(r.status, 200, r.text());
+    return r.json().users[0];
+  };
+  const danAcc = () => buildAdminTenant().memberships.find((m) => m.userId === U.dan.userId).accountId;
+
+  it('a PUT profile through A is in the Admin answer of B at once', async () => {
+    for (let i = 0; i < 3; i++) await adminGet(b);
+    for (let i = 1; i <= 3; i++) {
+      const r = await http('PUT', profileUrl(a.base, danAcc(), U.dan.userId), { token: dan,
+        json: { userDetails: { firstName: `Danny${i}` } } });
+      assert.equal(r.status, 200, r.text());
+      assert.equal((await adminGet(b)).first_name, `Danny${i}`);
+    }
+  });
+
+  it('an administrator closed by an import (another process) is refused by both nodes at once', async () => {
+    for (const node of [a, b]) for (let i = 0; i < 3; i++) await adminGet(node);
+    const t = buildAdminTenant();
+    const o = t.users.find((u) => u.userId === U.oona.userId);
+    const file = path.join(tempDir(), 'close.json');
+    writeFileSync(file, JSON.stringify({ users: [{ ...o, userStatus: 'Closed' }] }));
+    importFile(db.url, file);
+    for (const node of [a, b]) {
+      const r = await http('GET', `${orgUrl(node.base, ORG1)}/users/profile?email=dan.dual%40acme.test`, { token: oona });
+      assert.equal(r.status, 401, r.text());
+      assert.match(r.json().error_description, /not active/);
+    }
+  });
+
 });
