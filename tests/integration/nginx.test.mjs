@@ -207,8 +207,8 @@ describe('nginx: a request that cannot reach a node', { skip: NGINX ? false : 'n
     assert.ok(brokenHits >= 1, 'the broken node got a POST');
     assert.equal(bad, brokenHits, `each POST the broken node dropped is a 502 (${results})`);
     assert.equal(delivered + bad, 4, `every POST went to exactly one node: ${results}`);
-    // GETs: the broken node is tried again after fail_timeout; a dropped GET goes to a
-    await sleep(5200);
+    // GETs: the broken node is tried again after fail_timeout; a GET it drops goes to a
+    await sleep(6500);                 // fail_timeout (5 s) counted in whole seconds by nginx
     const hits0 = brokenHits;
     for (let i = 0; i < 6; i++) {
       const r = await http('GET', profileUrl(ngx.base, ACC_A, IDS.ann), { token: tok });
