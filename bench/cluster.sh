@@ -26,6 +26,17 @@ cluster_cleanup_pg() {
   fi
 }
 
+# a free port below the kernel's ephemeral range (32768-60999), so a node
+# started later on port 0 cannot take it
+low_free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 12000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+
 # start_node URL LOGFILE [extra serve args]: sets NODE_PID NODE_PORT NODE_URL
 start_node() {
   local db="$1" logf="$2" outf; shift 2
@@ -91,7 +102,7 @@ cluster_bench() {
   trap 'rc=$?; cluster_cleanup_pg; (exit $rc); cleanup' EXIT
   port=""
   for _ in 1 2 3; do
-    p=$(free_port) || die "no free port"
+    p=$(low_free_port) || die "no free port"
     if "$PGTMP" start "$PG_DIR" "$p" > /dev/null 2> "$d/pg.err"; then port=$p; break; fi
   done
   [ -n "$port" ] || { cat "$d/pg.err" >&2; die "PostgreSQL did not start"; }
@@ -123,7 +134,7 @@ cluster_bench() {
   cmp -s "$d/check-sqlite.json" "$d/check-pg.json" || log "note: the two backends' answers differ (ids/dates)"
 
   # ---- three PostgreSQL nodes behind nginx
-  ngx_port=$(free_port) || die "no free port for nginx"
+  ngx_port=$(low_free_port) || die "no free port for nginx"
   for k in 1 2 3; do
     start_node "$pg_db" "$d/cnode-$k.log" --trusted-proxies 127.0.0.1 --per-ip-connections 4096 \
       --public-url "http://127.0.0.1:$ngx_port"

@@ -52,10 +52,10 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || die "nginx is not insta
 PSQL=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -rV | head -1 || true)
 [ -n "$PSQL" ] || die "PostgreSQL is not installed (scripts/install-deps.sh)"
 
-free_port() {
-  local p
+free_port() {                # below the kernel's ephemeral range (32768-60999):
+  local p                    # a node started later on port 0 cannot take it
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12000))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
   done
   return 1
