@@ -136,7 +136,7 @@ cluster_bench() {
   # ---- three PostgreSQL nodes behind nginx
   ngx_port=$(low_free_port) || die "no free port for nginx"
   for k in 1 2 3; do
-    start_node "$pg_db" "$d/cnode-$k.log" --trusted-proxies 127.0.0.1 --per-ip-connections 4096 \
+    start_node "$pg_db" "$d/cnode-$k.log" --trusted-proxies 127.0.0.1 --per-ip-connections 1024 \
       --public-url "http://127.0.0.1:$ngx_port"
     pids+=("$NODE_PID"); node_ports+=("$NODE_PORT")
   done
