@@ -1,8 +1,9 @@
 // cluster-demo.test.mjs - scripts/cluster-demo.sh, run non-interactively
 // (PostgreSQL pass only: it starts its own PostgreSQL, three nodes and
 // nginx): the profile of the demo admin is read through nginx with the
-// token it prints, and after SIGINT (Ctrl-C) - or at the end of --smoke -
-// nothing is left: no process, no listening port, no directory.
+// token it prints, and after SIGINT (Ctrl-C), SIGHUP (its terminal gone) or
+// at the end of --smoke, nothing is left: no process, no listening port, no
+// directory.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -100,6 +101,22 @@ describe('scripts/cluster-demo.sh', { skip }, () => {
     d.proc.kill('SIGINT');
     const res = await d.exited;
     assert.equal(res.code, 130, d.err());
+    await assertAllGone(info);
+  });
+
+  it('its terminal going away (SIGHUP) stops everything too', async () => {
+    const d = run(['--port', '0', '--nodes', '1']);
+    const t0 = Date.now();
+    while (!d.out().includes('Ctrl-C stops everything.')) {
+      assert.equal(d.proc.exitCode, null, `the demo exited: ${d.out()}\n${d.err()}`);
+      assert.ok(Date.now() - t0 < 90_000, `no ready line within 90 s: ${d.out()}\n${d.err()}`);
+      await sleep(100);
+    }
+    const info = parse(d.out());
+    assert.equal((await http('GET', info.curl, { token: info.token })).status, 200);
+    d.proc.kill('SIGHUP');
+    const res = await d.exited;
+    assert.equal(res.code, 129, d.err());
     await assertAllGone(info);
   });
 
