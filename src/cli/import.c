@@ -184,6 +184,10 @@ static int plain_or_hash(reader *rd, const char *path, const char *plain_name, c
 static int store_failed(reader *rd, pd_store *s, const char *path)
 {
     const char *why = pd_store_last_error(s);
+    /* a backend writing in batches names the record whose row failed */
+    const char *at = s->ops->bulk_failed != NULL ? s->ops->bulk_failed(s) : NULL;
+    if (at != NULL && at[0] != '\0')
+        path = at;
     fail(rd, "%s: rejected by the database: %s", path, why && *why ? why : "unknown error");
     return -1;
 }
@@ -769,6 +773,16 @@ static int do_identity(reader *rd, pd_store *s, json_t *rec, const char *path)
     return 0;
 }
 
+/* A record failed: when the backend still holds earlier records unwritten
+ * (bulk import), write them first, so the error reported is the first one
+ * in the file, as in a one-by-one import.  Always -1. */
+static int bulk_first_error(reader *rd, pd_store *s)
+{
+    if (s->ops->bulk_flush != NULL && s->ops->bulk_flush(s) != PD_OK)
+        store_failed(rd, s, "import");
+    return -1;
+}
+
 typedef int (*record_fn)(reader *, pd_store *, json_t *, const char *);
 
 static const struct { const char *name; record_fn fn; } sections[] = {
@@ -817,10 +831,12 @@ static int read_section(reader *rd, pd_store *s, const char *name, record_fn fn,
                 fail(rd, "%s: malformed JSON at column %d: %s", path, je.column, je.text);
             return -1;
         }
+        if (s->ops->bulk_mark != NULL)
+            s->ops->bulk_mark(s, path);
         int rc = fn(rd, s, rec, path);
         json_decref(rec);
         if (rc != 0)
-            return -1;
+            return bulk_first_error(rd, s);
         idx++;
         if (progress && idx % 10000 == 0)
             progress(pctx, rd->st);
@@ -913,6 +929,8 @@ pd_err import_stream_mode(pd_store *s, FILE *in, bool replace, import_stats *st,
         fail(&rd, "cannot clear the tenant: %s", pd_store_last_error(s));
         goto out;
     }
+    if (s->ops->bulk_start != NULL)
+        s->ops->bulk_start(s);      /* PostgreSQL: users and memberships in batches */
     if (skip_ws(&rd) != '{') {
         fail(&rd, "the file must hold one JSON object");
         goto out;
@@ -950,6 +968,10 @@ pd_err import_stream_mode(pd_store *s, FILE *in, bool replace, import_stats *st,
     }
     if (skip_ws(&rd) != EOF) {
         fail(&rd, "unexpected data after the top-level object");
+        goto out;
+    }
+    if (s->ops->bulk_flush != NULL && s->ops->bulk_flush(s) != PD_OK) {
+        store_failed(&rd, s, "import");
         goto out;
     }
     if (s->ops->bump_generation(s) != PD_OK || s->ops->commit(s) != PD_OK) {

@@ -158,6 +158,8 @@
 #define LIM_PG_KEEPALIVE_COUNT_STR       "3"     /* ... probes lost before the link is dead */
 #define LIM_PG_TCP_USER_TIMEOUT_MS_STR   "20000" /* unacknowledged data before the link is dead */
 #define LIM_PG_PAGE_ROWS                 1000    /* rows per page of a large iteration (each_user ...) */
+#define LIM_PG_BULK_ROWS                 1000    /* import: users or memberships written per batch statement */
+#define LIM_PG_BULK_BYTES                (8 * 1024 * 1024) /* import: JSON of one batch at most (then written) */
 
 /* ---- change signal and the versions memo (store/changes.c, store/versions.c) ---- */
 #define LIM_CHANGES_CHECK_MS             250    /* SQLite: a reader re-checks the counter file's

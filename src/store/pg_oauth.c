@@ -2,7 +2,8 @@
  * pg_oauth.c - the PostgreSQL store ops for signing keys, OAuth
  * integrations, consents and grants, and ID-card share links: the same
  * semantics as store/sqlite.c (store.h).  Sign-in throttles and rate-limit
- * counters are in pg_limits.c (filled from here).
+ * counters are in pg_limits.c, bulk import in pg_bulk.c (both filled from
+ * here, bulk import last: it wraps ops of the other files).
  *
  * What SQLite gets from its single writer, PostgreSQL gets here from the
  * statements themselves, so several nodes on one database behave as one:
@@ -30,6 +31,7 @@
 #include <jansson.h>
 
 #include "store/pg_internal.h"
+#include "store/pg_bulk.h"
 #include "store/pg_limits.h"
 
 /* pg_advisory_xact_lock(PG_FAMILY_LOCK, hashtext(family)): the first key
@@ -600,4 +602,5 @@ void pg_oauth_ops(pd_store_ops *ops)
     ops->revoke_share_link = pgo_revoke_share_link;
     ops->each_share_link_of_user = pgo_each_share_link_of_user;
     pg_limits_ops(ops);
+    pg_bulk_ops(ops);       /* last: it wraps what the others filled */
 }

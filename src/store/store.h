@@ -341,6 +341,22 @@ typedef struct {
     /* The user's links not yet expired at now, newest first (const pd_share_link *). */
     pd_err (*each_share_link_of_user)(pd_store *s, const char *user_id, int64_t now,
                                       pd_iter_fn fn, void *ctx);
+
+    /* ---- bulk import (optional: NULL when the backend has none; cli/import.c) ---- */
+    /* Inside the caller's write transaction (begin), until it ends:
+     * upsert_user and upsert_membership may be queued and written in batches
+     * (one statement per table and batch), and every other operation first
+     * writes what is queued.  A batch that fails is undone and replayed row
+     * by row with the ordinary operations, so the failure, its last_error and
+     * the rows before it are exactly those of the one-by-one import; the
+     * operation that wrote the batch returns the failure.  bulk_mark names
+     * the record the rows queued next come from ("users[12]"); bulk_failed
+     * gives the record of the row that failed ("" when the last failure was
+     * not a queued row's); bulk_flush writes what is queued. */
+    void (*bulk_start)(pd_store *s);
+    void (*bulk_mark)(pd_store *s, const char *record);
+    pd_err (*bulk_flush)(pd_store *s);
+    const char *(*bulk_failed)(pd_store *s);
 } pd_store_ops;
 
 typedef struct {
