@@ -58,6 +58,12 @@ static bool wait_for(int fd, int ms, bool *readable)
     return atomic_load(&g_stop);
 }
 
+static void notice_quiet(void *arg, const PGresult *res)
+{
+    (void)arg;
+    (void)res;      /* the loss is logged once by the loop, as one JSON line */
+}
+
 static PGconn *connect_listen(void)
 {
     static const char *const keys[] = {
@@ -74,6 +80,7 @@ static PGconn *connect_listen(void)
         PQfinish(c);
         return NULL;
     }
+    PQsetNoticeReceiver(c, notice_quiet, NULL);
     PGresult *r = PQexec(c, "LISTEN " PG_CHANGES_CHANNEL);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
