@@ -73,11 +73,10 @@ static const char *detail_column(const char *detail, char *buf, size_t len)
     return buf;
 }
 
-/* Marks the handle broken when its connection is gone. */
-static bool note_broken(pg_store *q)
+/* Marks the handle broken: the next call reconnects; an open transaction
+ * is gone (the caller's is marked lost). */
+static void mark_broken(pg_store *q)
 {
-    if (q->conn != NULL && PQstatus(q->conn) != CONNECTION_BAD)
-        return false;
     q->broken = true;
     if (q->tx != PG_TX_NONE)
         q->tx_lost = true;
@@ -85,7 +84,6 @@ static bool note_broken(pg_store *q)
     q->savepoints = 0;
     q->wrote = false;
     q->notified = false;
-    return true;
 }
 
 /* Records the failure of a statement (res may be NULL). */
@@ -99,11 +97,10 @@ static pd_err result_fail(pg_store *q, const PGresult *res, const char *op, cons
     const char *text = res != NULL ? PQresultErrorMessage(res) : "";
     if (text == NULL || text[0] == '\0')
         text = q->conn != NULL ? PQerrorMessage(q->conn) : "no connection";
-    if (note_broken(q) || (state != NULL && (strncmp(state, "08", 2) == 0
-                                            || strcmp(state, "57P01") == 0
-                                            || strcmp(state, "57P02") == 0
-                                            || strcmp(state, "57P03") == 0))) {
-        q->broken = true;
+    if (q->conn == NULL || PQstatus(q->conn) == CONNECTION_BAD
+        || (state != NULL && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0
+                              || strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0))) {
+        mark_broken(q);
         snprintf(msg, sizeof msg, "the database is unreachable: %s", text);
         return pg_fail(q, op, msg);
     }
@@ -518,17 +515,20 @@ pd_err pg_tx_leave(pg_store *q, const char *op, pg_tx_kind k, pd_err e)
     if (k == PG_TXK_NONE)
         return e;
     if (q->broken) {            /* the transaction went with the connection */
-        q->tx_lost = false;     /* it was ours, not the caller's */
+        if (k == PG_TXK_OWN)
+            q->tx_lost = false; /* it was ours; a savepoint's belongs to the caller */
         return e != PD_OK ? e : PD_ERR_STORE;
     }
     if (k == PG_TXK_OWN) {
         if (e == PD_OK)
-            return commit_now(q, op);
-        rollback_quiet(q, "ROLLBACK", op);
+            e = commit_now(q, op);
+        else
+            rollback_quiet(q, "ROLLBACK", op);
         q->tx = PG_TX_NONE;
         q->savepoints = 0;
         q->wrote = false;
         q->notified = false;
+        q->tx_lost = false;     /* ours, over either way */
         return e;
     }
     if (e == PD_OK) {
@@ -637,7 +637,9 @@ static pd_err pg_commit(pd_store *s)
     }
     if (q->tx == PG_TX_NONE)
         return pg_fail(q, "commit", "no transaction is open");
-    return commit_now(q, "commit");
+    pd_err e = commit_now(q, "commit");
+    q->tx_lost = false;         /* a COMMIT lost with the connection ends it too */
+    return e;
 }
 
 static pd_err pg_rollback(pd_store *s)
@@ -647,6 +649,7 @@ static pd_err pg_rollback(pd_store *s)
     if (q->tx == PG_TX_NONE)
         return PD_OK;
     pd_err e = pg_exec_sql(q, "ROLLBACK", "rollback");
+    q->tx_lost = false;         /* even if the connection went meanwhile: it is over */
     q->tx = PG_TX_NONE;
     q->savepoints = 0;
     q->wrote = false;

@@ -5,16 +5,18 @@
 //     and once it is back the node serves again without a restart, every
 //     acknowledged write still there (the PostgreSQL side of db-lost.test.mjs);
 //   - `serve` on a database without the schema fails clearly (the
-//     PostgreSQL side of "never created by accident").
+//     PostgreSQL side of "never created by accident");
+//   - export from SQLite, import into PostgreSQL (and back): identical
+//     exports, images byte-exact.
 // The restart test runs its own throwaway server (scripts/pg-tmp.sh) so the
 // shared one keeps serving the other files.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  ROOT, ON_POSTGRES, tempDir, freshDb, cli, cliOk, importFile, mintToken, startServer, http, profileUrl,
+  ROOT, ON_POSTGRES, tempDir, freshDb, cli, cliOk, importFile, exportDb, mintToken, startServer, http, profileUrl,
   IDS, ACC_A, FIXTURES, sleep,
 } from './lib/server.mjs';
 
@@ -44,6 +46,24 @@ describe('PostgreSQL backend', onlyPg, () => {
     const srv = await startServer({ db: db.url, extraArgs: ['--create'] });
     servers.push(srv);
     assert.equal((await http('GET', `${srv.base}/healthz`)).status, 200);
+  });
+
+  it('a deployment moves from SQLite to PostgreSQL and back: identical exports, images byte-exact', () => {
+    const dir = tempDir();
+    const lite = `sqlite:${path.join(dir, 'from.db')}`;
+    importFile(lite, path.join(FIXTURES, 'tenant.json'));
+    const out = path.join(dir, 'from.json');
+    cliOk(['export', '--db', lite, '--output', out]);
+    const text = readFileSync(out, 'utf8');
+    assert.ok(JSON.parse(text).users.some((u) => u.profileImage), 'the fixture carries images');
+    const pg = freshDb();
+    importFile(pg.url, out);
+    assert.equal(exportDb(pg.url), text, 'PostgreSQL exports what SQLite exported');
+    const back = `sqlite:${path.join(dir, 'back.db')}`;
+    const out2 = path.join(dir, 'pg.json');
+    cliOk(['export', '--db', pg.url, '--output', out2]);
+    importFile(back, out2);
+    assert.equal(exportDb(back), text, 'and back again');
   });
 
   it('the database restarts under a running node: 5xx while down, served again after, nothing acknowledged lost', async () => {
