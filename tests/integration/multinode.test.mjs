@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   freshDb, cliOk, importFile, mintToken, startServer, http, profileUrl, imageUrl,
-  IDS, ACC_A, TENANT, tempDir, ON_POSTGRES,
+  IDS, ACC_A, TENANT, tempDir, ON_POSTGRES, dbExec, sleep,
 } from './lib/server.mjs';
 import { makePng } from './lib/images.mjs';
 import { post as soapPost, envelope, getProfileBody } from './lib/soap.mjs';
@@ -202,4 +202,57 @@ describe('two nodes, one database: the Admin API', () => {
     }
   });
 
+});
+
+// PostgreSQL: every node LISTENs on one dedicated connection (application_name
+// profiled-listen, store/pg_listen.c).  Killed, the node must not trust its
+// memo until it is back: a write through A right after the kill is read
+// through B.  (Killing the listeners of both nodes covers B's.)
+describe('two nodes on PostgreSQL: the LISTEN connection killed',
+  { skip: !ON_POSTGRES && 'PostgreSQL only (LISTEN/NOTIFY)' }, () => {
+  let db; let a; let b; let token;
+  const listeners = () => Number(dbExec(db, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'profiled-listen' AND datname = current_database()").trim());
+  before(async () => {
+    db = freshDb();
+    cliOk(['migrate', '--db', db.url]);
+    importFile(db.url, path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures/tenant.json'));
+    token = mintToken(db.url, IDS.ann);
+    a = await startServer({ db: db.url });
+    b = await startServer({ db: db.url });
+  });
+  after(async () => {
+    for (const s of [a, b]) {
+      const r = await s.stop('SIGTERM');
+      assert.equal(r.code, 0);
+    }
+  });
+  const waitListeners = async (n) => {
+    for (let i = 0; i < 100 && listeners() !== n; i++) await sleep(50);
+    assert.equal(listeners(), n, `${n} LISTEN connections`);
+  };
+
+  it('B serves no stale data after its LISTEN connection is killed', async () => {
+    await waitListeners(2);
+    const get = async (node) => {
+      const r = await http('GET', profileUrl(node.base, ACC_A, IDS.ann), { token });
+      assert.equal(r.status, 200, r.text());
+      return r.json().title;
+    };
+    for (let round = 1; round <= 5; round++) {
+      for (let i = 0; i < 3; i++) await get(b);                 // B's caches warm
+      const killed = dbExec(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'profiled-listen' AND datname = current_database()");
+      assert.match(killed, /t/, 'a LISTEN connection was killed');
+      const title = `After kill ${round}`;
+      const r = await http('PUT', profileUrl(a.base, ACC_A, IDS.ann), { token, json: { title } });
+      assert.equal(r.status, 200, r.text());
+      assert.equal(await get(b), title, 'no stale read through B while its LISTEN is down');
+      await waitListeners(2);                                  // back by itself
+      const again = `Back ${round}`;
+      assert.equal((await http('PUT', profileUrl(a.base, ACC_A, IDS.ann), { token, json: { title: again } })).status, 200);
+      // within the documented bound (notification latency, milliseconds)
+      let seen = await get(b);
+      for (let i = 0; i < 50 && seen !== again; i++) { await sleep(10); seen = await get(b); }
+      assert.equal(seen, again);
+    }
+  });
 });
