@@ -10,8 +10,8 @@
  *   pg_users.c      accounts, users, memberships, images, import/export,
  *                   cache versions, tenant wipe
  *   pg_admin.c      organizations and the Admin API lookups
- *   pg_oauth.c      signing keys, integrations, consents, grants, throttles,
- *                   rate limits, share links (helper `pgauth`)
+ *   pg_oauth.c      signing keys, integrations, consents, grants, share links
+ *                   (helper `pgauth`); pg_limits.c throttles and rate limits
  * Each domain file exports one `void pg_DOMAIN_ops(pd_store_ops *ops)` that
  * fills its slots of the table; pg.c calls them all once.
  *

@@ -511,7 +511,7 @@ static void test_check_reports_all(void **state)
     assert_int_equal(pieces(&eb), 7);
     assert_non_null(strstr(eb.text, "listen: 'not-an-ip'"));
     assert_non_null(strstr(eb.text, "log-level: 'loud'"));
-    assert_non_null(strstr(eb.text, "db: 'mysql://x'"));
+    assert_non_null(strstr(eb.text, "db: a URL starting 'mysql' is not supported"));
     assert_non_null(strstr(eb.text, "public-url: 'ftp://x'"));
     assert_non_null(strstr(eb.text, "per-ip-connections (2000) exceeds max-connections (1024)"));
     assert_non_null(strstr(eb.text, "port and https-port are both -1"));
@@ -549,7 +549,9 @@ static void test_check_values(void **state)
         { "log-level", "error", 0 }, { "log-level", "INFO", 1 }, { "log-level", "", 1 },
         { "log-level", "trace", 1 },
         { "db", "sqlite:x.db", 0 }, { "db", "sqlite::memory:", 0 }, { "db", "sqlite:", 1 },
-        { "db", "", 1 }, { "db", "x.db", 1 }, { "db", "postgres://h/db", 1 }, { "db", "SQLITE:x", 1 },
+        { "db", "", 1 }, { "db", "x.db", 1 }, { "db", "SQLITE:x", 1 },
+        { "db", "postgres://h/db", 0 }, { "db", "postgresql://u:p@h:5432/db", 0 },
+        { "db", "postgresql:h", 1 }, { "db", "pg://h/db", 1 },
         { "public-url", "", 0 }, { "public-url", "http://h:1", 0 }, { "public-url", "https://h", 0 },
         { "public-url", "h:1", 1 }, { "public-url", "ftp://h", 1 }, { "public-url", "//h", 1 },
         { "per-ip-connections", "1024", 0 }, { "per-ip-connections", "1025", 1 },
