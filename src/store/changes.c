@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -71,6 +72,7 @@ static pd_changes_file *g_src_file;                         /* SRC_FILE (a refer
 static _Atomic(pd_changes_file *) g_src_file_fast;
 static _Atomic uint64_t g_local = 1;                         /* this process's counter */
 static atomic_bool g_listen_up;
+static atomic_int g_listen_fd = -1;                          /* the LISTEN socket while up */
 static _Atomic uint64_t g_epoch;                             /* attaches so far */
 
 /* ---- SIGBUS: a counter file truncated under its mapping ----------------- */
@@ -388,12 +390,23 @@ uint64_t pd_changes_stamp(void)
         pd_changes_file *f = atomic_load(&g_src_file_fast);
         return f != NULL ? file_stamp(f) : 0;
     }
-    case SRC_LISTEN:
+    case SRC_LISTEN: {
         /* read the state first: a bump between the two loads only makes
          * the stamp newer than what it vouches for */
         if (!atomic_load(&g_listen_up))
             return 0;
-        return atomic_load(&g_local);
+        uint64_t v = atomic_load(&g_local);
+        /* bytes waiting on the LISTEN socket that the listener has not
+         * read yet (a notification, or the connection's end): trust
+         * nothing for now.  This closes the window of the listener
+         * thread's scheduling; what is left is PostgreSQL's delivery. */
+        struct pollfd p = { .fd = atomic_load(&g_listen_fd), .events = POLLIN };
+        if (p.fd < 0 || poll(&p, 1, 0) != 0)
+            return 0;
+        /* the descriptor was the listener's when polled (it is closed only
+         * after the state goes down) */
+        return atomic_load(&g_listen_up) ? v : 0;
+    }
     default:
         return 0;
     }
@@ -404,9 +417,13 @@ void pd_changes_bump(void)
     atomic_fetch_add(&g_local, 1);
 }
 
-void pd_changes_listen_state(bool up)
+void pd_changes_listen_state(bool up, int fd)
 {
+    if (up)
+        atomic_store(&g_listen_fd, fd);
     bool was = atomic_exchange(&g_listen_up, up);
+    if (!up)
+        atomic_store(&g_listen_fd, -1);
     if (up && !was)
         atomic_fetch_add(&g_local, 1);  /* whatever happened while down is unknown */
 }
