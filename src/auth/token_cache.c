@@ -55,7 +55,7 @@ pd_err token_verify_cached(const token_keyring *kr, const char *tok, size_t len,
      * to pick a slot (the whole text is compared below) */
     e = &t[str_hash64(tok + (len > 32 ? len - 32 : 0), len > 32 ? 32 : len) % TC_SLOTS];
     /* the text holds a signature: compare in constant time */
-    if (e->tok != NULL && e->ring_gen == kr->gen && e->len == len && sodium_memcmp(e->tok, tok, len) == 0) {
+    if (e->tok != NULL && e->ring_gen == kr->gen && e->len == len && mem_equal_ct(e->tok, tok, len)) {
         if (e->claims.exp > now) {
             met_inc(MET_TOKEN_CACHE_HIT);
             *out = e->claims;

@@ -173,4 +173,8 @@
 #define LIM_PG_LISTEN_PING_MS            1000   /* ... a query on the idle LISTEN connection this often */
 #define LIM_PG_LISTEN_TIMEOUT_MS         3000   /* ... its answer later than this: connection down */
 
+/* ---- logging (core/log.c) ---- */
+#define LIM_LOG_BUFFER                   16384  /* bytes of request log lines a thread buffers */
+#define LIM_LOG_FLUSH_MS                 50     /* buffered lines are written at least this often */
+
 #endif

@@ -206,6 +206,7 @@ static void request_free(pd_request *r)
 {
     free(r->body);
     free(r->resp.body);
+    free(r->resp.hdr_buf);
     free(r);
 }
 

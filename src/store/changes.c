@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -47,7 +48,7 @@ typedef struct chg_map {
     _Atomic uint64_t *ctr;          /* base + 8 */
     dev_t dev;
     ino_t ino;
-    uint64_t epoch;
+    _Atomic uint64_t epoch;         /* new at every attach and every pd_changes_start */
     atomic_bool broken;             /* truncated under us (SIGBUS) or replaced */
     struct chg_map *older;          /* mappings detached earlier (unmapped at the last put) */
 } chg_map;
@@ -71,13 +72,14 @@ static pd_changes_file *g_src_file;                         /* SRC_FILE (a refer
 static _Atomic(pd_changes_file *) g_src_file_fast;
 static _Atomic uint64_t g_local = 1;                         /* this process's counter */
 static atomic_bool g_listen_up;
+static atomic_int g_listen_fd = -1;                          /* the LISTEN socket while up */
 static _Atomic uint64_t g_epoch;                             /* attaches so far */
 
 /* ---- SIGBUS: a counter file truncated under its mapping ----------------- */
 
 static _Atomic(chg_map *) g_maps[CHG_MAPS_MAX];
 static struct sigaction g_old_bus;
-static pthread_once_t g_bus_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t g_bus_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
@@ -102,14 +104,23 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
     (void)uc;
 }
 
+/* Installs on_sigbus unless it is the handler already (someone may have
+ * replaced it since: it is checked at every attach). */
 static void bus_install(void)
 {
-    struct sigaction sa;
+    struct sigaction sa, cur;
+    pthread_mutex_lock(&g_bus_mu);
+    if (sigaction(SIGBUS, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) &&
+        cur.sa_sigaction == on_sigbus) {
+        pthread_mutex_unlock(&g_bus_mu);
+        return;
+    }
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_sigbus;
     sa.sa_flags = SA_SIGINFO | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGBUS, &sa, &g_old_bus);
+    pthread_mutex_unlock(&g_bus_mu);
 }
 
 static bool maps_add(chg_map *m)
@@ -199,8 +210,8 @@ static chg_map *map_open(pd_changes_file *f, const char **why)
     m->ctr = (_Atomic uint64_t *)(void *)(m->base + CHG_MAGIC_LEN);
     m->dev = st.st_dev;
     m->ino = st.st_ino;
-    m->epoch = atomic_fetch_add(&g_epoch, 1) + 1;
-    pthread_once(&g_bus_once, bus_install);
+    atomic_store(&m->epoch, atomic_fetch_add(&g_epoch, 1) + 1);
+    bus_install();
     if (!maps_add(m)) {
         munmap(p, CHG_SIZE);
         free(m);
@@ -354,7 +365,7 @@ static uint64_t file_stamp(pd_changes_file *f)
     uint64_t v = atomic_load(m->ctr);
     if (atomic_load(&m->broken) || v == 0)
         return 0;
-    return (m->epoch << CHG_EPOCH_SHIFT) | (v & CHG_COUNTER_MASK);
+    return (atomic_load(&m->epoch) << CHG_EPOCH_SHIFT) | (v & CHG_COUNTER_MASK);
 }
 
 uint64_t pd_changes_file_value(pd_changes_file *f)
@@ -379,12 +390,23 @@ uint64_t pd_changes_stamp(void)
         pd_changes_file *f = atomic_load(&g_src_file_fast);
         return f != NULL ? file_stamp(f) : 0;
     }
-    case SRC_LISTEN:
+    case SRC_LISTEN: {
         /* read the state first: a bump between the two loads only makes
          * the stamp newer than what it vouches for */
         if (!atomic_load(&g_listen_up))
             return 0;
-        return atomic_load(&g_local);
+        uint64_t v = atomic_load(&g_local);
+        /* bytes waiting on the LISTEN socket that the listener has not
+         * read yet (a notification, or the connection's end): trust
+         * nothing for now.  This closes the window of the listener
+         * thread's scheduling; what is left is PostgreSQL's delivery. */
+        struct pollfd p = { .fd = atomic_load(&g_listen_fd), .events = POLLIN };
+        if (p.fd < 0 || poll(&p, 1, 0) != 0)
+            return 0;
+        /* the descriptor was the listener's when polled (it is closed only
+         * after the state goes down) */
+        return atomic_load(&g_listen_up) ? v : 0;
+    }
     default:
         return 0;
     }
@@ -395,9 +417,13 @@ void pd_changes_bump(void)
     atomic_fetch_add(&g_local, 1);
 }
 
-void pd_changes_listen_state(bool up)
+void pd_changes_listen_state(bool up, int fd)
 {
+    if (up)
+        atomic_store(&g_listen_fd, fd);
     bool was = atomic_exchange(&g_listen_up, up);
+    if (!up)
+        atomic_store(&g_listen_fd, -1);
     if (up && !was)
         atomic_fetch_add(&g_local, 1);  /* whatever happened while down is unknown */
 }
@@ -420,6 +446,11 @@ bool pd_changes_start(const char *url)
         pd_changes_file *f = pd_changes_file_get(url + 7);
         if (f == NULL)
             return false;
+        /* stamps from before this start never repeat (what happened while
+         * no source ran is unknown) */
+        chg_map *m = atomic_load(&f->map);
+        if (m != NULL)
+            atomic_store(&m->epoch, atomic_fetch_add(&g_epoch, 1) + 1);
         pthread_mutex_lock(&g_mu);
         g_src_file = f;
         atomic_store(&g_src_file_fast, f);

@@ -48,8 +48,11 @@ bool pd_changes_start(const char *url);
 void pd_changes_stop(void);
 
 /* Used by the listen source (store/pg_listen.c): up = the LISTEN connection
- * is established (an up after a down bumps once), and one notification. */
-void pd_changes_listen_state(bool up);
+ * is established on socket fd (an up after a down bumps once; the socket is
+ * closed only after the state went down), and one notification.  While up,
+ * a stamp reader also polls fd (no wait): unread bytes there mean the
+ * stamp cannot be trusted yet, and it reads 0. */
+void pd_changes_listen_state(bool up, int fd);
 void pd_changes_notified(void);
 /* The listener thread itself (store/pg_listen.c): started and stopped by
  * pd_changes_start / pd_changes_stop. */

@@ -58,6 +58,12 @@ static bool wait_for(int fd, int ms, bool *readable)
     return atomic_load(&g_stop);
 }
 
+static void notice_quiet(void *arg, const PGresult *res)
+{
+    (void)arg;
+    (void)res;      /* the loss is logged once by the loop, as one JSON line */
+}
+
 static PGconn *connect_listen(void)
 {
     static const char *const keys[] = {
@@ -74,6 +80,7 @@ static PGconn *connect_listen(void)
         PQfinish(c);
         return NULL;
     }
+    PQsetNoticeReceiver(c, notice_quiet, NULL);
     PGresult *r = PQexec(c, "LISTEN " PG_CHANGES_CHANNEL);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
@@ -120,7 +127,7 @@ static bool serve(PGconn *c)
     int64_t next_ping = mono_ms() + LIM_PG_LISTEN_PING_MS, ping_sent = 0;
     bool ping_out = false;
 
-    pd_changes_listen_state(true);
+    pd_changes_listen_state(true, PQsocket(c));
     for (;;) {
         int64_t now = mono_ms();
         int64_t due = ping_out ? ping_sent + LIM_PG_LISTEN_TIMEOUT_MS : next_ping;
@@ -159,7 +166,7 @@ static void *listen_main(void *arg)
     while (!atomic_load(&g_stop)) {
         PGconn *c = connect_listen();
         if (c == NULL) {
-            pd_changes_listen_state(false);
+            pd_changes_listen_state(false, -1);
             if (!logged_down)
                 log_msg(LOG_WARN, "store", "cannot LISTEN for changes; caches validate against "
                         "the database until it succeeds (retrying every %d ms)", LIM_PG_LISTEN_RETRY_MS);
@@ -172,13 +179,13 @@ static void *listen_main(void *arg)
             log_msg(LOG_INFO, "store", "LISTEN for changes is back");
         logged_down = false;
         bool stop = serve(c);
-        pd_changes_listen_state(false);     /* before anything else: no stale trust */
+        pd_changes_listen_state(false, -1);     /* before anything else: no stale trust */
         PQfinish(c);
         logged_down = true;
         if (stop || wait_for(-1, 0, NULL))
             break;
     }
-    pd_changes_listen_state(false);
+    pd_changes_listen_state(false, -1);
     return NULL;
 }
 
