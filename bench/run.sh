@@ -19,6 +19,7 @@
 #   --users N:           size of the large data set.
 #   --rounds N:          rounds per scenario (min/median/max over them).
 #   --keep:              keep the working directory (databases, logs).
+#   --cluster:           only the cluster scenarios (bench/cluster.sh): PostgreSQL vs SQLite, 3 nodes behind nginx.
 #
 # Timings are printed, never asserted.  What is checked: every request of
 # every scenario got a 2xx answer, and the captured bodies are what
@@ -43,7 +44,8 @@ while [ $# -gt 0 ]; do
     --rounds) [ $# -ge 2 ] || { echo "run.sh: --rounds needs a number" >&2; exit 2; }
               ROUNDS="$2"; shift ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --cluster) CLUSTER=1 ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -402,6 +404,15 @@ MHD_REF="$WORK/mhd_ref"
 # shellcheck disable=SC2046
 gcc -std=c17 -O2 -Wall -Wextra -Werror -o "$MHD_REF" "$BENCH/mhd_ref.c" \
     $(pkg-config --cflags --libs libmicrohttpd) || die "gcc mhd_ref.c"
+
+# ---------------------------------------------------------------- cluster (bench/cluster.sh)
+if [ "${CLUSTER:-0}" = 1 ]; then
+  # shellcheck source=bench/cluster.sh
+  . "$BENCH/cluster.sh"
+  cluster_bench
+  log "done in $(elapsed "$START_ALL")s"
+  exit 0
+fi
 
 # ---------------------------------------------------------------- 1k users: profiled vs nginx
 make_dataset small "$SMALL" "$SAMPLE"

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
             libsodium-dev libxml2-dev libgnutls28-dev libpq-dev sqlite3 ca-certificates)
-test_pkgs=(libcmocka-dev nodejs npm curl chromium clang postgresql)
+test_pkgs=(libcmocka-dev nodejs npm curl chromium clang postgresql nginx-light)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--runtime-only" ] || want+=("${test_pkgs[@]}")

@@ -15,6 +15,7 @@
 #include "core/strutil.h"
 #include "http/credentials.h"
 #include "http/rate.h"
+#include "store/versions.h"
 
 /* The `error` member for each status class (RFC 6749 / 6750 spelling). */
 static const char *error_name(int status)
@@ -98,8 +99,8 @@ pd_err admin_begin(pd_server *srv, pd_request *req, admin_ctx *ctx)
     ctx->store = server_store(srv);
     if (ctx->store == NULL)
         return fail(srv, req, PD_ERR_STORE, NULL);
-    if (ctx->store->ops->get_versions(ctx->store, req->caller.sub, req->caller.sub, &v_caller,
-                                      &v_unused, &gen) != PD_OK)
+    if (pd_store_versions(ctx->store, req->caller.sub, req->caller.sub, &v_caller,
+                          &v_unused, &gen) != PD_OK)
         return fail(srv, req, PD_ERR_STORE, NULL);
     if (v_caller < 0)
         return fail(srv, req, PD_ERR_INVALID_TOKEN, "The user of this access token is not active.");

@@ -20,6 +20,7 @@
 #include "core/strutil.h"
 #include "core/thread_table.h"
 #include "core/xmlsafe.h"
+#include "store/versions.h"
 
 void legacy_creds_wipe(legacy_creds *c)
 {
@@ -225,7 +226,7 @@ legacy_result legacy_check(pd_store *s, const legacy_creds *c, const char *ip, i
     e = lc_slot(key);
     if (e != NULL && e->expires > now && sodium_memcmp(e->key, key, sizeof(key)) == 0) {
         int64_t va = -1, vb = -1, gen = 0;
-        if (s->ops->get_versions(s, e->user_id, e->user_id, &va, &vb, &gen) != PD_OK)
+        if (pd_store_versions(s, e->user_id, e->user_id, &va, &vb, &gen) != PD_OK)
             return LEGACY_STORE;
         if (va >= 0 && va == e->version && gen == e->generation) {
             if (!sobo_ok(c, e->user_id, e->email))
@@ -242,7 +243,7 @@ legacy_result legacy_check(pd_store *s, const legacy_creds *c, const char *ip, i
     if (err != PD_OK)
         return LEGACY_STORE;
     int64_t gen0 = 0, xa, xb;
-    if (s->ops->get_versions(s, "", "", &xa, &xb, &gen0) != PD_OK)
+    if (pd_store_versions(s, "", "", &xa, &xb, &gen0) != PD_OK)
         return LEGACY_STORE;
     pw_request pr = {
         .login = c->username, .password = c->password, .client = c->integrator_key, .ip = ip,

@@ -62,7 +62,7 @@ pd_err token_verify_cached(const token_keyring *kr, const char *tok, size_t len,
     for (size_t w = 0; w < TC_WAYS; w++) {
         /* the text holds a signature: compare in constant time */
         if (set[w].tok != NULL && set[w].ring_gen == kr->gen && set[w].len == len &&
-            sodium_memcmp(set[w].tok, tok, len) == 0) {
+            mem_equal_ct(set[w].tok, tok, len)) {
             e = &set[w];
             break;
         }

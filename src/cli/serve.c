@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "http/server.h"
 #include "core/strutil.h"
+#include "store/changes.h"
 #include "auth/token.h"
 
 #define GRACE_MS 10000
@@ -267,20 +268,31 @@ int cmd_serve(int argc, char **argv)
     if (cfg.tls_key[0] != '\0')
         file_warn_if_exposed("tls", cfg.tls_key);
 
+    /* the change signal the caches are validated by (a failure is logged:
+     * they then validate against the database on every request) */
+    pd_changes_start(cfg.db);
+    /* request lines are buffered per thread (core/log.h); flushed at the end */
+    log_buffering_start();
     srv = server_start(&cfg, &app_router);
     if (srv == NULL) {
+        log_buffering_stop();
+        pd_changes_stop();
         config_free(&cfg);
         return 1;
     }
     /* after the start, so that a :memory: database is held open by the server */
     if (cfg.demo && load_demo(&cfg, "", "", "", "", NULL, false) != 0) {
         server_stop(srv, 0);
+        log_buffering_stop();
+        pd_changes_stop();
         config_free(&cfg);
         return 1;
     }
     if (cfg.control_token[0] != '\0' &&
         control_enable(srv, cfg.control_token, (size_t)cfg.control_journal, cfg.demo_file, &control_io) != 0) {
         server_stop(srv, 0);
+        log_buffering_stop();
+        pd_changes_stop();
         config_free(&cfg);
         return 1;
     }
@@ -309,6 +321,8 @@ int cmd_serve(int argc, char **argv)
     log_msg(LOG_INFO, "server", "signal %d: stopping (waiting up to %d ms for requests in flight)",
             sig, GRACE_MS);
     server_stop(srv, GRACE_MS);
+    log_buffering_stop();
+    pd_changes_stop();
     log_audit_close();
     log_msg(LOG_INFO, "server", "stopped");
     config_free(&cfg);

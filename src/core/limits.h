@@ -110,6 +110,8 @@
 /* ---- store ---- */
 #define LIM_DB_BUSY_TIMEOUT_MS           5000
 #define LIM_DB_CACHE_KIB_STR             "8192" /* SQLite page cache per connection (KiB) */
+#define LIM_DB_UNREACHABLE_RETRY_S_STR   "2"    /* Retry-After of a 503 answered while the database
+                                                   is unreachable (docs/deploy.md) */
 
 /* ---- Admin API (docs/admin.md) ---- */
 #define LIM_ADMIN_TAKE_MAX               250    /* users in one page of a user list ("take") */
@@ -158,5 +160,21 @@
 #define LIM_PG_PAGE_ROWS                 1000    /* rows per page of a large iteration (each_user ...) */
 #define LIM_PG_BULK_ROWS                 1000    /* import: users or memberships written per batch statement */
 #define LIM_PG_BULK_BYTES                (8 * 1024 * 1024) /* import: JSON of one batch at most (then written) */
+
+/* ---- change signal and the versions memo (store/changes.c, store/versions.c) ---- */
+#define LIM_CHANGES_CHECK_MS             250    /* SQLite: a reader re-checks the counter file's
+                                                   path (deleted, replaced, truncated) this often */
+#define LIM_VERSIONS_MEMO_SLOTS          1024   /* get_versions results kept per thread */
+#define LIM_VERSIONS_MEMO_MAX_AGE_MS     1000   /* a memo entry is re-read after this even when the
+                                                   stamp has not moved (bounds a missed signal:
+                                                   a writer killed between COMMIT and bump, an edit
+                                                   made outside profiled) */
+#define LIM_PG_LISTEN_RETRY_MS           500    /* PostgreSQL: pause between LISTEN reconnects */
+#define LIM_PG_LISTEN_PING_MS            1000   /* ... a query on the idle LISTEN connection this often */
+#define LIM_PG_LISTEN_TIMEOUT_MS         3000   /* ... its answer later than this: connection down */
+
+/* ---- logging (core/log.c) ---- */
+#define LIM_LOG_BUFFER                   16384  /* bytes of request log lines a thread buffers */
+#define LIM_LOG_FLUSH_MS                 50     /* buffered lines are written at least this often */
 
 #endif

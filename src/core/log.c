@@ -1,16 +1,27 @@
 /*
  * log.c - JSON-lines logger on stderr.  Strings are JSON-escaped here, so a
- * hostile URL or email cannot forge log fields.  No allocation: each line is
- * built in a stack buffer (truncated at LOG_LINE_MAX).
+ * hostile URL or email cannot forge log fields.  Each line is built in a
+ * stack buffer (truncated at LOG_LINE_MAX).  Buffered request lines (see
+ * log.h) live in one heap block per thread, on a list the flusher walks;
+ * the block is freed when its thread exits (after a last flush).
+ *
+ * Locks, always taken in this order: g_bufs_mu (the list), a buffer's mu,
+ * g_write_mu (the write to fd 2).
  */
 #include "core/log.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "core/limits.h"
 #include "core/strutil.h"
 
 #define LOG_LINE_MAX 2048
@@ -75,14 +86,209 @@ static void begin_line(char *buf, size_t cap, size_t *pos, log_level l)
     put_raw(buf, cap, pos, "\"");
 }
 
-static void end_line_to(char *buf, size_t cap, size_t *pos, FILE *f)
+/* ---- writing: at once, or through this thread's buffer ---------------- */
+
+typedef struct log_buf {
+    pthread_mutex_t mu;
+    size_t len;
+    struct log_buf *prev, *next;
+    char data[LIM_LOG_BUFFER];
+} log_buf;
+
+static pthread_mutex_t g_write_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t g_bufs_mu = PTHREAD_MUTEX_INITIALIZER;
+static log_buf *g_bufs;
+static atomic_bool g_buffering;
+static pthread_key_t g_buf_key;
+static pthread_once_t g_buf_once = PTHREAD_ONCE_INIT;
+static _Thread_local log_buf *t_buf;
+static pthread_t g_flusher;
+static bool g_flusher_running;
+static pthread_mutex_t g_flusher_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_flusher_cv = PTHREAD_COND_INITIALIZER;
+static bool g_flusher_stop;
+
+/* One write of whole lines to stderr (the fd), under the write lock. */
+static void write_out(const char *p, size_t n)
+{
+    pthread_mutex_lock(&g_write_mu);
+    while (n > 0) {
+        ssize_t w = write(STDERR_FILENO, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;                  /* stderr is gone: nothing to tell it to */
+        p += w;
+        n -= (size_t)w;
+    }
+    pthread_mutex_unlock(&g_write_mu);
+}
+
+static void flush_locked(log_buf *b)
+{
+    if (b->len > 0) {
+        write_out(b->data, b->len);
+        b->len = 0;
+    }
+}
+
+static void buf_release(void *p)
+{
+    log_buf *b = p;
+
+    pthread_mutex_lock(&g_bufs_mu);
+    pthread_mutex_lock(&b->mu);
+    flush_locked(b);
+    pthread_mutex_unlock(&b->mu);
+    if (b->prev != NULL)
+        b->prev->next = b->next;
+    else
+        g_bufs = b->next;
+    if (b->next != NULL)
+        b->next->prev = b->prev;
+    pthread_mutex_unlock(&g_bufs_mu);
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+    t_buf = NULL;                   /* this runs in the exiting thread: later lines go out at once */
+}
+
+static void buf_key_init(void)
+{
+    pthread_key_create(&g_buf_key, buf_release);
+}
+
+/* This thread's buffer, made on first use; NULL when out of memory. */
+static log_buf *this_buf(void)
+{
+    if (t_buf != NULL)
+        return t_buf;
+    pthread_once(&g_buf_once, buf_key_init);
+    log_buf *b = malloc(sizeof *b);
+    if (b == NULL)
+        return NULL;
+    pthread_mutex_init(&b->mu, NULL);
+    b->len = 0;
+    b->prev = NULL;
+    if (pthread_setspecific(g_buf_key, b) != 0) {
+        pthread_mutex_destroy(&b->mu);
+        free(b);
+        return NULL;
+    }
+    pthread_mutex_lock(&g_bufs_mu);
+    b->next = g_bufs;
+    if (g_bufs != NULL)
+        g_bufs->prev = b;
+    g_bufs = b;
+    pthread_mutex_unlock(&g_bufs_mu);
+    t_buf = b;
+    return b;
+}
+
+/* A whole line: kept in this thread's buffer when `keep` and buffering is
+ * on, else written now, after whatever the thread had buffered. */
+static void emit(const char *line, size_t n, bool keep)
+{
+    log_buf *b = t_buf;
+
+    if (!atomic_load_explicit(&g_buffering, memory_order_relaxed)) {
+        if (b == NULL) {
+            write_out(line, n);
+            return;
+        }
+        keep = false;               /* a buffer from before the stop: keep order */
+    } else if (b == NULL && keep) {
+        b = this_buf();
+    }
+    if (b == NULL) {
+        write_out(line, n);
+        return;
+    }
+    pthread_mutex_lock(&b->mu);
+    if (b->len + n > sizeof b->data)
+        flush_locked(b);
+    if (keep && n <= sizeof b->data) {
+        memcpy(b->data + b->len, line, n);
+        b->len += n;
+    } else {
+        flush_locked(b);
+        write_out(line, n);
+    }
+    pthread_mutex_unlock(&b->mu);
+}
+
+void log_flush(void)
+{
+    pthread_mutex_lock(&g_bufs_mu);
+    for (log_buf *b = g_bufs; b != NULL; b = b->next) {
+        pthread_mutex_lock(&b->mu);
+        flush_locked(b);
+        pthread_mutex_unlock(&b->mu);
+    }
+    pthread_mutex_unlock(&g_bufs_mu);
+}
+
+static void *flusher_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&g_flusher_mu);
+    while (!g_flusher_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += (long)LIM_LOG_FLUSH_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&g_flusher_cv, &g_flusher_mu, &until);
+        pthread_mutex_unlock(&g_flusher_mu);
+        log_flush();
+        pthread_mutex_lock(&g_flusher_mu);
+    }
+    pthread_mutex_unlock(&g_flusher_mu);
+    return NULL;
+}
+
+int log_buffering_start(void)
+{
+    if (g_flusher_running)
+        return 0;
+    g_flusher_stop = false;
+    if (pthread_create(&g_flusher, NULL, flusher_main, NULL) != 0)
+        return -1;
+    g_flusher_running = true;
+    atomic_store(&g_buffering, true);
+    return 0;
+}
+
+void log_buffering_stop(void)
+{
+    atomic_store(&g_buffering, false);
+    if (g_flusher_running) {
+        pthread_mutex_lock(&g_flusher_mu);
+        g_flusher_stop = true;
+        pthread_cond_signal(&g_flusher_cv);
+        pthread_mutex_unlock(&g_flusher_mu);
+        pthread_join(g_flusher, NULL);
+        g_flusher_running = false;
+    }
+    log_flush();
+}
+
+static size_t finish_line(char *buf, size_t cap, size_t *pos)
 {
     if (*pos + 3 > cap)
         *pos = cap - 3;
     buf[(*pos)++] = '}';
     buf[(*pos)++] = '\n';
     buf[*pos] = '\0';
-    fputs(buf, f);
+    return *pos;
+}
+
+static void end_line_to(char *buf, size_t cap, size_t *pos, FILE *f)
+{
+    finish_line(buf, cap, pos);
+    if (f == stderr)
+        emit(buf, *pos, false);
+    else
+        fputs(buf, f);
 }
 
 static void end_line(char *buf, size_t cap, size_t *pos)
@@ -131,7 +337,8 @@ void log_request(const char *method, const char *route, int status,
     put_raw(buf, sizeof(buf), &pos, "\",\"trace\":\"");
     put_escaped(buf, sizeof(buf), &pos, trace ? trace : "-");
     put_raw(buf, sizeof(buf), &pos, "\"");
-    end_line(buf, sizeof(buf), &pos);
+    finish_line(buf, sizeof(buf), &pos);
+    emit(buf, pos, true);
 }
 
 /* ---- audit ---------------------------------------------------------------- */

@@ -2,8 +2,17 @@
  * log.h - structured logging: one JSON object per line on stderr.
  *
  * Never pass tokens, passwords or request bodies to these functions.
- * log_request() is the one line per HTTP request.  Thread-safe (one
- * fputs per line; stdio locks the stream).
+ * log_request() is the one line per HTTP request.  Thread-safe: a line
+ * is written whole, by one write() under a process-wide lock, so lines of
+ * different threads never interleave.
+ *
+ * Buffering (log_buffering_start, used by `serve`): request lines are
+ * kept in a per-thread buffer (LIM_LOG_BUFFER bytes of whole lines) and
+ * written when it is full, every LIM_LOG_FLUSH_MS by a flusher thread, when
+ * the thread exits, and by log_buffering_stop (a graceful stop, SIGTERM).
+ * Every other line (log_msg, any level) is written at once, after the
+ * thread's buffered lines, so a thread's lines stay in order.  A crash can
+ * lose the request lines of the last LIM_LOG_FLUSH_MS; nothing else.
  */
 #ifndef PROFILED_LOG_H
 #define PROFILED_LOG_H
@@ -47,5 +56,12 @@ void log_set_trace(const char *trace);
 /* trace: the request's X-DocuSign-TraceToken, so a user can quote it. */
 void log_request(const char *method, const char *route, int status,
                  double dur_ms, const char *caller, const char *remote, const char *trace);
+
+/* Buffer request lines per thread from now on (starts the flusher). */
+int log_buffering_start(void);
+/* Writes every buffered line and stops buffering (joins the flusher). */
+void log_buffering_stop(void);
+/* Writes every thread's buffered lines now. */
+void log_flush(void);
 
 #endif

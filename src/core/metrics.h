@@ -21,6 +21,7 @@ typedef enum {
     MET_LOOKUP_CACHE_HIT, MET_LOOKUP_CACHE_MISS,   /* store/lookup_cache.c */
     MET_DB_ERRORS,                                 /* store failures (store/sqlite.c) */
     MET_RATELIMIT_HOURLY, MET_RATELIMIT_BURST,     /* refusals (http/rate.c) */
+    MET_VERSIONS_MEMO_HIT, MET_VERSIONS_MEMO_MISS, /* store/versions.c */
     MET_COUNT_
 } met_counter;
 

@@ -267,3 +267,24 @@ bool str_account_ref(char *ref)
     }
     return str_to_i64(ref, 1, INT64_MAX, &n) == 0;
 }
+
+bool mem_equal_ct(const void *a, const void *b, size_t len)
+{
+    const unsigned char *x = a, *y = b;
+    uint64_t diff = 0;
+    size_t i = 0;
+
+    /* eight bytes a step, no early exit: the time depends on len only */
+    for (; i + 8 <= len; i += 8) {
+        uint64_t u, v;
+        memcpy(&u, x + i, 8);
+        memcpy(&v, y + i, 8);
+        diff |= u ^ v;
+    }
+    for (; i < len; i++)
+        diff |= (uint64_t)(x[i] ^ y[i]);
+    /* through a volatile, so the compiler cannot turn the loop into one
+     * that stops at the first difference */
+    volatile uint64_t d = diff;
+    return d == 0;
+}

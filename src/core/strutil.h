@@ -58,4 +58,8 @@ uint64_t time_mono_ns(void);
 /* A new random lower-case GUID (libsodium randombytes), buf >= 37. */
 void guid_new(char *buf, size_t len);
 
+/* Whether the len bytes at a and b are equal, in time that depends on len
+ * only (secrets, tokens: as sodium_memcmp, but eight bytes a step). */
+bool mem_equal_ct(const void *a, const void *b, size_t len);
+
 #endif

@@ -17,6 +17,7 @@
 #include "http/credentials.h"
 #include "http/rate.h"
 #include "store/lookup_cache.h"
+#include "store/versions.h"
 #include "core/strutil.h"
 
 /* X-DocuSign-Authentication instead of a token (auth/legacy.c). */
@@ -123,8 +124,8 @@ pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx)
     ctx->store = server_store(srv);
     if (ctx->store == NULL)
         return fail_counted(srv, req, PD_ERR_STORE);
-    if (ctx->store->ops->get_versions(ctx->store, req->caller.sub, ctx->user_id, &ctx->tags.v_caller,
-                                      &ctx->tags.v_target, &ctx->tags.generation) != PD_OK)
+    if (pd_store_versions(ctx->store, req->caller.sub, ctx->user_id, &ctx->tags.v_caller,
+                          &ctx->tags.v_target, &ctx->tags.generation) != PD_OK)
         return fail_counted(srv, req, PD_ERR_STORE);
     if (ctx->tags.v_caller < 0) {
         e = over_limit(srv, req, NULL, NULL);

@@ -76,9 +76,13 @@ typedef struct {
     size_t len;
     struct {
         const char *name;              /* static string */
-        char value[HTTP_HDR_VALUE_MAX];
+        char *value;                   /* slot i of hdr_buf (HTTP_HDR_VALUE_MAX bytes) */
     } headers[HTTP_MAX_HEADERS];
     size_t n_headers;
+    char *hdr_buf;                     /* HTTP_MAX_HEADERS slots of HTTP_HDR_VALUE_MAX bytes,
+                                          malloc'd at the first resp_header (most answers,
+                                          cache hits among them, have none), owned; so a
+                                          request is not 20 KiB to zero */
     bool set;                          /* a handler produced a response */
     const char *err_code;              /* static: the error code answered (resp_error,
                                           an API's error shape), NULL otherwise; for

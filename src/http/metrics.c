@@ -159,9 +159,10 @@ static void caches(buf *b)
         { "response", MET_RESP_CACHE_HIT, MET_RESP_CACHE_MISS },
         { "token", MET_TOKEN_CACHE_HIT, MET_TOKEN_CACHE_MISS },
         { "lookup", MET_LOOKUP_CACHE_HIT, MET_LOOKUP_CACHE_MISS },
+        { "versions", MET_VERSIONS_MEMO_HIT, MET_VERSIONS_MEMO_MISS },
     };
     out(b, "# HELP profiled_cache_lookups_total Lookups in the per-thread caches (ready responses, verified "
-           "tokens, account and membership lookups), by result; the hit ratio is hit / (hit + miss).\n"
+           "tokens, account and membership lookups, cache tags read from the database), by result; the hit ratio is hit / (hit + miss).\n"
            "# TYPE profiled_cache_lookups_total counter\n");
     for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
         out(b, "profiled_cache_lookups_total{cache=\"%s\",result=\"hit\"} %" PRIu64 "\n", c[i].name,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/strutil.h"
 #include "codec/xml.h"
 
@@ -64,10 +65,20 @@ void resp_prebuilt(pd_request *r, int status, const struct rc_body *b)
 
 void resp_header(pd_request *r, const char *name, const char *value)
 {
-    if (r->resp.n_headers == HTTP_MAX_HEADERS)
+    size_t i = r->resp.n_headers;
+
+    if (i == HTTP_MAX_HEADERS)
         return;
-    r->resp.headers[r->resp.n_headers].name = name;
-    str_copy(r->resp.headers[r->resp.n_headers].value, HTTP_HDR_VALUE_MAX, value);
+    if (r->resp.hdr_buf == NULL) {
+        r->resp.hdr_buf = malloc((size_t)HTTP_MAX_HEADERS * HTTP_HDR_VALUE_MAX);
+        if (r->resp.hdr_buf == NULL) {
+            log_msg(LOG_ERROR, "http", "out of memory: header %s dropped", name);
+            return;
+        }
+    }
+    r->resp.headers[i].name = name;
+    r->resp.headers[i].value = r->resp.hdr_buf + i * HTTP_HDR_VALUE_MAX;
+    str_copy(r->resp.headers[i].value, HTTP_HDR_VALUE_MAX, value);
     r->resp.n_headers++;
 }
 

@@ -34,6 +34,7 @@
 #include "http/metrics.h"
 #include "http/rate.h"
 #include "http/resp_cache.h"
+#include "store/unreachable.h"
 
 
 /* Wipes and frees a heap key ring (NULL is fine). */
@@ -148,6 +149,22 @@ static void answer_error(pd_request *r, pd_err e)
         resp_header(r, MHD_HTTP_HEADER_ALLOW, r->allow);
 }
 
+/* The database could not be reached while the handler ran: whatever it made
+ * of that (500, a SOAP result error, ...), the client gets 503 in the API's
+ * own error shape, with Retry-After (docs/deploy.md).  A handler that already
+ * answered 503 (/healthz) keeps its answer. */
+#define DB_UNREACHABLE_MSG "The database is unreachable; nothing was changed. Retry later."
+
+static void answer_unreachable(pd_request *r)
+{
+    r->resp.n_headers = 0;
+    if (r->api == NULL || r->api->error == NULL)
+        resp_error(r, PD_ERR_UNAVAILABLE, DB_UNREACHABLE_MSG);
+    else
+        r->api->error(r, PD_ERR_UNAVAILABLE, DB_UNREACHABLE_MSG);
+    resp_header(r, "Retry-After", LIM_DB_UNREACHABLE_RETRY_S_STR);
+}
+
 /* The first call of the access handler for r: headers are in; route it. */
 static void request_start(const struct pd_server *srv, pd_request *r, const char *url,
                           const char *method, const char *version)
@@ -189,6 +206,7 @@ static void request_free(pd_request *r)
 {
     free(r->body);
     free(r->resp.body);
+    free(r->resp.hdr_buf);
     free(r);
 }
 
@@ -386,8 +404,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         atomic_fetch_add(&srv->ring_readers, 1);
         log_set_trace(r->trace);            /* audit lines below the HTTP layer (sign-ins) */
         pd_hook_verdict v = run_before_hooks(srv, r);
-        if (v == HOOK_CONTINUE)
+        if (v == HOOK_CONTINUE) {
+            (void)pd_db_take_unreachable();
             r->route->fn(srv, r);
+            if (pd_db_take_unreachable() && r->resp.status != 503)
+                answer_unreachable(r);
+        }
         log_set_trace(NULL);
         atomic_fetch_sub(&srv->ring_readers, 1);
         if (v == HOOK_DROP) {

@@ -93,6 +93,22 @@ void oauth_html_error(pd_request *req, int status, const char *title, const char
     oauth_html(req, status, page, len, NULL);
 }
 
+void oauth_api_error(pd_request *req, pd_err e, const char *msg)
+{
+    const pd_err_info *info = pd_err_describe(e);
+    const char *page = req->route != NULL ? req->route->pattern : "";
+
+    if (info->status != 503) {                 /* as before: eSignature's shape */
+        resp_error(req, e, msg);
+        return;
+    }
+    if (strcmp(page, "token") == 0 || strcmp(page, "userinfo") == 0 || req->route == NULL)
+        oauth_json_error(req, 503, "temporarily_unavailable", msg ? msg : info->message);
+    else
+        oauth_html_error(req, 503, "Temporarily unavailable", msg ? msg : info->message);
+    req->resp.err_code = info->code;
+}
+
 static void add_host(char hosts[OAUTH_HOSTS_MAX][OAUTH_HOST_LEN], size_t *n, const char *h, size_t hl)
 {
     if (*n == OAUTH_HOSTS_MAX || hl == 0 || hl >= OAUTH_HOST_LEN)

@@ -34,6 +34,11 @@ void oauth_json_ok(pd_request *req, const json_t *obj);
  * answers 500. */
 void oauth_html(pd_request *req, int status, char *body, size_t len, const char *form_origin);
 void oauth_html_error(pd_request *req, int status, const char *title, const char *message);
+/* The OAuth API's pd_api.error: a 503 (the database unreachable, a node
+ * shutting down) as {"error":"temporarily_unavailable"} (token, userinfo)
+ * or an HTML page (the browser pages); every other early error keeps
+ * resp_error's shape. */
+void oauth_api_error(pd_request *req, pd_err e, const char *msg);
 
 /* The audiences an assertion may name: the oauth-hosts setting; else,
  * when public-url is set, only its host[:port]; else LISTEN:PORT,

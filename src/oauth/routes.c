@@ -2,6 +2,7 @@
  * routes.c - the OAuth API table: the /oauth prefix and its routes.
  * Static data only.
  */
+#include "oauth/common.h"
 #include "oauth/handlers.h"
 
 static const pd_route routes[] = {
@@ -16,5 +17,5 @@ static const pd_prefix prefixes[] = { { "/oauth", 0 } };
 
 const pd_api oauth_api = {
     "oauth", prefixes, sizeof(prefixes) / sizeof(prefixes[0]),
-    routes, sizeof(routes) / sizeof(routes[0]), NULL, NULL,
+    routes, sizeof(routes) / sizeof(routes[0]), oauth_api_error, NULL,
 };

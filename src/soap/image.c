@@ -19,6 +19,7 @@
 #include "core/strutil.h"
 #include "core/xmlsafe.h"
 #include "model/image.h"
+#include "store/versions.h"
 
 /* The caller still Active, and the policy's word on its own image. */
 static pd_err own(soap_ctx *c, policy_action act)
@@ -26,7 +27,7 @@ static pd_err own(soap_ctx *c, policy_action act)
     policy_facts f = { .caller_is_member = true, .target_is_self = true };
     int64_t va, vb, gen;
 
-    if (c->store->ops->get_versions(c->store, c->caller, c->caller, &va, &vb, &gen) != PD_OK)
+    if (pd_store_versions(c->store, c->caller, c->caller, &va, &vb, &gen) != PD_OK)
         return PD_ERR_STORE;
     if (va < 0)
         return PD_ERR_INVALID_TOKEN;

@@ -36,6 +36,7 @@
 #include "core/strutil.h"
 #include "core/xmlsafe.h"
 #include "model/profile.h"
+#include "store/versions.h"
 
 #define TEXT_MAX (LIM_STRING_FIELD_MAX * 4 + 8)   /* bytes of one text value we read */
 
@@ -66,8 +67,8 @@ static pd_err load_check(soap_ctx *c, const char *acc_in, const char *user_in, l
     if (str_copy(l->user_id, sizeof(l->user_id), user_in) != 0 || !str_is_guid(l->user_id))
         return PD_ERR_INVALID_USERID;
     str_lower(l->user_id);
-    if (c->store->ops->get_versions(c->store, c->caller, l->user_id, &l->tags.v_caller, &l->tags.v_target,
-                                    &l->tags.generation) != PD_OK)
+    if (pd_store_versions(c->store, c->caller, l->user_id, &l->tags.v_caller, &l->tags.v_target,
+                          &l->tags.generation) != PD_OK)
         return PD_ERR_STORE;
     return l->tags.v_caller < 0 ? PD_ERR_INVALID_TOKEN : PD_OK;
 }

@@ -27,7 +27,9 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "store/changes.h"
 #include "store/pg_internal.h"
+#include "store/unreachable.h"
 
 #define PG_MAX_PARAMS 16
 #define I64_TEXT_MAX 24
@@ -38,6 +40,10 @@ static atomic_int g_next_slot;
 
 pd_err pg_fail(pg_store *q, const char *op, const char *msg)
 {
+    /* the server is down or the connection went: the API answers 503 */
+    if (strncmp(msg, "the database is unreachable", 27) == 0
+        || strncmp(msg, "the database connection was lost", 32) == 0)
+        pd_db_note_unreachable();
     snprintf(q->last_err, sizeof q->last_err, "%s: %s", op, msg);
     /* libpq messages end with a newline; the log line must not */
     size_t n = strlen(q->last_err);
@@ -563,10 +569,10 @@ pd_err pg_wrote(pg_store *q)
 
 void pg_committed(pg_store *q)
 {
-    /* Helper `cache` wires this to the process change counter
-     * (store/changes.h): a write committed by this node invalidates this
-     * node's caches at once, without waiting for its own notification. */
+    /* a write committed by this node invalidates this node's caches at
+     * once, without waiting for its own notification (store/changes.h) */
     (void)q;
+    pd_changes_bump();
 }
 
 /* ---- core ops -------------------------------------------------------- */
@@ -722,6 +728,7 @@ pd_store *pd_store_pg_open(const char *conninfo, bool create, char *errbuf, size
     };
     q->conn = PQconnectdbParams(keys, vals, 1);
     if (q->conn == NULL || PQstatus(q->conn) != CONNECTION_OK) {
+        pd_db_note_unreachable();            /* a worker's first connection */
         snprintf(errbuf, errlen, "cannot connect to PostgreSQL: %s",
                  q->conn != NULL ? PQerrorMessage(q->conn) : "out of memory");
         size_t n = strlen(errbuf);

@@ -49,6 +49,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "store/changes.h"
 #include "store/sqlite_migrations.h"
 #include "store/store.h"
 
@@ -410,6 +411,9 @@ typedef struct {
     dev_t dev;                  /* ... and the identity of the file found there */
     ino_t ino;
     const char *lost;           /* set when that file is gone or replaced: why (static) */
+    pd_changes_file *changes;   /* file databases: the change signal (store/changes.h) */
+    bool commit_pending;        /* a write transaction is committing: signal once it has */
+    bool quiet_writes;          /* rate_sync: its commits change nothing a cache holds */
 } sq_store;
 
 /* SQLite admits one writer per database.  Threads of this process queue on
@@ -567,12 +571,36 @@ static sqlite3_stmt *stmt_get(sq_store *q, enum st_id id, const char *op)
     return st;
 }
 
-static void stmt_done(sqlite3_stmt *st)
+/* SQLite's commit hook: runs while a write transaction commits (before it
+ * is durable and visible); the signal goes out in signal_committed. */
+static int on_commit(void *arg)
+{
+    sq_store *q = arg;
+    if (!q->quiet_writes)
+        q->commit_pending = true;
+    return 0;
+}
+
+/* After every statement: once a write transaction has committed (the
+ * connection is back in autocommit), bump the change signal, so every node
+ * re-validates its caches (store/changes.h).  A commit that failed leaves
+ * the flag set, and the signal then follows the eventual end: at worst a
+ * needless re-validation, never a missed one. */
+static void signal_committed(sq_store *q)
+{
+    if (q->commit_pending && sqlite3_get_autocommit(q->db)) {
+        q->commit_pending = false;
+        pd_changes_file_bump(q->changes);
+    }
+}
+
+static void stmt_done(sq_store *q, sqlite3_stmt *st)
 {
     if (st != NULL) {
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
     }
+    signal_committed(q);
 }
 
 static bool b_text(sqlite3_stmt *st, int i, const char *s)
@@ -607,7 +635,7 @@ static pd_err st_exec(sq_store *q, sqlite3_stmt *st, const char *op, const char 
         e = db_fail(q, op, rc, fk_hint);
     else if (changes != NULL)
         *changes = sqlite3_changes(q->db);
-    stmt_done(st);
+    stmt_done(q, st);
     return e;
 }
 
@@ -679,7 +707,7 @@ static sqlite3_stmt *stmt_bound(sq_store *q, enum st_id id, params ps, const cha
         return NULL;
     if (!bind_params(st, ps)) {
         db_fail(q, op, SQLITE_ERROR, NULL);
-        stmt_done(st);
+        stmt_done(q, st);
         return NULL;
     }
     return st;
@@ -728,7 +756,7 @@ static pd_err fetch_row(sq_store *q, enum st_id id, params ps, row_conv conv, vo
         e = db_fail(q, op, rc, NULL);
     else if (!conv(st, out))
         e = oom(q, op);
-    stmt_done(st);
+    stmt_done(q, st);
     return e;
 }
 
@@ -765,7 +793,7 @@ static pd_err run_rows(sq_store *q, enum st_id id, params ps, row_fn fn, void *c
             break;
         }
     }
-    stmt_done(st);
+    stmt_done(q, st);
     return e;
 }
 
@@ -921,6 +949,7 @@ static void sq_close(pd_store *s)
         sqlite3_finalize(q->st[i]);
     if (sqlite3_close_v2(q->db) != SQLITE_OK)
         store_log("close: connection still busy");
+    pd_changes_file_put(q->changes);
     free(q->path);
     explicit_bzero(q, sizeof *q);
     free(q);
@@ -945,7 +974,9 @@ static pd_err sq_migrate(pd_store *s, int *from, int *to)
     if (!sqlite3_get_autocommit(q->db))
         return fail_msg(q, "migrate", "cannot migrate inside a transaction", NULL);
     char msg[LAST_ERR_MAX - 16];
-    if (pd_sqlite_migrate(q->db, from, to, msg, sizeof msg) != PD_OK)
+    pd_err e = pd_sqlite_migrate(q->db, from, to, msg, sizeof msg);
+    signal_committed(q);
+    if (e != PD_OK)
         return fail_msg(q, "migrate", msg, NULL);
     return PD_OK;
 }
@@ -1925,7 +1956,7 @@ static pd_err throttle_count(sq_store *q, const char *key, int64_t now, int64_t 
     if (rc != SQLITE_DONE)
         e = db_fail(q, op, rc, NULL);
 out:
-    stmt_done(st);
+    stmt_done(q, st);
     return e;
 }
 
@@ -1995,7 +2026,7 @@ static pd_err rate_add(sq_store *q, pd_rate_row *r, const char *op)
     if (rc != SQLITE_DONE)
         e = db_fail(q, op, rc, NULL);
 out:
-    stmt_done(st);
+    stmt_done(q, st);
     return e;
 }
 
@@ -2010,14 +2041,22 @@ static pd_err sq_rate_sync(pd_store *s, pd_rate_row *rows, size_t n, int64_t pur
     for (size_t i = 0; i < n; i++)
         if (rows[i].key == NULL || rows[i].span < 1 || rows[i].delta < 0)
             return bad_arg(q, op);
+    /* counters are not cached anywhere: no change signal for them (a sync
+     * per node per second would make every node re-read its cache tags) */
+    bool quiet = sqlite3_get_autocommit(q->db) != 0;
+    q->quiet_writes = quiet;
     pd_err e = tx_enter_write(q, op, &k);
-    if (e != PD_OK)
+    if (e != PD_OK) {
+        q->quiet_writes = false;
         return e;
+    }
     for (size_t i = 0; i < n && e == PD_OK; i++)
         e = rate_add(q, &rows[i], op);
     if (e == PD_OK && purge_before > 0)
         e = exec_params(q, ST_RATE_PURGE, PARAMS(PI(purge_before)), op, NULL, NULL);
-    return tx_leave(q, op, k, e);
+    e = tx_leave(q, op, k, e);
+    q->quiet_writes = false;
+    return e;
 }
 
 /* ---- organizations (Admin API, docs/admin.md) ----------------------- */
@@ -2539,7 +2578,9 @@ pd_store *pd_store_sqlite_open(const char *path, bool create, char *errbuf, size
         }
         q->dev = st.st_dev;
         q->ino = st.st_ino;
+        q->changes = pd_changes_file_get(path);
     }
+    sqlite3_commit_hook(q->db, on_commit, q);
     sqlite3_free(name);
     q->base.ops = &SQ_OPS;
     q->base.impl = q;

@@ -118,7 +118,7 @@ const char *pd_store_url_redacted(const char *url, char *buf, size_t len)
 
 int pd_store_warn_exposed(const char *url)
 {
-    static const char *const suffix[] = { "", "-wal", "-shm" };
+    static const char *const suffix[] = { "", "-wal", "-shm", "-changes" };
     const char *path;
     char buf[4096];
     int n = 0;

@@ -380,7 +380,8 @@ pd_store *pd_store_open(const char *url, char *errbuf, size_t errlen);
 pd_store *pd_store_open_existing(const char *url, char *errbuf, size_t errlen);
 void pd_store_close(pd_store *s);
 /* Warns (log, component "store") about every file of the database at url
- * that group or others may access (sqlite: PATH, PATH-wal, PATH-shm; other
+ * that group or others may access (sqlite: PATH, PATH-wal, PATH-shm,
+ * PATH-changes (store/changes.h); other
  * backends have no local files).  Returns how many it warned about. */
 int pd_store_warn_exposed(const char *url);
 

@@ -43,6 +43,34 @@ describe('contrib/profiled.service', () => {
   });
 });
 
+describe('contrib/profiled-node.service (a cluster node, docs/deploy.md)', () => {
+  const NODE = readFileSync(path.join(ROOT, 'contrib/profiled-node.service'), 'utf8');
+  const lines = NODE.split('\n');
+
+  it('takes the database from its environment file and keeps the sandbox of profiled.service', () => {
+    assert.ok(lines.includes('EnvironmentFile=/etc/profiled/node.env'));
+    const exec = lines.find((l) => l.startsWith('ExecStart='));
+    assert.ok(exec && !exec.includes('--db'), `a --db flag would override PROFILED_DB: ${exec}`);
+    // every sandboxing line of the single-node unit is here too
+    const sandbox = UNIT.split('\n').filter((l) => /^[A-Z][A-Za-z]+=/.test(l) && !/^(ExecStart|Description|After)=/.test(l));
+    for (const l of sandbox) assert.ok(lines.includes(l), `missing ${l}`);
+  });
+
+  const analyze = has('systemd-analyze');
+  it('systemd-analyze verify and security accept it', { skip: analyze ? false : 'systemd-analyze is not installed' }, () => {
+    const dir = tempDir();
+    const unit = path.join(dir, 'profiled-node.service');
+    writeFileSync(unit, NODE.replaceAll('/usr/local/bin/profiled', BIN));
+    const v = spawnSync('systemd-analyze', ['verify', '--man=no', unit], { encoding: 'utf8' });
+    assert.equal(v.status, 0, v.stderr);
+    assert.equal(v.stderr.trim(), '', v.stderr);
+    const s = spawnSync('systemd-analyze', ['security', '--offline=true', '--no-pager', unit], { encoding: 'utf8' });
+    const m = /Overall exposure level for profiled-node\.service: ([0-9.]+)/.exec(s.stdout);
+    assert.ok(m, s.stdout.slice(-500));
+    assert.ok(Number(m[1]) < 2.0, `exposure ${m[1]}`);
+  });
+});
+
 describe('docs/profiled.1', () => {
   const committed = readFileSync(path.join(ROOT, 'docs/profiled.1'), 'utf8');
 

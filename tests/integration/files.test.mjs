@@ -20,7 +20,7 @@ describe('file permissions', () => {
   const oldMask = process.umask(0o022);   // what most shells have: files 0644 unless profiled says otherwise
   after(() => process.umask(oldMask));
 
-  it('database, -wal and -shm are created 0600, the TLS key 0600, an export 0600', async () => {
+  it('database, -wal, -shm and -changes are created 0600, the TLS key 0600, an export 0600', async () => {
     const db = freshDb();
     importFile(db.url, path.join(FIXTURES, 'tenant.json'));
     if (db.file) assert.equal(perms(db.file), 0o600, 'database file');  // PostgreSQL: no local file
@@ -29,7 +29,7 @@ describe('file permissions', () => {
     servers.push(srv);
     const r = await http('PUT', profileUrl(srv.base, ACC_A, IDS.ann), { token, json: { title: 'Mode check' } });
     assert.equal(r.status, 200, r.text());
-    for (const f of db.file ? [db.file, `${db.file}-wal`, `${db.file}-shm`] : []) {
+    for (const f of db.file ? [db.file, `${db.file}-wal`, `${db.file}-shm`, `${db.file}-changes`] : []) {
       assert.ok(existsSync(f), `${f} exists`);
       assert.equal(perms(f), 0o600, `${path.basename(f)} is 0600, not ${perms(f).toString(8)}`);
     }

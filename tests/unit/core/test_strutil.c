@@ -383,6 +383,30 @@ static void test_account_ref(void **state)
     assert_false(str_account_ref(empty));
 }
 
+static void test_mem_equal_ct(void **state)
+{
+    (void)state;
+    char a[600], b[600];
+    for (size_t i = 0; i < sizeof a; i++)
+        a[i] = b[i] = (char)('A' + i % 50);
+    assert_true(mem_equal_ct(a, b, 0));
+    for (size_t len = 1; len <= sizeof a; len += 37) {
+        assert_true(mem_equal_ct(a, b, len));
+        /* a difference anywhere, in the 8-byte steps or the tail, is seen */
+        for (size_t at = 0; at < len; at += 5) {
+            b[at] ^= 0x01;
+            assert_false(mem_equal_ct(a, b, len));
+            b[at] ^= 0x01;
+        }
+        b[len - 1] ^= 0x80;
+        assert_false(mem_equal_ct(a, b, len));
+        b[len - 1] ^= 0x80;
+    }
+    /* bytes past len do not count */
+    b[10] = 'z';
+    assert_true(mem_equal_ct(a, b, 10));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_time_iso_ms),
         cmocka_unit_test(test_guid_new),
         cmocka_unit_test(test_account_ref),
+        cmocka_unit_test(test_mem_equal_ct),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -46,7 +46,7 @@ typedef struct {
 
 static void rm_db_files(const char *dir, const char *name)
 {
-    static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+    static const char *const suffix[] = { "", "-wal", "-shm", "-journal", "-changes" };
     char p[256];
     for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
         snprintf(p, sizeof p, "%s/%s%s", dir, name, suffix[i]);

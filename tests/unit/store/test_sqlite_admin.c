@@ -111,7 +111,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    static const char *const suffix[] = { "", "-wal", "-shm" };
+    static const char *const suffix[] = { "", "-wal", "-shm", "-changes" };
     char p[256];
     pd_store_close(f->s);
     for (size_t i = 0; i < 3; i++) {

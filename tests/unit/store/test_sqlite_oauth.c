@@ -78,7 +78,7 @@ static int teardown(void **state)
     char p[256];
 
     pd_store_close(f->s);
-    static const char *const suffix[] = { "", "-wal", "-shm" };
+    static const char *const suffix[] = { "", "-wal", "-shm", "-changes" };
     for (size_t i = 0; i < 3; i++) {
         snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
         unlink(p);

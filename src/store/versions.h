@@ -1,0 +1,31 @@
+/*
+ * versions.h - the one way to read the cache tags (store get_versions):
+ * through a per-thread memo validated by the change signal (changes.h), so
+ * a cached GET costs no database read while nothing was written.
+ *
+ * pd_store_versions answers exactly what s->ops->get_versions would (the
+ * version of user_a when it exists and is Active, else -1; the version of
+ * user_b, -1 when missing; the tenant generation).  An entry is used only
+ * while the stamp reads what it read BEFORE the database read that filled
+ * the entry (a write racing that read moves the stamp, so the next call
+ * reads again), the stamp is known (non-zero), the entry is younger than
+ * LIM_VERSIONS_MEMO_MAX_AGE_MS, and the handle is the same.  No caller
+ * reads the tags inside its own transaction (they come first).
+ *
+ * Memory: the table is per thread (LIM_VERSIONS_MEMO_SLOTS entries,
+ * direct-mapped), freed when the thread exits.  Strings are borrowed.
+ */
+#ifndef PROFILED_STORE_VERSIONS_H
+#define PROFILED_STORE_VERSIONS_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+
+pd_err pd_store_versions(pd_store *s, const char *user_a, const char *user_b,
+                         int64_t *va, int64_t *vb, int64_t *generation);
+
+/* Forgets this thread's entries (tests). */
+void pd_store_versions_forget(void);
+
+#endif
