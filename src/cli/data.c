@@ -70,7 +70,7 @@ int cmd_import(int argc, char **argv)
             fclose(in);
         return 1;
     }
-    pd_err e = import_stream(s, in, &st, err, sizeof(err), isatty(2) ? progress : NULL, NULL);
+    pd_err e = import_stream_alone(s, in, &st, err, sizeof(err), isatty(2) ? progress : NULL, NULL);
     if (isatty(2))
         fputc('\n', stderr);
     if (in != stdin)

@@ -890,8 +890,30 @@ pd_err import_stream(pd_store *s, FILE *in, import_stats *st, char *err, size_t 
     return import_stream_mode(s, in, false, st, err, errlen, progress, pctx);
 }
 
-pd_err import_stream_mode(pd_store *s, FILE *in, bool replace, import_stats *st, char *err,
-                          size_t errlen, import_progress_fn progress, void *pctx)
+/* The one transaction of a load: the store's bulk load when it has one. */
+static pd_err load_begin(pd_store *s, bool replace, bool alone)
+{
+    if (s->ops->bulk_begin != NULL)
+        return s->ops->bulk_begin(s, replace, alone);
+    pd_err e = s->ops->begin(s);
+    if (e == PD_OK && replace && s->ops->wipe_tenant(s) != PD_OK) {
+        s->ops->rollback(s);
+        return PD_ERR_STORE;
+    }
+    return e;
+}
+
+static pd_err load_end(pd_store *s, bool commit)
+{
+    if (s->ops->bulk_end != NULL)
+        return s->ops->bulk_end(s, commit);
+    if (commit)
+        return s->ops->commit(s);
+    return s->ops->rollback(s);
+}
+
+static pd_err import_run(pd_store *s, FILE *in, bool replace, bool alone, import_stats *st,
+                         char *err, size_t errlen, import_progress_fn progress, void *pctx)
 {
     reader rd = { .in = in, .st = st, .err = err, .errlen = errlen };
     char key[64];
@@ -904,14 +926,11 @@ pd_err import_stream_mode(pd_store *s, FILE *in, bool replace, import_stats *st,
         fail(&rd, "out of memory");
         return PD_ERR_INTERNAL;
     }
-    if (s->ops->begin(s) != PD_OK) {
+    if (load_begin(s, replace, alone) != PD_OK) {
         free(rd.rec);
-        fail(&rd, "cannot start a transaction: %s", pd_store_last_error(s));
+        fail(&rd, "cannot start a transaction%s: %s", replace ? " and clear the tenant" : "",
+             pd_store_last_error(s));
         return PD_ERR_STORE;
-    }
-    if (replace && s->ops->wipe_tenant(s) != PD_OK) {
-        fail(&rd, "cannot clear the tenant: %s", pd_store_last_error(s));
-        goto out;
     }
     if (skip_ws(&rd) != '{') {
         fail(&rd, "the file must hold one JSON object");
@@ -952,16 +971,27 @@ pd_err import_stream_mode(pd_store *s, FILE *in, bool replace, import_stats *st,
         fail(&rd, "unexpected data after the top-level object");
         goto out;
     }
-    if (s->ops->bump_generation(s) != PD_OK || s->ops->commit(s) != PD_OK) {
+    if (s->ops->bump_generation(s) != PD_OK || load_end(s, true) != PD_OK) {
         fail(&rd, "commit failed: %s", pd_store_last_error(s));
+        rc = -2;                        /* load_end rolled back */
         goto out;
     }
     rc = 0;
 out:
     free(rd.rec);
-    if (rc != 0) {
-        s->ops->rollback(s);
-        return PD_ERR_INVALID_BODY;
-    }
-    return PD_OK;
+    if (rc == -1)
+        load_end(s, false);
+    return rc == 0 ? PD_OK : PD_ERR_INVALID_BODY;
+}
+
+pd_err import_stream_mode(pd_store *s, FILE *in, bool replace, import_stats *st, char *err,
+                          size_t errlen, import_progress_fn progress, void *pctx)
+{
+    return import_run(s, in, replace, false, st, err, errlen, progress, pctx);
+}
+
+pd_err import_stream_alone(pd_store *s, FILE *in, import_stats *st, char *err, size_t errlen,
+                           import_progress_fn progress, void *pctx)
+{
+    return import_run(s, in, false, true, st, err, errlen, progress, pctx);
 }

@@ -341,6 +341,18 @@ typedef struct {
     /* The user's links not yet expired at now, newest first (const pd_share_link *). */
     pd_err (*each_share_link_of_user)(pd_store *s, const char *user_id, int64_t now,
                                       pd_iter_fn fn, void *ctx);
+    /* ---- bulk load (cli/import.c; optional: NULL when a backend has none) ----
+     * bulk_begin opens the one transaction of a tenant load (as begin),
+     * deleting the tenant first when replace is true (as wipe_tenant).
+     * alone: nothing else uses the database during the load (the import
+     * command), so the backend may lock others out for speed (SQLite: a
+     * rollback journal instead of WAL).  Until bulk_end, upsert_membership
+     * does not bump the user's version: the caller bumps the generation,
+     * which every cache checks too.  bulk_end commits (commit true) or rolls
+     * back, and restores the connection's settings either way; a failed
+     * commit is rolled back. */
+    pd_err (*bulk_begin)(pd_store *s, bool replace, bool alone);
+    pd_err (*bulk_end)(pd_store *s, bool commit);
 } pd_store_ops;
 
 typedef struct {
