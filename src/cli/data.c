@@ -45,7 +45,9 @@ int cmd_import(int argc, char **argv)
         "usage: profiled import FILE.json [--db URL]\n"
         "  Upserts organizations, accounts, users and memberships in one transaction.\n"
         "  (also organizationAdmins, reservedDomains, userIdentities and integrations)\n"
-        "  Use - for standard input. Format: docs/import-format.md\n";
+        "  Use - for standard input. Format: docs/import-format.md\n"
+        "  When no server has the database open, the load holds it exclusively\n"
+        "  (rollback journal, back to WAL after); otherwise it runs beside the server.\n";
     const char *db = NULL, *file = NULL;
     struct pd_store *s;
     import_stats st;
