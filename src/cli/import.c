@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "admin/query.h"
+#include "cli/import_arena.h"
 #include "core/b64.h"
 #include "model/image.h"
 #include "core/jsonutil.h"
@@ -33,6 +34,9 @@ typedef struct {
     int over_limit;
     char *err;
     size_t errlen;
+    bool arena;                 /* jansson allocates from cli/import_arena.c */
+    char *doc;                  /* the stored document's text (malloc, never jansson) */
+    size_t doc_cap;
 } reader;
 
 static void fail(reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -353,6 +357,30 @@ out:
     return rc;
 }
 
+/* The stored document's text, compact and in member order, in rd->doc:
+ * json_dumpb into a buffer kept across records instead of a json_dumps
+ * string per user.  NULL when out of memory. */
+static const char *doc_text_of(reader *rd, const json_t *doc)
+{
+    const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
+    size_t n = json_dumpb(doc, rd->doc, rd->doc_cap, flags);
+
+    if (n == 0)
+        return NULL;
+    if (n >= rd->doc_cap) {
+        char *bigger = malloc(n + 1);
+        if (bigger == NULL)
+            return NULL;
+        free(rd->doc);
+        rd->doc = bigger;
+        rd->doc_cap = n + 1;
+        if (json_dumpb(doc, rd->doc, rd->doc_cap, flags) != n)
+            return NULL;
+    }
+    rd->doc[n] = '\0';
+    return rd->doc;
+}
+
 static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
 {
     char id[LIM_ID_MAX + 1], email[LIM_EMAIL_MAX + 1], now[40], sub[160];
@@ -360,7 +388,7 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
     const char *em, *pw, *ph, *status, *created, *modified, *last_login;
     char login_norm[ADMIN_DATE_LEN + 1];
     json_t *profile, *doc = NULL;
-    char *doc_text = NULL;
+    const char *doc_text = NULL;
     pd_errbuf eb;
     int rc = -1;
 
@@ -410,7 +438,7 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
     } else {
         doc = profile_new_doc();
     }
-    if (doc == NULL || (doc_text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
+    if (doc == NULL || (doc_text = doc_text_of(rd, doc)) == NULL) {
         fail(rd, "%s: out of memory", path);
         goto out;
     }
@@ -432,7 +460,7 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
         .id = id, .email = email, .status = (char *)(status ? status : "Active"),
         .created = (char *)(created ? created : now),
         .modified = (char *)(modified ? modified : created ? created : now),
-        .password_hash = pw ? hash : (char *)ph, .profile_json = doc_text,
+        .password_hash = pw ? hash : (char *)ph, .profile_json = (char *)doc_text,
         .last_login = last_login != NULL ? login_norm : NULL,
     };
     if (s->ops->upsert_user(s, &u) != PD_OK) {
@@ -445,7 +473,6 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
     rc = 0;
 out:
     sodium_memzero(hash, sizeof(hash));
-    free(doc_text);
     json_decref(doc);
     return rc;
 }
@@ -805,6 +832,8 @@ static int read_section(reader *rd, pd_store *s, const char *name, record_fn fn,
             return -1;
         }
         rd->over_limit = 0;
+        if (rd->arena)
+            import_arena_reset();       /* the previous record's trees are released */
         snprintf(path, sizeof(path), "%s[%zu]", name, idx);
         int got = read_record(rd);
         rec = got == 0 ? json_loadb(rd->rec, rd->rec_len, JSON_REJECT_DUPLICATES, &je) : NULL;
@@ -922,16 +951,22 @@ static pd_err import_run(pd_store *s, FILE *in, bool replace, bool alone, import
     memset(st, 0, sizeof(*st));
     err[0] = '\0';
     rd.rec = malloc(LIM_IMPORT_RECORD_MAX);
-    if (rd.rec == NULL) {
+    rd.doc_cap = 64 * 1024;
+    rd.doc = malloc(rd.doc_cap);
+    if (rd.rec == NULL || rd.doc == NULL) {
+        free(rd.rec);
+        free(rd.doc);
         fail(&rd, "out of memory");
         return PD_ERR_INTERNAL;
     }
     if (load_begin(s, replace, alone) != PD_OK) {
         free(rd.rec);
+        free(rd.doc);
         fail(&rd, "cannot start a transaction%s: %s", replace ? " and clear the tenant" : "",
              pd_store_last_error(s));
         return PD_ERR_STORE;
     }
+    rd.arena = alone && import_arena_start();
     if (skip_ws(&rd) != '{') {
         fail(&rd, "the file must hold one JSON object");
         goto out;
@@ -978,7 +1013,10 @@ static pd_err import_run(pd_store *s, FILE *in, bool replace, bool alone, import
     }
     rc = 0;
 out:
+    if (rd.arena)
+        import_arena_stop();
     free(rd.rec);
+    free(rd.doc);
     if (rc == -1)
         load_end(s, false);
     return rc == 0 ? PD_OK : PD_ERR_INVALID_BODY;

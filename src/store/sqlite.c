@@ -1683,7 +1683,9 @@ static pd_err sq_bulk_begin(pd_store *s, bool replace, bool alone)
     pd_err e = sq_begin(s);
     if (e == PD_OK && replace)
         e = sq_wipe_tenant(s);
-    if (e == PD_OK)
+    /* a server's loads (small, while its connections read) keep the
+     * schema: a change makes every connection prepare its statements again */
+    if (e == PD_OK && alone)
         e = bulk_defer_indexes(q);
     if (e != PD_OK) {
         sq_rollback(s);
