@@ -18,6 +18,7 @@
 
 #include "admin/query.h"
 #include "cli/import_arena.h"
+#include "cli/import_pipe.h"
 #include "core/b64.h"
 #include "model/image.h"
 #include "core/jsonutil.h"
@@ -37,6 +38,7 @@ typedef struct {
     bool arena;                 /* jansson allocates from cli/import_arena.c */
     char *doc;                  /* the stored document's text (malloc, never jansson) */
     size_t doc_cap;
+    import_pipe *pipe;          /* users and memberships written on a second thread, or NULL */
 } reader;
 
 static void fail(reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -305,17 +307,20 @@ static int hash_password(reader *rd, const char *path, const char *pw, char out[
     return 0;
 }
 
-static int do_user_image(reader *rd, pd_store *s, json_t *rec, const char *path,
-                         const char *user_id, const char *now)
+/* The record's profileImage, validated and decoded into *out (bytes
+ * malloc'd: free(*bytes) after use; *bytes NULL when there is none). */
+static int user_image(reader *rd, json_t *rec, const char *path, unsigned char **bytes_out,
+                      import_image *out, char etag[36])
 {
     json_t *img = json_object_get(rec, "profileImage");
     const char *data;
     unsigned char *bytes = NULL, hash[16];
-    char hex[33], etag[36];
+    char hex[33];
     long n;
     int rc = -1;
     image_kind kind;
 
+    *bytes_out = NULL;
     if (img == NULL)
         return 0;
     if (!json_is_object(img) || (data = get_str(img, "data")) == NULL) {
@@ -345,13 +350,10 @@ static int do_user_image(reader *rd, pd_store *s, json_t *rec, const char *path,
     }
     crypto_generichash(hash, sizeof(hash), bytes, (size_t)n, NULL, 0);
     sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
-    snprintf(etag, sizeof(etag), "\"%s\"", hex);
-    if (s->ops->put_image(s, user_id, bytes, (size_t)n, image_mime(kind), etag, now) != PD_OK) {
-        store_failed(rd, s, path);
-        goto out;
-    }
-    rd->st->images++;
-    rc = 0;
+    snprintf(etag, 36, "\"%s\"", hex);
+    *out = (import_image){ .bytes = bytes, .len = (size_t)n, .mime = image_mime(kind), .etag = etag };
+    *bytes_out = bytes;
+    return 0;
 out:
     free(bytes);
     return rc;
@@ -389,6 +391,9 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
     char login_norm[ADMIN_DATE_LEN + 1];
     json_t *profile, *doc = NULL;
     const char *doc_text = NULL;
+    unsigned char *img_bytes = NULL;
+    import_image img;
+    char etag[36];
     pd_errbuf eb;
     int rc = -1;
 
@@ -442,6 +447,8 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
         fail(rd, "%s: out of memory", path);
         goto out;
     }
+    if (pw && import_pipe_drain(rd->pipe, rd->err, rd->errlen) != 0)
+        goto out;                       /* the store is this thread's again */
     if (pw) {
         /* keep the stored hash when it already matches: re-importing the
          * same file must change nothing */
@@ -463,16 +470,16 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
         .password_hash = pw ? hash : (char *)ph, .profile_json = (char *)doc_text,
         .last_login = last_login != NULL ? login_norm : NULL,
     };
-    if (s->ops->upsert_user(s, &u) != PD_OK) {
-        store_failed(rd, s, path);
-        goto out;
-    }
-    if (do_user_image(rd, s, rec, path, id, u.modified) != 0)
+    if (user_image(rd, rec, path, &img_bytes, &img, etag) != 0 ||
+        import_pipe_user(rd->pipe, s, path, &u, img_bytes != NULL ? &img : NULL, rd->err,
+                         rd->errlen) != 0)
         goto out;
     rd->st->users++;
+    rd->st->images += img_bytes != NULL;
     rc = 0;
 out:
     sodium_memzero(hash, sizeof(hash));
+    free(img_bytes);
     json_decref(doc);
     return rc;
 }
@@ -482,12 +489,9 @@ static int do_membership(reader *rd, pd_store *s, json_t *rec, const char *path)
     char uid[LIM_ID_MAX + 1], added_norm[ADMIN_DATE_LEN + 1];
     const char *acc_ref, *pp, *added;
     json_t *admin = json_object_get(rec, "isAdmin"), *groups = json_object_get(rec, "groupIds"), *g;
-    pd_account acc = {0};
     char *gids[64];
     size_t i, ng = 0;
     char acc_buf[32];
-    int rc = -1;
-    pd_err e;
 
     json_t *accv = json_object_get(rec, "accountId");
     if (json_is_integer(accv)) {
@@ -519,25 +523,13 @@ static int do_membership(reader *rd, pd_store *s, json_t *rec, const char *path)
         }
         gids[ng++] = (char *)json_string_value(g);
     }
-    e = s->ops->get_account(s, acc_ref, &acc);
-    if (e == PD_ERR_NOT_FOUND) {
-        fail(rd, "%s.accountId: no account '%s' (accounts must come before memberships)", path, acc_ref);
-        return -1;
-    }
-    if (e != PD_OK)
-        return store_failed(rd, s, path);
-    pd_membership m = { .account_id = acc.id, .user_id = uid, .is_admin = json_is_true(admin),
+    pd_membership m = { .user_id = uid, .is_admin = json_is_true(admin),
                         .permission_profile_id = (char *)pp, .group_ids = gids, .n_group_ids = ng,
                         .added = added != NULL ? added_norm : NULL };
-    if (s->ops->upsert_membership(s, &m) != PD_OK) {
-        store_failed(rd, s, path);
-        goto out;
-    }
+    if (import_pipe_membership(rd->pipe, s, path, acc_ref, &m, rd->err, rd->errlen) != 0)
+        return -1;
     rd->st->memberships++;
-    rc = 0;
-out:
-    pd_account_clear(&acc);
-    return rc;
+    return 0;
 }
 
 /* ---- integrations (OAuth clients, docs/oauth.md) ---- */
@@ -967,6 +959,7 @@ static pd_err import_run(pd_store *s, FILE *in, bool replace, bool alone, import
         return PD_ERR_STORE;
     }
     rd.arena = alone && import_arena_start();
+    rd.pipe = alone ? import_pipe_start(s) : NULL;
     if (skip_ws(&rd) != '{') {
         fail(&rd, "the file must hold one JSON object");
         goto out;
@@ -988,7 +981,8 @@ static pd_err import_run(pd_store *s, FILE *in, bool replace, bool alone, import
             if (strcmp(key, sections[i].name) == 0)
                 break;
         if (i < sizeof(sections) / sizeof(sections[0])) {
-            if (read_section(&rd, s, key, sections[i].fn, progress, pctx) != 0)
+            if (read_section(&rd, s, key, sections[i].fn, progress, pctx) != 0 ||
+                import_pipe_drain(rd.pipe, err, errlen) != 0)
                 goto out;
         } else if (read_scalar(&rd, key) != 0) {
             goto out;
@@ -1013,6 +1007,9 @@ static pd_err import_run(pd_store *s, FILE *in, bool replace, bool alone, import
     }
     rc = 0;
 out:
+    if (rc == -1)       /* an earlier record's failed write (if any) is the one to report */
+        import_pipe_drain(rd.pipe, err, errlen);
+    import_pipe_stop(rd.pipe);          /* before the rollback: the writer is done */
     if (rd.arena)
         import_arena_stop();
     free(rd.rec);

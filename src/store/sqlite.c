@@ -412,7 +412,6 @@ typedef struct {
     const char *lost;           /* set when that file is gone or replaced: why (static) */
     bool bulk;                  /* inside bulk_begin .. bulk_end (see the bulk-load block) */
     bool bulk_journal;          /* ... and switched from WAL to a rollback journal for it */
-    char *bulk_indexes;         /* ... the dropped indexes' CREATE statements (owned), or NULL */
 } sq_store;
 
 /* SQLite admits one writer per database.  Threads of this process queue on
@@ -922,7 +921,6 @@ static void sq_close(pd_store *s)
     writer_leave(q);
     for (size_t i = 0; i < ST_COUNT_; i++)
         sqlite3_finalize(q->st[i]);
-    sqlite3_free(q->bulk_indexes);
     if (sqlite3_close_v2(q->db) != SQLITE_OK)
         store_log("close: connection still busy");
     free(q->path);
@@ -1596,57 +1594,6 @@ static pd_err sq_wipe_tenant(pd_store *s)
 
 static int pragma(sqlite3 *db, const char *sql, char *val, size_t vlen);
 
-/* The tables a tenant load fills row by row.  On an empty tenant their
- * secondary indexes (not the primary keys and UNIQUE constraints) are
- * dropped for the load and built again from their stored definitions
- * before it commits: one sort each instead of a million random inserts.
- * Nothing the load reads or checks goes through them (lookups, upsert
- * conflicts and foreign keys use primary keys), and the DDL is part of the
- * load's transaction, so a failure or a kill leaves them as they were. */
-static const char SQL_BULK_EMPTY[] =
-    "SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM memberships)";
-static const char SQL_BULK_INDEXES[] =
-    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-    " AND tbl_name IN ('users', 'memberships', 'membership_groups', 'organization_users')"
-    " ORDER BY name";
-
-/* Drops the secondary indexes above when the tenant is empty, keeping
- * their CREATE statements in q->bulk_indexes. */
-static pd_err bulk_defer_indexes(sq_store *q)
-{
-    sqlite3_stmt *st = NULL;
-    sqlite3_str *create = sqlite3_str_new(q->db), *drop = sqlite3_str_new(q->db);
-    char empty[4] = "";
-    int rc = pragma(q->db, SQL_BULK_EMPTY, empty, sizeof empty);
-
-    if (rc == SQLITE_OK && strcmp(empty, "1") == 0) {
-        rc = sqlite3_prepare_v2(q->db, SQL_BULK_INDEXES, -1, &st, NULL);
-        while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-            sqlite3_str_appendf(drop, "DROP INDEX \"%w\";", (const char *)sqlite3_column_text(st, 0));
-            sqlite3_str_appendf(create, "%s;\n", (const char *)sqlite3_column_text(st, 1));
-            rc = SQLITE_OK;
-        }
-        if (rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-        sqlite3_finalize(st);
-    }
-    if (rc == SQLITE_OK && (rc = sqlite3_str_errcode(drop)) == SQLITE_OK
-        && sqlite3_str_length(drop) > 0)
-        rc = sqlite3_exec(q->db, sqlite3_str_value(drop), NULL, NULL, NULL);
-    sqlite3_free(sqlite3_str_finish(drop));
-    char *sql = sqlite3_str_finish(create);
-    if (rc != SQLITE_OK) {
-        sqlite3_free(sql);
-        return db_fail(q, "bulk_begin", rc, NULL);
-    }
-    if (sql != NULL && sql[0] == '\0') {
-        sqlite3_free(sql);
-        sql = NULL;
-    }
-    q->bulk_indexes = sql;
-    return PD_OK;
-}
-
 /* Load settings on (a rollback journal when alone, a large page cache) or
  * back to the connection's usual ones (configure()). */
 static void bulk_settings(sq_store *q, bool on, bool alone)
@@ -1683,10 +1630,6 @@ static pd_err sq_bulk_begin(pd_store *s, bool replace, bool alone)
     pd_err e = sq_begin(s);
     if (e == PD_OK && replace)
         e = sq_wipe_tenant(s);
-    /* a server's loads (small, while its connections read) keep the
-     * schema: a change makes every connection prepare its statements again */
-    if (e == PD_OK && alone)
-        e = bulk_defer_indexes(q);
     if (e != PD_OK) {
         sq_rollback(s);
         bulk_settings(q, false, alone);
@@ -1706,15 +1649,10 @@ static pd_err sq_bulk_end(pd_store *s, bool commit)
     q->bulk = false;
     if (commit && !file_intact(q))
         e = fail_msg(q, "bulk_end", q->lost, NULL);
-    if (commit && e == PD_OK && q->bulk_indexes != NULL
-        && sqlite3_exec(q->db, q->bulk_indexes, NULL, NULL, NULL) != SQLITE_OK)
-        e = db_fail(q, "bulk_end", sqlite3_errcode(q->db), NULL);
     if (commit && e == PD_OK)
         e = sq_commit(s);
     if (!commit || e != PD_OK)
         sq_rollback(s);
-    sqlite3_free(q->bulk_indexes);
-    q->bulk_indexes = NULL;
     bulk_settings(q, false, false);
     return commit ? e : PD_OK;
 }

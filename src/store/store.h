@@ -346,8 +346,7 @@ typedef struct {
      * deleting the tenant first when replace is true (as wipe_tenant).
      * alone: nothing else uses the database during the load (the import
      * command), so the backend may lock others out for speed (SQLite: a
-     * rollback journal instead of WAL, and on an empty tenant secondary
-     * indexes built after the load).  Until bulk_end, upsert_membership
+     * rollback journal instead of WAL).  Until bulk_end, upsert_membership
      * does not bump the user's version: the caller bumps the generation,
      * which every cache checks too.  bulk_end commits (commit true) or rolls
      * back, and restores the connection's settings either way; a failed

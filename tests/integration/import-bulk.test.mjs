@@ -60,7 +60,7 @@ describe('import: bulk load', () => {
     assert.ok(!existsSync(`${db.file}-journal`), 'no rollback journal left behind');
   });
 
-  it('re-importing into the filled database (no deferred indexes) changes nothing', () => {
+  it('re-importing into the filled database changes nothing', () => {
     const db = freshDb();
     importFile(db.url, BULK_FILE);
     importFile(db.url, BULK_FILE);
@@ -78,7 +78,7 @@ describe('import: bulk load', () => {
     assert.equal(after.memberships.length, before.memberships.length + golden.memberships.length);
   });
 
-  it('a bad record in a fresh database rolls back the deferred indexes too: a good import then works', () => {
+  it('a bad record in a fresh database changes nothing: a good import then works', () => {
     const db = freshDb();
     const doc = JSON.parse(readFileSync(BULK_FILE, 'utf8'));
     doc.memberships[100].userId = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
@@ -91,6 +91,35 @@ describe('import: bulk load', () => {
     assert.equal(JSON.parse(exportDb(db.url)).users.length, 0);
     importFile(db.url, BULK_FILE);
     assert.equal(exportDb(db.url), GOLDEN);
+  });
+
+  it('the writer thread\'s failures name the record, and the first one in file order wins', () => {
+    const db = freshDb();
+    const doc = JSON.parse(readFileSync(BULK_FILE, 'utf8'));
+    const many = { ...doc, memberships: [] };
+    for (let i = 0; i < 700; i++) many.memberships.push({ ...doc.memberships[i % doc.memberships.length] });
+    const write = (d) => { const f = path.join(db.dir, 'm.json'); writeFileSync(f, JSON.stringify(d)); return f; };
+    // a store failure far into the section (third batch of 256)
+    const a = structuredClone(many);
+    a.memberships[600].accountId = '99999999-9999-4999-8999-999999999999';
+    let r = cli(['import', write(a), '--db', db.url]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^import: memberships\[600\]\.accountId: no account '99999999-9999-4999-8999-999999999999'/);
+    // a store failure (written by the thread) before a validation failure (found by the reader)
+    const b = structuredClone(many);
+    b.memberships[10].userId = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
+    b.memberships[650].isAdmin = 'yes';
+    r = cli(['import', write(b), '--db', db.url]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^import: memberships\[10\]: rejected by the database: .*FOREIGN KEY/m);
+    // only the validation failure
+    const c = structuredClone(many);
+    c.memberships[650].isAdmin = 'yes';
+    r = cli(['import', write(c), '--db', db.url]);
+    assert.match(r.stderr, /^import: memberships\[650\]\.isAdmin: must be true or false/);
+    assert.equal(JSON.parse(exportDb(db.url)).users.length, 0, 'nothing was changed');
+    importFile(db.url, write(many));
+    assert.equal(exportDb(db.url), GOLDEN, 'duplicate memberships are upserts');
   });
 
   it('SIGKILL in the middle of a load leaves the previous database intact', async () => {

@@ -1,9 +1,8 @@
 /*
  * test_sqlite_bulk.c - unit tests of the SQLite bulk load (store
  * bulk_begin / bulk_end, used by cli/import.c): the schema (every index and
- * its definition) and the journal mode are what they were after a commit
- * and after a rollback, on an empty tenant (indexes deferred) and a filled
- * one; the load is one transaction; memberships inside it do not bump the
+ * its definition) and the journal mode are what they were after a commit,
+ * a rollback and a replacing load; the load is one transaction; memberships inside it do not bump the
  * user's version; a second connection keeps the load in WAL.
  *
  * Memory: the fixture owns the store, a raw sqlite3 handle for checks and
@@ -129,7 +128,7 @@ static int64_t user_version(pd_store *s, const char *id)
     return b;
 }
 
-/* An empty tenant: the load commits, indexes come back as they were, WAL
+/* The load commits with a rollback journal, the schema as it was, WAL
  * again, and memberships did not bump versions (a new user stays at 1). */
 static void test_bulk_commit_empty(void **state)
 {
@@ -164,7 +163,7 @@ static void test_bulk_commit_empty(void **state)
     sqlite3_free(mode);
 }
 
-/* A rolled-back load on an empty tenant leaves no row and every index. */
+/* A rolled-back load leaves no row, the schema and WAL. */
 static void test_bulk_rollback_empty(void **state)
 {
     fixture *f = *state;
