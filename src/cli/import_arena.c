@@ -17,6 +17,9 @@ typedef struct chunk {
 } chunk;
 
 static chunk *g_first, *g_cur;
+/* The thread that started the arena: jansson calls from any other thread
+ * (a store backend used by the import's writer thread) get malloc/free. */
+static _Thread_local bool t_owner;
 
 static chunk *chunk_new(size_t cap)
 {
@@ -35,6 +38,8 @@ static void *arena_malloc(size_t n)
     const size_t align = sizeof(max_align_t);
     chunk *c = g_cur;
 
+    if (!t_owner)
+        return malloc(n);
     if (n > SIZE_MAX - 2 * align)
         return NULL;
     n = (n + align - 1) & ~(align - 1);
@@ -52,7 +57,8 @@ static void *arena_malloc(size_t n)
 
 static void arena_free(void *p)
 {
-    (void)p;                        /* released by the next reset */
+    if (!t_owner)
+        free(p);                    /* else released by the next reset */
 }
 
 bool import_arena_start(void)
@@ -60,6 +66,7 @@ bool import_arena_start(void)
     g_first = g_cur = chunk_new(ARENA_CHUNK);
     if (g_first == NULL)
         return false;
+    t_owner = true;
     json_set_alloc_funcs(arena_malloc, arena_free);
     return true;
 }
@@ -81,6 +88,7 @@ void import_arena_reset(void)
 void import_arena_stop(void)
 {
     json_set_alloc_funcs(malloc, free);
+    t_owner = false;
     if (g_first != NULL) {
         import_arena_reset();
         free(g_first);

@@ -8,10 +8,12 @@
  * allocator whose free does nothing; import_arena_reset() recycles it
  * between records; import_arena_stop() gives jansson malloc/free back.
  *
- * Only for a single-threaded process that uses jansson for nothing else
- * while it runs (the `import` command): every json_t made between start and
- * stop must be released before the next reset, and nothing jansson
- * allocated may be passed to free().
+ * Only for a process that uses jansson for nothing else while it runs (the
+ * `import` command): every json_t the starting thread makes between start
+ * and stop must be released before the next reset, and nothing jansson
+ * allocated may be passed to free().  Other threads (the import's writer,
+ * should a store backend use jansson) keep malloc/free, so no json_t may
+ * pass between threads.
  *
  * Memory: one 1 MiB chunk kept from start to stop; bigger records add
  * chunks that the next reset releases, so memory stays constant.
