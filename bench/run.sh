@@ -343,14 +343,16 @@ make_dataset() {
   DB="$d/profiled.db"
   t0=$(now)
   if [ -x /usr/bin/time ]; then
-    /usr/bin/time -f '%M' -o "$d/import.maxrss" "$PROFILED" import "$json" --db "sqlite:$DB" \
+    /usr/bin/time -f '%M %U %S' -o "$d/import.maxrss" "$PROFILED" import "$json" --db "sqlite:$DB" \
       > "$d/import.out" 2> "$d/import.err" || { cat "$d/import.err" >&2; die "import $name"; }
   else
     "$PROFILED" import "$json" --db "sqlite:$DB" > "$d/import.out" 2> "$d/import.err" \
       || { cat "$d/import.err" >&2; die "import $name"; }
   fi
   local imp_s; imp_s=$(elapsed "$t0")
-  local imp_rss; imp_rss=$(cat "$d/import.maxrss" 2>/dev/null || echo 0)
+  local imp_rss imp_cpu                # peak RSS (KB) and CPU seconds (user + sys: two threads)
+  imp_rss=$(awk '{print $1}' "$d/import.maxrss" 2>/dev/null || echo 0)
+  imp_cpu=$(awk '{printf "%.1f", $2 + $3}' "$d/import.maxrss" 2>/dev/null || echo 0)
   sizes=0
   for f in "$DB" "$DB-wal" "$DB-shm"; do [ -f "$f" ] && sizes=$((sizes + $(stat -c %s "$f"))); done
   log "$name: $(cat "$d/import.out") in ${imp_s}s; database $(mb $((sizes / 1024))) MB"
@@ -380,6 +382,7 @@ make_dataset() {
   RANDOM_TRIPLES="$d/random.txt"
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$n" "$gen_s" "$json_bytes" "$imp_s" "$sizes" > "$d/scale.tsv"
   printf '%s\n' "$imp_rss" > "$d/import.rss"
+  printf '%s\n' "${imp_cpu:-0}" > "$d/import.cpu"
 }
 
 # ---------------------------------------------------------------- setup
@@ -708,6 +711,7 @@ targets() {                           # the issue's targets, from this run's med
   echo "| import file (generated in) | $(mb $((s_json / 1024))) MB (${s_gen} s) | $(mb $((l_json / 1024))) MB (${l_gen} s) |"
   echo "| \`profiled import\` time | ${s_imp} s | ${l_imp} s |"
   echo "| import rate | $(rate "$SMALL" "$s_imp") users/s | $(rate "$USERS" "$l_imp") users/s |"
+  echo "| import CPU time (user + sys, two threads) | $(cat "$SMALL_DIR/import.cpu") s | $(cat "$LARGE_DIR/import.cpu") s |"
   echo "| import peak RSS | $(mb "$(cat "$SMALL_DIR/import.rss")") MB | $(mb "$l_imp_rss") MB |"
   echo "| database size (db + wal) | $(mb $((s_db / 1024))) MB | $(mb $((l_db / 1024))) MB |"
   echo "| random users (own token, $SAMPLE sampled): requests/s | $(result "random-$SMALL" profiled 3) | $(result "random-$USERS" profiled 3) |"

@@ -45,7 +45,9 @@ int cmd_import(int argc, char **argv)
         "usage: profiled import FILE.json [--db URL]\n"
         "  Upserts organizations, accounts, users and memberships in one transaction.\n"
         "  (also organizationAdmins, reservedDomains, userIdentities and integrations)\n"
-        "  Use - for standard input. Format: docs/import-format.md\n";
+        "  Use - for standard input. Format: docs/import-format.md\n"
+        "  When no server has the database open, the load holds it exclusively\n"
+        "  (rollback journal, back to WAL after); otherwise it runs beside the server.\n";
     const char *db = NULL, *file = NULL;
     struct pd_store *s;
     import_stats st;
@@ -70,7 +72,7 @@ int cmd_import(int argc, char **argv)
             fclose(in);
         return 1;
     }
-    pd_err e = import_stream(s, in, &st, err, sizeof(err), isatty(2) ? progress : NULL, NULL);
+    pd_err e = import_stream_alone(s, in, &st, err, sizeof(err), isatty(2) ? progress : NULL, NULL);
     if (isatty(2))
         fputc('\n', stderr);
     if (in != stdin)

@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "admin/query.h"
+#include "cli/import_arena.h"
+#include "cli/import_pipe.h"
 #include "core/b64.h"
 #include "model/image.h"
 #include "core/jsonutil.h"
@@ -33,6 +35,10 @@ typedef struct {
     int over_limit;
     char *err;
     size_t errlen;
+    bool arena;                 /* jansson allocates from cli/import_arena.c */
+    char *doc;                  /* the stored document's text (malloc, never jansson) */
+    size_t doc_cap;
+    import_pipe *pipe;          /* users and memberships written on a second thread, or NULL */
 } reader;
 
 static void fail(reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -305,17 +311,20 @@ static int hash_password(reader *rd, const char *path, const char *pw, char out[
     return 0;
 }
 
-static int do_user_image(reader *rd, pd_store *s, json_t *rec, const char *path,
-                         const char *user_id, const char *now)
+/* The record's profileImage, validated and decoded into *out (bytes
+ * malloc'd: free(*bytes) after use; *bytes NULL when there is none). */
+static int user_image(reader *rd, json_t *rec, const char *path, unsigned char **bytes_out,
+                      import_image *out, char etag[36])
 {
     json_t *img = json_object_get(rec, "profileImage");
     const char *data;
     unsigned char *bytes = NULL, hash[16];
-    char hex[33], etag[36];
+    char hex[33];
     long n;
     int rc = -1;
     image_kind kind;
 
+    *bytes_out = NULL;
     if (img == NULL)
         return 0;
     if (!json_is_object(img) || (data = get_str(img, "data")) == NULL) {
@@ -345,16 +354,37 @@ static int do_user_image(reader *rd, pd_store *s, json_t *rec, const char *path,
     }
     crypto_generichash(hash, sizeof(hash), bytes, (size_t)n, NULL, 0);
     sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
-    snprintf(etag, sizeof(etag), "\"%s\"", hex);
-    if (s->ops->put_image(s, user_id, bytes, (size_t)n, image_mime(kind), etag, now) != PD_OK) {
-        store_failed(rd, s, path);
-        goto out;
-    }
-    rd->st->images++;
-    rc = 0;
+    snprintf(etag, 36, "\"%s\"", hex);
+    *out = (import_image){ .bytes = bytes, .len = (size_t)n, .mime = image_mime(kind), .etag = etag };
+    *bytes_out = bytes;
+    return 0;
 out:
     free(bytes);
     return rc;
+}
+
+/* The stored document's text, compact and in member order, in rd->doc:
+ * json_dumpb into a buffer kept across records instead of a json_dumps
+ * string per user.  NULL when out of memory. */
+static const char *doc_text_of(reader *rd, const json_t *doc)
+{
+    const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
+    size_t n = json_dumpb(doc, rd->doc, rd->doc_cap, flags);
+
+    if (n == 0)
+        return NULL;
+    if (n >= rd->doc_cap) {
+        char *bigger = malloc(n + 1);
+        if (bigger == NULL)
+            return NULL;
+        free(rd->doc);
+        rd->doc = bigger;
+        rd->doc_cap = n + 1;
+        if (json_dumpb(doc, rd->doc, rd->doc_cap, flags) != n)
+            return NULL;
+    }
+    rd->doc[n] = '\0';
+    return rd->doc;
 }
 
 static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
@@ -364,7 +394,10 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
     const char *em, *pw, *ph, *status, *created, *modified, *last_login;
     char login_norm[ADMIN_DATE_LEN + 1];
     json_t *profile, *doc = NULL;
-    char *doc_text = NULL;
+    const char *doc_text = NULL;
+    unsigned char *img_bytes = NULL;
+    import_image img;
+    char etag[36];
     pd_errbuf eb;
     int rc = -1;
 
@@ -414,10 +447,12 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
     } else {
         doc = profile_new_doc();
     }
-    if (doc == NULL || (doc_text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
+    if (doc == NULL || (doc_text = doc_text_of(rd, doc)) == NULL) {
         fail(rd, "%s: out of memory", path);
         goto out;
     }
+    if (pw && import_pipe_drain(rd->pipe, rd->err, rd->errlen) != 0)
+        goto out;                       /* the store is this thread's again */
     if (pw) {
         /* keep the stored hash when it already matches: re-importing the
          * same file must change nothing */
@@ -436,20 +471,19 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
         .id = id, .email = email, .status = (char *)(status ? status : "Active"),
         .created = (char *)(created ? created : now),
         .modified = (char *)(modified ? modified : created ? created : now),
-        .password_hash = pw ? hash : (char *)ph, .profile_json = doc_text,
+        .password_hash = pw ? hash : (char *)ph, .profile_json = (char *)doc_text,
         .last_login = last_login != NULL ? login_norm : NULL,
     };
-    if (s->ops->upsert_user(s, &u) != PD_OK) {
-        store_failed(rd, s, path);
-        goto out;
-    }
-    if (do_user_image(rd, s, rec, path, id, u.modified) != 0)
+    if (user_image(rd, rec, path, &img_bytes, &img, etag) != 0 ||
+        import_pipe_user(rd->pipe, s, path, &u, img_bytes != NULL ? &img : NULL, rd->err,
+                         rd->errlen) != 0)
         goto out;
     rd->st->users++;
+    rd->st->images += img_bytes != NULL;
     rc = 0;
 out:
     sodium_memzero(hash, sizeof(hash));
-    free(doc_text);
+    free(img_bytes);
     json_decref(doc);
     return rc;
 }
@@ -459,12 +493,9 @@ static int do_membership(reader *rd, pd_store *s, json_t *rec, const char *path)
     char uid[LIM_ID_MAX + 1], added_norm[ADMIN_DATE_LEN + 1];
     const char *acc_ref, *pp, *added;
     json_t *admin = json_object_get(rec, "isAdmin"), *groups = json_object_get(rec, "groupIds"), *g;
-    pd_account acc = {0};
     char *gids[64];
     size_t i, ng = 0;
     char acc_buf[32];
-    int rc = -1;
-    pd_err e;
 
     json_t *accv = json_object_get(rec, "accountId");
     if (json_is_integer(accv)) {
@@ -496,25 +527,13 @@ static int do_membership(reader *rd, pd_store *s, json_t *rec, const char *path)
         }
         gids[ng++] = (char *)json_string_value(g);
     }
-    e = s->ops->get_account(s, acc_ref, &acc);
-    if (e == PD_ERR_NOT_FOUND) {
-        fail(rd, "%s.accountId: no account '%s' (accounts must come before memberships)", path, acc_ref);
-        return -1;
-    }
-    if (e != PD_OK)
-        return store_failed(rd, s, path);
-    pd_membership m = { .account_id = acc.id, .user_id = uid, .is_admin = json_is_true(admin),
+    pd_membership m = { .user_id = uid, .is_admin = json_is_true(admin),
                         .permission_profile_id = (char *)pp, .group_ids = gids, .n_group_ids = ng,
                         .added = added != NULL ? added_norm : NULL };
-    if (s->ops->upsert_membership(s, &m) != PD_OK) {
-        store_failed(rd, s, path);
-        goto out;
-    }
+    if (import_pipe_membership(rd->pipe, s, path, acc_ref, &m, rd->err, rd->errlen) != 0)
+        return -1;
     rd->st->memberships++;
-    rc = 0;
-out:
-    pd_account_clear(&acc);
-    return rc;
+    return 0;
 }
 
 /* ---- integrations (OAuth clients, docs/oauth.md) ---- */
@@ -819,6 +838,8 @@ static int read_section(reader *rd, pd_store *s, const char *name, record_fn fn,
             return -1;
         }
         rd->over_limit = 0;
+        if (rd->arena)
+            import_arena_reset();       /* the previous record's trees are released */
         snprintf(path, sizeof(path), "%s[%zu]", name, idx);
         int got = read_record(rd);
         rec = got == 0 ? json_loadb(rd->rec, rd->rec_len, JSON_REJECT_DUPLICATES, &je) : NULL;
@@ -906,8 +927,30 @@ pd_err import_stream(pd_store *s, FILE *in, import_stats *st, char *err, size_t 
     return import_stream_mode(s, in, false, st, err, errlen, progress, pctx);
 }
 
-pd_err import_stream_mode(pd_store *s, FILE *in, bool replace, import_stats *st, char *err,
-                          size_t errlen, import_progress_fn progress, void *pctx)
+/* The one transaction of a load: the store's bulk load when it has one. */
+static pd_err load_begin(pd_store *s, bool replace, bool alone)
+{
+    if (s->ops->bulk_begin != NULL)
+        return s->ops->bulk_begin(s, replace, alone);
+    pd_err e = s->ops->begin(s);
+    if (e == PD_OK && replace && s->ops->wipe_tenant(s) != PD_OK) {
+        s->ops->rollback(s);
+        return PD_ERR_STORE;
+    }
+    return e;
+}
+
+static pd_err load_end(pd_store *s, bool commit)
+{
+    if (s->ops->bulk_end != NULL)
+        return s->ops->bulk_end(s, commit);
+    if (commit)
+        return s->ops->commit(s);
+    return s->ops->rollback(s);
+}
+
+static pd_err import_run(pd_store *s, FILE *in, bool replace, bool alone, import_stats *st,
+                         char *err, size_t errlen, import_progress_fn progress, void *pctx)
 {
     reader rd = { .in = in, .st = st, .err = err, .errlen = errlen };
     char key[64];
@@ -916,21 +959,27 @@ pd_err import_stream_mode(pd_store *s, FILE *in, bool replace, import_stats *st,
     memset(st, 0, sizeof(*st));
     err[0] = '\0';
     rd.rec = malloc(LIM_IMPORT_RECORD_MAX);
-    if (rd.rec == NULL) {
+    rd.doc_cap = 64 * 1024;
+    rd.doc = malloc(rd.doc_cap);
+    if (rd.rec == NULL || rd.doc == NULL) {
+        free(rd.rec);
+        free(rd.doc);
         fail(&rd, "out of memory");
         return PD_ERR_INTERNAL;
     }
-    if (s->ops->begin(s) != PD_OK) {
+    if (load_begin(s, replace, alone) != PD_OK) {
         free(rd.rec);
-        fail(&rd, "cannot start a transaction: %s", pd_store_last_error(s));
+        free(rd.doc);
+        fail(&rd, "cannot start a transaction%s: %s", replace ? " and clear the tenant" : "",
+             pd_store_last_error(s));
         return PD_ERR_STORE;
-    }
-    if (replace && s->ops->wipe_tenant(s) != PD_OK) {
-        fail(&rd, "cannot clear the tenant: %s", pd_store_last_error(s));
-        goto out;
     }
     if (s->ops->bulk_start != NULL)
         s->ops->bulk_start(s);      /* PostgreSQL: users and memberships in batches */
+    rd.arena = alone && import_arena_start();
+    /* SQLite: users and memberships on a writer thread; a backend that
+     * batches itself (bulk_start) keeps them on this thread */
+    rd.pipe = alone && s->ops->bulk_start == NULL ? import_pipe_start(s) : NULL;
     if (skip_ws(&rd) != '{') {
         fail(&rd, "the file must hold one JSON object");
         goto out;
@@ -952,7 +1001,8 @@ pd_err import_stream_mode(pd_store *s, FILE *in, bool replace, import_stats *st,
             if (strcmp(key, sections[i].name) == 0)
                 break;
         if (i < sizeof(sections) / sizeof(sections[0])) {
-            if (read_section(&rd, s, key, sections[i].fn, progress, pctx) != 0)
+            if (read_section(&rd, s, key, sections[i].fn, progress, pctx) != 0 ||
+                import_pipe_drain(rd.pipe, err, errlen) != 0)
                 goto out;
         } else if (read_scalar(&rd, key) != 0) {
             goto out;
@@ -974,16 +1024,33 @@ pd_err import_stream_mode(pd_store *s, FILE *in, bool replace, import_stats *st,
         store_failed(&rd, s, "import");
         goto out;
     }
-    if (s->ops->bump_generation(s) != PD_OK || s->ops->commit(s) != PD_OK) {
+    if (s->ops->bump_generation(s) != PD_OK || load_end(s, true) != PD_OK) {
         fail(&rd, "commit failed: %s", pd_store_last_error(s));
+        rc = -2;                        /* load_end rolled back */
         goto out;
     }
     rc = 0;
 out:
+    if (rc == -1)       /* an earlier record's failed write (if any) is the one to report */
+        import_pipe_drain(rd.pipe, err, errlen);
+    import_pipe_stop(rd.pipe);          /* before the rollback: the writer is done */
+    if (rd.arena)
+        import_arena_stop();
     free(rd.rec);
-    if (rc != 0) {
-        s->ops->rollback(s);
-        return PD_ERR_INVALID_BODY;
-    }
-    return PD_OK;
+    free(rd.doc);
+    if (rc == -1)
+        load_end(s, false);
+    return rc == 0 ? PD_OK : PD_ERR_INVALID_BODY;
+}
+
+pd_err import_stream_mode(pd_store *s, FILE *in, bool replace, import_stats *st, char *err,
+                          size_t errlen, import_progress_fn progress, void *pctx)
+{
+    return import_run(s, in, replace, false, st, err, errlen, progress, pctx);
+}
+
+pd_err import_stream_alone(pd_store *s, FILE *in, import_stats *st, char *err, size_t errlen,
+                           import_progress_fn progress, void *pctx)
+{
+    return import_run(s, in, false, true, st, err, errlen, progress, pctx);
 }

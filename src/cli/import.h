@@ -36,6 +36,13 @@ pd_err import_stream(pd_store *s, FILE *in, import_stats *st, char *err, size_t 
 pd_err import_stream_mode(pd_store *s, FILE *in, bool replace, import_stats *st, char *err,
                           size_t errlen, import_progress_fn progress, void *pctx);
 
+/* import_stream for the import command, the database's only user during
+ * the load: the store may lock other connections out for speed (store
+ * bulk_begin "alone"; SQLite: a rollback journal instead of WAL when no
+ * other connection has the database open). */
+pd_err import_stream_alone(pd_store *s, FILE *in, import_stats *st, char *err, size_t errlen,
+                           import_progress_fn progress, void *pctx);
+
 /* Writes every organization, account, user (password hash, not password;
  * image as base64) and membership in the import format. */
 pd_err export_stream(pd_store *s, FILE *out, char *err, size_t errlen);

@@ -106,6 +106,7 @@
 
 /* ---- import ---- */
 #define LIM_IMPORT_RECORD_MAX            (1024 * 1024) /* one record of an import file */
+#define LIM_IMPORT_CACHE_KIB_STR         "65536" /* SQLite page cache during an import (KiB) */
 
 /* ---- store ---- */
 #define LIM_DB_BUSY_TIMEOUT_MS           5000

@@ -305,34 +305,43 @@ typedef struct {
     size_t plen;
 } vctx;
 
-static size_t path_pushf(vctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Appends the formatted text to the path (cut at the end of the buffer);
- * returns the length to hand to path_pop. */
-static size_t path_pushf(vctx *c, const char *fmt, ...)
+/* Appends n bytes of s (cut at the end of the buffer). */
+static void path_append(vctx *c, const char *s, size_t n)
 {
-    size_t saved = c->plen;
-    va_list ap;
-    int n;
+    size_t room = sizeof(c->path) - 1 - c->plen;
 
-    if (c->plen >= sizeof(c->path) - 1)
-        return saved;
-    va_start(ap, fmt);
-    n = vsnprintf(c->path + c->plen, sizeof(c->path) - c->plen, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        c->plen = c->plen + (size_t)n < sizeof(c->path) ? c->plen + (size_t)n : sizeof(c->path) - 1;
-    return saved;
+    if (n > room)
+        n = room;
+    memcpy(c->path + c->plen, s, n);
+    c->plen += n;
+    c->path[c->plen] = '\0';
 }
 
+/* Called for every member validated: plain copies, no formatting (the
+ * import validates a million documents). */
 static size_t path_push_key(vctx *c, const char *key)
 {
-    return path_pushf(c, "%s%s", c->plen > 0 ? "." : "", key);
+    size_t saved = c->plen;
+
+    if (c->plen > 0)
+        path_append(c, ".", 1);
+    path_append(c, key, strlen(key));
+    return saved;
 }
 
 static size_t path_push_index(vctx *c, size_t i)
 {
-    return path_pushf(c, "[%zu]", i);
+    char buf[24];
+    size_t n = sizeof(buf);
+
+    buf[--n] = ']';
+    do
+        buf[--n] = (char)('0' + i % 10);
+    while ((i /= 10) > 0 && n > 1);
+    buf[--n] = '[';
+    size_t saved = c->plen;
+    path_append(c, buf + n, sizeof(buf) - n);
+    return saved;
 }
 
 static void path_pop(vctx *c, size_t saved)

@@ -414,6 +414,8 @@ typedef struct {
     pd_changes_file *changes;   /* file databases: the change signal (store/changes.h) */
     bool commit_pending;        /* a write transaction is committing: signal once it has */
     bool quiet_writes;          /* rate_sync: its commits change nothing a cache holds */
+    bool bulk;                  /* inside bulk_begin .. bulk_end (see the bulk-load block) */
+    bool bulk_journal;          /* ... and switched from WAL to a rollback journal for it */
 } sq_store;
 
 /* SQLite admits one writer per database.  Threads of this process queue on
@@ -534,7 +536,7 @@ static bool file_intact(sq_store *q)
  * file is no longer the one opened. */
 static int sq_step(sq_store *q, sqlite3_stmt *st, bool first)
 {
-    if (first && !sqlite3_stmt_readonly(st) && !file_intact(q))
+    if (first && !q->bulk && !sqlite3_stmt_readonly(st) && !file_intact(q))
         return SQLITE_CANTOPEN;
     int rc = sqlite3_step(st);
     long waited = 0, delay = 1;
@@ -1398,6 +1400,8 @@ static pd_err sq_upsert_membership(pd_store *s, const pd_membership *m)
     for (size_t i = 0; i < m->n_group_ids; i++)
         if (m->group_ids[i] == NULL)
             return bad_arg(q, op);
+    if (q->bulk)                        /* one transaction; the load bumps the generation */
+        return membership_write(q, m, op);
     tx_kind k;
     pd_err e = tx_enter_write(q, op, &k);
     if (e != PD_OK)
@@ -1615,6 +1619,73 @@ static pd_err sq_wipe_tenant(pd_store *s)
     if (sqlite3_exec(q->db, SQL_WIPE_TENANT, NULL, NULL, NULL) != SQLITE_OK)
         return fail_msg(q, "wipe_tenant", sqlite3_errmsg(q->db), NULL);
     return PD_OK;
+}
+
+/* ---- bulk load (cli/import.c; docs/storage.md "Bulk load") ------------- */
+
+static int pragma(sqlite3 *db, const char *sql, char *val, size_t vlen);
+
+/* Load settings on (a rollback journal when alone, a large page cache) or
+ * back to the connection's usual ones (configure()). */
+static void bulk_settings(sq_store *q, bool on, bool alone)
+{
+    char val[16] = "";
+
+    if (on && alone && q->path != NULL) {
+        /* Leaving WAL needs the only connection: with others open (a
+         * running server) it fails at once and the load stays in WAL. */
+        sqlite3_busy_timeout(q->db, 0);
+        if (pragma(q->db, "PRAGMA journal_mode = DELETE", val, sizeof val) == SQLITE_OK)
+            q->bulk_journal = strcmp(val, "delete") == 0;
+        sqlite3_busy_timeout(q->db, LIM_DB_BUSY_TIMEOUT_MS);
+    }
+    if (!on && q->bulk_journal) {
+        if (pragma(q->db, "PRAGMA journal_mode = WAL", val, sizeof val) != SQLITE_OK
+            || strcmp(val, "wal") != 0)
+            store_log("bulk_end: could not go back to WAL (the next open does)");
+        q->bulk_journal = false;
+    }
+    pragma(q->db, on ? "PRAGMA cache_size = -" LIM_IMPORT_CACHE_KIB_STR
+                     : "PRAGMA cache_size = -" LIM_DB_CACHE_KIB_STR, NULL, 0);
+}
+
+static pd_err sq_bulk_begin(pd_store *s, bool replace, bool alone)
+{
+    sq_store *q = SQ(s);
+
+    if (!sqlite3_get_autocommit(q->db))
+        return fail_msg(q, "bulk_begin", "a transaction is already open", NULL);
+    if (!file_intact(q))
+        return fail_msg(q, "bulk_begin", q->lost, NULL);
+    bulk_settings(q, true, alone);
+    pd_err e = sq_begin(s);
+    if (e == PD_OK && replace)
+        e = sq_wipe_tenant(s);
+    if (e != PD_OK) {
+        sq_rollback(s);
+        bulk_settings(q, false, alone);
+        return e;
+    }
+    q->bulk = true;
+    return PD_OK;
+}
+
+static pd_err sq_bulk_end(pd_store *s, bool commit)
+{
+    sq_store *q = SQ(s);
+    pd_err e = PD_OK;
+
+    if (!q->bulk)
+        return fail_msg(q, "bulk_end", "no bulk load is open", NULL);
+    q->bulk = false;
+    if (commit && !file_intact(q))
+        e = fail_msg(q, "bulk_end", q->lost, NULL);
+    if (commit && e == PD_OK)
+        e = sq_commit(s);
+    if (!commit || e != PD_OK)
+        sq_rollback(s);
+    bulk_settings(q, false, false);
+    return commit ? e : PD_OK;
 }
 
 /* ---- OAuth ------------------------------------------------------------ */
@@ -2459,6 +2530,8 @@ static const pd_store_ops SQ_OPS = {
     .get_share_link = sq_get_share_link,
     .revoke_share_link = sq_revoke_share_link,
     .each_share_link_of_user = sq_each_share_link_of_user,
+    .bulk_begin = sq_bulk_begin,
+    .bulk_end = sq_bulk_end,
 };
 
 /* Runs a PRAGMA and copies the first column of its first row (if any). */

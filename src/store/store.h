@@ -357,6 +357,18 @@ typedef struct {
     void (*bulk_mark)(pd_store *s, const char *record);
     pd_err (*bulk_flush)(pd_store *s);
     const char *(*bulk_failed)(pd_store *s);
+    /* ---- bulk load (cli/import.c; optional: NULL when a backend has none) ----
+     * bulk_begin opens the one transaction of a tenant load (as begin),
+     * deleting the tenant first when replace is true (as wipe_tenant).
+     * alone: nothing else uses the database during the load (the import
+     * command), so the backend may lock others out for speed (SQLite: a
+     * rollback journal instead of WAL).  Until bulk_end, upsert_membership
+     * does not bump the user's version: the caller bumps the generation,
+     * which every cache checks too.  bulk_end commits (commit true) or rolls
+     * back, and restores the connection's settings either way; a failed
+     * commit is rolled back. */
+    pd_err (*bulk_begin)(pd_store *s, bool replace, bool alone);
+    pd_err (*bulk_end)(pd_store *s, bool commit);
 } pd_store_ops;
 
 typedef struct {
