@@ -189,13 +189,7 @@ static int plain_or_hash(reader *rd, const char *path, const char *plain_name, c
 
 static int store_failed(reader *rd, pd_store *s, const char *path)
 {
-    const char *why = pd_store_last_error(s);
-    /* a backend writing in batches names the record whose row failed */
-    const char *at = s->ops->bulk_failed != NULL ? s->ops->bulk_failed(s) : NULL;
-    if (at != NULL && at[0] != '\0')
-        path = at;
-    fail(rd, "%s: rejected by the database: %s", path, why && *why ? why : "unknown error");
-    return -1;
+    return import_store_fail(s, path, rd->err, rd->errlen);
 }
 
 /* ---- records ---- */
@@ -976,7 +970,10 @@ static pd_err import_run(pd_store *s, FILE *in, bool replace, bool alone, import
     }
     if (s->ops->bulk_start != NULL)
         s->ops->bulk_start(s);      /* PostgreSQL: users and memberships in batches */
-    rd.arena = alone && import_arena_start();
+    /* the arena replaces jansson's allocator on this thread: only for the
+     * writer-thread path, whose store code runs on the other thread (a
+     * batching backend frees jansson strings with free() on this one) */
+    rd.arena = alone && s->ops->bulk_start == NULL && import_arena_start();
     /* SQLite: users and memberships on a writer thread; a backend that
      * batches itself (bulk_start) keeps them on this thread */
     rd.pipe = alone && s->ops->bulk_start == NULL ? import_pipe_start(s) : NULL;

@@ -58,9 +58,13 @@ struct import_pipe {
 
 /* ---- writing (both threads: the writer, or the caller without a pipe) ---- */
 
-static int store_fail(pd_store *s, const char *path, char *err, size_t errlen)
+int import_store_fail(pd_store *s, const char *path, char *err, size_t errlen)
 {
     const char *why = pd_store_last_error(s);
+    /* a backend writing in batches names the record whose row failed */
+    const char *at = s->ops->bulk_failed != NULL ? s->ops->bulk_failed(s) : NULL;
+    if (at != NULL && at[0] != '\0')
+        path = at;
     snprintf(err, errlen, "%s: rejected by the database: %s", path,
              why && *why ? why : "unknown error");
     return -1;
@@ -70,10 +74,10 @@ static int apply_user(pd_store *s, const char *path, const pd_user *u, const imp
                       char *err, size_t errlen)
 {
     if (s->ops->upsert_user(s, u) != PD_OK)
-        return store_fail(s, path, err, errlen);
+        return import_store_fail(s, path, err, errlen);
     if (img != NULL && s->ops->put_image(s, u->id, img->bytes, img->len, img->mime, img->etag,
                                          u->modified) != PD_OK)
-        return store_fail(s, path, err, errlen);
+        return import_store_fail(s, path, err, errlen);
     return 0;
 }
 
@@ -90,11 +94,11 @@ static int apply_membership(pd_store *s, const char *path, const char *acc_ref,
         return -1;
     }
     if (e != PD_OK)
-        return store_fail(s, path, err, errlen);
+        return import_store_fail(s, path, err, errlen);
     pd_membership mm = *m;
     mm.account_id = acc.id;
     if (s->ops->upsert_membership(s, &mm) != PD_OK)
-        rc = store_fail(s, path, err, errlen);
+        rc = import_store_fail(s, path, err, errlen);
     pd_account_clear(&acc);
     return rc;
 }

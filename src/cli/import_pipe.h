@@ -29,6 +29,12 @@
 
 typedef struct import_pipe import_pipe;
 
+/* The message of a store write that failed, in err: "PATH: rejected by
+ * the database: WHY", where PATH is the record a batching backend says
+ * failed (bulk_failed) or else path.  Always -1.  The one formatter of
+ * store failures for the whole import. */
+int import_store_fail(pd_store *s, const char *path, char *err, size_t errlen);
+
 /* An image to store with its user (validated, the bytes borrowed). */
 typedef struct {
     const unsigned char *bytes;

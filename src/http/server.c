@@ -393,10 +393,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     if (r->resp.set)                       /* already queued (413 above) */
         return MHD_YES;
     conn_guard_busy(conn);                 /* the body is in: the next move is ours */
-    if (atomic_load(&srv->stopping)) {
-        resp_error(r, PD_ERR_UNAVAILABLE, NULL);
-        resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-    } else if (r->early != PD_OK) {
+    /* A stopping server still answers what reached it over a connection it
+     * had accepted (a load balancer's kept-alive one) and then closes that
+     * connection: a request is never refused for the stop alone, and the
+     * balancer sends the next one to another node. */
+    bool closing = atomic_load(&srv->stopping);
+    if (r->early != PD_OK) {
         answer_error(r, r->early);
     } else {
         /* a handler may read the key ring (server_keys): count it, so a
@@ -417,6 +419,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             return MHD_NO;                     /* libmicrohttpd closes the connection */
         }
     }
+    if (closing)
+        resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     return queue_and_tell(srv, r);
 }
 

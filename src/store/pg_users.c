@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "core/limits.h"
+#include "store/backend.h"
 #include "store/pg_internal.h"
 
 #define ACCOUNT_COLS "id, external_id, name, organization_id"
@@ -263,27 +264,6 @@ static pd_err wrote(pg_store *q, pd_err e)
 
 /* ---- lookups --------------------------------------------------------- */
 
-/* As in sqlite.c: 1 external number in *num, 0 a GUID, -1 impossible digits. */
-static int classify_ref(const char *ref, int64_t *num)
-{
-    size_t n = 0;
-    while (ref[n] >= '0' && ref[n] <= '9')
-        n++;
-    if (n == 0 || ref[n] != '\0')
-        return 0;
-    if (ref[0] == '0')
-        return -1;
-    int64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        int d = ref[i] - '0';
-        if (v > (INT64_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    *num = v;
-    return 1;
-}
-
 static pd_err pgu_get_account(pd_store *s, const char *ref, pd_account *out)
 {
     static const char op[] = "get_account";
@@ -292,7 +272,7 @@ static pd_err pgu_get_account(pd_store *s, const char *ref, pd_account *out)
         return pg_bad_arg(q, op);
     memset(out, 0, sizeof *out);
     int64_t num = 0;
-    int kind = classify_ref(ref, &num);
+    int kind = store_account_ref_kind(ref, &num);
     if (kind < 0 || ref[0] == '\0')
         return PD_ERR_NOT_FOUND;
     if (kind == 1)

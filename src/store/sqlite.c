@@ -49,6 +49,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "store/backend.h"
 #include "store/changes.h"
 #include "store/sqlite_migrations.h"
 #include "store/store.h"
@@ -1012,29 +1013,6 @@ static pd_err sq_rollback(pd_store *s)
 
 /* ---- lookups --------------------------------------------------------- */
 
-/* 1: ref is an external account number (digits, no leading zero, fits
- * int64, > 0) in *num; 0: ref is to be looked up as a GUID; -1: digits that
- * cannot be an account number. */
-static int classify_ref(const char *ref, int64_t *num)
-{
-    size_t n = 0;
-    while (ref[n] >= '0' && ref[n] <= '9')
-        n++;
-    if (n == 0 || ref[n] != '\0')
-        return 0;
-    if (ref[0] == '0')
-        return -1;
-    int64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        int d = ref[i] - '0';
-        if (v > (INT64_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    *num = v;
-    return 1;
-}
-
 static pd_err sq_get_account(pd_store *s, const char *ref, pd_account *out)
 {
     static const char op[] = "get_account";
@@ -1043,7 +1021,7 @@ static pd_err sq_get_account(pd_store *s, const char *ref, pd_account *out)
         return bad_arg(q, op);
     memset(out, 0, sizeof *out);
     int64_t num = 0;
-    int kind = classify_ref(ref, &num);
+    int kind = store_account_ref_kind(ref, &num);
     if (kind < 0 || ref[0] == '\0')
         return PD_ERR_NOT_FOUND;
     if (kind == 1)
