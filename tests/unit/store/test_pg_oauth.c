@@ -928,7 +928,7 @@ static void test_rate_sync_two_nodes(void **state)
     for (int p = 0; p < 2; p++)
         assert_int_equal(child_status(kids[p]), 0);
     for (int k = 0; k < KEYS; k++) {
-        char name[16];
+        char name[24];
         snprintf(name, sizeof name, "user:%02d", k);
         pd_rate_row r = { .key = name, .span = 3600, .window = HOUR0, .delta = 0 };
         assert_int_equal(s->ops->rate_sync(s, &r, 1, 0), PD_OK);
