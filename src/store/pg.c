@@ -567,6 +567,11 @@ pd_err pg_wrote(pg_store *q)
     return PD_OK;
 }
 
+pd_err pg_wrote_ok(pg_store *q, pd_err e)
+{
+    return e == PD_OK ? pg_wrote(q) : e;
+}
+
 void pg_committed(pg_store *q)
 {
     /* a write committed by this node invalidates this node's caches at

@@ -152,49 +152,6 @@ static bool nothing_conv(const pg_row *r, void *out)
     return true;
 }
 
-static bool int64_conv(const pg_row *r, void *out)
-{
-    *(int64_t *)out = pg_col_i64(r, 0);
-    return true;
-}
-
-static void user_borrow(const pg_row *r, pd_user *u)
-{
-    memset(u, 0, sizeof *u);
-    u->id = (char *)pg_col_text(r, 0);
-    u->email = (char *)pg_col_text(r, 1);
-    u->status = (char *)pg_col_text(r, 2);
-    u->created = (char *)pg_col_text(r, 3);
-    u->modified = (char *)pg_col_text(r, 4);
-    u->last_login = (char *)pg_col_text(r, 5);
-    u->password_hash = NULL;        /* never in these rows */
-    u->profile_json = (char *)pg_col_text(r, 7);
-    u->version = pg_col_i64(r, 8);
-    u->image_etag = (char *)pg_col_text(r, 9);
-    u->has_image = u->image_etag != NULL;
-}
-
-static bool user_conv(const pg_row *r, void *out)
-{
-    pd_user *dst = out, src;
-    user_borrow(r, &src);
-    dst->version = src.version;
-    dst->has_image = src.has_image;
-    bool ok = pg_dup(&dst->id, src.id) && pg_dup(&dst->email, src.email)
-              && pg_dup(&dst->status, src.status) && pg_dup(&dst->created, src.created)
-              && pg_dup(&dst->modified, src.modified) && pg_dup(&dst->last_login, src.last_login)
-              && pg_dup(&dst->profile_json, src.profile_json)
-              && pg_dup(&dst->image_etag, src.image_etag);
-    if (!ok)
-        pd_user_clear(dst);
-    return ok;
-}
-
-static pd_err wrote(pg_store *q, pd_err e)
-{
-    return e == PD_OK ? pg_wrote(q) : e;
-}
-
 /* ---- organizations --------------------------------------------------- */
 
 static pd_err pga_get_org(pd_store *s, const char *org_id, pd_org *out)
@@ -223,7 +180,7 @@ static pd_err pga_upsert_org_admin(pd_store *s, const pd_org_admin *a)
     pg_store *q = PG(s);
     if (a == NULL || a->organization_id == NULL || a->user_id == NULL)
         return pg_bad_arg(q, op);
-    return wrote(q, pg_exec(q, &ST_ORG_ADMIN_UPSERT,
+    return pg_wrote_ok(q, pg_exec(q, &ST_ORG_ADMIN_UPSERT,
                             PG_PARAMS(PGT(a->organization_id), PGT(a->user_id)), op,
                             "the organization and the user must exist", NULL));
 }
@@ -235,7 +192,7 @@ static pd_err pga_upsert_org_domain(pd_store *s, const pd_org_domain *d)
     if (d == NULL || d->id == NULL || d->organization_id == NULL || d->domain == NULL
         || d->status == NULL)
         return pg_bad_arg(q, op);
-    return wrote(q, pg_exec(q, &ST_ORG_DOMAIN_UPSERT,
+    return pg_wrote_ok(q, pg_exec(q, &ST_ORG_DOMAIN_UPSERT,
                             PG_PARAMS(PGT(d->id), PGT(d->organization_id), PGT(d->domain),
                                       PGT(d->status)),
                             op, "the organization must exist", NULL));
@@ -248,7 +205,7 @@ static pd_err pga_upsert_identity(pd_store *s, const pd_identity *i)
     if (i == NULL || i->id == NULL || i->user_id == NULL || i->provider_id == NULL
         || i->immutable_id == NULL)
         return pg_bad_arg(q, op);
-    return wrote(q, pg_exec(q, &ST_IDENTITY_UPSERT,
+    return pg_wrote_ok(q, pg_exec(q, &ST_IDENTITY_UPSERT,
                             PG_PARAMS(PGT(i->id), PGT(i->user_id), PGT(i->provider_id),
                                       PGT(i->immutable_id)),
                             op, "the user must exist", NULL));
@@ -312,7 +269,7 @@ static pd_err org_user(pg_store *q, pg_stmt *st, const char *org_id, const char 
     if (org_id == NULL || key == NULL || out == NULL)
         return pg_bad_arg(q, op);
     memset(out, 0, sizeof *out);
-    return pg_fetch_one(q, st, PG_PARAMS(PGT(org_id), PGT(key)), user_conv, out, op);
+    return pg_fetch_one(q, st, PG_PARAMS(PGT(org_id), PGT(key)), pg_user_conv, out, op);
 }
 
 static pd_err pga_get_org_user_by_email(pd_store *s, const char *org_id, const char *email,
@@ -330,7 +287,7 @@ static pd_err pga_get_org_user(pd_store *s, const char *org_id, const char *user
 static int emit_listed_user(const pg_row *r, pd_iter_fn fn, void *ctx)
 {
     pd_user u;
-    user_borrow(r, &u);
+    pg_user_borrow(r, &u);
     return fn(ctx, &u);
 }
 
@@ -374,7 +331,7 @@ static pd_err pga_list_org_users(pd_store *s, const pd_org_user_query *uq, int64
     if (e != PD_OK)
         return e;
     *total = 0;
-    e = pg_fetch(q, count, count_ps, int64_conv, total, PG_NONE_FAILS, op);
+    e = pg_fetch(q, count, count_ps, pg_int64_conv, total, PG_NONE_FAILS, op);
     if (e == PD_OK)
         e = pg_iterate(q, list, list_ps, emit_listed_user, fn, ctx, op);
     return pg_tx_leave(q, op, k, e);

@@ -163,6 +163,15 @@ bool pg_dup(char **dst, const char *src);
  * (PG_MEMBERSHIP_GROUPS_JSON).  Owned copies; false when out of memory or
  * the groups are malformed (the caller clears m).  pg_users.c. */
 bool pg_membership_from(const pg_row *r, int c0, pd_membership *m);
+/* A user row of USER_COLS' shape (id, email, status, created, modified,
+ * last_login, password_hash, profile_json, version, image etag; a query
+ * that must not return the hash selects NULL in its place), pg_users.c:
+ * pg_user_borrow points u's strings into the row (valid while the row is);
+ * pg_user_conv (a pg_fetch converter) copies it into a pd_user, cleared on
+ * failure.  pg_int64_conv: column 0 into an int64_t. */
+void pg_user_borrow(const pg_row *r, pd_user *u);
+bool pg_user_conv(const pg_row *r, void *out);
+bool pg_int64_conv(const pg_row *r, void *out);
 
 /* ---- errors ---- */
 pd_err pg_fail(pg_store *q, const char *op, const char *msg);       /* records, logs */
@@ -225,6 +234,9 @@ pd_err pg_tx_leave(pg_store *q, const char *op, pg_tx_kind k, pd_err e);
  * transaction is open).  A notification rolled back with its transaction
  * is never delivered. */
 pd_err pg_wrote(pg_store *q);
+/* e unchanged when it is a failure; else pg_wrote(q): the tail of every
+ * write op ("return pg_wrote_ok(q, pg_exec(...))"). */
+pd_err pg_wrote_ok(pg_store *q, pd_err e);
 /* Runs in this process after a transaction that wrote has committed. */
 void pg_committed(pg_store *q);
 

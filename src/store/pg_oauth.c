@@ -133,10 +133,6 @@ static pd_err wrote_if(pg_store *q, pd_err e, int64_t n)
     return e == PD_OK && n > 0 ? pg_wrote(q) : e;
 }
 
-static pd_err wrote(pg_store *q, pd_err e)
-{
-    return e == PD_OK ? pg_wrote(q) : e;
-}
 
 /* ---- signing keys ---------------------------------------------------- */
 
@@ -167,7 +163,7 @@ static pd_err pgo_add_signing_key(pd_store *s, const char *kid, const unsigned c
     pg_store *q = PG(s);
     if (kid == NULL || secret == NULL || len != sizeof ((pd_signing_key *)0)->secret)
         return pg_bad_arg(q, op);
-    return wrote(q, pg_exec(q, &ST_KEY_ADD, PG_PARAMS(PGT(kid), PGB(secret, len), PGI(created)),
+    return pg_wrote_ok(q, pg_exec(q, &ST_KEY_ADD, PG_PARAMS(PGT(kid), PGB(secret, len), PGI(created)),
                             op, NULL, NULL));
 }
 
@@ -177,7 +173,7 @@ static pd_err pgo_delete_signing_key(pd_store *s, const char *kid)
     pg_store *q = PG(s);
     if (kid == NULL)
         return pg_bad_arg(q, op);
-    return wrote(q, pg_exec_keyed(q, &ST_KEY_DELETE, PG_PARAMS(PGT(kid)), op));
+    return pg_wrote_ok(q, pg_exec_keyed(q, &ST_KEY_DELETE, PG_PARAMS(PGT(kid)), op));
 }
 
 /* ---- integrations ---------------------------------------------------- */
@@ -257,7 +253,7 @@ static pd_err pgo_upsert_integration(pd_store *s, const pd_integration *in)
     for (size_t i = 0; e == PD_OK && i < in->n_public_keys; i++)
         e = pg_exec(q, &ST_INTEG_KEY_PUT, PG_PARAMS(PGT(in->key), PGT(in->public_keys[i])), op,
                     NULL, NULL);
-    e = wrote(q, e);
+    e = pg_wrote_ok(q, e);
     return pg_tx_leave(q, op, k, e);
 }
 
@@ -289,7 +285,7 @@ static pd_err pgo_delete_integration(pd_store *s, const char *key)
     pg_store *q = PG(s);
     if (key == NULL)
         return pg_bad_arg(q, op);
-    return wrote(q, pg_exec_keyed(q, &ST_INTEG_DELETE, PG_PARAMS(PGT(key)), op));
+    return pg_wrote_ok(q, pg_exec_keyed(q, &ST_INTEG_DELETE, PG_PARAMS(PGT(key)), op));
 }
 
 static int emit_integration(const pg_row *r, pd_iter_fn fn, void *ctx)
@@ -334,7 +330,7 @@ static pd_err pgo_put_consent(pd_store *s, const pd_consent *c)
     pg_store *q = PG(s);
     if (c == NULL || c->integration_key == NULL || c->user_id == NULL || c->scopes == NULL)
         return pg_bad_arg(q, op);
-    return wrote(q, pg_exec(q, &ST_CONSENT_PUT,
+    return pg_wrote_ok(q, pg_exec(q, &ST_CONSENT_PUT,
                             PG_PARAMS(PGT(c->integration_key), PGT(c->user_id), PGT(c->scopes)),
                             op, "the integration or the user does not exist", NULL));
 }
@@ -404,7 +400,7 @@ static pd_err pgo_put_grant(pd_store *s, const pd_grant *g)
                               PGT(g->redirect_uri), PGT(g->scopes), PGT(g->code_challenge),
                               PGI(g->expires)),
                     op, "the integration or the user does not exist", NULL);
-    e = wrote(q, e);
+    e = pg_wrote_ok(q, e);
     return pg_tx_leave(q, op, k, e);
 }
 
@@ -459,7 +455,7 @@ static pd_err pgo_use_grant(pd_store *s, const unsigned char hash[32], pd_grant 
     memset(out, 0, sizeof *out);
     pd_err e = grant_fetch(q, &ST_GRANT_MARK_USED, hash, out, op);
     if (e == PD_OK) {
-        e = wrote(q, e);
+        e = pg_wrote_ok(q, e);
         if (e != PD_OK)
             pd_grant_clear(out);
         return e;
@@ -522,7 +518,7 @@ static pd_err pgo_put_share_link(pd_store *s, const pd_share_link *l)
     pg_store *q = PG(s);
     if (l == NULL || l->id == NULL || l->user_id == NULL)
         return pg_bad_arg(q, op);
-    return wrote(q, pg_exec(q, &ST_SHARE_PUT,
+    return pg_wrote_ok(q, pg_exec(q, &ST_SHARE_PUT,
                             PG_PARAMS(PGT(l->id), PGT(l->user_id), PGI(l->created),
                                       PGI(l->expires)),
                             op, "the user does not exist", NULL));
@@ -557,7 +553,7 @@ static pd_err pgo_revoke_share_link(pd_store *s, const char *user_id, const char
     pg_store *q = PG(s);
     if (user_id == NULL || id == NULL)
         return pg_bad_arg(q, op);
-    return wrote(q, pg_exec_keyed(q, &ST_SHARE_REVOKE, PG_PARAMS(PGT(id), PGT(user_id)), op));
+    return pg_wrote_ok(q, pg_exec_keyed(q, &ST_SHARE_REVOKE, PG_PARAMS(PGT(id), PGT(user_id)), op));
 }
 
 static int emit_share(const pg_row *r, pd_iter_fn fn, void *ctx)

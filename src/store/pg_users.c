@@ -164,7 +164,7 @@ static bool account_conv(const pg_row *r, void *out)
     return ok;
 }
 
-static void user_borrow(const pg_row *r, pd_user *u)
+void pg_user_borrow(const pg_row *r, pd_user *u)
 {
     memset(u, 0, sizeof *u);
     u->id = (char *)pg_col_text(r, 0);
@@ -180,10 +180,10 @@ static void user_borrow(const pg_row *r, pd_user *u)
     u->has_image = u->image_etag != NULL;
 }
 
-static bool user_conv(const pg_row *r, void *out)
+bool pg_user_conv(const pg_row *r, void *out)
 {
     pd_user *dst = out, src;
-    user_borrow(r, &src);
+    pg_user_borrow(r, &src);
     dst->version = src.version;
     dst->has_image = src.has_image;
     bool ok = pg_dup(&dst->id, src.id) && pg_dup(&dst->email, src.email)
@@ -242,7 +242,7 @@ static bool membership_conv(const pg_row *r, void *out)
     return false;
 }
 
-static bool int64x1_conv(const pg_row *r, void *out)
+bool pg_int64_conv(const pg_row *r, void *out)
 {
     *(int64_t *)out = pg_col_i64(r, 0);
     return true;
@@ -254,12 +254,6 @@ static bool int64x3_conv(const pg_row *r, void *out)
     for (int i = 0; i < 3; i++)
         v[i] = pg_col_i64(r, i);
     return true;
-}
-
-/* After a successful write: the change notification (see pg_wrote). */
-static pd_err wrote(pg_store *q, pd_err e)
-{
-    return e == PD_OK ? pg_wrote(q) : e;
 }
 
 /* ---- lookups --------------------------------------------------------- */
@@ -287,7 +281,7 @@ static pd_err fetch_user(pg_store *q, pg_stmt *st, pg_stmt *locking, const char 
         return pg_bad_arg(q, op);
     memset(out, 0, sizeof *out);
     /* inside a write transaction the row stays locked until it ends (file comment) */
-    return pg_fetch_one(q, q->tx == PG_TX_WRITE ? locking : st, PG_PARAMS(PGT(key)), user_conv,
+    return pg_fetch_one(q, q->tx == PG_TX_WRITE ? locking : st, PG_PARAMS(PGT(key)), pg_user_conv,
                         out, op);
 }
 
@@ -320,7 +314,7 @@ static pd_err pgu_count_users(pd_store *s, int64_t *out)
     pg_store *q = PG(s);
     if (out == NULL)
         return pg_bad_arg(q, op);
-    return pg_fetch(q, &ST_COUNT_USERS, PG_NO_PARAMS, int64x1_conv, out, PG_NONE_FAILS, op);
+    return pg_fetch(q, &ST_COUNT_USERS, PG_NO_PARAMS, pg_int64_conv, out, PG_NONE_FAILS, op);
 }
 
 /* ---- profile and image writes ---------------------------------------- */
@@ -332,7 +326,7 @@ static pd_err pgu_update_profile(pd_store *s, const char *user_id, const char *p
     pg_store *q = PG(s);
     if (user_id == NULL || profile_json == NULL || modified == NULL)
         return pg_bad_arg(q, op);
-    return wrote(q, pg_exec_keyed(q, &ST_UPDATE_PROFILE,
+    return pg_wrote_ok(q, pg_exec_keyed(q, &ST_UPDATE_PROFILE,
                                   PG_PARAMS(PGT(user_id), PGT(profile_json), PGT(modified)), op));
 }
 
@@ -381,7 +375,7 @@ static pd_err pgu_put_image(pd_store *s, const char *user_id, const unsigned cha
         e = pg_exec(q, &ST_IMAGE_PUT,
                     PG_PARAMS(PGT(user_id), PGT(content_type), PGB(bytes, len), PGT(etag)), op,
                     "the user does not exist", NULL);
-    e = wrote(q, e);
+    e = pg_wrote_ok(q, e);
     return pg_tx_leave(q, op, k, e);
 }
 
@@ -398,7 +392,7 @@ static pd_err pgu_delete_image(pd_store *s, const char *user_id, const char *mod
     e = pg_exec_keyed(q, &ST_IMAGE_DELETE, PG_PARAMS(PGT(user_id)), op);
     if (e == PD_OK)
         e = pg_exec_keyed(q, &ST_USER_TOUCH, PG_PARAMS(PGT(user_id), PGT(modified)), op);
-    e = wrote(q, e);
+    e = pg_wrote_ok(q, e);
     return pg_tx_leave(q, op, k, e);
 }
 
@@ -410,7 +404,7 @@ static pd_err pgu_upsert_org(pd_store *s, const pd_org *o)
     pg_store *q = PG(s);
     if (o == NULL || o->id == NULL)
         return pg_bad_arg(q, op);
-    return wrote(q, pg_exec(q, &ST_UPSERT_ORG,
+    return pg_wrote_ok(q, pg_exec(q, &ST_UPSERT_ORG,
                             PG_PARAMS(PGT(o->id), PGT(o->name), PGIN(o->site_id, o->site_id <= 0),
                                       PGT(o->site_name)),
                             op, NULL, NULL));
@@ -422,7 +416,7 @@ static pd_err pgu_upsert_account(pd_store *s, const pd_account *a)
     pg_store *q = PG(s);
     if (a == NULL || a->id == NULL)
         return pg_bad_arg(q, op);
-    return wrote(q, pg_exec(q, &ST_UPSERT_ACCOUNT,
+    return pg_wrote_ok(q, pg_exec(q, &ST_UPSERT_ACCOUNT,
                             PG_PARAMS(PGT(a->id), PGI(a->external_id), PGT(a->name),
                                       PGT(a->organization_id)),
                             op, "the organization does not exist", NULL));
@@ -435,7 +429,7 @@ static pd_err pgu_upsert_perm_profile(pd_store *s, const char *account_id,
     pg_store *q = PG(s);
     if (account_id == NULL || p == NULL || p->id == NULL)
         return pg_bad_arg(q, op);
-    return wrote(q, pg_exec(q, &ST_UPSERT_PERM_PROFILE,
+    return pg_wrote_ok(q, pg_exec(q, &ST_UPSERT_PERM_PROFILE,
                             PG_PARAMS(PGT(account_id), PGT(p->id), PGT(p->name)), op,
                             "the account does not exist", NULL));
 }
@@ -446,7 +440,7 @@ static pd_err pgu_upsert_group(pd_store *s, const char *account_id, const pd_gro
     pg_store *q = PG(s);
     if (account_id == NULL || g == NULL || g->id == NULL)
         return pg_bad_arg(q, op);
-    return wrote(q, pg_exec(q, &ST_UPSERT_GROUP,
+    return pg_wrote_ok(q, pg_exec(q, &ST_UPSERT_GROUP,
                             PG_PARAMS(PGT(account_id), PGT(g->id), PGT(g->name), PGT(g->type)),
                             op, "the account does not exist", NULL));
 }
@@ -457,7 +451,7 @@ static pd_err pgu_upsert_user(pd_store *s, const pd_user *u)
     pg_store *q = PG(s);
     if (u == NULL || u->id == NULL)
         return pg_bad_arg(q, op);
-    return wrote(q, pg_exec(q, &ST_UPSERT_USER,
+    return pg_wrote_ok(q, pg_exec(q, &ST_UPSERT_USER,
                             PG_PARAMS(PGT(u->id), PGT(u->email), PGT(u->status), PGT(u->created),
                                       PGT(u->modified), PGT(u->last_login),
                                       PGT(u->password_hash), PGT(u->profile_json)),
@@ -493,7 +487,7 @@ static pd_err pgu_upsert_membership(pd_store *s, const pd_membership *m)
     /* cached renderings of this user include the membership */
     if (e == PD_OK)
         e = pg_exec(q, &ST_USER_BUMP, PG_PARAMS(PGT(m->user_id)), op, NULL, NULL);
-    e = wrote(q, e);
+    e = pg_wrote_ok(q, e);
     return pg_tx_leave(q, op, k, e);
 }
 
@@ -572,7 +566,7 @@ static int user_page_row(const pg_row *r, void *ctx)
 {
     page_ctx *x = ctx;
     pd_user u;
-    user_borrow(r, &u);
+    pg_user_borrow(r, &u);
     if (!remember(x, 0, u.id))
         return -1;
     if (x->fn(x->ctx, &u) != 0) {
@@ -671,7 +665,7 @@ static pd_err pgu_get_versions(pd_store *s, const char *user_a, const char *user
 static pd_err pgu_bump_generation(pd_store *s)
 {
     pg_store *q = PG(s);
-    return wrote(q, pg_exec(q, &ST_BUMP_GENERATION, PG_NO_PARAMS, "bump_generation", NULL, NULL));
+    return pg_wrote_ok(q, pg_exec(q, &ST_BUMP_GENERATION, PG_NO_PARAMS, "bump_generation", NULL, NULL));
 }
 
 /* Children before parents, as in sqlite.c. */
@@ -688,7 +682,7 @@ static pd_err pgu_wipe_tenant(pd_store *s)
     pg_store *q = PG(s);
     if (q->tx != PG_TX_WRITE)
         return pg_fail(q, "wipe_tenant", "only inside a transaction");
-    return wrote(q, pg_exec_sql(q, SQL_WIPE_TENANT, "wipe_tenant"));
+    return pg_wrote_ok(q, pg_exec_sql(q, SQL_WIPE_TENANT, "wipe_tenant"));
 }
 
 /* ---- sign-ins -------------------------------------------------------- */
@@ -700,7 +694,7 @@ static pd_err pgu_record_login(pd_store *s, const char *user_id, const char *las
     pg_store *q = PG(s);
     if (user_id == NULL)
         return pg_bad_arg(q, op);
-    return wrote(q, pg_exec_keyed(q, &ST_LOGIN_RECORD,
+    return pg_wrote_ok(q, pg_exec_keyed(q, &ST_LOGIN_RECORD,
                                   PG_PARAMS(PGT(user_id), PGT(last_login), PGT(profile_json)), op));
 }
 
