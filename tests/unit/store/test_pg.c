@@ -26,6 +26,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "pg_testdb.h"
 #include "store/store.h"
 
 #define ORG   "0f0e0d0c-0000-4000-8000-000000000001"
@@ -36,8 +37,6 @@
 #define USR2  "aaaaaaaa-0000-4000-8000-000000000002"
 #define MOD   "2024-01-01T00:00:00.0000000Z"
 
-static const char *g_admin_url;
-static int g_seq;
 
 typedef struct {
     char name[64];
@@ -47,35 +46,11 @@ typedef struct {
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/* Runs sql on the admin database (no parameters: test-made text only). */
-static void admin_exec(const char *sql)
-{
-    PGconn *c = PQconnectdb(g_admin_url);
-    assert_int_equal(PQstatus(c), CONNECTION_OK);
-    PGresult *r = PQexec(c, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", sql, PQerrorMessage(c));
-    PQclear(r);
-    PQfinish(c);
-}
-
-/* Creates a new empty database; its URL into url. */
-static void new_database(char *name, size_t nlen, char *url, size_t ulen)
-{
-    snprintf(name, nlen, "ut_%ld_%d_%ld", (long)getpid(), ++g_seq, (long)time(NULL));
-    char sql[128];
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
-    admin_exec(sql);
-    const char *slash = strrchr(g_admin_url, '/');
-    assert_non_null(slash);
-    snprintf(url, ulen, "%.*s/%s", (int)(slash - g_admin_url), g_admin_url, name);
-}
-
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    new_database(f->name, sizeof f->name, f->url, sizeof f->url);
+    new_database("ut", f->name, sizeof f->name, f->url, sizeof f->url);
     char err[256] = "";
     f->s = pd_store_open(f->url, err, sizeof err);
     assert_non_null(f->s);
@@ -142,7 +117,7 @@ static void test_open_existing_needs_schema(void **state)
 {
     (void)state;
     char name[64], url[512], err[512] = "";
-    new_database(name, sizeof name, url, sizeof url);
+    new_database("ut", name, sizeof name, url, sizeof url);
     assert_null(pd_store_open_existing(url, err, sizeof err));
     assert_non_null(strstr(err, "the profiled schema does not exist"));
     pd_store *s = pd_store_open(url, err, sizeof err);
@@ -186,7 +161,7 @@ static void test_concurrent_migrations(void **state)
     (void)state;
     enum { N = 6 };
     char name[64], url[512];
-    new_database(name, sizeof name, url, sizeof url);
+    new_database("ut", name, sizeof name, url, sizeof url);
     pid_t kids[N];
     for (int i = 0; i < N; i++) {
         kids[i] = fork();
@@ -663,12 +638,9 @@ static void test_reconnect(void **state)
 
 int main(void)
 {
-    g_admin_url = getenv("PROFILED_TEST_PG_URL");
-    if (g_admin_url == NULL || g_admin_url[0] == '\0') {
-        const char *req = getenv("PROFILED_REQUIRE_PG");
-        printf("test_pg: skipped (PROFILED_TEST_PG_URL is not set; scripts/pg-tmp.sh starts a server)\n");
-        return req != NULL && strcmp(req, "1") == 0 ? 1 : 0;
-    }
+    int rc;
+    if (!pgt_url_or_skip("test_pg", &rc))
+        return rc;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_existing_needs_schema),
         cmocka_unit_test(test_unreachable_server),

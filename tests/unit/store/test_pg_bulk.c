@@ -27,41 +27,25 @@
 #include <unistd.h>
 #include <libpq-fe.h>
 
+#include "pg_testdb.h"
 #include "store/store.h"
 
 #define ACC "1a2b3c4d-0000-4000-8000-00000000000a"
 #define MOD "2024-01-01T00:00:00.0000000Z"
 #define N 2500
 
-static const char *g_admin_url;
-static int g_seq;
 
 typedef struct {
     char url[512];
     pd_store *s;
 } fixture;
 
-static void admin_exec(const char *sql)
-{
-    PGconn *c = PQconnectdb(g_admin_url);
-    assert_int_equal(PQstatus(c), CONNECTION_OK);
-    PGresult *r = PQexec(c, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        fail_msg("%s: %s", sql, PQerrorMessage(c));
-    PQclear(r);
-    PQfinish(c);
-}
-
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    char name[64], sql[128], err[256];
+    char name[64], err[256];
     assert_non_null(f);
-    snprintf(name, sizeof name, "ub_%ld_%d_%ld", (long)getpid(), ++g_seq, (long)time(NULL));
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
-    admin_exec(sql);
-    const char *slash = strrchr(g_admin_url, '/');
-    snprintf(f->url, sizeof f->url, "%.*s/%s", (int)(slash - g_admin_url), g_admin_url, name);
+    new_database("ub", name, sizeof name, f->url, sizeof f->url);
     f->s = pd_store_open(f->url, err, sizeof err);
     assert_non_null(f->s);
     assert_int_equal(f->s->ops->migrate(f->s, NULL, NULL), PD_OK);
@@ -238,12 +222,9 @@ static void test_off_outside_a_transaction(void **state)
 
 int main(void)
 {
-    g_admin_url = getenv("PROFILED_TEST_PG_URL");
-    if (g_admin_url == NULL || g_admin_url[0] == '\0') {
-        const char *req = getenv("PROFILED_REQUIRE_PG");
-        printf("test_pg_bulk: skipped (PROFILED_TEST_PG_URL is not set; scripts/pg-tmp.sh starts a server)\n");
-        return req != NULL && strcmp(req, "1") == 0 ? 1 : 0;
-    }
+    int rc;
+    if (!pgt_url_or_skip("test_pg_bulk", &rc))
+        return rc;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_batches_write_what_upserts_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failure_names_the_record, setup, teardown),

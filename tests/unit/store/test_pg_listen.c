@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <libpq-fe.h>
 
+#include "pg_testdb.h"
 #include "store/changes.h"
 #include "store/store.h"
 #include "store/versions.h"
@@ -160,12 +161,10 @@ static void test_own_write_moves_stamp_at_once(void **state)
 
 int main(void)
 {
-    g_url = getenv("PROFILED_TEST_PG_URL");
-    if (g_url == NULL || g_url[0] == '\0') {
-        const char *req = getenv("PROFILED_REQUIRE_PG");
-        printf("test_pg_listen: skipped (PROFILED_TEST_PG_URL is not set; scripts/pg-tmp.sh starts a server)\n");
-        return req != NULL && strcmp(req, "1") == 0 ? 1 : 0;
-    }
+    int rc;
+    if (!pgt_url_or_skip("test_pg_listen", &rc))
+        return rc;
+    g_url = g_admin_url;
     /* a database of its own */
     char name[64], sql[128];
     snprintf(name, sizeof name, "ut_listen_%ld_%ld", (long)getpid(), (long)time(NULL));

@@ -34,6 +34,7 @@
 #include <unistd.h>
 #include <libpq-fe.h>
 
+#include "pg_testdb.h"
 #include "store/store.h"
 
 #define ORG  "0f0e0d0c-0000-4000-8000-000000000001"
@@ -42,8 +43,6 @@
 #define USR_U "AAAAAAAA-0000-4000-8000-000000000001"
 #define USR2 "aaaaaaaa-0000-4000-8000-000000000002"
 
-static const char *g_admin_url;
-static int g_seq;
 
 typedef struct {
     char name[64];
@@ -52,28 +51,6 @@ typedef struct {
 } fixture;
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static void admin_exec(const char *sql)
-{
-    PGconn *c = PQconnectdb(g_admin_url);
-    assert_int_equal(PQstatus(c), CONNECTION_OK);
-    PGresult *r = PQexec(c, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", sql, PQerrorMessage(c));
-    PQclear(r);
-    PQfinish(c);
-}
-
-static void new_database(char *name, size_t nlen, char *url, size_t ulen)
-{
-    snprintf(name, nlen, "uo_%ld_%d_%ld", (long)getpid(), ++g_seq, (long)time(NULL));
-    char sql[128];
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
-    admin_exec(sql);
-    const char *slash = strrchr(g_admin_url, '/');
-    assert_non_null(slash);
-    snprintf(url, ulen, "%.*s/%s", (int)(slash - g_admin_url), g_admin_url, name);
-}
 
 static void seed(pd_store *s)
 {
@@ -95,7 +72,7 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    new_database(f->name, sizeof f->name, f->url, sizeof f->url);
+    new_database("uo", f->name, sizeof f->name, f->url, sizeof f->url);
     char err[256] = "";
     f->s = pd_store_open(f->url, err, sizeof err);
     assert_non_null(f->s);
@@ -1011,12 +988,9 @@ static void test_share_links(void **state)
 
 int main(void)
 {
-    g_admin_url = getenv("PROFILED_TEST_PG_URL");
-    if (g_admin_url == NULL || g_admin_url[0] == '\0') {
-        const char *req = getenv("PROFILED_REQUIRE_PG");
-        printf("test_pg_oauth: skipped (PROFILED_TEST_PG_URL is not set; scripts/pg-tmp.sh starts a server)\n");
-        return req != NULL && strcmp(req, "1") == 0 ? 1 : 0;
-    }
+    int rc;
+    if (!pgt_url_or_skip("test_pg_oauth", &rc))
+        return rc;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_signing_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_integrations, setup, teardown),
