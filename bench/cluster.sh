@@ -14,7 +14,8 @@
 #                 through: non-2xx answers and socket errors are counted,
 #                 not fatal
 # Results go to RESULTS like the other scenarios and to
-# $OUT/cluster.md.  Numbers on a shared 2-core machine are noisy.
+# $OUT/cluster.md; in full mode also to docs/benchmarks-cluster.md, which
+# the full report (docs/benchmarks.md) includes.  Numbers on a shared 2-core machine are noisy.
 
 PGTMP="$ROOT/scripts/pg-tmp.sh"
 PG_DIR=""
@@ -185,6 +186,8 @@ cluster_bench() {
     echo "- Three nodes behind nginx: non-2xx $base_bad, socket errors $base_err."
     echo "- One node stopped (SIGTERM) after $half s of $DUR: $stop_reqs requests, non-2xx $stop_bad, socket errors $stop_err."
   } > "$OUT/cluster.md"
+  # full mode: the report docs/benchmarks.md includes it (section "PostgreSQL and cluster")
+  [ "$MODE" = full ] && cp "$OUT/cluster.md" "$ROOT/docs/benchmarks-cluster.md"
   log "cluster: $OUT/cluster.md"
   cat "$OUT/cluster.md" >&2
 }

@@ -724,6 +724,16 @@ targets() {                           # the issue's targets, from this run's med
   echo
   echo "Reference servers' RSS at idle: $(for k in "${REFS[@]}"; do printf '%s %s MB; ' "$k" "$(mb "${REF_IDLE[$k]}")"; done)profiled at start-up: ${SMALL_STARTUP_MS} ms to the first answer at $(commas "$SMALL") users, ${LARGE_STARTUP_MS} ms at $(commas "$USERS"). The import runs in one transaction; passwords are pre-hashed (\`passwordHash\`), since Argon2id hashing is deliberately slow. Each user has a ~1.4 KB profile (addresses, two authentication methods, usage history, custom and user settings) and one membership; $( [ "$USERS" -ge 1000 ] && echo "1000 users per account" || echo "one account")."
   echo
+  echo "## PostgreSQL and cluster"
+  echo
+  if [ -f "$ROOT/docs/benchmarks-cluster.md" ]; then
+    echo "From \`bench/run.sh --cluster\` (full mode; a separate run, its own date below: it needs a PostgreSQL import of its data set):"
+    echo
+    sed -e '1s/^# /### /' "$ROOT/docs/benchmarks-cluster.md"
+  else
+    echo "Not measured in this run: \`bench/run.sh --cluster\` (full mode) writes docs/benchmarks-cluster.md, which this report then includes."
+  fi
+  echo
   if [ -f "$ROOT/bench/analysis.md" ]; then cat "$ROOT/bench/analysis.md"; echo; fi
   echo "## How to reproduce"
   echo
