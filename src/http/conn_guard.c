@@ -149,11 +149,11 @@ static conn_rec *rec_of(struct MHD_Connection *c)
     return ci != NULL ? ci->socket_context : NULL;
 }
 
-void conn_guard_request_line(struct MHD_Connection *c)
+void conn_guard_request_line(struct MHD_Connection *c, int64_t now)
 {
     conn_rec *r = rec_of(c);
     if (r != NULL)
-        wait_on_client(r, now_ns(), (int64_t)LIM_HTTP_HEADERS_S * NS_PER_S);
+        wait_on_client(r, now, (int64_t)LIM_HTTP_HEADERS_S * NS_PER_S);
 }
 
 void conn_guard_headers_done(struct MHD_Connection *c, bool body_expected)
@@ -174,11 +174,11 @@ void conn_guard_busy(struct MHD_Connection *c)
         atomic_store(&r->deadline_ns, NO_DEADLINE);
 }
 
-void conn_guard_idle(struct MHD_Connection *c)
+void conn_guard_idle(struct MHD_Connection *c, int64_t now)
 {
     conn_rec *r = rec_of(c);
     if (r != NULL)
-        wait_on_client(r, now_ns(), r->guard->idle_ns);
+        wait_on_client(r, now, r->guard->idle_ns);
 }
 
 unsigned conn_guard_sweep(conn_guard *g, int64_t now)
