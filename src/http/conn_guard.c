@@ -62,10 +62,20 @@ void conn_guard_free(conn_guard *g)
     free(g);
 }
 
+/* The connection's thread writes its deadlines, the sweeper reads them:
+ * each value stands alone (no other data is published through it) and a
+ * value seen one sweep late only moves a cut by a sweep, so relaxed stores
+ * do: a sequentially consistent one is a locked exchange, and a request
+ * makes four of these. */
+static void set_deadline(conn_rec *r, int64_t deadline)
+{
+    atomic_store_explicit(&r->deadline_ns, deadline, memory_order_relaxed);
+}
+
 static void wait_on_client(conn_rec *r, int64_t now, int64_t allowance)
 {
-    atomic_store(&r->waiting_since, now);
-    atomic_store(&r->deadline_ns, now + allowance);
+    atomic_store_explicit(&r->waiting_since, now, memory_order_relaxed);
+    set_deadline(r, now + allowance);
 }
 
 /* Under g->mu: shuts r down once (libmicrohttpd sees the end and closes it). */
@@ -164,14 +174,14 @@ void conn_guard_headers_done(struct MHD_Connection *c, bool body_expected)
     if (body_expected)
         wait_on_client(r, now_ns(), (int64_t)LIM_HTTP_BODY_S * NS_PER_S);
     else
-        atomic_store(&r->deadline_ns, NO_DEADLINE);
+        set_deadline(r, NO_DEADLINE);
 }
 
 void conn_guard_busy(struct MHD_Connection *c)
 {
     conn_rec *r = rec_of(c);
     if (r != NULL)
-        atomic_store(&r->deadline_ns, NO_DEADLINE);
+        set_deadline(r, NO_DEADLINE);
 }
 
 void conn_guard_idle(struct MHD_Connection *c, int64_t now)

@@ -90,6 +90,9 @@ typedef struct {
     const struct rc_body *cached;      /* an answer from the response cache (borrowed,
                                           http/resp_cache.h): sent instead of the
                                           members above, with the per-request headers */
+    const struct rc_body *reused;      /* the cached answer whose own response was
+                                          queued (rc_response_reuse): released at
+                                          completion (server.c), then NULL */
 } pd_response;
 
 struct pd_request {

@@ -261,6 +261,9 @@ static void request_free(pd_request *r)
 {
     req_spares *sp = spares();
 
+    if (r->resp.reused != NULL)
+        rc_response_reuse_done(r->resp.reused);
+
     free(r->body);
     free(r->resp.body);
     free(r->resp.hdr_buf);
@@ -271,13 +274,14 @@ static void request_free(pd_request *r)
 }
 
 #define HSTS_VALUE "max-age=" LIM_HSTS_MAX_AGE_STR
+#define TRACE_HEADER "X-DocuSign-TraceToken"
 
 /* The headers every answer carries, as DocuSign's do: the request's trace
  * token, Cache-Control: no-cache unless the handler chose one (images keep
  * their validators, OAuth its no-store), and HSTS on HTTPS. */
 static bool add_common_headers(const pd_request *r, struct MHD_Response *mr)
 {
-    if (MHD_add_response_header(mr, "X-DocuSign-TraceToken", r->trace) != MHD_YES)
+    if (MHD_add_response_header(mr, TRACE_HEADER, r->trace) != MHD_YES)
         return false;
     if (MHD_get_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL) == NULL &&
         MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES)
@@ -297,6 +301,16 @@ static enum MHD_Result queue(pd_request *r)
         resp_error(r, PD_ERR_INTERNAL, "handler produced no response");
     if (r->close_after)
         resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (r->resp.cached != NULL && r->resp.n_headers == 0 && !r->rate.counted && !r->tls) {
+        /* nothing per request but the trace token: the entry's own
+         * response, its other headers added once (resp_cache.h) */
+        static const rc_header no_cache = { MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache" };
+        mr = rc_response_reuse(r->resp.cached, &no_cache, TRACE_HEADER, r->trace);
+        if (mr != NULL) {
+            r->resp.reused = r->resp.cached;     /* released when the request is freed */
+            return MHD_queue_response(r->conn, (unsigned)r->resp.status, mr);
+        }
+    }
     if (r->resp.cached != NULL) {
         /* a fresh response over the cached bytes: a cached one is shared
          * and must not get this request's headers (resp_cache.h) */
