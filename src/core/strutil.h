@@ -30,6 +30,10 @@ int str_copy(char *dst, size_t dstlen, const char *src);
 
 /* malloc'd copy of n bytes + NUL; NULL on allocation failure or s == NULL. */
 char *str_dup_n(const char *s, size_t n);
+/* dst = parts[0] sep parts[1] sep ... (n parts), NUL-terminated: 0, or -1
+ * when it does not fit in cap bytes (dst then holds a truncated string).
+ * The cache keys of the hot path are built with it, without printf. */
+int str_join(char *dst, size_t cap, char sep, const char *const *parts, size_t n);
 char *str_dup(const char *s);
 
 /* Case-insensitive ASCII prefix test. */
@@ -49,7 +53,8 @@ int time_iso_ms(const char *in, char *out, size_t cap);
 /* Value of an ASCII hex digit, or -1. */
 int str_hexval(int c);
 
-/* FNV-1a 64-bit hash of n bytes (hash tables, not security). */
+/* A fast 64-bit hash of n bytes, eight at a time (in-memory hash tables, not
+ * security; values are not stable across versions: never store them). */
 uint64_t str_hash64(const void *p, size_t n);
 
 /* Monotonic clock in nanoseconds. */

@@ -76,7 +76,7 @@ void h_image_get(pd_server *srv, pd_request *req)
      * (tags read before the data: see resp_cache.h) */
     enc = req_query(req, "encoding");
     cacheable = (enc == NULL || enc[0] == '\0') && strcmp(req->caller.sub, ctx.user_id) == 0 &&
-                snprintf(key, sizeof(key), "image|%s|%s", ctx.acc_ref, ctx.user_id) < (int)sizeof(key) &&
+                str_join(key, sizeof(key), '|', (const char *const[]){ "image", ctx.acc_ref, ctx.user_id }, 3) == 0 &&
                 ctx.tags.v_target >= 0;
     if (cacheable && (hit = rc_get(key, &ctx.tags, &etag)) != NULL && etag != NULL) {
         inm = req_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH);

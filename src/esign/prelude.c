@@ -120,7 +120,7 @@ pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx)
         !str_is_guid(ctx->user_id))
         return fail_counted(srv, req, PD_ERR_INVALID_USERID);
     str_lower(ctx->user_id);
-    snprintf(ctx->base_path, sizeof(ctx->base_path), "%s", req->prefix);
+    str_copy(ctx->base_path, sizeof(ctx->base_path), req->prefix);
     ctx->store = server_store(srv);
     if (ctx->store == NULL)
         return fail_counted(srv, req, PD_ERR_STORE);

@@ -22,9 +22,10 @@
 /* The response-cache key: everything in the request the bytes depend on. */
 static int cache_key(const pd_request *req, const esign_ctx *ctx, char *key, size_t len)
 {
-    int n = snprintf(key, len, "profile|%s|%c|%s|%s|%s", req->prefix, req->want_xml ? 'x' : 'j',
-                     ctx->acc_ref, req->caller.sub, ctx->user_id);
-    return n > 0 && (size_t)n < len ? 0 : -1;
+    const char *parts[] = { "profile", req->prefix, req->want_xml ? "x" : "j", ctx->acc_ref,
+                            req->caller.sub, ctx->user_id };
+
+    return str_join(key, len, '|', parts, sizeof(parts) / sizeof(parts[0]));
 }
 
 /* each_account_of_user row: the first (lowest account number) is the

@@ -62,10 +62,20 @@ void conn_guard_free(conn_guard *g)
     free(g);
 }
 
+/* The connection's thread writes its deadlines, the sweeper reads them:
+ * each value stands alone (no other data is published through it) and a
+ * value seen one sweep late only moves a cut by a sweep, so relaxed stores
+ * do: a sequentially consistent one is a locked exchange, and a request
+ * makes four of these. */
+static void set_deadline(conn_rec *r, int64_t deadline)
+{
+    atomic_store_explicit(&r->deadline_ns, deadline, memory_order_relaxed);
+}
+
 static void wait_on_client(conn_rec *r, int64_t now, int64_t allowance)
 {
-    atomic_store(&r->waiting_since, now);
-    atomic_store(&r->deadline_ns, now + allowance);
+    atomic_store_explicit(&r->waiting_since, now, memory_order_relaxed);
+    set_deadline(r, now + allowance);
 }
 
 /* Under g->mu: shuts r down once (libmicrohttpd sees the end and closes it). */
@@ -149,11 +159,11 @@ static conn_rec *rec_of(struct MHD_Connection *c)
     return ci != NULL ? ci->socket_context : NULL;
 }
 
-void conn_guard_request_line(struct MHD_Connection *c)
+void conn_guard_request_line(struct MHD_Connection *c, int64_t now)
 {
     conn_rec *r = rec_of(c);
     if (r != NULL)
-        wait_on_client(r, now_ns(), (int64_t)LIM_HTTP_HEADERS_S * NS_PER_S);
+        wait_on_client(r, now, (int64_t)LIM_HTTP_HEADERS_S * NS_PER_S);
 }
 
 void conn_guard_headers_done(struct MHD_Connection *c, bool body_expected)
@@ -164,21 +174,21 @@ void conn_guard_headers_done(struct MHD_Connection *c, bool body_expected)
     if (body_expected)
         wait_on_client(r, now_ns(), (int64_t)LIM_HTTP_BODY_S * NS_PER_S);
     else
-        atomic_store(&r->deadline_ns, NO_DEADLINE);
+        set_deadline(r, NO_DEADLINE);
 }
 
 void conn_guard_busy(struct MHD_Connection *c)
 {
     conn_rec *r = rec_of(c);
     if (r != NULL)
-        atomic_store(&r->deadline_ns, NO_DEADLINE);
+        set_deadline(r, NO_DEADLINE);
 }
 
-void conn_guard_idle(struct MHD_Connection *c)
+void conn_guard_idle(struct MHD_Connection *c, int64_t now)
 {
     conn_rec *r = rec_of(c);
     if (r != NULL)
-        wait_on_client(r, now_ns(), r->guard->idle_ns);
+        wait_on_client(r, now, r->guard->idle_ns);
 }
 
 unsigned conn_guard_sweep(conn_guard *g, int64_t now)

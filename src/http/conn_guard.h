@@ -48,11 +48,13 @@ void conn_guard_notify(void *cls, struct MHD_Connection *c, void **socket_contex
 /* Called by the connection's thread as its request moves on: the request
  * line is in (the headers are due), the headers are in (the body is due when
  * body_expected), the answer is queued (nothing is due until it is sent and
- * the connection waits for the next request: conn_guard_idle). */
-void conn_guard_request_line(struct MHD_Connection *c);
+ * the connection waits for the next request: conn_guard_idle).  The first
+ * and the last are given the time (CLOCK_MONOTONIC ns) the server read
+ * anyway for the request's duration: one clock read less each. */
+void conn_guard_request_line(struct MHD_Connection *c, int64_t now_ns);
 void conn_guard_headers_done(struct MHD_Connection *c, bool body_expected);
 void conn_guard_busy(struct MHD_Connection *c);
-void conn_guard_idle(struct MHD_Connection *c);
+void conn_guard_idle(struct MHD_Connection *c, int64_t now_ns);
 
 /* Shuts down every connection past its deadline; returns how many. */
 unsigned conn_guard_sweep(conn_guard *g, int64_t now_ns);

@@ -2,10 +2,11 @@
  * http.h - request and response objects shared by the server, the router
  * and the handlers.
  *
- * Lifetime: a pd_request is allocated on the first call of the access
- * handler for a connection's request and freed in the completion callback
- * (http/server.c); everything it owns (body, response body, header values)
- * is freed there, in one place.  Handlers fill req->resp and never free it.
+ * Lifetime: a pd_request is taken (allocated, or reused from the worker's
+ * spares) when libmicrohttpd reports a request's target and released in
+ * the completion callback (http/server.c); everything it owns (body,
+ * response body, header values, a reused cached response) is released
+ * there, in one place.  Handlers fill req->resp and never free it.
  */
 #ifndef PROFILED_HTTP_H
 #define PROFILED_HTTP_H
@@ -90,6 +91,9 @@ typedef struct {
     const struct rc_body *cached;      /* an answer from the response cache (borrowed,
                                           http/resp_cache.h): sent instead of the
                                           members above, with the per-request headers */
+    const struct rc_body *reused;      /* the cached answer whose own response was
+                                          queued (rc_response_reuse): released at
+                                          completion (server.c), then NULL */
 } pd_response;
 
 struct pd_request {

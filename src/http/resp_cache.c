@@ -20,6 +20,9 @@
 
 struct rc_body {
     atomic_uint refs;
+    struct MHD_Response *shared;           /* rc_response_reuse's response: the entry's
+                                              thread only; NULL until first used */
+    atomic_bool shared_busy;               /* a request is sending it (until _done) */
     char ctype[RC_HDR_VALUE_MAX];          /* "" when none */
     size_t n_headers;
     struct {
@@ -63,6 +66,11 @@ static void slot_clear(rc_table *t, rc_entry *e)
 {
     if (e->body != NULL) {
         t->bytes -= e->body->len;
+        if (e->body->shared != NULL) {
+            /* a connection still sending it keeps its own reference */
+            MHD_destroy_response(e->body->shared);
+            e->body->shared = NULL;
+        }
         body_unref(e->body);
     }
     e->body = NULL;
@@ -141,6 +149,8 @@ const rc_body *rc_put(const char *key, const rc_tags *tags, const unsigned char 
     if (b == NULL)
         return NULL;
     atomic_init(&b->refs, 1);
+    b->shared = NULL;
+    atomic_init(&b->shared_busy, false);
     str_copy(b->ctype, sizeof(b->ctype), ctype != NULL ? ctype : "");
     b->n_headers = n;
     for (size_t i = 0; i < n; i++) {
@@ -182,6 +192,47 @@ struct MHD_Response *rc_response(const rc_body *cb)
         return NULL;
     }
     return mr;
+}
+
+struct MHD_Response *rc_response_reuse(const rc_body *cb, const rc_header *dflt,
+                                       const char *name, const char *value)
+{
+    rc_body *b = (rc_body *)cb;        /* the entry's thread: see resp_cache.h */
+    const char *old;
+
+    if (atomic_exchange(&b->shared_busy, true))
+        return NULL;                   /* another request of this thread is sending it */
+    if (b->shared == NULL) {
+        b->shared = rc_response(b);
+        if (b->shared != NULL && MHD_get_response_header(b->shared, dflt->name) == NULL &&
+            MHD_add_response_header(b->shared, dflt->name, dflt->value) != MHD_YES) {
+            MHD_destroy_response(b->shared);
+            b->shared = NULL;
+        }
+        if (b->shared == NULL) {
+            atomic_store(&b->shared_busy, false);
+            return NULL;
+        }
+    }
+    /* nobody reads its headers now: the request that sent it last is done */
+    old = MHD_get_response_header(b->shared, name);
+    if ((old != NULL && MHD_del_response_header(b->shared, name, old) != MHD_YES) ||
+        MHD_add_response_header(b->shared, name, value) != MHD_YES) {
+        MHD_destroy_response(b->shared);    /* out of memory: made afresh next time */
+        b->shared = NULL;
+        atomic_store(&b->shared_busy, false);
+        return NULL;
+    }
+    atomic_fetch_add(&b->refs, 1);          /* the request's, until rc_response_reuse_done */
+    return b->shared;
+}
+
+void rc_response_reuse_done(const rc_body *cb)
+{
+    rc_body *b = (rc_body *)cb;
+
+    atomic_store(&b->shared_busy, false);
+    body_unref(b);
 }
 
 void rc_stats(uint64_t *hits, uint64_t *misses)

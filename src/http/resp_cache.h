@@ -22,6 +22,20 @@
  * copying them; the bytes are reference-counted and freed when the entry
  * is replaced and the last response using them is done.
  *
+ * A hit whose answer carries no per-request header but the trace token (no
+ * HSTS, rate-limit or Connection header: the common case) need not even
+ * build a response: rc_response_reuse hands out the entry's own response,
+ * with its headers added once and only the trace token replaced, and
+ * libmicrohttpd queues it as it queues any persistent response.  Its
+ * headers are changed only while no request is sending it (shared_busy:
+ * set until the request that queued it is completed, when libmicrohttpd
+ * has long since written its headers), and only by the entry's thread
+ * (a connection is served by one worker thread from start to end), so a
+ * queued response is never changed; a second hit while it is being sent
+ * (a slow client) gets a fresh response from rc_response.  This saves the
+ * allocation and release of a response and three headers per hit (about
+ * 3,000 of the ~27,000 instructions of a cached GET).
+ *
  * Memory: an entry holds one reference to its rc_body; each response from
  * rc_response holds another, dropped by libmicrohttpd when it frees the
  * response.  Each worker thread's table is freed when the thread exits.
@@ -72,6 +86,17 @@ const rc_body *rc_put(const char *key, const rc_tags *tags, const unsigned char 
  * its per-request headers, queues it and destroys it.  NULL when out of
  * memory. */
 struct MHD_Response *rc_response(const rc_body *b);
+
+/* The entry's reusable response (see above) with header `name` set to
+ * value, and dflt added when it was made unless b's headers have that name
+ * already; NULL when a request is sending it now or out of memory (then
+ * use rc_response).  Call only on the thread that got b from rc_get/rc_put.
+ * Queue it, do not destroy it, and call rc_response_reuse_done(b) once that
+ * request is completed (libmicrohttpd's completion callback, from any
+ * thread): until then b stays allocated even if its entry is replaced. */
+struct MHD_Response *rc_response_reuse(const rc_body *b, const rc_header *dflt,
+                                       const char *name, const char *value);
+void rc_response_reuse_done(const rc_body *b);
 
 /* Hit/miss counters of this thread (for tests and debugging). */
 void rc_stats(uint64_t *hits, uint64_t *misses);

@@ -37,28 +37,40 @@ static int split(char *s, char *segs[MAX_SEGS])
     return n;
 }
 
+/* Walks the pattern's segments in place (no copy, no split: this runs for
+ * every route tried on every request). */
 static int pattern_match(const char *pattern, char **segs, int nseg,
                          const char **params, size_t *n_params)
 {
-    char pat[128];
-    char *psegs[MAX_SEGS];
-    int np;
+    const char *p = pattern;
+    int i = 0;
     size_t k = 0;
 
-    if (str_copy(pat, sizeof(pat), pattern) != 0)
-        return 0;
-    np = split(pat, psegs);
-    if (np != nseg)
-        return 0;
-    for (int i = 0; i < np; i++) {
-        if (strcmp(psegs[i], "*") == 0) {
+    for (;;) {
+        const char *e;
+        size_t len;
+
+        while (*p == '/')
+            p++;
+        if (*p == '\0')
+            break;
+        for (e = p; *e != '\0' && *e != '/'; e++)
+            ;
+        len = (size_t)(e - p);
+        if (i == nseg)
+            return 0;
+        if (len == 1 && *p == '*') {
             if (k == HTTP_MAX_PARAMS)
                 return 0;
             params[k++] = segs[i];
-        } else if (strcasecmp(psegs[i], segs[i]) != 0) {
+        } else if (strncasecmp(p, segs[i], len) != 0 || segs[i][len] != '\0') {
             return 0;
         }
+        i++;
+        p = e;
     }
+    if (i != nseg)
+        return 0;
     *n_params = k;
     return 1;
 }

@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <sodium.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -34,6 +35,7 @@
 #include "http/metrics.h"
 #include "http/rate.h"
 #include "http/resp_cache.h"
+#include "core/thread_table.h"
 #include "store/unreachable.h"
 
 
@@ -111,13 +113,66 @@ static void trace_new(char *buf)
     buf[o] = '\0';
 }
 
+/* Requests are reused: a worker keeps up to REQ_SPARES freed ones (about
+ * 3.3 KiB each) for its next requests, so a request costs no large calloc
+ * (glibc serves one that size from the large bins, consolidating its fast
+ * bins first) and no zeroing of the 2 KiB path buffer, which the router
+ * always writes before anyone reads it.  The list belongs to the thread
+ * that freed the requests and is freed when that thread exits. */
+#define REQ_SPARES 8
+
+typedef struct {
+    pd_request *r[REQ_SPARES];
+    size_t n;
+} req_spares;
+
+static pthread_key_t spares_key;
+static bool spares_ok;
+static pthread_once_t spares_once = PTHREAD_ONCE_INIT;
+
+static void spares_free(void *p)
+{
+    req_spares *sp = p;
+
+    for (size_t i = 0; sp != NULL && i < sp->n; i++)
+        free(sp->r[i]);
+    free(sp);
+}
+
+static void spares_init(void)
+{
+    spares_ok = pthread_key_create(&spares_key, spares_free) == 0;
+}
+
+static req_spares *spares(void)
+{
+    pthread_once(&spares_once, spares_init);
+    return spares_ok ? thread_table_get(spares_key, sizeof(req_spares)) : NULL;
+}
+
+/* A zeroed request (pathbuf excepted: it holds an empty string), or NULL. */
+static pd_request *request_new(void)
+{
+    req_spares *sp = spares();
+    pd_request *r;
+    size_t tail = offsetof(pd_request, pathbuf) + sizeof(r->pathbuf);
+
+    if (sp == NULL || sp->n == 0)
+        return calloc(1, sizeof(pd_request));
+    r = sp->r[--sp->n];
+    memset(r, 0, offsetof(pd_request, pathbuf));
+    r->pathbuf[0] = '\0';
+    memset((char *)r + tail, 0, sizeof(*r) - tail);
+    return r;
+}
+
 /* The URI log callback: libmicrohttpd calls it with the raw request target
  * before it unescapes the path or parses the query.  The pd_request starts
  * here (its pointer becomes the request's con_cls), so the raw target can be
  * screened (screen.c).  NULL when out of memory: on_access then gives up. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-    pd_request *r = calloc(1, sizeof(*r));
+    pd_request *r = request_new();
     const union MHD_ConnectionInfo *ci;
 
     (void)cls;
@@ -130,7 +185,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
     r->tls = ci != NULL && ci->tls_session != NULL;
     screen_target(r, uri);
-    conn_guard_request_line(conn);        /* the headers are due now */
+    conn_guard_request_line(conn, (int64_t)r->t0_ns);   /* the headers are due now */
     return r;
 }
 
@@ -204,20 +259,29 @@ static void request_start(const struct pd_server *srv, pd_request *r, const char
 
 static void request_free(pd_request *r)
 {
+    req_spares *sp = spares();
+
+    if (r->resp.reused != NULL)
+        rc_response_reuse_done(r->resp.reused);
+
     free(r->body);
     free(r->resp.body);
     free(r->resp.hdr_buf);
-    free(r);
+    if (sp != NULL && sp->n < REQ_SPARES)
+        sp->r[sp->n++] = r;                 /* reused by this thread's next request */
+    else
+        free(r);
 }
 
 #define HSTS_VALUE "max-age=" LIM_HSTS_MAX_AGE_STR
+#define TRACE_HEADER "X-DocuSign-TraceToken"
 
 /* The headers every answer carries, as DocuSign's do: the request's trace
  * token, Cache-Control: no-cache unless the handler chose one (images keep
  * their validators, OAuth its no-store), and HSTS on HTTPS. */
 static bool add_common_headers(const pd_request *r, struct MHD_Response *mr)
 {
-    if (MHD_add_response_header(mr, "X-DocuSign-TraceToken", r->trace) != MHD_YES)
+    if (MHD_add_response_header(mr, TRACE_HEADER, r->trace) != MHD_YES)
         return false;
     if (MHD_get_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL) == NULL &&
         MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES)
@@ -237,6 +301,16 @@ static enum MHD_Result queue(pd_request *r)
         resp_error(r, PD_ERR_INTERNAL, "handler produced no response");
     if (r->close_after)
         resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (r->resp.cached != NULL && r->resp.n_headers == 0 && !r->rate.counted && !r->tls) {
+        /* nothing per request but the trace token: the entry's own
+         * response, its other headers added once (resp_cache.h) */
+        static const rc_header no_cache = { MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache" };
+        mr = rc_response_reuse(r->resp.cached, &no_cache, TRACE_HEADER, r->trace);
+        if (mr != NULL) {
+            r->resp.reused = r->resp.cached;     /* released when the request is freed */
+            return MHD_queue_response(r->conn, (unsigned)r->resp.status, mr);
+        }
+    }
     if (r->resp.cached != NULL) {
         /* a fresh response over the cached bytes: a cached one is shared
          * and must not get this request's headers (resp_cache.h) */
@@ -438,14 +512,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         *con_cls = NULL;
         return;
     }
-    conn_guard_idle(conn);                 /* answered: the next request is due within the idle timeout */
-    metrics_request_done(srv, r, time_mono_ns() - r->t0_ns);
+    uint64_t now = time_mono_ns();
+    conn_guard_idle(conn, (int64_t)now);   /* answered: the next request is due within the idle timeout */
+    metrics_request_done(srv, r, now - r->t0_ns);
     audit_request_done(srv, r);
     if (log_get_level() <= LOG_INFO) {
         req_client_addr(r, srv->cfg->trusted_proxies, remote, sizeof(remote));
         log_request(r->method, r->route ? r->route->name : "-",
                     r->resp.set ? r->resp.status : 0,
-                    (double)(time_mono_ns() - r->t0_ns) / 1e6,
+                    (double)(now - r->t0_ns) / 1e6,
                     r->authenticated ? (r->caller.sub[0] ? r->caller.sub : r->caller.cid) : NULL,
                     remote, r->trace);
     }

@@ -407,6 +407,67 @@ static void test_mem_equal_ct(void **state)
     assert_true(mem_equal_ct(a, b, 10));
 }
 
+/* str_join: parts with the separator, the exact fit, one byte short, and
+ * the empty cases; a string that does not fit is refused, never cut
+ * silently into a key that could name another resource. */
+static void test_join(void **state)
+{
+    const char *const parts[] = { "profile", "/restapi/v2.1", "j", "123", "" };
+    char buf[64];
+
+    (void)state;
+    assert_int_equal(str_join(buf, sizeof(buf), '|', parts, 5), 0);
+    assert_string_equal(buf, "profile|/restapi/v2.1|j|123|");
+    assert_int_equal(str_join(buf, sizeof(buf), '|', parts, 1), 0);
+    assert_string_equal(buf, "profile");
+    assert_int_equal(str_join(buf, sizeof(buf), '|', parts, 0), 0);
+    assert_string_equal(buf, "");
+    /* "a|bc" is 4 bytes: fits in 5, not in 4 */
+    const char *const ab[] = { "a", "bc" };
+    assert_int_equal(str_join(buf, 5, '/', ab, 2), 0);
+    assert_string_equal(buf, "a/bc");
+    assert_int_equal(str_join(buf, 4, '/', ab, 2), -1);
+    assert_true(strlen(buf) < 4);
+    assert_int_equal(str_join(buf, 0, '/', ab, 2), -1);
+}
+
+/* str_hash64: the same bytes give the same value, every length 0..64 and
+ * every single-bit change gives another one, and the low 12 bits (what a
+ * 4,096-slot table indexes by) of keys that differ only in their last
+ * characters spread over the slots. */
+static void test_hash64(void **state)
+{
+    char a[80], b[80];
+    static unsigned char seen[4096];
+    unsigned used = 0;
+
+    (void)state;
+    memset(a, 'k', sizeof(a));
+    memcpy(b, a, sizeof(b));
+    for (size_t n = 0; n <= 64; n++) {
+        assert_true(str_hash64(a, n) == str_hash64(b, n));
+        if (n > 0)
+            assert_true(str_hash64(a, n) != str_hash64(a, n - 1));
+        for (size_t i = 0; i < n; i++)
+            for (int bit = 0; bit < 8; bit++) {
+                b[i] = (char)(a[i] ^ (1 << bit));
+                assert_true(str_hash64(a, n) != str_hash64(b, n));
+                b[i] = a[i];
+            }
+    }
+    for (unsigned i = 0; i < 2048; i++) {
+        char key[96];
+        int n = snprintf(key, sizeof(key), "profile|/restapi/v2.1|j|1|0b8e9e34-1c1a-4c44-9d4e-5a3f4c%06u", i);
+        unsigned slot = (unsigned)(str_hash64(key, (size_t)n) % 4096);
+        if (!seen[slot]) {
+            seen[slot] = 1;
+            used++;
+        }
+    }
+    /* 2,048 random keys into 4,096 slots fill ~1,610 on average */
+    assert_true(used > 1500);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +480,8 @@ int main(void)
         cmocka_unit_test(test_guid_new),
         cmocka_unit_test(test_account_ref),
         cmocka_unit_test(test_mem_equal_ct),
+        cmocka_unit_test(test_join),
+        cmocka_unit_test(test_hash64),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -110,6 +110,50 @@ static void test_rc_responses_are_per_request(void **state)
     assert_null(rc_put("q", &t, (const unsigned char *)"x", 1, "text/plain", NULL, big, 1));
 }
 
+/* The entry's reusable response: the same object for consecutive hits,
+ * its headers added once and the per-request one replaced (never two of
+ * it); refused while a request is still sending it (the caller then makes
+ * a fresh one); an entry replaced while its response is out keeps the
+ * bytes until both the request and libmicrohttpd are done (ASan checks). */
+static void test_rc_response_reuse(void **state)
+{
+    (void)state;
+    rc_tags t = {7, 7, 7}, t2 = {8, 8, 8};
+    const rc_header dflt = { "Cache-Control", "no-cache" };
+    const rc_header own[] = { {"Cache-Control", "private, no-cache"} };
+    const rc_body *hit, *img;
+    struct MHD_Response *a, *b;
+
+    assert_non_null(rc_put("reuse", &t, (const unsigned char *)"{}", 2, "application/json", NULL, NULL, 0));
+    hit = rc_get("reuse", &t, NULL);
+    a = rc_response_reuse(hit, &dflt, "X-DocuSign-TraceToken", "trace-1");
+    assert_non_null(a);
+    assert_string_equal(MHD_get_response_header(a, "X-DocuSign-TraceToken"), "trace-1");
+    assert_string_equal(MHD_get_response_header(a, "Cache-Control"), "no-cache");
+    assert_string_equal(MHD_get_response_header(a, "Content-Type"), "application/json");
+    /* a second request while the first is being sent: refused */
+    assert_null(rc_response_reuse(hit, &dflt, "X-DocuSign-TraceToken", "trace-2"));
+    rc_response_reuse_done(hit);
+    b = rc_response_reuse(hit, &dflt, "X-DocuSign-TraceToken", "trace-3");
+    assert_ptr_equal(a, b);
+    assert_string_equal(MHD_get_response_header(b, "X-DocuSign-TraceToken"), "trace-3");
+    assert_int_equal(MHD_get_response_headers(b, NULL, NULL), 3);  /* Content-Type, Cache-Control, trace */
+    /* the entry is replaced while the request is still out: the request
+     * keeps the bytes alive, done() releases them */
+    assert_non_null(rc_put("reuse", &t2, (const unsigned char *)"[]", 2, "application/json", NULL, NULL, 0));
+    assert_null(rc_get("reuse", &t, NULL));
+    rc_response_reuse_done(hit);
+
+    /* an entry with its own Cache-Control keeps it, without the default */
+    assert_non_null(rc_put("reuse-img", &t, (const unsigned char *)"P", 1, "image/png", "\"e\"", own, 1));
+    img = rc_get("reuse-img", &t, NULL);
+    a = rc_response_reuse(img, &dflt, "X-DocuSign-TraceToken", "trace-4");
+    assert_non_null(a);
+    assert_string_equal(MHD_get_response_header(a, "Cache-Control"), "private, no-cache");
+    assert_int_equal(MHD_get_response_headers(a, NULL, NULL), 3);  /* Content-Type, Cache-Control, trace */
+    rc_response_reuse_done(img);
+}
+
 static void test_rc_replace_and_bounds(void **state)
 {
     (void)state;
@@ -253,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_rc_hit_and_tags),
         cmocka_unit_test(test_rc_image_entry),
         cmocka_unit_test(test_rc_responses_are_per_request),
+        cmocka_unit_test(test_rc_response_reuse),
         cmocka_unit_test(test_rc_replace_and_bounds),
         cmocka_unit_test(test_rc_per_thread),
         cmocka_unit_test(test_token_cache),
