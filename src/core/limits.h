@@ -166,6 +166,9 @@
 #define LIM_CHANGES_CHECK_MS             250    /* SQLite: a reader re-checks the counter file's
                                                    path (deleted, replaced, truncated) this often */
 #define LIM_VERSIONS_MEMO_SLOTS          1024   /* get_versions results kept per thread */
+#define LIM_VERSIONS_CALLERS             2048   /* ... and callers' own tags (a miss of a new
+                                                   (caller, target) pair reads the target only) */
+#define LIM_VERSIONS_CALLER_WAYS         4      /* ... in sets of this many (oldest replaced) */
 #define LIM_VERSIONS_MEMO_MAX_AGE_MS     1000   /* a memo entry is re-read after this even when the
                                                    stamp has not moved (bounds a missed signal:
                                                    a writer killed between COMMIT and bump, an edit

@@ -88,7 +88,8 @@ static pd_err fail_counted(pd_server *srv, pd_request *req, pd_err e)
 }
 
 static pd_err load_account(esign_ctx *ctx);
-static pd_err load_membership(esign_ctx *ctx, const char *user_id, int64_t version, pd_membership *out);
+static pd_err load_membership(esign_ctx *ctx, const char *user_id, int64_t version, bool remember,
+                              pd_membership *out);
 
 /* The account and the caller's membership in it, once. */
 static void look_up(pd_request *req, esign_ctx *ctx)
@@ -98,7 +99,7 @@ static void look_up(pd_request *req, esign_ctx *ctx)
     ctx->looked_up = true;
     ctx->account_e = load_account(ctx);
     ctx->caller_e = ctx->account_e != PD_OK ? ctx->account_e
-                    : load_membership(ctx, req->caller.sub, ctx->tags.v_caller, &ctx->caller);
+                    : load_membership(ctx, req->caller.sub, ctx->tags.v_caller, true, &ctx->caller);
 }
 
 pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx)
@@ -157,15 +158,20 @@ static pd_err load_account(esign_ctx *ctx)
     return e;
 }
 
-/* Membership of user_id (whose version is given) in the loaded account. */
-static pd_err load_membership(esign_ctx *ctx, const char *user_id, int64_t version, pd_membership *out)
+/* Membership of user_id (whose version is given) in the loaded account;
+ * remember: through the lookup cache (the caller's, read on every request).
+ * Not the target's of an admin's read: a response-cache miss is a new
+ * (target, version), so the entry would be read again only after the
+ * response cache lost it, and putting it would evict the callers'. */
+static pd_err load_membership(esign_ctx *ctx, const char *user_id, int64_t version, bool remember,
+                              pd_membership *out)
 {
     pd_err e;
 
-    if (lc_get_membership(ctx->account.id, user_id, ctx->tags.generation, version, out))
+    if (remember && lc_get_membership(ctx->account.id, user_id, ctx->tags.generation, version, out))
         return PD_OK;
     e = ctx->store->ops->get_membership(ctx->store, ctx->account.id, user_id, out);
-    if (e == PD_OK)
+    if (e == PD_OK && remember)
         lc_put_membership(ctx->account.id, user_id, ctx->tags.generation, version, out);
     return e;
 }
@@ -199,7 +205,7 @@ pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx)
     if (e != PD_OK)
         return fail(req, e);
     if (!facts.target_is_self) {
-        e = load_membership(ctx, ctx->user_id, ctx->tags.v_target, &ctx->target);
+        e = load_membership(ctx, ctx->user_id, ctx->tags.v_target, false, &ctx->target);
         if (e == PD_ERR_NOT_FOUND)
             return fail(req, PD_ERR_USER_NOT_FOUND);
         if (e != PD_OK)

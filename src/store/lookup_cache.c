@@ -1,7 +1,8 @@
 /*
- * lookup_cache.c - see lookup_cache.h.  Direct-mapped per-thread tables;
- * a colliding put replaces the slot.  Copies are all-or-nothing: on an
- * allocation failure the lookup is simply a miss.
+ * lookup_cache.c - see lookup_cache.h.  Per-thread LC_WAYS-way
+ * set-associative tables: a put replaces the entry of the same key, else an
+ * empty one, else the set's least recently used.  Copies are
+ * all-or-nothing: on an allocation failure the lookup is simply a miss.
  */
 #include "store/lookup_cache.h"
 
@@ -16,23 +17,29 @@
 
 #define LC_KEY_MAX (2 * LIM_ID_MAX + 2)
 
-typedef struct {
-    char key[LC_KEY_MAX];
-    int64_t generation, version;
-    bool used;
-    pd_account account;
-} lc_acc;
+#define LC_SETS (LC_SLOTS / LC_WAYS)
 
 typedef struct {
     char key[LC_KEY_MAX];
     int64_t generation, version;
+    uint64_t last_use;          /* the table's tick when last read or written */
     bool used;
+} lc_head;
+
+typedef struct {
+    lc_head h;
+    pd_account account;
+} lc_acc;
+
+typedef struct {
+    lc_head h;
     pd_membership m;
 } lc_mem;
 
 typedef struct {
     lc_acc acc[LC_SLOTS];
     lc_mem mem[LC_SLOTS];
+    uint64_t tick;
 } lc_table;
 
 static pthread_key_t lc_key;
@@ -120,6 +127,51 @@ static bool make_key(char key[LC_KEY_MAX], const char *a, const char *b)
     return true;
 }
 
+/* The first entry of key's set (LC_WAYS entries from there).  FNV-1a's
+ * low bits mix poorly (bit 0 is the parity of the bytes' bit 0), so the set
+ * is taken from the top bits of a multiplied hash. */
+static size_t set_of(const char *key)
+{
+    uint64_t h = str_hash64(key, strlen(key)) * 0x9e3779b97f4a7c15ULL;
+    return (size_t)((h >> 32) % LC_SETS) * LC_WAYS;
+}
+
+/* Way i of a set: the entries are `stride` bytes apart, each starting with
+ * its lc_head. */
+static lc_head *way(void *set, size_t stride, int i)
+{
+    return (lc_head *)((char *)set + (size_t)i * stride);
+}
+
+/* The way of the set holding key, or -1. */
+static int find_way(void *set, size_t stride, const char *key)
+{
+    for (int i = 0; i < LC_WAYS; i++) {
+        const lc_head *h = way(set, stride, i);
+        if (h->used && strcmp(h->key, key) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* The way a put of key takes: the key's own, an empty one, or the least
+ * recently used. */
+static int victim_way(void *set, size_t stride, const char *key)
+{
+    int v = find_way(set, stride, key);
+
+    for (int i = 0; v < 0 && i < LC_WAYS; i++)
+        if (!way(set, stride, i)->used)
+            v = i;
+    if (v < 0) {
+        v = 0;
+        for (int i = 1; i < LC_WAYS; i++)
+            if (way(set, stride, i)->last_use < way(set, stride, v)->last_use)
+                v = i;
+    }
+    return v;
+}
+
 bool lc_get_account(const char *ref, int64_t generation, pd_account *out)
 {
     lc_table *t = table();
@@ -127,13 +179,15 @@ bool lc_get_account(const char *ref, int64_t generation, pd_account *out)
 
     if (t == NULL || !make_key(key, ref, NULL))
         return false;
-    lc_acc *e = &t->acc[str_hash64(key, strlen(key)) % LC_SLOTS];
-    if (!e->used || e->generation != generation || strcmp(e->key, key) != 0) {
+    lc_acc *set = &t->acc[set_of(key)];
+    int w = find_way(set, sizeof(*set), key);
+    if (w < 0 || set[w].h.generation != generation) {
         met_inc(MET_LOOKUP_CACHE_MISS);
         return false;
     }
     met_inc(MET_LOOKUP_CACHE_HIT);
-    return copy_account(&e->account, out);
+    set[w].h.last_use = ++t->tick;
+    return copy_account(&set[w].account, out);
 }
 
 void lc_put_account(const char *ref, int64_t generation, const pd_account *a)
@@ -143,11 +197,13 @@ void lc_put_account(const char *ref, int64_t generation, const pd_account *a)
 
     if (t == NULL || !make_key(key, ref, NULL))
         return;
-    lc_acc *e = &t->acc[str_hash64(key, strlen(key)) % LC_SLOTS];
+    lc_acc *set = &t->acc[set_of(key)];
+    lc_acc *e = &set[victim_way(set, sizeof(*set), key)];
     pd_account_clear(&e->account);
-    e->used = copy_account(a, &e->account);
-    memcpy(e->key, key, sizeof(key));
-    e->generation = generation;
+    e->h.used = copy_account(a, &e->account);
+    memcpy(e->h.key, key, sizeof(key));
+    e->h.generation = generation;
+    e->h.last_use = ++t->tick;
 }
 
 bool lc_get_membership(const char *account_id, const char *user_id, int64_t generation,
@@ -158,14 +214,15 @@ bool lc_get_membership(const char *account_id, const char *user_id, int64_t gene
 
     if (t == NULL || !make_key(key, account_id, user_id))
         return false;
-    lc_mem *e = &t->mem[str_hash64(key, strlen(key)) % LC_SLOTS];
-    if (!e->used || e->generation != generation || e->version != user_version ||
-        strcmp(e->key, key) != 0) {
+    lc_mem *set = &t->mem[set_of(key)];
+    int w = find_way(set, sizeof(*set), key);
+    if (w < 0 || set[w].h.generation != generation || set[w].h.version != user_version) {
         met_inc(MET_LOOKUP_CACHE_MISS);
         return false;
     }
     met_inc(MET_LOOKUP_CACHE_HIT);
-    return copy_membership(&e->m, out);
+    set[w].h.last_use = ++t->tick;
+    return copy_membership(&set[w].m, out);
 }
 
 void lc_put_membership(const char *account_id, const char *user_id, int64_t generation,
@@ -176,10 +233,12 @@ void lc_put_membership(const char *account_id, const char *user_id, int64_t gene
 
     if (t == NULL || !make_key(key, account_id, user_id))
         return;
-    lc_mem *e = &t->mem[str_hash64(key, strlen(key)) % LC_SLOTS];
+    lc_mem *set = &t->mem[set_of(key)];
+    lc_mem *e = &set[victim_way(set, sizeof(*set), key)];
     pd_membership_clear(&e->m);
-    e->used = copy_membership(m, &e->m);
-    memcpy(e->key, key, sizeof(key));
-    e->generation = generation;
-    e->version = user_version;
+    e->h.used = copy_membership(m, &e->m);
+    memcpy(e->h.key, key, sizeof(key));
+    e->h.generation = generation;
+    e->h.version = user_version;
+    e->h.last_use = ++t->tick;
 }

@@ -6,6 +6,13 @@
  * and every import bumps it); a membership while the generation and that
  * user's version are unchanged (membership writes bump the user's version).
  *
+ * The tables are LC_WAYS-way set-associative (the least recently used entry
+ * of a set is replaced), so the thousand accounts and admin memberships of a
+ * large tenant do not evict each other the way a direct-mapped table would.
+ * The prelude puts only what is read again: accounts and the caller's own
+ * membership, not the membership of every user an admin reads (those are
+ * read again only after a write, which changes the key's version anyway).
+ *
  * Memory: entries hold deep copies; lc_get_* fill caller-owned structs with
  * fresh deep copies (release with pd_account_clear / pd_membership_clear).
  * Each thread's table is freed when the thread exits.  Bounded: LC_SLOTS
@@ -19,7 +26,8 @@
 
 #include "store/store.h"
 
-#define LC_SLOTS 1024
+#define LC_SLOTS 4096
+#define LC_WAYS  8          /* entries per set; LC_SLOTS / LC_WAYS sets */
 
 /* Account by the accountId given in the path. */
 bool lc_get_account(const char *ref, int64_t generation, pd_account *out);

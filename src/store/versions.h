@@ -12,8 +12,16 @@
  * LIM_VERSIONS_MEMO_MAX_AGE_MS, and the handle is the same.  No caller
  * reads the tags inside its own transaction (they come first).
  *
- * Memory: the table is per thread (LIM_VERSIONS_MEMO_SLOTS entries,
- * direct-mapped), freed when the thread exits.  Strings are borrowed.
+ * Beside the pairs, the memo keeps each user_a's own tag (its version when
+ * Active, else -1, and the generation) under the same rules: a pair not
+ * seen yet whose user_a is known reads only user_b's row.  An admin reading
+ * many users (a million-user tenant, where the pairs never repeat) then
+ * costs one row lookup per request instead of two.
+ *
+ * Memory: the table is per thread (LIM_VERSIONS_MEMO_SLOTS pair entries,
+ * direct-mapped; LIM_VERSIONS_CALLERS caller entries in sets of
+ * LIM_VERSIONS_CALLER_WAYS), freed when the thread exits.  Strings are
+ * borrowed.
  */
 #ifndef PROFILED_STORE_VERSIONS_H
 #define PROFILED_STORE_VERSIONS_H

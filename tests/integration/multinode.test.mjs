@@ -138,6 +138,12 @@ describe('two nodes, one database', () => {
     writeFileSync(file, JSON.stringify({ memberships: [{ ...m, isAdmin: false }] }));
     importFile(db.url, file);
     for (const node of [a, b]) {
+      // a member ann never read: a new (caller, target) pair whose caller's
+      // tag the versions memo knew before the import
+      await settle(async () => {
+        const r = await http('GET', profileUrl(node.base, ACC_A, IDS.dan), { token: tokenAnn });
+        assert.equal(r.status, 403, 'ann is no longer an admin: a user she never read is refused too');
+      });
       await settle(async () => {
         const r = await http('GET', profileUrl(node.base, ACC_A, IDS.bob), { token: tokenAnn });
         assert.equal(r.status, 403, 'ann is no longer an admin: the cached admin view must not be served');

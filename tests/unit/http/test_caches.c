@@ -236,6 +236,61 @@ static void test_lookup_cache(void **state)
     assert_false(lc_get_membership("other", "user-1", 1, 5, &om));
 }
 
+/* The lookup cache keeps what is read often while other keys stream
+ * through it (a direct-mapped table lost an entry to any colliding put),
+ * and a thousand accounts and admin memberships (a million-user tenant)
+ * mostly stay together. */
+static void test_lookup_cache_sets(void **state)
+{
+    (void)state;
+    char acc[40], user[40];
+    pd_membership m = { .account_id = "hot-acc", .user_id = "hot-user", .is_admin = true };
+    pd_membership om;
+    pd_account a = { .id = "acc", .external_id = 1, .name = "A" };
+    pd_account oa;
+
+    /* a read entry survives LC_SLOTS * 4 puts of other keys */
+    lc_put_membership("hot-acc", "hot-user", 7, 1, &m);
+    for (int i = 0; i < LC_SLOTS * 4; i++) {
+        snprintf(acc, sizeof acc, "acc-%d", i % 1000);
+        snprintf(user, sizeof user, "user-%d", i);
+        pd_membership x = { .account_id = acc, .user_id = user };
+        lc_put_membership(acc, user, 7, 1, &x);
+        assert_true(lc_get_membership("hot-acc", "hot-user", 7, 1, &om));
+        assert_string_equal(om.user_id, "hot-user");
+        pd_membership_clear(&om);
+    }
+    /* the same key put again replaces its own entry (one entry per key) */
+    m.is_admin = false;
+    lc_put_membership("hot-acc", "hot-user", 7, 1, &m);
+    assert_true(lc_get_membership("hot-acc", "hot-user", 7, 1, &om));
+    assert_false(om.is_admin);
+    pd_membership_clear(&om);
+
+    /* 1,000 accounts and 1,000 memberships: (nearly) all kept */
+    for (int i = 0; i < 1000; i++) {
+        snprintf(acc, sizeof acc, "%08x-1111-4111-8111-111111111111", (unsigned)i * 2654435761u);
+        lc_put_account(acc, 9, &a);
+        pd_membership x = { .account_id = acc, .user_id = acc };
+        lc_put_membership(acc, acc, 9, 1, &x);
+    }
+    int kept_a = 0, kept_m = 0;
+    for (int i = 0; i < 1000; i++) {
+        snprintf(acc, sizeof acc, "%08x-1111-4111-8111-111111111111", (unsigned)i * 2654435761u);
+        if (lc_get_account(acc, 9, &oa)) {
+            kept_a++;
+            pd_account_clear(&oa);
+        }
+        if (lc_get_membership(acc, acc, 9, 1, &om)) {
+            kept_m++;
+            pd_membership_clear(&om);
+        }
+    }
+    print_message("lookup cache: %d accounts, %d memberships of 1000 kept\n", kept_a, kept_m);
+    assert_true(kept_a >= 990);
+    assert_true(kept_m >= 990);
+}
+
 /* A one-key ring "k1" whose secret is all `byte` (a new gen each time). */
 static token_keyring ring(unsigned char byte)
 {
@@ -302,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_rc_per_thread),
         cmocka_unit_test(test_token_cache),
         cmocka_unit_test(test_lookup_cache),
+        cmocka_unit_test(test_lookup_cache_sets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -392,6 +392,77 @@ static void test_memo_stamped_before_the_read(void **state)
     pd_store_versions_forget();
 }
 
+/* ---- a known caller: only the target's row is read ------------------------ */
+
+static char g_arg_a[64], g_arg_b[64];
+static int64_t g_gen = 1;
+
+static pd_err fake_versions_args(pd_store *s, const char *a, const char *b, int64_t *va, int64_t *vb,
+                                 int64_t *gen)
+{
+    (void)s;
+    g_reads++;
+    snprintf(g_arg_a, sizeof g_arg_a, "%s", a);
+    snprintf(g_arg_b, sizeof g_arg_b, "%s", b);
+    *va = strcmp(a, "admin") == 0 ? 100 : strcmp(a, "gone") == 0 ? -1 : 200 + g_reads;
+    *vb = strcmp(b, "admin") == 0 ? 100 : 300 + g_reads;
+    *gen = g_gen;
+    return PD_OK;
+}
+
+static void test_memo_known_caller_reads_the_target_only(void **state)
+{
+    (void)state;
+    static pd_store_ops ops = { .name = "fake", .get_versions = fake_versions_args };
+    pd_store fake = { .ops = &ops };
+    int64_t va, vb, gen;
+
+    pd_store_versions_forget();
+    assert_true(pd_changes_start("sqlite::memory:"));
+    g_reads = 0;
+    g_gen = 1;
+    assert_int_equal(pd_store_versions(&fake, "admin", "u1", &va, &vb, &gen), PD_OK);
+    assert_string_equal(g_arg_a, "admin");              /* the first pair: both rows */
+    assert_int_equal(va, 100);
+    /* a new target of the same caller: the op is asked for the target alone */
+    assert_int_equal(pd_store_versions(&fake, "admin", "u2", &va, &vb, &gen), PD_OK);
+    assert_int_equal(g_reads, 2);
+    assert_string_equal(g_arg_a, "u2");
+    assert_string_equal(g_arg_b, "u2");
+    assert_int_equal(va, 100);                          /* the caller's from the memo */
+    assert_int_equal(vb, 302);
+    assert_int_equal(gen, 1);
+    /* a write moves the stamp: the caller's tag is read again with the pair */
+    pd_changes_bump();
+    assert_int_equal(pd_store_versions(&fake, "admin", "u3", &va, &vb, &gen), PD_OK);
+    assert_string_equal(g_arg_a, "admin");
+    assert_string_equal(g_arg_b, "u3");
+    /* a generation that differs from the caller entry's (an import the stamp
+     * did not show): read the pair again */
+    g_gen = 2;
+    assert_int_equal(pd_store_versions(&fake, "admin", "u4", &va, &vb, &gen), PD_OK);
+    assert_int_equal(g_reads, 5);
+    assert_string_equal(g_arg_a, "admin");
+    assert_string_equal(g_arg_b, "u4");
+    assert_int_equal(gen, 2);
+    /* an inactive caller (-1) is remembered as such, never as a version */
+    assert_int_equal(pd_store_versions(&fake, "gone", "u5", &va, &vb, &gen), PD_OK);
+    assert_int_equal(va, -1);
+    assert_int_equal(pd_store_versions(&fake, "gone", "u6", &va, &vb, &gen), PD_OK);
+    assert_string_equal(g_arg_a, "u6");
+    assert_int_equal(va, -1);
+    /* another handle does not share the caller's entry */
+    pd_store fake2 = { .ops = &ops };
+    assert_int_equal(pd_store_versions(&fake2, "admin", "u7", &va, &vb, &gen), PD_OK);
+    assert_string_equal(g_arg_a, "admin");
+    /* ... and the entry is not used once older than the memo's age */
+    sleep_ms(LIM_VERSIONS_MEMO_MAX_AGE_MS + 100);
+    assert_int_equal(pd_store_versions(&fake2, "admin", "u8", &va, &vb, &gen), PD_OK);
+    assert_string_equal(g_arg_a, "admin");
+    pd_changes_stop();
+    pd_store_versions_forget();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +478,7 @@ int main(void)
                                         memo_teardown),
         cmocka_unit_test_setup_teardown(test_rate_sync_does_not_signal, memo_setup, memo_teardown),
         cmocka_unit_test(test_memo_stamped_before_the_read),
+        cmocka_unit_test(test_memo_known_caller_reads_the_target_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
