@@ -148,45 +148,44 @@ static json_t *decode_body(pd_request *req)
     return body;
 }
 
-/* Reads the user's stored doc (the current transaction's view, if any),
- * merges patch into it and encodes the result into *text (malloc'd, the
- * caller frees) and the version read into *version.  On failure sets the
+/* Reads the user's stored doc (the current transaction's view, if any)
+ * into *user (the caller clears it), merges patch into it and encodes the
+ * result into *text (malloc'd, the caller frees).  On failure sets the
  * response. */
 static pd_err merged_profile(pd_request *req, pd_store *st, const char *user_id,
-                             const json_t *patch, char **text, int64_t *version)
+                             const json_t *patch, pd_user *user, char **text)
 {
-    pd_user user = {0};
     json_t *stored = NULL, *merged = NULL;
-    pd_err e = st->ops->get_user(st, user_id, &user);
+    pd_err e;
 
+    pd_user_clear(user);
     *text = NULL;
+    e = st->ops->get_user(st, user_id, user);
     if (e != PD_OK) {
         resp_error(req, e == PD_ERR_NOT_FOUND ? PD_ERR_USER_NOT_FOUND : PD_ERR_STORE, NULL);
-        goto out;
+        return e;
     }
-    *version = user.version;
-    stored = json_loads(user.profile_json, 0, NULL);
+    stored = json_loads(user->profile_json, 0, NULL);
     if (stored == NULL) {
         resp_error(req, PD_ERR_INTERNAL, "The stored profile could not be read.");
-        e = PD_ERR_INTERNAL;
-        goto out;
+        return PD_ERR_INTERNAL;
     }
     merged = profile_merge(stored, patch);
     *text = merged ? json_dumps(merged, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    e = PD_OK;
     if (*text == NULL) {
         resp_error(req, PD_ERR_INTERNAL, NULL);
         e = PD_ERR_INTERNAL;
     }
-out:
     json_decref(stored);
     json_decref(merged);
-    pd_user_clear(&user);
     return e;
 }
 
 /* The merge is written only if nobody wrote the user since it was read
- * (update_profile_if), so the read, merge and encode run without the
- * write lock and the two workers' PUTs overlap; after
+ * (update_profile_if: the same version and document), so the read, merge
+ * and encode run without the write lock and the two workers' PUTs overlap;
+ * after
  * LIM_PUT_OPTIMISTIC_TRIES lost races (or on a backend without the op:
  * PostgreSQL) the read-merge-write runs inside one write transaction.
  * Either way 200 is sent only after the COMMIT that holds the update. */
@@ -194,10 +193,10 @@ void h_profile_put(pd_server *srv, pd_request *req)
 {
     esign_ctx ctx;
     json_t *patch = NULL;
+    pd_user user = {0};
     char *text = NULL, now[40];
     pd_errbuf eb;
     bool in_tx = false, done = false;
-    int64_t version = 0;
     pd_err e;
 
     if (esign_prelude(srv, req, ACT_PROFILE_WRITE, &ctx) != PD_OK)
@@ -212,10 +211,10 @@ void h_profile_put(pd_server *srv, pd_request *req)
     }
     const pd_store_ops *ops = ctx.store->ops;
     for (int i = 0; ops->update_profile_if != NULL && i < LIM_PUT_OPTIMISTIC_TRIES; i++) {
-        if (merged_profile(req, ctx.store, ctx.user_id, patch, &text, &version) != PD_OK)
+        if (merged_profile(req, ctx.store, ctx.user_id, patch, &user, &text) != PD_OK)
             goto out;
         time_now_iso(now, sizeof(now));
-        e = ops->update_profile_if(ctx.store, ctx.user_id, version, text, now);
+        e = ops->update_profile_if(ctx.store, ctx.user_id, user.version, user.profile_json, text, now);
         free(text);
         text = NULL;
         if (e == PD_OK) {
@@ -233,7 +232,7 @@ void h_profile_put(pd_server *srv, pd_request *req)
             goto out;
         }
         in_tx = true;
-        if (merged_profile(req, ctx.store, ctx.user_id, patch, &text, &version) != PD_OK)
+        if (merged_profile(req, ctx.store, ctx.user_id, patch, &user, &text) != PD_OK)
             goto out;
         time_now_iso(now, sizeof(now));
         if (ops->update_profile(ctx.store, ctx.user_id, text, now) != PD_OK ||
@@ -250,5 +249,6 @@ out:
         ctx.store->ops->rollback(ctx.store);
     free(text);
     json_decref(patch);
+    pd_user_clear(&user);
     esign_ctx_clear(&ctx);
 }

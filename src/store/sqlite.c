@@ -183,7 +183,7 @@ static const char *const SQL[ST_COUNT_] = {
         "UPDATE users SET modified = ?2, version = version + 1 WHERE id = lower(?1)",
     [ST_UPDATE_PROFILE_IF] =
         "UPDATE users SET profile_json = ?2, modified = ?3, version = version + 1"
-        " WHERE id = lower(?1) AND version = ?4",
+        " WHERE id = lower(?1) AND version = ?4 AND profile_json = ?5",
 
     [ST_IMAGE_GET] =
         "SELECT content_type, bytes, etag FROM user_images WHERE user_id = lower(?1)",
@@ -1165,17 +1165,19 @@ static pd_err sq_update_profile(pd_store *s, const char *user_id, const char *pr
  * held for the UPDATE and its COMMIT only; the caller read, merged and
  * encoded the document before, without it. */
 static pd_err sq_update_profile_if(pd_store *s, const char *user_id, int64_t version,
-                                   const char *profile_json, const char *modified)
+                                   const char *read_json, const char *profile_json,
+                                   const char *modified)
 {
     static const char op[] = "update_profile_if";
     sq_store *q = SQ(s);
-    if (user_id == NULL || profile_json == NULL || modified == NULL)
+    if (user_id == NULL || read_json == NULL || profile_json == NULL || modified == NULL)
         return bad_arg(q, op);
     if (!sqlite3_get_autocommit(q->db))
         return fail_msg(q, op, "called inside a transaction", NULL);
     writer_enter(q);
     pd_err e = exec_keyed(q, ST_UPDATE_PROFILE_IF,
-                          PARAMS(PT(user_id), PT(profile_json), PT(modified), PI(version)), op);
+                          PARAMS(PT(user_id), PT(profile_json), PT(modified), PI(version),
+                                 PT(read_json)), op);
     writer_leave(q);
     return e;
 }

@@ -373,13 +373,15 @@ typedef struct {
      * backend has none, and the caller then reads and writes inside begin ..
      * commit) ----
      * Stores profile_json (and modified, and bumps the version) only while the
-     * user's version is still `version`, the one get_user returned, as a
-     * transaction of its own: call it outside begin .. commit.  PD_OK once
-     * committed; PD_ERR_NOT_FOUND when no user has that id and version (it
-     * changed since it was read, or the user is gone): read again and retry.
-     * So the document is read, merged and encoded without the write lock. */
+     * user's version is still `version` and its document still `read_json`,
+     * both as get_user returned them, as a transaction of its own: call it
+     * outside begin .. commit.  PD_OK once committed; PD_ERR_NOT_FOUND when
+     * no user has that id, version and document (it changed since it was
+     * read, or the user is gone): read again and retry.  So the document is
+     * read, merged and encoded without the write lock. */
     pd_err (*update_profile_if)(pd_store *s, const char *user_id, int64_t version,
-                                const char *profile_json, const char *modified);
+                                const char *read_json, const char *profile_json,
+                                const char *modified);
 } pd_store_ops;
 
 typedef struct {
