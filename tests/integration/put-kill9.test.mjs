@@ -15,8 +15,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import {
-  freshDb, cliOk, importFile, mintToken, startServer, http, profileUrl, IDS, ACC_A, FIXTURES,
+  cli, tempDir, freshDb, cliOk, importFile, mintToken, startServer, http, profileUrl, IDS, ACC_A, FIXTURES,
 } from './lib/server.mjs';
 
 const NO_LIMITS = ['--rate-limit-hourly', '0', '--rate-limit-burst', '0', '--rate-limit-anonymous-burst', '0'];
@@ -107,4 +108,37 @@ describe('acknowledged PUTs survive kill -9 mid-stream', () => {
       assert.ok(total >= KILL_AFTER);
     });
   }
+});
+
+describe('--db-sync setting', () => {
+  it('--check-config accepts normal and full from flag, environment and config file', () => {
+    const dir = tempDir();
+    const conf = path.join(dir, 'p.conf');
+    writeFileSync(conf, 'db-sync = full\n');
+    for (const [args, env] of [[['--db-sync', 'normal'], {}], [['--db-sync', 'full'], {}],
+      [[], { PROFILED_DB_SYNC: 'full' }], [['--config', conf], {}]]) {
+      const r = cli(['serve', '--check-config', ...args], { env, timeout: 10_000 });
+      assert.equal(r.code, 0, `${args.join(' ')} ${JSON.stringify(env)}: ${r.stderr}`);
+      assert.match(r.stdout, /configuration OK/);
+    }
+  });
+
+  it('--check-config refuses any other value with a message naming the setting (exit 2)', () => {
+    const dir = tempDir();
+    const conf = path.join(dir, 'p.conf');
+    writeFileSync(conf, 'db-sync = always\n');
+    for (const [args, env, bad] of [[['--db-sync', 'off'], {}, 'off'], [['--db-sync', 'FULL'], {}, 'FULL'],
+      [[], { PROFILED_DB_SYNC: 'extra' }, 'extra'], [['--config', conf], {}, 'always']]) {
+      const r = cli(['serve', '--check-config', ...args], { env, timeout: 10_000 });
+      assert.equal(r.code, 2, `${bad}: exit ${r.code}`);
+      assert.match(r.stderr, new RegExp(`db-sync: '${bad}' is not one of normal, full`));
+    }
+  });
+
+  it('serve --help lists it with its environment variable and default', () => {
+    const r = cli(['serve', '--help'], { timeout: 10_000 });
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /--db-sync VALUE[^\n]*normal[^\n]*full/);
+    assert.match(r.stdout, /env PROFILED_DB_SYNC, default 'normal'/);
+  });
 });
