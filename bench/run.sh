@@ -511,6 +511,14 @@ measure get-xml profile.xml "$PROF_URL$P" -H "$AUTH" -H "Accept: application/xml
 measure get-image image.png "$PROF_URL$P/image" -H "$AUTH"
 measure soap-get-profile soap.xml "$PROF_URL$SOAP_PATH" -H "$AUTH" -s "$BENCH/lua/soap.lua" -- "$FIXED_UID" "$FIXED_ACC"
 measure put-profile put "$PROF_URL$P" -H "$AUTH" -s "$BENCH/lua/put.lua"
+# the same PUTs through a second server on the same database with
+# synchronous=FULL (--db-sync full: the WAL is synced at every commit)
+start_profiled "$DB" warn "$WORK/profiled-full.log" --db-sync full
+FULL_PID=$PROF_PID; FULL_URL=$PROF_URL
+PROF_PORT=$MAIN_PORT; PROF_URL=$MAIN_URL
+measure put-profile-full - "$FULL_URL$P" -H "$AUTH" -s "$BENCH/lua/put.lua"
+stop_pid "$FULL_PID"
+PROF_PID=$MAIN_PID
 measure admin-email admin-email.json "$PROF_URL$A_EMAIL" -H "$ADM_AUTH"
 measure admin-list admin-list.json "$PROF_URL$A_LIST" -H "$ADM_AUTH"
 PROF_PID=$OAUTH_PID
@@ -650,6 +658,8 @@ targets() {                           # the issue's targets, from this run's med
   echo "| cache-missing reads at $(commas "$USERS") users ≥ 0.5× the same at $(commas "$SMALL") (random-any) | $lg vs $sm req/s = ${r}× | $(verdict "$r" '>=' 0.5) |"
   r=$(bstat "put-profile" profiled 5)
   echo "| PUT profile ≥ 15,000/s at $CONNS connections | $r /s | $(verdict "$r" '>=' 15000) |"
+  r2=$(bstat "put-profile-full" profiled 5)
+  echo "| PUT profile with \`--db-sync full\` (the cost of synchronous=FULL; no target) | $r2 /s = $(ratio "$r2" "$r")× of normal | reported |"
   echo "| import of $(commas "$USERS") users ≤ 60 s (the target is for 1,000,000) | ${l_imp} s | $(verdict "$l_imp" '<=' 60) |"
   r=$(mb "$(bstat "random-any-$USERS" profiled 11)")
   echo "| RSS ≤ 100 MB under load at $(commas "$USERS") users (VmHWM after random-any) | $r MB | $(verdict "$r" '<=' 100) |"
@@ -693,6 +703,7 @@ targets() {                           # the issue's targets, from this run's med
   echo "- get-image: \`GET …/profile/image\` (PNG, ETag, Cache-Control)."
   echo "- soap-get-profile: SOAP 1.1 \`GetUserProfile\` (seed 003) \`POST /api/3.0/accountmanagement.asmx\` with a Bearer token ($(stat -c %s "$WWW/soap.xml") B answer); nginx answers the same POST with the captured envelope."
   echo "- put-profile: \`PUT …/profile\` with a ~80-byte JSON change of the job title (a real write: one SQLite transaction per request, WAL, synchronous=NORMAL)."
+  echo "- put-profile-full: the same PUTs through a second server on the same database started with \`--db-sync full\` (SQLite synchronous=FULL: the WAL is synced to disk at every commit)."
   echo "- random-N: \`GET …/profile\` of a random user per request among $SAMPLE users sampled from N, each reading their own profile with their own token (a working set that fits profiled's caches)."
   echo "- random-any-N: \`GET …/profile\` of a random user among $(commas "$PAIRS") drawn from all N users (with replacement), read by the admin of the user's account (one token per account): at 1M users the working set is far larger than the caches."
   echo "- admin-email: Admin API \`GET /Management/v2/organizations/{org}/users/profile?email=…\` (the drilldown record: memberships, groups, identities), by the organization's administrator with a \`user_read\` token; admin-email-N the same on the large database (one unique-index lookup among N users)."

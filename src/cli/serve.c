@@ -22,6 +22,7 @@
 #include "http/server.h"
 #include "core/strutil.h"
 #include "store/changes.h"
+#include "store/store.h"
 #include "auth/token.h"
 
 #define GRACE_MS 10000
@@ -263,6 +264,8 @@ int cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     raise_file_limit(&cfg);
+    /* before the first connection: every one the server opens uses it */
+    pd_store_sqlite_set_sync_full(strcmp(cfg.db_sync, "full") == 0);
     /* secrets live in the database and the TLS key: say so when others can read them */
     pd_store_warn_exposed(cfg.db);
     if (cfg.tls_key[0] != '\0')

@@ -84,6 +84,10 @@ static const config_item items[] = {
       "(at least " LIM_CONTROL_TOKEN_MIN_STR " characters; empty = off)", OFF(control_token) },
     { "control-journal", "PROFILED_CONTROL_JOURNAL", CFG_INT, "500", 1, LIM_CONTROL_JOURNAL_MAX,
       "requests the control journal keeps (the oldest go first)", OFF(control_journal) },
+    { "db-sync", "PROFILED_DB_SYNC", CFG_STR, "normal", 0, 0,
+      "SQLite durability: normal (an acknowledged write survives a crash of profiled; the last ones "
+      "may be lost on power loss) or full (the WAL is synced to disk at every commit: slower writes)",
+      OFF(db_sync) },
     { NULL, NULL, CFG_STR, NULL, 0, 0, NULL, 0 },
 };
 
@@ -279,6 +283,8 @@ void config_check(const pd_config *c, pd_errbuf *eb)
         pd_errbuf_add(eb, "rate-limit-anonymous-burst (%lld) must be on and at most rate-limit-burst "
                       "(%lld): unauthenticated traffic gets the tightest limits",
                       (long long)c->rl_anon_burst, (long long)c->rl_burst);
+    if (strcmp(c->db_sync, "normal") != 0 && strcmp(c->db_sync, "full") != 0)
+        pd_errbuf_add(eb, "db-sync: '%.32s' is not one of normal, full", c->db_sync);
     if (c->per_ip_connections > c->max_connections)
         pd_errbuf_add(eb, "per-ip-connections (%lld) exceeds max-connections (%lld)",
                       (long long)c->per_ip_connections, (long long)c->max_connections);

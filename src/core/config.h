@@ -47,6 +47,7 @@ typedef struct {
     char *control_token;     /* operator secret of the test-control API (docs/control.md);
                                 "" = the API is off.  Never logged or printed. */
     int64_t control_journal; /* requests the control journal keeps */
+    char *db_sync;           /* SQLite synchronous: "normal" or "full" */
 } pd_config;
 
 typedef struct {

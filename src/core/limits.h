@@ -181,4 +181,9 @@
 #define LIM_LOG_BUFFER                   16384  /* bytes of request log lines a thread buffers */
 #define LIM_LOG_FLUSH_MS                 50     /* buffered lines are written at least this often */
 
+/* ---- PUT profile (esign/profile.c) ---- */
+#define LIM_PUT_OPTIMISTIC_TRIES         8      /* read-merge-write attempts without the write lock
+                                                   (another write moved the user's version each
+                                                   time) before one inside a write transaction */
+
 #endif

@@ -3,9 +3,10 @@
  *
  * GET renders the stored doc plus derived members (model/profile.c) as JSON or
  * XML.  PUT decodes a JSON or XML body (bounded), validates it reporting
- * every problem at once, and merges it into the stored doc inside one write
- * transaction, so concurrent updates never lose each other's changes and a
- * rejected body changes nothing.
+ * every problem at once, and merges it into the stored doc; the merge is
+ * written only if the user's version is still the one read (else read and
+ * merge again), or inside one write transaction, so concurrent updates never
+ * lose each other's changes and a rejected body changes nothing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -148,14 +149,55 @@ static json_t *decode_body(pd_request *req)
     return body;
 }
 
+/* Reads the user's stored doc (the current transaction's view, if any)
+ * into *user (the caller clears it), merges patch into it and encodes the
+ * result into *text (malloc'd, the caller frees).  On failure sets the
+ * response. */
+static pd_err merged_profile(pd_request *req, pd_store *st, const char *user_id,
+                             const json_t *patch, pd_user *user, char **text)
+{
+    json_t *stored = NULL, *merged = NULL;
+    pd_err e;
+
+    pd_user_clear(user);
+    *text = NULL;
+    e = st->ops->get_user(st, user_id, user);
+    if (e != PD_OK) {
+        resp_error(req, e == PD_ERR_NOT_FOUND ? PD_ERR_USER_NOT_FOUND : PD_ERR_STORE, NULL);
+        return e;
+    }
+    stored = json_loads(user->profile_json, 0, NULL);
+    if (stored == NULL) {
+        resp_error(req, PD_ERR_INTERNAL, "The stored profile could not be read.");
+        return PD_ERR_INTERNAL;
+    }
+    merged = profile_merge(stored, patch);
+    *text = merged ? json_dumps(merged, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    e = PD_OK;
+    if (*text == NULL) {
+        resp_error(req, PD_ERR_INTERNAL, NULL);
+        e = PD_ERR_INTERNAL;
+    }
+    json_decref(stored);
+    json_decref(merged);
+    return e;
+}
+
+/* The merge is written only if nobody wrote the user since it was read
+ * (update_profile_if: the same version and document), so the read, merge
+ * and encode run without the write lock and the two workers' PUTs overlap;
+ * after
+ * LIM_PUT_OPTIMISTIC_TRIES lost races (or on a backend without the op:
+ * PostgreSQL) the read-merge-write runs inside one write transaction.
+ * Either way 200 is sent only after the COMMIT that holds the update. */
 void h_profile_put(pd_server *srv, pd_request *req)
 {
     esign_ctx ctx;
+    json_t *patch = NULL;
     pd_user user = {0};
-    json_t *patch = NULL, *stored = NULL, *merged = NULL;
     char *text = NULL, now[40];
     pd_errbuf eb;
-    bool in_tx = false;
+    bool in_tx = false, done = false;
     pd_err e;
 
     if (esign_prelude(srv, req, ACT_PROFILE_WRITE, &ctx) != PD_OK)
@@ -168,34 +210,39 @@ void h_profile_put(pd_server *srv, pd_request *req)
         resp_error(req, PD_ERR_INVALID_BODY, eb.text);
         goto out;
     }
-    if (ctx.store->ops->begin(ctx.store) != PD_OK) {
-        resp_error(req, PD_ERR_STORE, NULL);
-        goto out;
+    const pd_store_ops *ops = ctx.store->ops;
+    for (int i = 0; ops->update_profile_if != NULL && i < LIM_PUT_OPTIMISTIC_TRIES; i++) {
+        if (merged_profile(req, ctx.store, ctx.user_id, patch, &user, &text) != PD_OK)
+            goto out;
+        time_now_iso(now, sizeof(now));
+        e = ops->update_profile_if(ctx.store, ctx.user_id, user.version, user.profile_json, text, now);
+        free(text);
+        text = NULL;
+        if (e == PD_OK) {
+            done = true;
+            break;
+        }
+        if (e != PD_ERR_NOT_FOUND) {
+            resp_error(req, PD_ERR_STORE, NULL);
+            goto out;
+        }
     }
-    in_tx = true;
-    e = ctx.store->ops->get_user(ctx.store, ctx.user_id, &user);
-    if (e != PD_OK) {
-        resp_error(req, e == PD_ERR_NOT_FOUND ? PD_ERR_USER_NOT_FOUND : PD_ERR_STORE, NULL);
-        goto out;
+    if (!done) {
+        if (ops->begin(ctx.store) != PD_OK) {
+            resp_error(req, PD_ERR_STORE, NULL);
+            goto out;
+        }
+        in_tx = true;
+        if (merged_profile(req, ctx.store, ctx.user_id, patch, &user, &text) != PD_OK)
+            goto out;
+        time_now_iso(now, sizeof(now));
+        if (ops->update_profile(ctx.store, ctx.user_id, text, now) != PD_OK ||
+            ops->commit(ctx.store) != PD_OK) {
+            resp_error(req, PD_ERR_STORE, NULL);
+            goto out;
+        }
+        in_tx = false;
     }
-    stored = json_loads(user.profile_json, 0, NULL);
-    if (stored == NULL) {
-        resp_error(req, PD_ERR_INTERNAL, "The stored profile could not be read.");
-        goto out;
-    }
-    merged = profile_merge(stored, patch);
-    text = merged ? json_dumps(merged, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    if (text == NULL) {
-        resp_error(req, PD_ERR_INTERNAL, NULL);
-        goto out;
-    }
-    time_now_iso(now, sizeof(now));
-    if (ctx.store->ops->update_profile(ctx.store, ctx.user_id, text, now) != PD_OK ||
-        ctx.store->ops->commit(ctx.store) != PD_OK) {
-        resp_error(req, PD_ERR_STORE, NULL);
-        goto out;
-    }
-    in_tx = false;
     resp_empty(req, 200);
     req_audit(srv, req, "profile.update", ctx.account.id, ctx.user_id);
 out:
@@ -203,8 +250,6 @@ out:
         ctx.store->ops->rollback(ctx.store);
     free(text);
     json_decref(patch);
-    json_decref(stored);
-    json_decref(merged);
     pd_user_clear(&user);
     esign_ctx_clear(&ctx);
 }

@@ -10,7 +10,9 @@
  *
  * Files: PRAGMA journal_mode=WAL, synchronous=NORMAL (a committed
  * transaction survives a crash or kill -9 of the process; the last few
- * transactions may be lost on power loss or an OS crash), foreign_keys=ON,
+ * transactions may be lost on power loss or an OS crash) or, after
+ * pd_store_sqlite_set_sync_full(true) (serve --db-sync full), FULL (the WAL
+ * is synced at every commit), foreign_keys=ON,
  * busy timeout LIM_DB_BUSY_TIMEOUT_MS, SQLITE_DBCONFIG_DEFENSIVE, no
  * trusted schema.
  *
@@ -62,7 +64,7 @@ enum st_id {
     ST_ACCOUNT_BY_ID, ST_ACCOUNT_BY_EXT,
     ST_USER_BY_ID, ST_USER_BY_EMAIL, ST_COUNT_USERS,
     ST_MEMBERSHIP, ST_MEMBERSHIP_GROUPS,
-    ST_UPDATE_PROFILE, ST_USER_TOUCH,
+    ST_UPDATE_PROFILE, ST_USER_TOUCH, ST_UPDATE_PROFILE_IF,
     ST_IMAGE_GET, ST_IMAGE_PUT, ST_IMAGE_DELETE,
     ST_KEYS, ST_KEY_ADD,
     ST_UPSERT_ORG, ST_UPSERT_ACCOUNT, ST_UPSERT_PERM_PROFILE, ST_UPSERT_GROUP,
@@ -179,6 +181,9 @@ static const char *const SQL[ST_COUNT_] = {
         " WHERE id = lower(?1)",
     [ST_USER_TOUCH] =
         "UPDATE users SET modified = ?2, version = version + 1 WHERE id = lower(?1)",
+    [ST_UPDATE_PROFILE_IF] =
+        "UPDATE users SET profile_json = ?2, modified = ?3, version = version + 1"
+        " WHERE id = lower(?1) AND version = ?4 AND profile_json = ?5",
 
     [ST_IMAGE_GET] =
         "SELECT content_type, bytes, etag FROM user_images WHERE user_id = lower(?1)",
@@ -1154,6 +1159,27 @@ static pd_err sq_update_profile(pd_store *s, const char *user_id, const char *pr
         return bad_arg(q, op);
     return exec_keyed(q, ST_UPDATE_PROFILE, PARAMS(PT(user_id), PT(profile_json), PT(modified)),
                       op);
+}
+
+/* One statement, so its own transaction (autocommit): the writer mutex is
+ * held for the UPDATE and its COMMIT only; the caller read, merged and
+ * encoded the document before, without it. */
+static pd_err sq_update_profile_if(pd_store *s, const char *user_id, int64_t version,
+                                   const char *read_json, const char *profile_json,
+                                   const char *modified)
+{
+    static const char op[] = "update_profile_if";
+    sq_store *q = SQ(s);
+    if (user_id == NULL || read_json == NULL || profile_json == NULL || modified == NULL)
+        return bad_arg(q, op);
+    if (!sqlite3_get_autocommit(q->db))
+        return fail_msg(q, op, "called inside a transaction", NULL);
+    writer_enter(q);
+    pd_err e = exec_keyed(q, ST_UPDATE_PROFILE_IF,
+                          PARAMS(PT(user_id), PT(profile_json), PT(modified), PI(version),
+                                 PT(read_json)), op);
+    writer_leave(q);
+    return e;
 }
 
 /* Sets users.modified and bumps version; PD_ERR_NOT_FOUND if no such user. */
@@ -2447,6 +2473,7 @@ static const pd_store_ops SQ_OPS = {
     .get_membership = sq_get_membership,
     .count_users = sq_count_users,
     .update_profile = sq_update_profile,
+    .update_profile_if = sq_update_profile_if,
     .get_image = sq_get_image,
     .put_image = sq_put_image,
     .delete_image = sq_delete_image,
@@ -2529,6 +2556,14 @@ static int pragma(sqlite3 *db, const char *sql, char *val, size_t vlen)
     return rc;
 }
 
+/* serve --db-sync: synchronous=FULL for connections opened from now on. */
+static _Atomic bool g_sync_full;
+
+void pd_store_sqlite_set_sync_full(bool full)
+{
+    g_sync_full = full;
+}
+
 /* Applies the connection settings; on failure writes errbuf, returns false. */
 static bool configure(sq_store *q, const char *path, char *errbuf, size_t errlen)
 {
@@ -2549,7 +2584,8 @@ static bool configure(sq_store *q, const char *path, char *errbuf, size_t errlen
     if (q->shared_cache)
         return true;
     if (pragma(db, "PRAGMA journal_mode = WAL", val, sizeof val) != SQLITE_OK
-        || pragma(db, "PRAGMA synchronous = NORMAL", NULL, 0) != SQLITE_OK
+        || pragma(db, g_sync_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+                  NULL, 0) != SQLITE_OK
         || pragma(db, "PRAGMA cache_size = -" LIM_DB_CACHE_KIB_STR, NULL, 0) != SQLITE_OK) {
         snprintf(errbuf, errlen, "cannot configure database '%s': %s", path, sqlite3_errmsg(db));
         return false;

@@ -369,6 +369,19 @@ typedef struct {
      * commit is rolled back. */
     pd_err (*bulk_begin)(pd_store *s, bool replace, bool alone);
     pd_err (*bulk_end)(pd_store *s, bool commit);
+    /* ---- optimistic profile write (PUT profile; optional: NULL when a
+     * backend has none, and the caller then reads and writes inside begin ..
+     * commit) ----
+     * Stores profile_json (and modified, and bumps the version) only while the
+     * user's version is still `version` and its document still `read_json`,
+     * both as get_user returned them, as a transaction of its own: call it
+     * outside begin .. commit.  PD_OK once committed; PD_ERR_NOT_FOUND when
+     * no user has that id, version and document (it changed since it was
+     * read, or the user is gone): read again and retry.  So the document is
+     * read, merged and encoded without the write lock. */
+    pd_err (*update_profile_if)(pd_store *s, const char *user_id, int64_t version,
+                                const char *read_json, const char *profile_json,
+                                const char *modified);
 } pd_store_ops;
 
 typedef struct {
@@ -416,6 +429,13 @@ void pd_share_link_clear(pd_share_link *l);
 /* The URL fit for a log line or message: a password in it
  * ("postgresql://user:secret@host/db") becomes "***".  Returns buf. */
 const char *pd_store_url_redacted(const char *url, char *buf, size_t len);
+
+/* SQLite durability for the connections opened from now on in this process
+ * (serve --db-sync): false = synchronous=NORMAL (the default: a commit
+ * survives kill -9 of the process, the last ones may be lost on power loss
+ * or an OS crash), true = synchronous=FULL (the WAL is synced at every
+ * commit).  Other backends ignore it. */
+void pd_store_sqlite_set_sync_full(bool full);
 
 /* Backend constructors (called by pd_store_open). */
 pd_store *pd_store_sqlite_open(const char *path, bool create, char *errbuf, size_t errlen);

@@ -91,6 +91,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.timeout_s, 30);
     assert_false(c.demo);
     assert_string_equal(c.demo_file, "data/demo-tenant.json");
+    assert_string_equal(c.db_sync, "normal");
 
     /* the defaults pass the cross-field checks */
     pd_errbuf_init(&eb);
@@ -567,6 +568,9 @@ static void test_check_values(void **state)
         { "rate-limit-anonymous-burst", "500", 0 }, { "rate-limit-anonymous-burst", "501", 1 },
         { "rate-limit-anonymous-burst", "0", 1 }, { "rate-limit-burst", "0", 0 },
         { "rate-limit-burst", "99", 1 },
+        /* SQLite durability: exactly normal or full */
+        { "db-sync", "normal", 0 }, { "db-sync", "full", 0 }, { "db-sync", "FULL", 1 },
+        { "db-sync", "", 1 }, { "db-sync", "off", 1 }, { "db-sync", "full ", 1 },
     };
     int failures = 0;
 

@@ -439,6 +439,60 @@ static void test_update_profile(void **state)
     assert_int_equal(s->ops->update_profile(s, USR, NULL, "x"), PD_ERR_STORE);
 }
 
+/* update_profile_if writes only over the version and document it is given,
+ * so a PUT that read the document before another write retries instead of
+ * overwriting it. */
+static void test_update_profile_if(void **state)
+{
+    fixture *f = *state;
+    pd_store *s = f->s;
+    pd_user u;
+    add_user(s, USR, "a@x.com");
+    assert_int_equal(s->ops->get_user(s, USR, &u), PD_OK);
+    int64_t v = u.version;
+    char *doc = strdup(u.profile_json);
+    assert_non_null(doc);
+    pd_user_clear(&u);
+    /* the version and document read: written, version bumped (id as given) */
+    assert_int_equal(s->ops->update_profile_if(s, USR_U, v, doc, "{\"title\":\"A\"}",
+                                               "2024-06-01T10:00:00.0000000Z"), PD_OK);
+    assert_int_equal(s->ops->get_user(s, USR, &u), PD_OK);
+    assert_string_equal(u.profile_json, "{\"title\":\"A\"}");
+    assert_string_equal(u.modified, "2024-06-01T10:00:00.0000000Z");
+    assert_int_equal(u.version, v + 1);
+    pd_user_clear(&u);
+    /* a stale version or document (another write came between): nothing changes */
+    assert_int_equal(s->ops->update_profile_if(s, USR, v, doc, "{\"title\":\"B\"}",
+                                               "2024-06-02T10:00:00.0000000Z"), PD_ERR_NOT_FOUND);
+    assert_int_equal(s->ops->update_profile_if(s, USR, v + 1, doc, "{\"title\":\"B\"}",
+                                               "2024-06-02T10:00:00.0000000Z"), PD_ERR_NOT_FOUND);
+    assert_int_equal(s->ops->update_profile_if(s, USR, v + 2, "{\"title\":\"A\"}",
+                                               "{\"title\":\"B\"}", "m"), PD_ERR_NOT_FOUND);
+    assert_int_equal(s->ops->get_user(s, USR, &u), PD_OK);
+    assert_string_equal(u.profile_json, "{\"title\":\"A\"}");
+    assert_string_equal(u.modified, "2024-06-01T10:00:00.0000000Z");
+    assert_int_equal(u.version, v + 1);
+    pd_user_clear(&u);
+    /* any other write to the user moves the version too */
+    assert_int_equal(s->ops->update_profile(s, USR, "{\"title\":\"C\"}", "m"), PD_OK);
+    assert_int_equal(s->ops->update_profile_if(s, USR, v + 1, "{\"title\":\"C\"}", "{}", "m2"),
+                     PD_ERR_NOT_FOUND);
+    assert_int_equal(s->ops->update_profile_if(s, USR, v + 2, "{\"title\":\"C\"}", "{}", "m2"),
+                     PD_OK);
+    /* no such user; bad arguments; not inside the caller's transaction */
+    assert_int_equal(s->ops->update_profile_if(s, USR2, 1, "{}", "{}", "m"), PD_ERR_NOT_FOUND);
+    assert_int_equal(s->ops->update_profile_if(s, USR, v + 3, "{}", NULL, "m"), PD_ERR_STORE);
+    assert_int_equal(s->ops->update_profile_if(s, USR, v + 3, NULL, "{}", "m"), PD_ERR_STORE);
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->update_profile_if(s, USR, v + 3, "{}", "{\"in\":1}", "m"), PD_ERR_STORE);
+    assert_int_equal(s->ops->rollback(s), PD_OK);
+    assert_int_equal(s->ops->get_user(s, USR, &u), PD_OK);
+    assert_string_equal(u.profile_json, "{}");
+    assert_int_equal(u.version, v + 3);
+    pd_user_clear(&u);
+    free(doc);
+}
+
 /* ---- images ----------------------------------------------------------- */
 
 static void test_image_roundtrip(void **state)
@@ -1151,6 +1205,7 @@ int main(void)
         T(test_user_roundtrip),
         T(test_upsert_user_keeps_password),
         T(test_update_profile),
+        T(test_update_profile_if),
         T(test_image_roundtrip),
         T(test_membership),
         T(test_fk_violations),
