@@ -73,6 +73,7 @@ static _Atomic(pd_changes_file *) g_src_file_fast;
 static _Atomic uint64_t g_local = 1;                         /* this process's counter */
 static atomic_bool g_listen_up;
 static atomic_int g_listen_fd = -1;                          /* the LISTEN socket while up */
+static atomic_uint_fast64_t g_listen_seq;   /* odd while the listener reads and handles bytes */
 static _Atomic uint64_t g_epoch;                             /* attaches so far */
 
 /* ---- SIGBUS: a counter file truncated under its mapping ----------------- */
@@ -395,16 +396,24 @@ uint64_t pd_changes_stamp(void)
          * the stamp newer than what it vouches for */
         if (!atomic_load(&g_listen_up))
             return 0;
-        uint64_t v = atomic_load(&g_local);
+        /* the listener between reading bytes off the socket and acting
+         * on them (bumping, or going down): trust nothing for now */
+        uint64_t seq = atomic_load(&g_listen_seq);
+        if (seq & 1)
+            return 0;
         /* bytes waiting on the LISTEN socket that the listener has not
          * read yet (a notification, or the connection's end): trust
-         * nothing for now.  This closes the window of the listener
-         * thread's scheduling; what is left is PostgreSQL's delivery. */
+         * nothing for now.  With the sequence above this closes the
+         * window of the listener thread's scheduling; what is left is
+         * PostgreSQL's delivery. */
         struct pollfd p = { .fd = atomic_load(&g_listen_fd), .events = POLLIN };
         if (p.fd < 0 || poll(&p, 1, 0) != 0)
             return 0;
+        uint64_t v = atomic_load(&g_local);
         /* the descriptor was the listener's when polled (it is closed only
-         * after the state goes down) */
+         * after the state goes down), and no read began since */
+        if (atomic_load(&g_listen_seq) != seq)
+            return 0;
         return atomic_load(&g_listen_up) ? v : 0;
     }
     default:
@@ -426,6 +435,12 @@ void pd_changes_listen_state(bool up, int fd)
         atomic_store(&g_listen_fd, -1);
     if (up && !was)
         atomic_fetch_add(&g_local, 1);  /* whatever happened while down is unknown */
+}
+
+void pd_changes_listen_read(bool begin)
+{
+    (void)begin;
+    atomic_fetch_add(&g_listen_seq, 1);     /* odd: reading; even: done */
 }
 
 void pd_changes_notified(void)

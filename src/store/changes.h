@@ -54,6 +54,10 @@ void pd_changes_stop(void);
  * stamp cannot be trusted yet, and it reads 0. */
 void pd_changes_listen_state(bool up, int fd);
 void pd_changes_notified(void);
+/* The listener brackets each read of the LISTEN socket and what it does
+ * with it (bump, or go down): begin = true before, false after.  While a
+ * read is open, pd_changes_stamp answers 0. */
+void pd_changes_listen_read(bool begin);
 /* The listener thread itself (store/pg_listen.c): started and stopped by
  * pd_changes_start / pd_changes_stop. */
 bool pd_pg_listen_start(const char *url);

@@ -58,10 +58,17 @@ static bool wait_for(int fd, int ms, bool *readable)
     return atomic_load(&g_stop);
 }
 
+/* A FATAL or PANIC message (pg_terminate_backend, a shutdown) reaches an
+ * idle connection as a notice, before the socket's end does: the
+ * connection is lost from then on. */
+static atomic_bool g_fatal;
+
 static void notice_quiet(void *arg, const PGresult *res)
 {
-    (void)arg;
-    (void)res;      /* the loss is logged once by the loop, as one JSON line */
+    (void)arg;      /* the loss is logged once by the loop, as one JSON line */
+    const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (sev != NULL && (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0))
+        atomic_store(&g_fatal, true);
 }
 
 static PGconn *connect_listen(void)
@@ -80,6 +87,7 @@ static PGconn *connect_listen(void)
         PQfinish(c);
         return NULL;
     }
+    atomic_store(&g_fatal, false);
     PQsetNoticeReceiver(c, notice_quiet, NULL);
     PGresult *r = PQexec(c, "LISTEN " PG_CHANGES_CHANNEL);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
@@ -95,7 +103,7 @@ static PGconn *connect_listen(void)
  * the outstanding ping's answer is complete. */
 static bool drain(PGconn *c, bool *ping_out)
 {
-    if (!PQconsumeInput(c) || PQstatus(c) != CONNECTION_OK)
+    if (!PQconsumeInput(c) || PQstatus(c) != CONNECTION_OK || atomic_load(&g_fatal))
         return false;
     PGnotify *n;
     while ((n = PQnotifies(c)) != NULL) {
@@ -135,7 +143,15 @@ static bool serve(PGconn *c)
         bool readable = false;
         if (wait_for(PQsocket(c), ms, &readable))
             return true;
-        if (readable && !drain(c, &ping_out)) {
+        bool lost = false;
+        if (readable) {
+            pd_changes_listen_read(true);
+            lost = !drain(c, &ping_out);
+            if (lost)
+                pd_changes_listen_state(false, -1);     /* before the read is closed */
+            pd_changes_listen_read(false);
+        }
+        if (lost) {
             log_msg(LOG_WARN, "store", "the LISTEN connection was lost (%s); caches validate "
                     "against the database until it is back", PQerrorMessage(c));
             return false;
