@@ -13,30 +13,15 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   freshDb, cliOk, importFile, mintToken, startServer, http, profileUrl, imageUrl,
-  IDS, ACC_A, TENANT, tempDir, ON_POSTGRES, dbExec, sleep,
+  IDS, ACC_A, TENANT, tempDir, ON_POSTGRES, dbExec, sleep, afterOtherWriter,
 } from './lib/server.mjs';
 import { makePng } from './lib/images.mjs';
 import { post as soapPost, envelope, getProfileBody } from './lib/soap.mjs';
 import { U, ORG1, orgUrl, writeAdminTenant, buildAdminTenant } from './lib/admin-tenant.mjs';
 
-// A read after a write through the other node.  SQLite: the counter file
-// moves before the writer acknowledges, so the very next read must see it.
-// PostgreSQL: the notification reaches the other node after the writer
-// acknowledged; the documented bound is the memo's maximum age
-// (LIM_VERSIONS_MEMO_MAX_AGE_MS, 1 s) - usually it is under 5 ms.
-const PG_BOUND_MS = 1000 + 250;
-async function settle(check) {
-  if (!ON_POSTGRES) return check();
-  const end = Date.now() + PG_BOUND_MS;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > end) throw e;
-      await sleep(5);
-    }
-  }
-}
+// A read after a write through the other node: afterOtherWriter (lib/server.mjs)
+// checks at once on SQLite and within the notification bound on PostgreSQL.
+const settle = afterOtherWriter;
 
 // the memo of cache tags is in use: a node answering repeated cached GETs
 // must count hits (else these tests would pass by reading the database on

@@ -95,6 +95,31 @@ export function sqliteOnly(reason) {
   return ON_POSTGRES ? { skip: `SQLite only: ${reason}` } : {};
 }
 
+/**
+ * Runs `check` (which throws or rejects on failure) after a write made by
+ * another process or node, under the backend's documented staleness bound
+ * (docs/design.md, "Caches across nodes").  SQLite: the counter file moves
+ * before the writer acknowledges, so the check runs once and must pass at
+ * once.  PostgreSQL: the notification reaches this node after the writer
+ * acknowledged; the bound is the versions memo's maximum age
+ * (LIM_VERSIONS_MEMO_MAX_AGE_MS, 1 s) - usually well under 5 ms - so the
+ * check is retried every 5 ms until it passes or the bound (plus 250 ms of
+ * slack for a loaded machine) is over, and then its last error is thrown.
+ */
+export const PG_STALENESS_BOUND_MS = 1000 + 250;
+export async function afterOtherWriter(check) {
+  if (!ON_POSTGRES) return check();
+  const end = Date.now() + PG_STALENESS_BOUND_MS;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
+
 function createPgDatabase(name) {
   const [host, port] = PG_HOSTPORT.split(':');
   const r = spawnSync('createdb', ['-h', host, '-p', port || '5432', '-U', 'postgres', name],
