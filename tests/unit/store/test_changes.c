@@ -363,6 +363,21 @@ static pd_err fake_versions(pd_store *s, const char *a, const char *b, int64_t *
     return PD_OK;
 }
 
+/* A memo test's start: an empty memo, the process-local change counter,
+ * no reads counted yet; memo_end undoes it. */
+static void memo_begin(void)
+{
+    pd_store_versions_forget();
+    assert_true(pd_changes_start("sqlite::memory:"));
+    g_reads = 0;
+}
+
+static void memo_end(void)
+{
+    pd_changes_stop();
+    pd_store_versions_forget();
+}
+
 static void test_memo_stamped_before_the_read(void **state)
 {
     (void)state;
@@ -370,9 +385,7 @@ static void test_memo_stamped_before_the_read(void **state)
     pd_store fake = { .ops = &ops };
     int64_t va, vb, gen;
 
-    pd_store_versions_forget();
-    assert_true(pd_changes_start("sqlite::memory:"));
-    g_reads = 0;
+    memo_begin();
     g_race = true;
     assert_int_equal(pd_store_versions(&fake, "a", "b", &va, &vb, &gen), PD_OK);
     g_race = false;
@@ -388,8 +401,7 @@ static void test_memo_stamped_before_the_read(void **state)
     pd_store fake2 = { .ops = &ops };
     assert_int_equal(pd_store_versions(&fake2, "a", "b", &va, &vb, &gen), PD_OK);
     assert_int_equal(g_reads, 4);
-    pd_changes_stop();
-    pd_store_versions_forget();
+    memo_end();
 }
 
 /* ---- a known caller: only the target's row is read ------------------------ */
@@ -417,9 +429,7 @@ static void test_memo_known_caller_reads_the_target_only(void **state)
     pd_store fake = { .ops = &ops };
     int64_t va, vb, gen;
 
-    pd_store_versions_forget();
-    assert_true(pd_changes_start("sqlite::memory:"));
-    g_reads = 0;
+    memo_begin();
     g_gen = 1;
     assert_int_equal(pd_store_versions(&fake, "admin", "u1", &va, &vb, &gen), PD_OK);
     assert_string_equal(g_arg_a, "admin");              /* the first pair: both rows */
@@ -459,8 +469,7 @@ static void test_memo_known_caller_reads_the_target_only(void **state)
     sleep_ms(LIM_VERSIONS_MEMO_MAX_AGE_MS + 100);
     assert_int_equal(pd_store_versions(&fake2, "admin", "u8", &va, &vb, &gen), PD_OK);
     assert_string_equal(g_arg_a, "admin");
-    pd_changes_stop();
-    pd_store_versions_forget();
+    memo_end();
 }
 
 int main(void)
