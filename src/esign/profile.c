@@ -62,8 +62,10 @@ void h_profile_get(pd_server *srv, pd_request *req)
         }
     }
     /* the reads of a miss (membership, user, accounts) share one read
-     * transaction: one snapshot and one WAL read lock instead of one each */
-    in_read = ctx.store->ops->begin_read(ctx.store) == PD_OK;
+     * transaction where that makes them cheaper (SQLite: one WAL read lock
+     * instead of one each); they need no common snapshot - the response is
+     * cached under the tags read before them, which any later write moves */
+    in_read = pd_store_begin_read_batch(ctx.store);
     if (esign_load(req, ACT_PROFILE_READ, &ctx) != PD_OK)
         goto out;
     e = ctx.store->ops->get_user(ctx.store, ctx.user_id, &user);

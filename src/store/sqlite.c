@@ -2493,6 +2493,7 @@ static const pd_store_ops SQ_OPS = {
     .each_membership = sq_each_membership,
     .last_error = sq_last_error,
     .begin_read = sq_begin_read,
+    .begin_read_batch = sq_begin_read,
     .get_versions = sq_get_versions,
     .bump_generation = sq_bump_generation,
     .delete_signing_key = sq_delete_signing_key,

@@ -98,6 +98,11 @@ const char *pd_store_last_error(pd_store *s)
     return m != NULL ? m : "";
 }
 
+bool pd_store_begin_read_batch(pd_store *s)
+{
+    return s->ops->begin_read_batch != NULL && s->ops->begin_read_batch(s) == PD_OK;
+}
+
 const char *pd_store_url_redacted(const char *url, char *buf, size_t len)
 {
     if (buf == NULL || len == 0)

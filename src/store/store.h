@@ -236,6 +236,12 @@ typedef struct {
 
     /* A read transaction (one snapshot, no write lock); end with commit or rollback. */
     pd_err (*begin_read)(pd_store *s);
+    /* begin_read where it makes the reads that follow cheaper (SQLite: one
+     * WAL read lock for all of them instead of one each); NULL where it
+     * would cost round trips of its own (PostgreSQL: BEGIN and ROLLBACK).
+     * For a handler whose reads need no common snapshot - each read is then
+     * its own.  Call through pd_store_begin_read_batch. */
+    pd_err (*begin_read_batch)(pd_store *s);
     /* Cache validation in one statement: the version of user_a when it
      * exists and is Active (else -1: callers use it to refuse inactive users),
      * the version of user_b (-1 when missing), and the tenant generation,
@@ -414,6 +420,11 @@ int pd_store_warn_exposed(const char *url);
  * FOREIGN KEY constraint failed (...)"), "" when none; never NULL.  Valid
  * until the next call on the handle.  NULL s gives "". */
 const char *pd_store_last_error(pd_store *s);
+
+/* ops->begin_read_batch when the backend has it: true when a read
+ * transaction is now open (end it with ops->rollback), false when not (no
+ * such op, or it failed: the reads that follow run each on its own). */
+bool pd_store_begin_read_batch(pd_store *s);
 
 void pd_org_clear(pd_org *o);
 void pd_account_clear(pd_account *a);
