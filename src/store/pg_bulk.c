@@ -24,6 +24,8 @@
  *   without bulk mode (same last_error), and bulk_failed names its record.
  *   A lost connection is not replayed (the transaction is gone anyway).
  *
+ * After the commit the imported tables are ANALYZEd (planner statistics).
+ *
  * Differences from the one-by-one import, none visible in the data: a
  * user's version moves once per membership batch rather than once per
  * membership (versions only need to grow), and a membership's default
@@ -470,6 +472,18 @@ static pd_err w_wipe_tenant(pd_store *s)
     return g_orig.wipe_tenant(s);
 }
 
+/* After a bulk import commits: fresh planner statistics for the tables it
+ * filled, so the first queries after a large import do not plan with an
+ * empty table's (autovacuum would get there within a minute or so).  Its
+ * failure loses nothing: it is logged, and the import stands. */
+static void analyze_imported(pg_store *q)
+{
+    (void)pg_exec_sql(q, "ANALYZE organizations, accounts, permission_profiles, groups, users,"
+                         " user_images, memberships, membership_groups, organization_admins,"
+                         " organization_domains, user_identities, organization_users",
+                      "bulk_analyze");
+}
+
 static pd_err w_commit(pd_store *s)
 {
     bulk_state *b = active(s);
@@ -479,8 +493,11 @@ static pd_err w_commit(pd_store *s)
             return e;       /* still open: the caller rolls back */
     }
     pd_err e = g_orig.commit(s);
-    if (b != NULL && PG(s)->tx == PG_TX_NONE)
+    if (b != NULL && PG(s)->tx == PG_TX_NONE) {
         bulk_end(b);
+        if (e == PD_OK)
+            analyze_imported(PG(s));
+    }
     return e;
 }
 

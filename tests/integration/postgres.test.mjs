@@ -7,17 +7,19 @@
 //   - `serve` on a database without the schema fails clearly (the
 //     PostgreSQL side of "never created by accident");
 //   - export from SQLite, import into PostgreSQL (and back): identical
-//     exports, images byte-exact.
+//     exports, images byte-exact;
+//   - an import leaves planner statistics for the tables it filled (it runs
+//     ANALYZE after its commit), and a failed import does not.
 // The restart test runs its own throwaway server (scripts/pg-tmp.sh) so the
 // shared one keeps serving the other files.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   ROOT, ON_POSTGRES, tempDir, freshDb, cli, cliOk, importFile, exportDb, mintToken, startServer, http, profileUrl,
-  IDS, ACC_A, FIXTURES, sleep,
+  IDS, ACC_A, FIXTURES, sleep, dbExec,
 } from './lib/server.mjs';
 
 const PG_TMP = path.join(ROOT, 'scripts/pg-tmp.sh');
@@ -46,6 +48,21 @@ describe('PostgreSQL backend', onlyPg, () => {
     const srv = await startServer({ db: db.url, extraArgs: ['--create'] });
     servers.push(srv);
     assert.equal((await http('GET', `${srv.base}/healthz`)).status, 200);
+  });
+
+  it('an import leaves planner statistics for the tables it filled; a failed one changes nothing', () => {
+    const analyzed = (db) => dbExec(db, "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+                                        + " AND relname IN ('users', 'memberships', 'accounts') ORDER BY relname").trim();
+    const db = freshDb();
+    cliOk(['migrate', '--db', db.url]);
+    const bad = path.join(tempDir(), 'bad.json');
+    writeFileSync(bad, JSON.stringify({ users: [{ userId: 'not-a-guid', email: 'x@y.test' }] }));
+    const r = cli(['import', '--db', db.url, bad]);
+    assert.notEqual(r.code, 0, 'the bad record fails the import');
+    assert.equal(analyzed(db), '', 'nothing analyzed after a failed import');
+    importFile(db.url, path.join(FIXTURES, 'tenant.json'));
+    assert.equal(analyzed(db), 'accounts\nmemberships\nusers');
+    assert.equal(dbExec(db, 'SELECT count(*) FROM users').trim(), '4');
   });
 
   it('a deployment moves from SQLite to PostgreSQL and back: identical exports, images byte-exact', () => {
