@@ -16,6 +16,7 @@
 #include "esign/handlers.h"
 #include "core/jsonutil.h"
 #include "model/profile.h"
+#include "model/profile_versions.h"
 #include "http/resp_cache.h"
 #include "core/strutil.h"
 #include "codec/xml.h"
@@ -73,13 +74,16 @@ void h_profile_get(pd_server *srv, pd_request *req)
         resp_error(req, e == PD_ERR_NOT_FOUND ? PD_ERR_USER_NOT_FOUND : PD_ERR_STORE, NULL);
         goto out;
     }
-    if (ctx.store->ops->each_account_of_user(ctx.store, ctx.user_id, first_account, default_acc) != PD_OK) {
+    const profile_api api = req->api_minor ? PROFILE_API_V21 : PROFILE_API_V2;
+    /* the user's accounts only when the version renders defaultAccountId (v2.1) */
+    if (profile_version_of(api)->default_account_id
+        && ctx.store->ops->each_account_of_user(ctx.store, ctx.user_id, first_account, default_acc) != PD_OK) {
         resp_error(req, PD_ERR_STORE, NULL);
         goto out;
     }
     profile_view v = {
         .user = &user, .account = &ctx.account, .membership = &ctx.target,
-        .base_path = ctx.base_path, .api = req->api_minor ? PROFILE_API_V21 : PROFILE_API_V2,
+        .base_path = ctx.base_path, .api = api,
         .default_account_id = default_acc[0] ? default_acc : NULL,
     };
     /* JSON without a jansson tree when the stored doc allows it (the same
