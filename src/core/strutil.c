@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
 #include <sodium.h>
 
 int str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -267,10 +269,31 @@ static inline uint64_t hash_mix(uint64_t h)
     return h;
 }
 
+/* The per-process key of str_hash64, drawn before main() (no thread runs
+ * yet, so it is never read half-written) and never changed afterwards.  A
+ * client that picks cache keys (paths, tokens) cannot predict which of them
+ * share a slot, so it cannot force the eviction of other clients' entries. */
+static uint64_t g_hash_seed = 0xcbf29ce484222325ULL;
+
+__attribute__((constructor)) static void hash_seed_init(void)
+{
+    uint64_t r;
+
+    if (getrandom(&r, sizeof(r), 0) == (ssize_t)sizeof(r))
+        g_hash_seed ^= r;
+    else
+        g_hash_seed ^= (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid();
+}
+
+uint64_t str_hash64_seed(void)
+{
+    return g_hash_seed;
+}
+
 uint64_t str_hash64(const void *p, size_t n)
 {
     const unsigned char *b = p;
-    uint64_t h = 0xcbf29ce484222325ULL ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
+    uint64_t h = g_hash_seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
     uint64_t w;
 
     for (; n >= 8; n -= 8, b += 8) {

@@ -53,9 +53,16 @@ int time_iso_ms(const char *in, char *out, size_t cap);
 /* Value of an ASCII hex digit, or -1. */
 int str_hexval(int c);
 
-/* A fast 64-bit hash of n bytes, eight at a time (in-memory hash tables, not
- * security; values are not stable across versions: never store them). */
+/* A fast 64-bit hash of n bytes, eight at a time, for in-memory hash tables.
+ * Keyed by a random per-process seed (str_hash64_seed): the same bytes give
+ * the same value within one process only, so which client-chosen keys share
+ * a slot cannot be predicted from outside.  Not a MAC or a cryptographic
+ * hash; values are not stable across processes or versions: never store or
+ * send them. */
 uint64_t str_hash64(const void *p, size_t n);
+
+/* The per-process key of str_hash64 (random, drawn at start). */
+uint64_t str_hash64_seed(void);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t time_mono_ns(void);

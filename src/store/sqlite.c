@@ -166,7 +166,9 @@ static const char *const SQL[ST_COUNT_] = {
 
     [ST_MEMBERSHIP] =
         "SELECT m.account_id, m.user_id, m.is_admin, m.permission_profile_id, p.name, m.added"
-        " FROM memberships m LEFT JOIN permission_profiles p"
+        /* the user's side (migration 8): the accounts read of the same
+         * request then finds the leaf page already in the cache */
+        " FROM memberships m INDEXED BY memberships_by_user_cover LEFT JOIN permission_profiles p"
         "   ON p.account_id = m.account_id AND p.id = m.permission_profile_id"
         " WHERE m.account_id = lower(?1) AND m.user_id = lower(?2)",
     [ST_MEMBERSHIP_GROUPS] =

@@ -270,6 +270,17 @@ static const char MIGRATION_7[] =
     ") WITHOUT ROWID;\n"
     "CREATE INDEX share_links_by_user ON share_links(user_id, expires);\n";
 
+/* A user's memberships, covering: the membership read of a profile GET
+ * (ST_MEMBERSHIP, INDEXED BY this index) and the user's accounts
+ * (ST_ACCOUNTS_OF_USER) land on the same leaf page of one b-tree instead of
+ * one page of the primary key and one of memberships_by_user; the user's
+ * memberships of an organization (ST_ORG_MEMBERSHIPS) need no primary-key
+ * lookup either.  It replaces memberships_by_user (a prefix of it). */
+static const char MIGRATION_8[] =
+    "CREATE INDEX memberships_by_user_cover ON memberships(user_id, account_id, is_admin,"
+    " permission_profile_id, added);\n"
+    "DROP INDEX memberships_by_user;\n";
+
 static const pd_sqlite_migration MIGRATIONS[] = {
     { 1, "initial schema: organizations, accounts, users, images, memberships, signing keys",
       MIGRATION_1 },
@@ -281,6 +292,7 @@ static const pd_sqlite_migration MIGRATIONS[] = {
     { 5, "memberships: the date the user was added to the account", MIGRATION_5 },
     { 6, "rate limits: calls per key and window, shared by the nodes", MIGRATION_6 },
     { 7, "ID-card share links (pages)", MIGRATION_7 },
+    { 8, "memberships: covering index by user (replaces memberships_by_user)", MIGRATION_8 },
 };
 
 #define N_MIGRATIONS (sizeof MIGRATIONS / sizeof MIGRATIONS[0])

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include <sodium.h>
@@ -468,8 +470,50 @@ static void test_hash64(void **state)
     assert_true(used > 1500);
 }
 
+/* str_hash64 is keyed per process: another process (a fresh exec, so its
+ * own start-up draws the seed) gives the same bytes another value. */
+static void test_hash64_keyed(void **state)
+{
+    static const char key[] = "profile|/restapi/v2.1|j|1|0b8e9e34-1c1a-4c44-9d4e-5a3f4c000001";
+    uint64_t mine = str_hash64(key, sizeof(key) - 1), theirs = 0;
+    int fd[2];
+
+    (void)state;
+    assert_true(str_hash64_seed() != 0xcbf29ce484222325ULL);
+    assert_int_equal(pipe(fd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char arg[32];
+        close(fd[0]);
+        snprintf(arg, sizeof(arg), "%d", fd[1]);
+        setenv("PD_HASH_CHILD_FD", arg, 1);
+        execl("/proc/self/exe", "test_strutil", (char *)NULL);
+        _exit(127);
+    }
+    close(fd[1]);
+    assert_int_equal(read(fd[0], &theirs, sizeof(theirs)), (ssize_t)sizeof(theirs));
+    close(fd[0]);
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_true(theirs != 0);
+    assert_true(theirs != mine);
+}
+
 int main(void)
 {
+    /* the child of test_hash64_keyed: report this process's hash of the key */
+    const char *child_fd = getenv("PD_HASH_CHILD_FD");
+    if (child_fd != NULL) {
+        static const char key[] = "profile|/restapi/v2.1|j|1|0b8e9e34-1c1a-4c44-9d4e-5a3f4c000001";
+        uint64_t h = str_hash64(key, sizeof(key) - 1);
+        int64_t fd = -1;
+        if (str_to_i64(child_fd, 0, 1023, &fd) != 0
+            || write((int)fd, &h, sizeof(h)) != (ssize_t)sizeof(h))
+            return 1;
+        return 0;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_to_i64),
         cmocka_unit_test(test_is_guid),
@@ -482,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_mem_equal_ct),
         cmocka_unit_test(test_join),
         cmocka_unit_test(test_hash64),
+        cmocka_unit_test(test_hash64_keyed),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -57,7 +57,7 @@ static int setup(void **state)
     int from = -1, to = -1;
     assert_int_equal(f->s->ops->migrate(f->s, &from, &to), PD_OK);
     assert_int_equal(from, 0);
-    assert_int_equal(to, 7);
+    assert_int_equal(to, 8);
     *state = f;
     return 0;
 }
@@ -124,10 +124,10 @@ static void test_open_existing_needs_schema(void **state)
     assert_non_null(s);
     int from = -1, to = -1;
     assert_int_equal(s->ops->migrate(s, &from, &to), PD_OK);
-    assert_int_equal(to, 7);
+    assert_int_equal(to, 8);
     assert_int_equal(s->ops->migrate(s, &from, &to), PD_OK);
-    assert_int_equal(from, 7);
-    assert_int_equal(to, 7);
+    assert_int_equal(from, 8);
+    assert_int_equal(to, 8);
     assert_string_equal(s->ops->name, "postgresql");
     pd_store_close(s);
     s = pd_store_open_existing(url, err, sizeof err);
@@ -170,7 +170,7 @@ static void test_concurrent_migrations(void **state)
             char err[256];
             pd_store *s = pd_store_open(url, err, sizeof err);
             int from, to;
-            int rc = s != NULL && s->ops->migrate(s, &from, &to) == PD_OK && to == 7 ? 0 : 1;
+            int rc = s != NULL && s->ops->migrate(s, &from, &to) == PD_OK && to == 8 ? 0 : 1;
             pd_store_close(s);
             _exit(rc);
         }
@@ -186,12 +186,65 @@ static void test_concurrent_migrations(void **state)
     PGresult *r = PQexec(c, "SELECT count(*), count(DISTINCT version), min(version), max(version)"
                             " FROM schema_migrations");
     assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
-    assert_string_equal(PQgetvalue(r, 0, 0), "7");
-    assert_string_equal(PQgetvalue(r, 0, 1), "7");
+    assert_string_equal(PQgetvalue(r, 0, 0), "8");
+    assert_string_equal(PQgetvalue(r, 0, 1), "8");
     assert_string_equal(PQgetvalue(r, 0, 2), "1");
-    assert_string_equal(PQgetvalue(r, 0, 3), "7");
+    assert_string_equal(PQgetvalue(r, 0, 3), "8");
     PQclear(r);
     PQfinish(c);
+}
+
+/* Runs one statement on its own connection; returns the first row's column
+ * col, or "" (copied into out). */
+static void pg_text(const char *url, const char *sql, int col, char *out, size_t outlen)
+{
+    PGconn *c = PQconnectdb(url);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PGresult *r = PQexec(c, sql);
+    assert_true(PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK);
+    snprintf(out, outlen, "%s", PQntuples(r) > 0 ? PQgetvalue(r, 0, col) : "");
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* Migration 8 on a version-7 database that holds data: the covering index
+ * memberships_by_user_cover replaces memberships_by_user, the data stays
+ * and the membership reads work. */
+static void test_migrate_7_to_8(void **state)
+{
+    fixture *f = *state;
+    pd_store *s = f->s;
+    char txt[512];
+    tenant(s);
+    pd_store_close(s);
+    f->s = NULL;
+    pg_text(f->url, "DROP INDEX memberships_by_user_cover;"
+                    "CREATE INDEX memberships_by_user ON memberships(user_id);"
+                    "DELETE FROM schema_migrations WHERE version = 8", 0, txt, sizeof txt);
+
+    char err[256] = "";
+    s = f->s = pd_store_open(f->url, err, sizeof err);
+    assert_non_null(s);
+    int from = -1, to = -1;
+    assert_int_equal(s->ops->migrate(s, &from, &to), PD_OK);
+    assert_int_equal(from, 7);
+    assert_int_equal(to, 8);
+
+    pd_membership m;
+    assert_int_equal(s->ops->get_membership(s, ACC_U, USR_U, &m), PD_OK);
+    assert_true(m.is_admin);
+    assert_string_equal(m.permission_profile_name, "DS Sender");
+    assert_non_null(m.added);
+    assert_int_equal(m.n_groups, 2);
+    pd_membership_clear(&m);
+    assert_int_equal(s->ops->get_membership(s, ACC, USR2, &m), PD_ERR_NOT_FOUND);
+
+    pg_text(f->url, "SELECT string_agg(indexname, '|' ORDER BY indexname) FROM pg_indexes"
+                    " WHERE tablename = 'memberships'", 0, txt, sizeof txt);
+    assert_string_equal(txt, "memberships_by_profile|memberships_by_user_cover|memberships_pkey");
+    pg_text(f->url, "SELECT indexdef FROM pg_indexes WHERE indexname = 'memberships_by_user_cover'",
+            0, txt, sizeof txt);
+    assert_non_null(strstr(txt, "(user_id, account_id) INCLUDE (is_admin, permission_profile_id, added)"));
 }
 
 /* ---- users, memberships, images --------------------------------------- */
@@ -645,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_open_existing_needs_schema),
         cmocka_unit_test(test_unreachable_server),
         cmocka_unit_test(test_concurrent_migrations),
+        cmocka_unit_test_setup_teardown(test_migrate_7_to_8, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lookups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_profile_and_image, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constraint_messages, setup, teardown),

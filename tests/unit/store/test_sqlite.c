@@ -227,6 +227,121 @@ static void test_migrate_newer_db(void **state)
     assert_int_equal(from, -1);
 }
 
+/* each_account_of_user callback: appends "external_id," to a buffer */
+static int collect_accounts(void *cls, const void *row)
+{
+    char *out = cls;
+    const pd_account *a = row;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%lld,", (long long)a->external_id);
+    return 0;
+}
+
+/* Column col of each row of a query, as "text|text|" ("" when no row);
+ * EXPLAIN QUERY PLAN has its detail in column 3. */
+static void query_text(sqlite3 *db, const char *sql, int col, char *out, size_t outlen)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    out[0] = '\0';
+    size_t n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, col);
+        n += (size_t)snprintf(out + n, outlen - n, "%s|", t ? t : "");
+        assert_true(n < outlen);
+    }
+    sqlite3_finalize(st);
+}
+
+/* Migration 8 (covering index memberships_by_user_cover instead of
+ * memberships_by_user) on a version-7 database that holds data: the data
+ * stays, the membership and accounts reads use the new index. */
+static void test_migrate_7_to_8(void **state)
+{
+    fixture *f = *state;
+    pd_store *s = f->s;
+    seed_account(s);
+    add_account(s, ACC2, 777, "Beta", ORG);
+    add_profile(s, ACC2, "9", "DS Sender");
+    add_user(s, USR2, "bob@example.com");
+    const char *gids[] = { "20", "10" };
+    assert_int_equal(put_membership(s, ACC, USR, true, "7", gids, 2), PD_OK);
+    assert_int_equal(put_membership(s, ACC2, USR, false, "9", NULL, 0), PD_OK);
+    assert_int_equal(put_membership(s, ACC2, USR2, false, NULL, NULL, 0), PD_OK);
+    pd_store_close(s);
+    f->s = NULL;
+
+    /* back to schema 7: the index of migration 1, version 8 unrecorded */
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+        "DROP INDEX memberships_by_user_cover;"
+        "CREATE INDEX memberships_by_user ON memberships(user_id);"
+        "DELETE FROM schema_migrations WHERE version = 8;", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    char err[256] = "";
+    s = f->s = pd_store_open(f->url, err, sizeof err);
+    assert_non_null(s);
+    int from = -1, to = -1;
+    assert_int_equal(s->ops->migrate(s, &from, &to), PD_OK);
+    assert_int_equal(from, 7);
+    assert_int_equal(to, 8);
+    assert_int_equal(pd_sqlite_schema_latest(), 8);
+
+    pd_membership m;
+    assert_int_equal(s->ops->get_membership(s, ACC_U, USR_U, &m), PD_OK);
+    assert_true(m.is_admin);
+    assert_string_equal(m.permission_profile_id, "7");
+    assert_string_equal(m.permission_profile_name, "Account Administrator");
+    assert_non_null(m.added);
+    assert_int_equal(m.n_groups, 2);
+    assert_string_equal(m.groups[0].id, "10");
+    assert_string_equal(m.groups[1].id, "20");
+    pd_membership_clear(&m);
+    assert_int_equal(s->ops->get_membership(s, ACC2, USR, &m), PD_OK);
+    assert_false(m.is_admin);
+    assert_string_equal(m.permission_profile_name, "DS Sender");
+    pd_membership_clear(&m);
+    assert_int_equal(s->ops->get_membership(s, ACC2, USR2, &m), PD_OK);
+    assert_null(m.permission_profile_id);
+    pd_membership_clear(&m);
+    assert_int_equal(s->ops->get_membership(s, ACC, USR2, &m), PD_ERR_NOT_FOUND);
+
+    char got[256] = "";
+    assert_int_equal(s->ops->each_account_of_user(s, USR_U, collect_accounts, got), PD_OK);
+    assert_string_equal(got, "777,12345,");
+    got[0] = '\0';
+    assert_int_equal(s->ops->each_account_of_user(s, USR2, collect_accounts, got), PD_OK);
+    assert_string_equal(got, "777,");
+    pd_org_membership *om = NULL;
+    size_t n = 0;
+    assert_int_equal(s->ops->get_org_memberships(s, ORG, USR, &om, &n), PD_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(om[0].membership.account_id, ACC2);
+    assert_string_equal(om[1].membership.account_id, ACC);
+    assert_true(om[1].membership.is_admin);
+    pd_org_memberships_free(om, n);
+
+    /* the schema: the covering index replaced the old one, and the reads of
+     * a user's memberships use it without touching the table */
+    char txt[1024];
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    query_text(db, "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'memberships'"
+                   " AND sql IS NOT NULL ORDER BY name", 0, txt, sizeof txt);
+    assert_string_equal(txt, "memberships_by_profile|memberships_by_user_cover|");
+    query_text(db, "EXPLAIN QUERY PLAN SELECT m.is_admin, m.permission_profile_id, m.added"
+                   " FROM memberships m INDEXED BY memberships_by_user_cover"
+                   " WHERE m.account_id = 'a' AND m.user_id = 'u'", 3, txt, sizeof txt);
+    assert_non_null(strstr(txt, "COVERING INDEX memberships_by_user_cover (user_id=? AND account_id=?)"));
+    query_text(db, "EXPLAIN QUERY PLAN SELECT a.id FROM memberships m JOIN accounts a ON a.id = m.account_id"
+                   " WHERE m.user_id = 'u' ORDER BY a.external_id", 3, txt, sizeof txt);
+    assert_non_null(strstr(txt, "COVERING INDEX memberships_by_user_cover (user_id=?)"));
+    query_text(db, "SELECT count(*) FROM memberships", 0, txt, sizeof txt);
+    assert_string_equal(txt, "3|");
+    sqlite3_close(db);
+}
+
 static void test_file_settings(void **state)
 {
     fixture *f = *state;
@@ -1198,6 +1313,7 @@ int main(void)
         cmocka_unit_test(test_open_bad_urls),
         T(test_migrate_idempotent),
         T(test_migrate_newer_db),
+        T(test_migrate_7_to_8),
         T(test_file_settings),
         T(test_file_prefix_is_literal),
         T(test_account_lookup),
