@@ -245,6 +245,8 @@ void h_profile_put(pd_server *srv, pd_request *req)
         }
         in_tx = false;
     }
+    /* the write moved the caller's own version from user.version to one more */
+    esign_remember_own_write(req, &ctx, user.version);
     resp_empty(req, 200);
     req_audit(srv, req, "profile.update", ctx.account.id, ctx.user_id);
 out:
