@@ -15,6 +15,7 @@
 #include "http/audit.h"
 #include "esign/handlers.h"
 #include "core/jsonutil.h"
+#include "core/json_compact.h"
 #include "model/profile.h"
 #include "model/profile_memo.h"
 #include "http/resp_cache.h"
@@ -182,7 +183,9 @@ static pd_err merged_profile(pd_request *req, pd_store *st, const char *user_id,
         return PD_ERR_INTERNAL;
     }
     *merged = profile_merge(stored, patch);
-    *text = *merged ? json_dumps(*merged, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    *text = *merged ? json_compact_encode(*merged, NULL) : NULL;
+    if (*text == NULL && *merged != NULL)       /* a real number: jansson's own formatting */
+        *text = json_dumps(*merged, JSON_COMPACT | JSON_PRESERVE_ORDER);
     e = PD_OK;
     if (*text == NULL) {
         resp_error(req, PD_ERR_INTERNAL, NULL);
