@@ -185,5 +185,7 @@
 #define LIM_PUT_OPTIMISTIC_TRIES         8      /* read-merge-write attempts without the write lock
                                                    (another write moved the user's version each
                                                    time) before one inside a write transaction */
+#define LIM_PROFILE_MEMO_SLOTS           256    /* parsed stored documents PUT profile keeps
+                                                   (model/profile_memo.c), one per slot */
 
 #endif

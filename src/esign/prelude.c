@@ -221,6 +221,18 @@ pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_c
     return e != PD_OK ? e : esign_load(req, act, ctx);
 }
 
+void esign_remember_own_write(const pd_request *req, const esign_ctx *ctx, int64_t read_version)
+{
+    /* ctx->target is the caller's own membership (moved there by
+     * esign_load), valid under (generation, v_caller); the write moved the
+     * version by exactly one from v_caller, so nothing else changed it */
+    if (ctx->target.account_id == NULL || ctx->account.id == NULL || ctx->tags.v_caller < 0 ||
+        read_version != ctx->tags.v_caller || strcmp(req->caller.sub, ctx->user_id) != 0)
+        return;
+    lc_put_membership(ctx->account.id, ctx->user_id, ctx->tags.generation, read_version + 1,
+                      &ctx->target);
+}
+
 void esign_ctx_clear(esign_ctx *ctx)
 {
     pd_account_clear(&ctx->account);

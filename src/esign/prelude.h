@@ -49,6 +49,13 @@ pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_c
 pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx);
 /* Part 2: account, caller membership, policy, target membership. */
 pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx);
+/* After a write that bumped the target's version from read_version to
+ * read_version + 1 and changed nothing a membership holds (a profile or image
+ * write): when the caller wrote their own record and read_version is the
+ * version the caller's membership was read under (no other write came
+ * between), the lookup cache keeps that membership under the new version, so
+ * the caller's next request does not read it again. */
+void esign_remember_own_write(const pd_request *req, const esign_ctx *ctx, int64_t read_version);
 void esign_ctx_clear(esign_ctx *ctx);
 
 #endif

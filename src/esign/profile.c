@@ -15,7 +15,9 @@
 #include "http/audit.h"
 #include "esign/handlers.h"
 #include "core/jsonutil.h"
+#include "core/json_compact.h"
 #include "model/profile.h"
+#include "model/profile_memo.h"
 #include "model/profile_versions.h"
 #include "http/resp_cache.h"
 #include "core/strutil.h"
@@ -157,35 +159,43 @@ static json_t *decode_body(pd_request *req)
 
 /* Reads the user's stored doc (the current transaction's view, if any)
  * into *user (the caller clears it), merges patch into it and encodes the
- * result into *text (malloc'd, the caller frees).  On failure sets the
- * response. */
+ * result into *text (malloc'd) and *merged, replacing what they held (the
+ * caller frees both at the end).  The stored doc is parsed only when the memo
+ * (model/profile_memo.h) does not hold the tree of that exact text.  On
+ * failure sets the response. */
 static pd_err merged_profile(pd_request *req, pd_store *st, const char *user_id,
-                             const json_t *patch, pd_user *user, char **text)
+                             const json_t *patch, pd_user *user, char **text, json_t **merged)
 {
-    json_t *stored = NULL, *merged = NULL;
+    json_t *stored = NULL;
     pd_err e;
 
     pd_user_clear(user);
+    free(*text);                        /* a lost race's merge */
     *text = NULL;
+    json_decref(*merged);
+    *merged = NULL;
     e = st->ops->get_user(st, user_id, user);
     if (e != PD_OK) {
         resp_error(req, e == PD_ERR_NOT_FOUND ? PD_ERR_USER_NOT_FOUND : PD_ERR_STORE, NULL);
         return e;
     }
-    stored = json_loads(user->profile_json, 0, NULL);
+    stored = profile_memo_get(user_id, user->version, user->profile_json);
+    if (stored == NULL)
+        stored = json_loads(user->profile_json, 0, NULL);
     if (stored == NULL) {
         resp_error(req, PD_ERR_INTERNAL, "The stored profile could not be read.");
         return PD_ERR_INTERNAL;
     }
-    merged = profile_merge(stored, patch);
-    *text = merged ? json_dumps(merged, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    *merged = profile_merge(stored, patch);
+    *text = *merged ? json_compact_encode(*merged, NULL) : NULL;
+    if (*text == NULL && *merged != NULL)       /* a real number: jansson's own formatting */
+        *text = json_dumps(*merged, JSON_COMPACT | JSON_PRESERVE_ORDER);
     e = PD_OK;
     if (*text == NULL) {
         resp_error(req, PD_ERR_INTERNAL, NULL);
         e = PD_ERR_INTERNAL;
     }
     json_decref(stored);
-    json_decref(merged);
     return e;
 }
 
@@ -199,7 +209,7 @@ static pd_err merged_profile(pd_request *req, pd_store *st, const char *user_id,
 void h_profile_put(pd_server *srv, pd_request *req)
 {
     esign_ctx ctx;
-    json_t *patch = NULL;
+    json_t *patch = NULL, *merged = NULL;
     pd_user user = {0};
     char *text = NULL, now[40];
     pd_errbuf eb;
@@ -218,12 +228,10 @@ void h_profile_put(pd_server *srv, pd_request *req)
     }
     const pd_store_ops *ops = ctx.store->ops;
     for (int i = 0; ops->update_profile_if != NULL && i < LIM_PUT_OPTIMISTIC_TRIES; i++) {
-        if (merged_profile(req, ctx.store, ctx.user_id, patch, &user, &text) != PD_OK)
+        if (merged_profile(req, ctx.store, ctx.user_id, patch, &user, &text, &merged) != PD_OK)
             goto out;
         time_now_iso(now, sizeof(now));
         e = ops->update_profile_if(ctx.store, ctx.user_id, user.version, user.profile_json, text, now);
-        free(text);
-        text = NULL;
         if (e == PD_OK) {
             done = true;
             break;
@@ -239,7 +247,7 @@ void h_profile_put(pd_server *srv, pd_request *req)
             goto out;
         }
         in_tx = true;
-        if (merged_profile(req, ctx.store, ctx.user_id, patch, &user, &text) != PD_OK)
+        if (merged_profile(req, ctx.store, ctx.user_id, patch, &user, &text, &merged) != PD_OK)
             goto out;
         time_now_iso(now, sizeof(now));
         if (ops->update_profile(ctx.store, ctx.user_id, text, now) != PD_OK ||
@@ -249,12 +257,17 @@ void h_profile_put(pd_server *srv, pd_request *req)
         }
         in_tx = false;
     }
+    /* the write moved the user's version from user.version to one more:
+     * the next PUT merges into this tree instead of parsing text again */
+    profile_memo_put(ctx.user_id, user.version + 1, text, merged);
+    esign_remember_own_write(req, &ctx, user.version);
     resp_empty(req, 200);
     req_audit(srv, req, "profile.update", ctx.account.id, ctx.user_id);
 out:
     if (in_tx)
         ctx.store->ops->rollback(ctx.store);
     free(text);
+    json_decref(merged);
     json_decref(patch);
     pd_user_clear(&user);
     esign_ctx_clear(&ctx);

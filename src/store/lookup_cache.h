@@ -5,6 +5,8 @@
  * unchanged (only imports change accounts, groups and permission profiles,
  * and every import bumps it); a membership while the generation and that
  * user's version are unchanged (membership writes bump the user's version).
+ * A write known to change no membership may put the entry again under the
+ * version it produced (esign/prelude.c: a caller's PUT of their own profile).
  *
  * The tables are LC_WAYS-way set-associative (the least recently used entry
  * of a set is replaced), so the thousand accounts and admin memberships of a

@@ -138,6 +138,50 @@ describe('two nodes, one database', () => {
       assert.equal(self.userDetails.isAdmin, 'false');
     }
   });
+  it('a membership change after a user\'s own PUTs is seen at once (the PUT keeps the caller\'s lookup entry)', async () => {
+    // bob's own PUTs on A keep his membership in A's lookup cache under the
+    // new version (esign_remember_own_write); a membership write after them
+    // must not be hidden by that entry, on either node
+    const selfUrl = (node) => profileUrl(node.base, ACC_A, IDS.bob);
+    for (let i = 0; i < 4; i++) {
+      const r = await http('PUT', selfUrl(a), { token: tokenBob, json: { title: `Own ${i}` } });
+      assert.equal(r.status, 200, r.text());
+    }
+    const self = await get(a, tokenBob, IDS.bob);
+    assert.equal(self.title, 'Own 3');
+    assert.equal(self.userDetails.isAdmin, 'false');
+    const denied = await http('GET', profileUrl(a.base, ACC_A, IDS.ann), { token: tokenBob });
+    assert.equal(denied.status, 403, 'bob is a plain member: another member is refused');
+    const dir = tempDir();
+    const m = TENANT.memberships.find((x) => x.userId === IDS.bob && x.accountId === ACC_A);
+    const setAdmin = (isAdmin) => {
+      const file = path.join(dir, `bob-${isAdmin}.json`);
+      writeFileSync(file, JSON.stringify({ memberships: [{ ...m, isAdmin }] }));
+      importFile(db.url, file);
+    };
+    setAdmin(true);
+    try {
+      for (const node of [a, b]) {
+        await settle(async () => {
+          const r = await http('GET', profileUrl(node.base, ACC_A, IDS.ann), { token: tokenBob });
+          assert.equal(r.status, 200, 'bob is an admin now: the kept entry must not be used');
+        });
+        await settle(async () => assert.equal((await get(node, tokenBob, IDS.bob)).userDetails.isAdmin, 'true'));
+      }
+      // another own PUT, then the membership goes back: seen at once again
+      const r = await http('PUT', selfUrl(a), { token: tokenBob, json: { title: 'Own again' } });
+      assert.equal(r.status, 200, r.text());
+    } finally {
+      setAdmin(false);
+    }
+    for (const node of [a, b]) {
+      await settle(async () => {
+        const r = await http('GET', profileUrl(node.base, ACC_A, IDS.ann), { token: tokenBob });
+        assert.equal(r.status, 403, 'bob is a plain member again');
+      });
+    }
+  });
+
   it('SOAP GetUserProfile cached on B follows a PUT through A', async () => {
     const soap = (node) => soapPost(node.base, 11, 'GetUserProfile', envelope(11, getProfileBody(IDS.bob, ACC_A)),
       { headers: { Authorization: `Bearer ${tokenBob}` } });

@@ -1,0 +1,88 @@
+/*
+ * profile_memo.c - process-wide memo of parsed stored profile documents
+ * (see model/profile_memo.h).  One mutex guards the table; it is held only
+ * to compare or swap an entry, never while parsing, merging or freeing.
+ */
+#include "model/profile_memo.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/limits.h"
+
+typedef struct {
+    char user_id[LIM_ID_MAX + 1];
+    int64_t version;
+    char *text;                 /* owned copy of the stored text */
+    size_t len;
+    json_t *doc;                /* one reference */
+} pm_entry;
+
+static pthread_mutex_t pm_mu = PTHREAD_MUTEX_INITIALIZER;
+static pm_entry pm_table[LIM_PROFILE_MEMO_SLOTS];
+
+static pm_entry *slot_of(const char *user_id, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;            /* FNV-1a */
+
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)user_id[i]) * 1099511628211ULL;
+    return &pm_table[h % LIM_PROFILE_MEMO_SLOTS];
+}
+
+json_t *profile_memo_get(const char *user_id, int64_t version, const char *text)
+{
+    json_t *doc = NULL;
+
+    if (user_id == NULL || text == NULL)
+        return NULL;
+    size_t n = strlen(user_id), len = strlen(text);
+    if (n > LIM_ID_MAX)
+        return NULL;
+    pm_entry *e = slot_of(user_id, n);
+    pthread_mutex_lock(&pm_mu);
+    if (e->doc != NULL && e->version == version && e->len == len &&
+        memcmp(e->user_id, user_id, n + 1) == 0 && memcmp(e->text, text, len) == 0)
+        doc = json_incref(e->doc);
+    pthread_mutex_unlock(&pm_mu);
+    return doc;
+}
+
+void profile_memo_put(const char *user_id, int64_t version, const char *text, json_t *doc)
+{
+    if (user_id == NULL || text == NULL || doc == NULL)
+        return;
+    size_t n = strlen(user_id), len = strlen(text);
+    if (n > LIM_ID_MAX)
+        return;
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return;
+    memcpy(copy, text, len + 1);
+    pm_entry *e = slot_of(user_id, n);
+    pthread_mutex_lock(&pm_mu);
+    char *old_text = e->text;
+    json_t *old_doc = e->doc;
+    memcpy(e->user_id, user_id, n + 1);
+    e->version = version;
+    e->text = copy;
+    e->len = len;
+    e->doc = json_incref(doc);
+    pthread_mutex_unlock(&pm_mu);
+    free(old_text);
+    json_decref(old_doc);
+}
+
+void profile_memo_clear(void)
+{
+    for (size_t i = 0; i < LIM_PROFILE_MEMO_SLOTS; i++) {
+        pthread_mutex_lock(&pm_mu);
+        char *t = pm_table[i].text;
+        json_t *d = pm_table[i].doc;
+        memset(&pm_table[i], 0, sizeof(pm_table[i]));
+        pthread_mutex_unlock(&pm_mu);
+        free(t);
+        json_decref(d);
+    }
+}

@@ -1,0 +1,35 @@
+/*
+ * profile_memo.h - a process-wide memo of parsed stored profile documents,
+ * so PUT profile does not parse the document it wrote a moment ago (the
+ * common case: one user changing their profile repeatedly, from any worker
+ * thread) before merging the next change into it.
+ *
+ * An entry is the tree a write stored, under the user id, the version the
+ * write gave the user and the exact text stored.  profile_memo_get answers
+ * only when all three match what the caller just read from the store, so a
+ * hit is a tree equal to json_loads(text): a write by anyone else (another
+ * thread, node, import) changes the text or the version, and the caller
+ * parses the text as before.  The trees are shared read-only between
+ * threads (jansson's reference counts are atomic): never modify one.
+ *
+ * Memory: LIM_PROFILE_MEMO_SLOTS slots (direct-mapped by user id), each
+ * holding a copy of the text and a reference to the tree; a put replaces the
+ * slot's entry and releases the old one.  profile_memo_get returns a new
+ * reference (json_decref it).  profile_memo_clear releases everything.
+ */
+#ifndef PROFILED_MODEL_PROFILE_MEMO_H
+#define PROFILED_MODEL_PROFILE_MEMO_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* The tree stored as text for user_id at version, or NULL. */
+json_t *profile_memo_get(const char *user_id, int64_t version, const char *text);
+/* Remembers doc (takes a new reference; the caller keeps its own) as the
+ * document stored as text for user_id at version.  Best effort: does
+ * nothing when the text cannot be copied. */
+void profile_memo_put(const char *user_id, int64_t version, const char *text, json_t *doc);
+void profile_memo_clear(void);
+
+#endif

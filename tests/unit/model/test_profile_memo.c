@@ -1,0 +1,88 @@
+/*
+ * test_profile_memo.c - unit tests for src/model/profile_memo.c: a hit
+ * needs the same user, version and exact text; a put replaces the slot's
+ * entry (the old tree and text are released: ASan/LSan check it); the
+ * returned tree is a new reference to the one put.
+ *
+ * Memory: each test releases what it gets and clears the memo at the end.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "model/profile_memo.h"
+
+#define UA "00000000-0000-4000-8000-00000000a001"
+#define UB "00000000-0000-4000-8000-00000000b002"
+
+static void test_hit_needs_user_version_and_text(void **state)
+{
+    (void)state;
+    json_t *doc = json_pack("{s:s}", "title", "Engineer");
+    char *text = json_dumps(doc, JSON_COMPACT);
+    assert_non_null(text);
+
+    assert_null(profile_memo_get(UA, 7, text));
+    profile_memo_put(UA, 7, text, doc);
+    json_t *hit = profile_memo_get(UA, 7, text);
+    assert_ptr_equal(hit, doc);
+    assert_int_equal(doc->refcount, 3);         /* ours, the memo's, the hit's */
+    json_decref(hit);
+    assert_null(profile_memo_get(UA, 8, text));                 /* another version */
+    assert_null(profile_memo_get(UB, 7, text));                 /* another user */
+    assert_null(profile_memo_get(UA, 7, "{\"title\":\"Engineer!\"}")); /* another text */
+    assert_null(profile_memo_get(UA, 7, "{\"title\":\"Enginee\"}"));   /* a prefix */
+    assert_null(profile_memo_get(NULL, 7, text));
+    assert_null(profile_memo_get(UA, 7, NULL));
+    free(text);
+    json_decref(doc);
+    profile_memo_clear();
+    assert_null(profile_memo_get(UA, 7, "{\"title\":\"Engineer\"}"));
+}
+
+static void test_put_replaces_and_releases(void **state)
+{
+    (void)state;
+    json_t *d1 = json_pack("{s:s}", "title", "One");
+    json_t *d2 = json_pack("{s:s}", "title", "Two");
+
+    profile_memo_put(UA, 1, "{\"title\":\"One\"}", d1);
+    assert_int_equal(d1->refcount, 2);
+    profile_memo_put(UA, 2, "{\"title\":\"Two\"}", d2);
+    assert_int_equal(d1->refcount, 1);          /* the memo let the old tree go */
+    assert_null(profile_memo_get(UA, 1, "{\"title\":\"One\"}"));
+    json_t *hit = profile_memo_get(UA, 2, "{\"title\":\"Two\"}");
+    assert_ptr_equal(hit, d2);
+    json_decref(hit);
+    /* the text is copied: the caller's buffer may go */
+    char *buf = strdup("{\"title\":\"Two\"}");
+    assert_non_null(buf);
+    profile_memo_put(UB, 5, buf, d2);
+    buf[3] = 'X';
+    free(buf);
+    hit = profile_memo_get(UB, 5, "{\"title\":\"Two\"}");
+    assert_ptr_equal(hit, d2);
+    json_decref(hit);
+    /* refused input changes nothing */
+    profile_memo_put(NULL, 9, "{}", d1);
+    profile_memo_put(UA, 9, NULL, d1);
+    profile_memo_put(UA, 9, "{}", NULL);
+    assert_int_equal(d1->refcount, 1);
+    profile_memo_clear();
+    assert_int_equal(d2->refcount, 1);
+    json_decref(d1);
+    json_decref(d2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hit_needs_user_version_and_text),
+        cmocka_unit_test(test_put_replaces_and_releases),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
