@@ -1,9 +1,13 @@
 /*
  * test_sqlite_bulk.c - unit tests of the SQLite bulk load (store
  * bulk_begin / bulk_end, used by cli/import.c): the schema (every index and
- * its definition) and the journal mode are what they were after a commit,
- * a rollback and a replacing load; the load is one transaction; memberships inside it do not bump the
- * user's version; a second connection keeps the load in WAL.
+ * its definition, every trigger and its text) and the journal mode are what
+ * they were after a commit, a rollback and a replacing load; the load is one
+ * transaction; memberships inside it do not bump the user's version; a
+ * second connection keeps the load in WAL; organization_users holds the
+ * same pairs whether the load set the membership trigger aside (a tenant
+ * without memberships) or kept it (a filled one), and the trigger works
+ * again after the load.
  *
  * Memory: the fixture owns the store, a raw sqlite3 handle for checks and
  * the temporary directory; schema texts are sqlite3_free'd.
@@ -84,12 +88,20 @@ static char *query_text(const char *path, const char *sql)
     return out;
 }
 
-/* Every index of the schema with its definition, one text. */
+/* Every index and trigger of the schema with its definition, one text. */
 static char *schema_indexes(const char *path)
 {
     return query_text(path, "SELECT group_concat(name || ':' || coalesce(sql, ''), char(10))"
-                            " FROM (SELECT name, sql FROM sqlite_master WHERE type = 'index'"
-                            " ORDER BY name)");
+                            " FROM (SELECT name, sql FROM sqlite_master"
+                            " WHERE type IN ('index', 'trigger') ORDER BY name)");
+}
+
+/* organization_users as "org/user" lines in order (sqlite3_free it). */
+static char *org_users(const char *path)
+{
+    return query_text(path, "SELECT coalesce(group_concat(p, char(10)), '') FROM"
+                            " (SELECT organization_id || '/' || user_id AS p FROM organization_users"
+                            " ORDER BY p)");
 }
 
 static char *journal_mode(const char *path)
@@ -243,6 +255,72 @@ static void test_bulk_other_connection(void **state)
     pd_store_close(other);
 }
 
+#define USR3 "aaaaaaaa-0000-4000-8000-000000000003"
+
+/* A load into a tenant without memberships sets the membership trigger
+ * aside and fills organization_users before COMMIT: the same pairs as the
+ * trigger writes, the trigger back with its text, and it fires again for
+ * a membership written after the load. */
+static void test_bulk_org_users_empty(void **state)
+{
+    fixture *f = *state;
+    pd_store *s = f->s;
+    char *trigger_before = query_text(f->path, "SELECT sql FROM sqlite_master"
+                                               " WHERE name = 'organization_users_on_membership'");
+    char *pairs, *trigger_after;
+
+    seed(s);
+    assert_int_equal(s->ops->bulk_begin(s, false, false), PD_OK);
+    put_user_member(s, USR, "a@example.test");
+    put_user_member(s, USR2, "b@example.test");
+    assert_int_equal(s->ops->bulk_end(s, true), PD_OK);
+    pairs = org_users(f->path);
+    assert_string_equal(pairs, ORG "/" USR "\n" ORG "/" USR2);
+    sqlite3_free(pairs);
+    trigger_after = query_text(f->path, "SELECT sql FROM sqlite_master"
+                                        " WHERE name = 'organization_users_on_membership'");
+    assert_string_equal(trigger_after, trigger_before);
+    sqlite3_free(trigger_after);
+
+    put_user_member(s, USR3, "c@example.test");             /* outside a load: the trigger */
+    pairs = org_users(f->path);
+    assert_string_equal(pairs, ORG "/" USR "\n" ORG "/" USR2 "\n" ORG "/" USR3);
+    sqlite3_free(pairs);
+    sqlite3_free(trigger_before);
+}
+
+/* A filled tenant: the load keeps the trigger, which writes the new pair;
+ * a rolled-back load into an empty one leaves no pair and the trigger. */
+static void test_bulk_org_users_filled_and_rollback(void **state)
+{
+    fixture *f = *state;
+    pd_store *s = f->s;
+    char *pairs, *before = schema_indexes(f->path), *after;
+
+    seed(s);
+    assert_int_equal(s->ops->bulk_begin(s, false, false), PD_OK);
+    put_user_member(s, USR, "a@example.test");
+    assert_int_equal(s->ops->bulk_end(s, false), PD_OK);
+    pairs = org_users(f->path);
+    assert_string_equal(pairs, "");
+    sqlite3_free(pairs);
+    after = schema_indexes(f->path);
+    assert_string_equal(after, before);
+    sqlite3_free(after);
+
+    put_user_member(s, USR, "a@example.test");
+    assert_int_equal(s->ops->bulk_begin(s, false, false), PD_OK);
+    put_user_member(s, USR2, "b@example.test");
+    assert_int_equal(s->ops->bulk_end(s, true), PD_OK);
+    pairs = org_users(f->path);
+    assert_string_equal(pairs, ORG "/" USR "\n" ORG "/" USR2);
+    sqlite3_free(pairs);
+    after = schema_indexes(f->path);
+    assert_string_equal(after, before);
+    sqlite3_free(after);
+    sqlite3_free(before);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -252,6 +330,8 @@ int main(void)
         T(test_bulk_rollback_empty),
         T(test_bulk_replace),
         T(test_bulk_other_connection),
+        T(test_bulk_org_users_empty),
+        T(test_bulk_org_users_filled_and_rollback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
