@@ -15,10 +15,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "admin/query.h"
 #include "cli/import_arena.h"
 #include "cli/import_pipe.h"
+#include "cli/import_twin.h"
 #include "core/b64.h"
 #include "core/json_compact.h"
 #include "model/image.h"
@@ -37,9 +39,10 @@ typedef struct {
     char *err;
     size_t errlen;
     bool arena;                 /* jansson allocates from cli/import_arena.c */
-    char *doc;                  /* the stored document's text (malloc, never jansson) */
-    size_t doc_cap;
+    char *own_rec;              /* the buffer rd->rec points to when not into the twin's batch */
     import_pipe *pipe;          /* users and memberships written on a second thread, or NULL */
+    import_twin *twin;          /* user records decoded on two threads, or NULL */
+    struct user_twin_ *tw;      /* ... their batches (see twin_start) */
 } reader;
 
 static void fail(reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -358,63 +361,84 @@ out:
     return rc;
 }
 
-/* The stored document's text, compact and in member order, in rd->doc:
- * json_dumpb into a buffer kept across records instead of a json_dumps
- * string per user.  NULL when out of memory. */
-static const char *doc_text_of(reader *rd, const json_t *doc)
+/* The stored document's text, compact and in member order (malloc'd:
+ * the caller frees it), or NULL when out of memory.  core/json_compact.c
+ * writes json_dumpb's bytes in a fifth of its time; a tree it declines
+ * (a real number, deep nesting) goes to jansson, whose string is copied
+ * out because it may live in the import arena. */
+static char *doc_text_new(const json_t *doc)
 {
-    const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
-    size_t n;
-    char *fast = json_compact_encode(doc, &n);    /* json_dumpb's bytes, a fifth of its time */
+    void *(*jmalloc)(size_t);
+    void (*jfree)(void *);
+    char *text = json_compact_encode(doc, NULL), *slow;
 
-    if (fast != NULL) {
-        free(rd->doc);
-        rd->doc = fast;
-        rd->doc_cap = n + 1;
-        return rd->doc;
-    }
-    n = json_dumpb(doc, rd->doc, rd->doc_cap, flags);
-
-    if (n == 0)
-        return NULL;
-    if (n >= rd->doc_cap) {
-        char *bigger = malloc(n + 1);
-        if (bigger == NULL)
-            return NULL;
-        free(rd->doc);
-        rd->doc = bigger;
-        rd->doc_cap = n + 1;
-        if (json_dumpb(doc, rd->doc, rd->doc_cap, flags) != n)
-            return NULL;
-    }
-    rd->doc[n] = '\0';
-    return rd->doc;
+    if (text != NULL || (slow = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+        return text;
+    text = strdup(slow);
+    json_get_alloc_funcs(&jmalloc, &jfree);
+    jfree(slow);
+    return text;
 }
 
-static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
-{
-    char id[LIM_ID_MAX + 1], email[LIM_EMAIL_MAX + 1], now[40], sub[160];
-    char hash[crypto_pwhash_STRBYTES];
-    const char *em, *pw, *ph, *status, *created, *modified, *last_login;
-    char login_norm[ADMIN_DATE_LEN + 1];
-    json_t *profile, *doc = NULL;
-    const char *doc_text = NULL;
-    unsigned char *img_bytes = NULL;
+/* A user record decoded, validated and encoded, not yet written: what
+ * prep_user makes (possibly on the twin thread, import_twin.h) and
+ * submit_user writes.  Self-contained (the record's tree may be gone):
+ * the optional strings are copies, NULL-able through the pointers; doc
+ * and img_bytes are malloc'd (user_prep_clear frees them and wipes the
+ * password). */
+typedef struct {
+    size_t idx;                 /* users[idx] */
+    char id[LIM_ID_MAX + 1], email[LIM_EMAIL_MAX + 1], now[40];
+    char login_norm[ADMIN_DATE_LEN + 1], etag[36];
+    char pw_buf[LIM_PASSWORD_MAX + 1], ph_buf[crypto_pwhash_STRBYTES], status_buf[33];
+    char created_buf[41], modified_buf[41];
+    const char *pw, *ph, *status, *created, *modified, *last_login;
+    char *doc;
+    unsigned char *img_bytes;
     import_image img;
-    char etag[36];
-    pd_errbuf eb;
-    int rc = -1;
+} user_prep;
 
-    if (want_guid(rd, rec, path, "userId", 1, id) != 0 ||
+static void user_prep_clear(user_prep *p)
+{
+    free(p->img_bytes);
+    free(p->doc);
+    p->img_bytes = NULL;
+    p->doc = NULL;
+    if (p->pw != NULL)
+        sodium_memzero(p->pw_buf, sizeof(p->pw_buf));
+}
+
+/* *field, when set, copied into buf (the lengths were checked) and
+ * pointed at it. */
+static void keep(const char **field, char *buf, size_t cap)
+{
+    if (*field != NULL) {
+        str_copy(buf, cap, *field);
+        *field = buf;
+    }
+}
+
+/* Everything of a user record that needs no store: 0, or -1 with the
+ * problem in rd->err (p cleared then). */
+static int prep_user_fields(reader *rd, json_t *rec, const char *path, user_prep *p)
+{
+    const char *em;
+    char sub[160];
+    json_t *profile, *doc = NULL;
+    pd_errbuf eb;
+
+    p->img_bytes = NULL;
+    p->doc = NULL;
+    if (want_guid(rd, rec, path, "userId", 1, p->id) != 0 ||
         want_str(rd, rec, path, "email", 1, LIM_EMAIL_MAX, &em) != 0 ||
-        want_str(rd, rec, path, "password", 0, LIM_PASSWORD_MAX, &pw) != 0 ||
-        want_str(rd, rec, path, "passwordHash", 0, crypto_pwhash_STRBYTES - 1, &ph) != 0 ||
-        want_str(rd, rec, path, "userStatus", 0, 32, &status) != 0 ||
-        want_str(rd, rec, path, "createdDateTime", 0, 40, &created) != 0 ||
-        want_str(rd, rec, path, "userProfileLastModifiedDate", 0, 40, &modified) != 0 ||
-        want_str(rd, rec, path, "lastLogin", 0, 40, &last_login) != 0)
+        want_str(rd, rec, path, "password", 0, LIM_PASSWORD_MAX, &p->pw) != 0 ||
+        want_str(rd, rec, path, "passwordHash", 0, crypto_pwhash_STRBYTES - 1, &p->ph) != 0 ||
+        want_str(rd, rec, path, "userStatus", 0, 32, &p->status) != 0 ||
+        want_str(rd, rec, path, "createdDateTime", 0, 40, &p->created) != 0 ||
+        want_str(rd, rec, path, "userProfileLastModifiedDate", 0, 40, &p->modified) != 0 ||
+        want_str(rd, rec, path, "lastLogin", 0, 40, &p->last_login) != 0)
         return -1;
-    if (last_login != NULL && admin_date_normalize(last_login, login_norm) != 0) {
+    if (p->last_login != NULL && admin_date_normalize(p->last_login, p->login_norm) != 0) {
         fail(rd, "%s.lastLogin: must be an ISO 8601 date-time with Z or an offset", path);
         return -1;
     }
@@ -425,16 +449,21 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
             return -1;
         }
     }
-    str_copy(email, sizeof(email), em);
-    str_lower(email);
-    if (status && strcmp(status, "Active") != 0 && strcmp(status, "ActivationRequired") != 0 &&
-        strcmp(status, "ActivationSent") != 0 && strcmp(status, "Closed") != 0 &&
-        strcmp(status, "Disabled") != 0) {
+    str_copy(p->email, sizeof(p->email), em);
+    str_lower(p->email);
+    if (p->status && strcmp(p->status, "Active") != 0 && strcmp(p->status, "ActivationRequired") != 0 &&
+        strcmp(p->status, "ActivationSent") != 0 && strcmp(p->status, "Closed") != 0 &&
+        strcmp(p->status, "Disabled") != 0) {
         fail(rd, "%s.userStatus: must be Active, ActivationRequired, ActivationSent, Closed or Disabled", path);
         return -1;
     }
-    if (plain_or_hash(rd, path, "password", pw, "passwordHash", ph) != 0)
+    if (plain_or_hash(rd, path, "password", p->pw, "passwordHash", p->ph) != 0)
         return -1;
+    keep(&p->pw, p->pw_buf, sizeof(p->pw_buf));
+    keep(&p->ph, p->ph_buf, sizeof(p->ph_buf));
+    keep(&p->status, p->status_buf, sizeof(p->status_buf));
+    keep(&p->created, p->created_buf, sizeof(p->created_buf));
+    keep(&p->modified, p->modified_buf, sizeof(p->modified_buf));
     profile = json_object_get(rec, "profile");
     if (profile != NULL) {
         snprintf(sub, sizeof(sub), "%s.profile", path);
@@ -451,45 +480,305 @@ static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
     } else {
         doc = profile_new_doc();
     }
-    if (doc == NULL || (doc_text = doc_text_of(rd, doc)) == NULL) {
+    p->doc = doc != NULL ? doc_text_new(doc) : NULL;
+    json_decref(doc);
+    if (p->doc == NULL) {
         fail(rd, "%s: out of memory", path);
-        goto out;
+        return -1;
     }
-    if (pw && import_pipe_drain(rd->pipe, rd->err, rd->errlen) != 0)
-        goto out;                       /* the store is this thread's again */
-    if (pw) {
+    time_now_iso(p->now, sizeof(p->now));
+    return user_image(rd, rec, path, &p->img_bytes, &p->img, p->etag);
+}
+
+static int prep_user(reader *rd, json_t *rec, const char *path, user_prep *p)
+{
+    p->pw = NULL;
+    if (prep_user_fields(rd, rec, path, p) == 0)
+        return 0;
+    user_prep_clear(p);
+    return -1;
+}
+
+/* The store half: a plain password compared with the stored hash or
+ * hashed (on this thread: it needs the store), then the user handed to
+ * the writer.  0, or -1 with the problem in rd->err. */
+static int submit_user(reader *rd, pd_store *s, const char *path, user_prep *p)
+{
+    char hash[crypto_pwhash_STRBYTES];
+    int rc = -1;
+
+    if (p->pw && import_pipe_drain(rd->pipe, rd->err, rd->errlen) != 0)
+        return -1;                      /* the store is this thread's again */
+    if (p->pw) {
         /* keep the stored hash when it already matches: re-importing the
          * same file must change nothing */
         pd_user old = {0};
-        int same = s->ops->get_user(s, id, &old) == PD_OK && old.password_hash &&
+        int same = s->ops->get_user(s, p->id, &old) == PD_OK && old.password_hash &&
                    strlen(old.password_hash) < sizeof(hash) &&
-                   crypto_pwhash_str_verify(old.password_hash, pw, strlen(pw)) == 0;
+                   crypto_pwhash_str_verify(old.password_hash, p->pw, strlen(p->pw)) == 0;
         if (same)
             str_copy(hash, sizeof(hash), old.password_hash);
         pd_user_clear(&old);
-        if (!same && hash_password(rd, path, pw, hash) != 0)
+        if (!same && hash_password(rd, path, p->pw, hash) != 0)
             goto out;
     }
-    time_now_iso(now, sizeof(now));
     pd_user u = {
-        .id = id, .email = email, .status = (char *)(status ? status : "Active"),
-        .created = (char *)(created ? created : now),
-        .modified = (char *)(modified ? modified : created ? created : now),
-        .password_hash = pw ? hash : (char *)ph, .profile_json = (char *)doc_text,
-        .last_login = last_login != NULL ? login_norm : NULL,
+        .id = p->id, .email = p->email, .status = (char *)(p->status ? p->status : "Active"),
+        .created = (char *)(p->created ? p->created : p->now),
+        .modified = (char *)(p->modified ? p->modified : p->created ? p->created : p->now),
+        .password_hash = p->pw ? hash : (char *)p->ph, .profile_json = p->doc,
+        .last_login = p->last_login != NULL ? p->login_norm : NULL,
     };
-    if (user_image(rd, rec, path, &img_bytes, &img, etag) != 0 ||
-        import_pipe_user(rd->pipe, s, path, &u, img_bytes != NULL ? &img : NULL, rd->err,
+    if (import_pipe_user(rd->pipe, s, path, &u, p->img_bytes != NULL ? &p->img : NULL, rd->err,
                          rd->errlen) != 0)
         goto out;
     rd->st->users++;
-    rd->st->images += img_bytes != NULL;
+    rd->st->images += p->img_bytes != NULL;
     rc = 0;
 out:
     sodium_memzero(hash, sizeof(hash));
-    free(img_bytes);
-    json_decref(doc);
     return rc;
+}
+
+static int do_user(reader *rd, pd_store *s, json_t *rec, const char *path)
+{
+    user_prep p;
+
+    if (prep_user(rd, rec, path, &p) != 0)
+        return -1;
+    int rc = submit_user(rd, s, path, &p);
+    user_prep_clear(&p);
+    return rc;
+}
+
+/* ---- user records on two decoding threads (import_twin.h) ----
+ * With a twin, the users section is cut, in file order, into jobs of up
+ * to TWIN_RECORDS records (TWIN_BYTES of text) in a ring of
+ * IMPORT_TWIN_SLOTS.  This thread reads the texts into the job being
+ * filled and posts it; the twin decodes and prepares posted jobs; this
+ * thread gives the writer the records of the oldest jobs that have run
+ * (file order), and when the ring is full it runs a posted job itself
+ * before it waits for the oldest.  A job stops at
+ * its first failure; twin_flush (at the end of the section and before any
+ * other problem is reported) writes what came before, so the first failing
+ * record in file order is the one reported.  Prepared records are
+ * self-contained: both threads reset their arena per record. */
+
+#define TWIN_RECORDS 32
+#define TWIN_BYTES (64 * 1024)
+
+typedef struct {
+    size_t n;                   /* records in the job */
+    size_t done;                /* ... prepared (the rest failed or was not tried) */
+    user_prep p[TWIN_RECORDS];
+    char err[1024];             /* the problem of record done, when done < n */
+} user_batch;
+
+typedef struct {
+    reader r;                   /* the job's own: err buffer, no pipe, no store */
+    char *text;                 /* the records' texts, NUL-terminated, one after another */
+    size_t used, off[TWIN_RECORDS], len[TWIN_RECORDS];
+    size_t first;               /* users[first] is the job's first record */
+    user_batch b;
+} user_job;
+
+typedef struct user_twin_ {
+    user_job job[IMPORT_TWIN_SLOTS];
+    size_t head;                /* the oldest posted job not yet written */
+    size_t pending;             /* posted, not yet written: head, head + 1, ... */
+    size_t fill;                /* the job being filled: (head + pending) % slots */
+} user_twin;
+
+static int load_record(reader *rd, const char *path, int got, json_t **out);
+
+/* A job (on either thread): decode and prepare it, stopping at a failure. */
+static int twin_batch(void *arg)
+{
+    user_job *j = arg;
+    char path[96];
+    json_t *rec;
+
+    for (j->b.done = 0; j->b.done < j->b.n; j->b.done++) {
+        user_prep *p = &j->b.p[j->b.done];
+        p->idx = j->first + j->b.done;
+        snprintf(path, sizeof(path), "users[%zu]", p->idx);
+        import_arena_reset();           /* this thread's: the previous record's tree */
+        j->r.rec = j->text + j->off[j->b.done];
+        j->r.rec_len = j->len[j->b.done];
+        if (load_record(&j->r, path, 0, &rec) != 0 || prep_user(&j->r, rec, path, p) != 0) {
+            str_copy(j->b.err, sizeof(j->b.err), j->r.err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void batch_clear(user_batch *b)
+{
+    for (size_t i = 0; i < b->done; i++)
+        user_prep_clear(&b->p[i]);
+    b->n = b->done = 0;
+}
+
+/* A job's prepared records to the writer, in order; then its failure, if
+ * it had one.  Clears the job.  0, or -1 with the problem in rd->err. */
+static int batch_submit(reader *rd, pd_store *s, user_batch *b)
+{
+    char path[96];
+    int rc = 0;
+
+    for (size_t i = 0; i < b->done && rc == 0; i++) {
+        snprintf(path, sizeof(path), "users[%zu]", b->p[i].idx);
+        rc = submit_user(rd, s, path, &b->p[i]);
+    }
+    if (rc == 0 && b->done < b->n) {
+        str_copy(rd->err, rd->errlen, b->err);
+        rc = -1;
+    }
+    batch_clear(b);
+    return rc;
+}
+
+/* The oldest posted job, once run, to the writer (write: false after a
+ * failure, only dropped).  Its slot is free again. */
+static int twin_retire(reader *rd, pd_store *s, bool write)
+{
+    user_twin *t = rd->tw;
+    user_job *j = &t->job[t->head];
+    int rc = 0;
+
+    import_twin_wait(rd->twin, t->head);
+    if (write)
+        rc = batch_submit(rd, s, &j->b);
+    else
+        batch_clear(&j->b);
+    j->used = 0;
+    t->head = (t->head + 1) % IMPORT_TWIN_SLOTS;
+    t->pending--;
+    return rc;
+}
+
+static void twin_post(reader *rd)
+{
+    user_twin *t = rd->tw;
+
+    import_twin_post(rd->twin, t->fill);
+    t->pending++;
+    t->fill = (t->fill + 1) % IMPORT_TWIN_SLOTS;
+}
+
+/* Everything read so far to the writer, in order (write: false after a
+ * failure, only dropped).  0, or -1 with the first problem (everything
+ * after it dropped). */
+static int twin_settle(reader *rd, pd_store *s, bool write)
+{
+    user_twin *t = rd->tw;
+    user_job *f = &t->job[t->fill];
+    int rc = write ? 0 : -1;
+
+    if (f->b.n > 0 && write) {
+        twin_post(rd);
+    } else {
+        f->b.n = 0;                     /* dropped: nothing of it was prepared */
+        f->used = 0;
+    }
+    while (t->pending > 0)
+        if (twin_retire(rd, s, rc == 0) != 0)
+            rc = -1;
+    return rc;
+}
+
+static int twin_flush(reader *rd, pd_store *s)
+{
+    return twin_settle(rd, s, true);
+}
+
+/* Where the next user record's text goes: the job being filled, which
+ * always has room for a whole record. */
+static void twin_place(reader *rd)
+{
+    user_job *j = &rd->tw->job[rd->tw->fill];
+
+    rd->rec = j->text + j->used;
+}
+
+/* A user record just read (into the place twin_place gave).  0, or -1
+ * with the problem in rd->err (everything before it written). */
+static int twin_user_record(reader *rd, pd_store *s, size_t idx)
+{
+    user_twin *t = rd->tw;
+    user_job *j = &t->job[t->fill];
+
+    if (j->b.n == 0)
+        j->first = idx;
+    j->off[j->b.n] = j->used;
+    j->len[j->b.n] = rd->rec_len;
+    j->used += rd->rec_len + 1;
+    if (++j->b.n < TWIN_RECORDS && j->used <= TWIN_BYTES)
+        return 0;
+    twin_post(rd);
+    /* the writer gets what has run, so the twin always finds free slots */
+    while (t->pending > 0 && import_twin_ran(rd->twin, t->head))
+        if (twin_retire(rd, s, true) != 0)
+            goto failed;
+    if (t->pending < IMPORT_TWIN_SLOTS)
+        return 0;
+    import_twin_help(rd->twin);         /* the ring is full: decode here rather than wait */
+    if (twin_retire(rd, s, true) == 0)
+        return 0;
+failed:
+    twin_settle(rd, s, false);          /* the rest is dropped: the first problem stands */
+    return -1;
+}
+
+/* A twin and its jobs for import_run (a multi-CPU machine, the writer
+ * thread and the jansson arena in use), else nothing: decode on one
+ * thread. */
+static void twin_start(reader *rd)
+{
+    user_twin *t;
+    void *jobs[IMPORT_TWIN_SLOTS];
+    bool ok = true;
+
+    if (rd->pipe == NULL || !rd->arena || sysconf(_SC_NPROCESSORS_ONLN) < 2
+        || (t = calloc(1, sizeof(*t))) == NULL)
+        return;
+    for (int k = 0; k < IMPORT_TWIN_SLOTS; k++) {
+        t->job[k].r = *rd;
+        t->job[k].r.pipe = NULL;
+        t->job[k].r.err = malloc(rd->errlen);
+        t->job[k].text = malloc(TWIN_BYTES + LIM_IMPORT_RECORD_MAX + 1);
+        ok = ok && t->job[k].r.err != NULL && t->job[k].text != NULL;
+        jobs[k] = &t->job[k];
+    }
+    if (!ok || (rd->twin = import_twin_start(twin_batch, jobs)) == NULL) {
+        for (int k = 0; k < IMPORT_TWIN_SLOTS; k++) {
+            free(t->job[k].r.err);
+            free(t->job[k].text);
+        }
+        free(t);
+        return;
+    }
+    rd->tw = t;
+}
+
+static void twin_stop(reader *rd)
+{
+    user_twin *t = rd->tw;
+
+    if (rd->twin == NULL)
+        return;
+    twin_settle(rd, NULL, false);       /* only after a failure elsewhere: dropped */
+    import_twin_stop(rd->twin);
+    rd->twin = NULL;
+    for (int k = 0; k < IMPORT_TWIN_SLOTS; k++) {
+        batch_clear(&t->job[k].b);
+        free(t->job[k].r.err);
+        free(t->job[k].text);
+    }
+    free(t);
+    rd->tw = NULL;
+    rd->rec = rd->own_rec;
 }
 
 static int do_membership(reader *rd, pd_store *s, json_t *rec, const char *path)
@@ -819,11 +1108,30 @@ static const struct { const char *name; record_fn fn; } sections[] = {
     { "integrations", do_integration },
 };
 
+/* The record in rd->rec decoded into *out (got: read_record's answer):
+ * 0, or -1 with the problem. */
+static int load_record(reader *rd, const char *path, int got, json_t **out)
+{
+    json_error_t je;
+
+    *out = got == 0 ? json_loadb(rd->rec, rd->rec_len, JSON_REJECT_DUPLICATES, &je) : NULL;
+    if (*out != NULL)
+        return 0;
+    if (rd->over_limit)
+        fail(rd, "%s: record larger than %d bytes", path, LIM_IMPORT_RECORD_MAX);
+    else if (got == -2)
+        fail(rd, "%s: the file ends inside this record", path);
+    else
+        fail(rd, "%s: malformed JSON at column %d: %s", path, je.column, je.text);
+    return -1;
+}
+
 static int read_section(reader *rd, pd_store *s, const char *name, record_fn fn,
                         import_progress_fn progress, void *pctx)
 {
     char path[96];
     size_t idx = 0;
+    bool twin = fn == do_user && rd->twin != NULL;
     int c = skip_ws(rd);
 
     if (c != '[') {
@@ -831,35 +1139,40 @@ static int read_section(reader *rd, pd_store *s, const char *name, record_fn fn,
         return -1;
     }
     for (;;) {
-        json_error_t je;
         json_t *rec;
+        int rc;
 
         c = skip_ws(rd);
         if (c == ']' && idx == 0)
             return 0;
         if (c != '{') {
-            fail(rd, "%s[%zu]: expected an object", name, idx);
+            if (!twin || twin_flush(rd, s) == 0)
+                fail(rd, "%s[%zu]: expected an object", name, idx);
             return -1;
         }
         rd->over_limit = 0;
         if (rd->arena)
             import_arena_reset();       /* the previous record's trees are released */
         snprintf(path, sizeof(path), "%s[%zu]", name, idx);
+        if (twin)
+            twin_place(rd);
         int got = read_record(rd);
-        rec = got == 0 ? json_loadb(rd->rec, rd->rec_len, JSON_REJECT_DUPLICATES, &je) : NULL;
-        if (rec == NULL) {
-            if (rd->over_limit)
-                fail(rd, "%s: record larger than %d bytes", path, LIM_IMPORT_RECORD_MAX);
-            else if (got == -2)
-                fail(rd, "%s: the file ends inside this record", path);
-            else
-                fail(rd, "%s: malformed JSON at column %d: %s", path, je.column, je.text);
-            return -1;
+        if (twin && got == 0) {
+            rc = twin_user_record(rd, s, idx);
+        } else {
+            if (load_record(rd, path, got, &rec) != 0) {
+                char mine[1024];
+                str_copy(mine, sizeof(mine), rd->err);
+                if (twin && twin_flush(rd, s) != 0)
+                    return -1;          /* an earlier record's problem */
+                str_copy(rd->err, rd->errlen, mine);
+                return -1;
+            }
+            if (s->ops->bulk_mark != NULL)
+                s->ops->bulk_mark(s, path);
+            rc = fn(rd, s, rec, path);
+            json_decref(rec);
         }
-        if (s->ops->bulk_mark != NULL)
-            s->ops->bulk_mark(s, path);
-        int rc = fn(rd, s, rec, path);
-        json_decref(rec);
         if (rc != 0)
             return bulk_first_error(rd, s);
         idx++;
@@ -867,9 +1180,10 @@ static int read_section(reader *rd, pd_store *s, const char *name, record_fn fn,
             progress(pctx, rd->st);
         c = skip_ws(rd);
         if (c == ']')
-            return 0;
+            return !twin || twin_flush(rd, s) == 0 ? 0 : bulk_first_error(rd, s);
         if (c != ',') {
-            fail(rd, "%s: expected ',' or ']' after the record", path);
+            if (!twin || twin_flush(rd, s) == 0)
+                fail(rd, "%s: expected ',' or ']' after the record", path);
             return -1;
         }
     }
@@ -962,18 +1276,13 @@ static pd_err import_run(pd_store *s, FILE *in, bool replace, bool alone, import
 
     memset(st, 0, sizeof(*st));
     err[0] = '\0';
-    rd.rec = malloc(LIM_IMPORT_RECORD_MAX);
-    rd.doc_cap = 64 * 1024;
-    rd.doc = malloc(rd.doc_cap);
-    if (rd.rec == NULL || rd.doc == NULL) {
-        free(rd.rec);
-        free(rd.doc);
+    rd.rec = rd.own_rec = malloc(LIM_IMPORT_RECORD_MAX);
+    if (rd.rec == NULL) {
         fail(&rd, "out of memory");
         return PD_ERR_INTERNAL;
     }
     if (load_begin(s, replace, alone) != PD_OK) {
-        free(rd.rec);
-        free(rd.doc);
+        free(rd.own_rec);
         fail(&rd, "cannot start a transaction%s: %s", replace ? " and clear the tenant" : "",
              pd_store_last_error(s));
         return PD_ERR_STORE;
@@ -987,6 +1296,7 @@ static pd_err import_run(pd_store *s, FILE *in, bool replace, bool alone, import
     /* SQLite: users and memberships on a writer thread; a backend that
      * batches itself (bulk_start) keeps them on this thread */
     rd.pipe = alone && s->ops->bulk_start == NULL ? import_pipe_start(s) : NULL;
+    twin_start(&rd);                    /* user records decoded on two threads */
     if (skip_ws(&rd) != '{') {
         fail(&rd, "the file must hold one JSON object");
         goto out;
@@ -1040,11 +1350,11 @@ static pd_err import_run(pd_store *s, FILE *in, bool replace, bool alone, import
 out:
     if (rc == -1)       /* an earlier record's failed write (if any) is the one to report */
         import_pipe_drain(rd.pipe, err, errlen);
+    twin_stop(&rd);
     import_pipe_stop(rd.pipe);          /* before the rollback: the writer is done */
     if (rd.arena)
         import_arena_stop();
-    free(rd.rec);
-    free(rd.doc);
+    free(rd.own_rec);
     if (rc == -1)
         load_end(s, false);
     return rc == 0 ? PD_OK : PD_ERR_INVALID_BODY;

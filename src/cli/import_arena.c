@@ -16,7 +16,7 @@ typedef struct chunk {
     max_align_t data[];
 } chunk;
 
-static chunk *g_first, *g_cur;
+static _Thread_local chunk *g_first, *g_cur;   /* each thread that started one has its own */
 /* The thread that started the arena: jansson calls from any other thread
  * (a store backend used by the import's writer thread) get malloc/free. */
 static _Thread_local bool t_owner;
@@ -61,12 +61,19 @@ static void arena_free(void *p)
         free(p);                    /* else released by the next reset */
 }
 
-bool import_arena_start(void)
+bool import_arena_join(void)
 {
     g_first = g_cur = chunk_new(ARENA_CHUNK);
     if (g_first == NULL)
         return false;
     t_owner = true;
+    return true;
+}
+
+bool import_arena_start(void)
+{
+    if (!import_arena_join())
+        return false;
     json_set_alloc_funcs(arena_malloc, arena_free);
     return true;
 }
@@ -85,13 +92,18 @@ void import_arena_reset(void)
     g_cur = g_first;
 }
 
-void import_arena_stop(void)
+void import_arena_leave(void)
 {
-    json_set_alloc_funcs(malloc, free);
     t_owner = false;
     if (g_first != NULL) {
         import_arena_reset();
         free(g_first);
     }
     g_first = g_cur = NULL;
+}
+
+void import_arena_stop(void)
+{
+    json_set_alloc_funcs(malloc, free);
+    import_arena_leave();
 }

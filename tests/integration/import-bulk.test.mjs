@@ -124,6 +124,67 @@ describe('import: bulk load', () => {
     assert.equal(exportDb(db.url), GOLDEN, 'duplicate memberships are upserts');
   });
 
+  it('user records decoded on two threads: file order kept, the first failing record in file order reported', () => {
+    // 700 users: jobs of 32 records go to the twin decoder and to the main
+    // thread (cli/import.c "two decoding threads"); failures are placed in
+    // different jobs, early and late, found by the decoders or the writer
+    const db = freshDb();
+    const doc = JSON.parse(readFileSync(BULK_FILE, 'utf8'));
+    const hex = (i) => i.toString(16).padStart(12, '0');
+    const users = [];
+    for (let i = 0; i < 700; i++) {
+      const u = structuredClone(doc.users[i % doc.users.length]);
+      u.userId = `5e1f0000-0000-4000-8000-${hex(i)}`;
+      u.email = `twin.${i}@twin.test`;
+      users.push(u);
+    }
+    const many = { format: doc.format, version: doc.version, organizations: doc.organizations,
+                   accounts: doc.accounts, users };
+    const write = (text) => { const f = path.join(db.dir, 't.json'); writeFileSync(f, text); return f; };
+    const fails = (text, re) => {
+      const r = cli(['import', write(text), '--db', db.url]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, re);
+      assert.equal(JSON.parse(exportDb(db.url)).users.length, 0, 'nothing was changed');
+    };
+    // two validation failures: the earlier one, whatever thread had each
+    for (const [a, b] of [[300, 500], [40, 41], [5, 690]]) {
+      const d = structuredClone(many);
+      d.users[a].email = 'not-an-email';
+      d.users[b].userStatus = 'Sleeping';
+      fails(JSON.stringify(d), new RegExp(`^import: users\\[${a}\\]\\.email: 'not-an-email' is not an email address`));
+    }
+    // malformed JSON inside a record, after a validation failure and alone
+    const text = JSON.stringify(many);
+    const at = text.indexOf('"twin.500@twin.test"');
+    const broken = `${text.slice(0, at)}"twin.500@twin.test" "oops"${text.slice(at + 20)}`;
+    fails(broken, /^import: users\[500\]: malformed JSON/);
+    const d1 = structuredClone(many);
+    d1.users[450].email = 'not-an-email';
+    const t1 = JSON.stringify(d1), at1 = t1.indexOf('"twin.500@twin.test"');
+    fails(`${t1.slice(0, at1)}"twin.500@twin.test" "oops"${t1.slice(at1 + 20)}`, /^import: users\[450\]\.email/);
+    // a store failure (the writer: a duplicate email) before a later validation failure
+    const d2 = structuredClone(many);
+    d2.users[333].email = d2.users[2].email;
+    d2.users[600].userStatus = 'Sleeping';
+    fails(JSON.stringify(d2), /^import: users\[333\]: rejected by the database: .*UNIQUE/m);
+    // the last record, in a job that is not full, and a file cut inside a record
+    const d3 = structuredClone(many);
+    d3.users[699].userId = 'nope';
+    fails(JSON.stringify(d3), /^import: users\[699\]\.userId: 'nope' is not a GUID/);
+    fails(text.slice(0, text.indexOf('"twin.610@twin.test"')), /^import: users\[610\]: the file ends inside this record/);
+    // and the good file: every user, in order, with its own document
+    importFile(db.url, write(text));
+    const out = JSON.parse(exportDb(db.url));
+    assert.equal(out.users.length, 700);
+    const byId = new Map(out.users.map((u) => [u.userId, u]));
+    for (const i of [0, 31, 32, 63, 64, 255, 256, 511, 699]) {
+      const u = byId.get(users[i].userId);
+      assert.equal(u.email, users[i].email, `users[${i}]`);
+      assert.deepEqual(u.profile, users[i].profile, `users[${i}].profile`);
+    }
+  });
+
   it('SIGKILL in the middle of a load leaves the previous database intact',
      sqliteOnly('watches the rollback journal file'), async () => {
     const db = freshDb();
