@@ -107,6 +107,8 @@
 /* ---- import ---- */
 #define LIM_IMPORT_RECORD_MAX            (1024 * 1024) /* one record of an import file */
 #define LIM_IMPORT_CACHE_KIB_STR         "65536" /* SQLite page cache during an import (KiB) */
+#define LIM_IMPORT_SORT_KIB_STR          "16384" /* ... while it builds the indexes it set aside
+                                                    (SQLite's sorter takes as much again) */
 
 /* ---- store ---- */
 #define LIM_DB_BUSY_TIMEOUT_MS           5000

@@ -47,6 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
+#include <malloc.h>
 
 #include "core/limits.h"
 #include "core/log.h"
@@ -424,8 +425,8 @@ typedef struct {
     bool quiet_writes;          /* rate_sync: its commits change nothing a cache holds */
     bool bulk;                  /* inside bulk_begin .. bulk_end (see the bulk-load block) */
     bool bulk_journal;          /* ... and switched from WAL to a rollback journal for it */
-    char *bulk_ou_trigger;      /* ... the membership trigger set aside for it (sqlite3_malloc'd
-                                 * CREATE TRIGGER text), or NULL: see bulk_set_aside_ou_trigger */
+    char *bulk_set_aside;       /* ... the CREATE texts of what it set aside (sqlite3_malloc'd),
+                                 * or NULL: see bulk_set_aside */
 } sq_store;
 
 /* SQLite admits one writer per database.  Threads of this process queue on
@@ -963,7 +964,7 @@ static void sq_close(pd_store *s)
         store_log("close: connection still busy");
     pd_changes_file_put(q->changes);
     free(q->path);
-    sqlite3_free(q->bulk_ou_trigger);
+    sqlite3_free(q->bulk_set_aside);
     explicit_bzero(q, sizeof *q);
     free(q);
 }
@@ -1658,56 +1659,84 @@ static void bulk_settings(sq_store *q, bool on, bool alone)
                      : "PRAGMA cache_size = -" LIM_DB_CACHE_KIB_STR, NULL, 0);
 }
 
-/* organization_users during a load into a tenant without memberships.  The
- * trigger organization_users_on_membership costs every membership an
- * accounts probe, a NOT EXISTS probe and inserts into two more b-trees (a
- * fifth of a 200,000-user import's time).  For such a load it is dropped
- * inside the load's transaction, its CREATE text kept, and before COMMIT
- * one set-based fill (the triggers' rule, as migration 4 first filled the
- * table) writes what it would have written; then the trigger is created
- * again from that text.  A rollback brings it back with everything else.
- * Nothing the load itself reads needs organization_users (the Admin API's
- * listings do, and they see the load only once it is committed). */
-static const char SQL_OU_TRIGGER[] =
-    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'organization_users_on_membership'"
-    " AND NOT EXISTS (SELECT 1 FROM memberships)";
-static const char SQL_OU_DROP[] = "DROP TRIGGER organization_users_on_membership";
+/* A load into a tenant without memberships (a new database, or a replace
+ * after its wipe) sets three schema objects aside inside its transaction
+ * and puts them back, from the CREATE text they had, before COMMIT:
+ *
+ * - the trigger organization_users_on_membership, which cost every
+ *   membership an accounts probe, a NOT EXISTS probe and inserts into two
+ *   more b-trees; one set-based fill (the triggers' rule, as migration 4
+ *   first filled the table) writes what it would have written;
+ * - the indexes memberships_by_user_cover and organization_users_by_user,
+ *   keyed by user id: a random place in a large b-tree for every row,
+ *   which at a million users means page-cache misses and spills; CREATE
+ *   INDEX builds them by sorting instead.
+ *
+ * A rollback brings them back with everything else.  Nothing the load
+ * itself reads needs them (the Admin API's listings and GET profile do,
+ * and they see the load only once it is committed, schema and all). */
+static const char SQL_SET_ASIDE[] =
+    "SELECT type, name, sql FROM sqlite_master"
+    " WHERE name IN ('organization_users_on_membership', 'memberships_by_user_cover',"
+    "                'organization_users_by_user')"
+    "   AND NOT EXISTS (SELECT 1 FROM memberships)"
+    " ORDER BY type, name";             /* indexes before the trigger when put back */
 static const char SQL_OU_FILL[] =
     "INSERT OR IGNORE INTO organization_users(organization_id, user_id)"
     " SELECT a.organization_id, m.user_id FROM memberships m JOIN accounts a ON a.id = m.account_id"
     " WHERE a.organization_id IS NOT NULL";
 
-static pd_err bulk_set_aside_ou_trigger(sq_store *q)
+static pd_err bulk_set_aside(sq_store *q)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(q->db, SQL_OU_TRIGGER, -1, &st, NULL);
+    sqlite3_str *drop = sqlite3_str_new(q->db), *back = sqlite3_str_new(q->db);
+    int rc = sqlite3_prepare_v2(q->db, SQL_SET_ASIDE, -1, &st, NULL);
 
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *sql = (const char *)sqlite3_column_text(st, 0);
-        q->bulk_ou_trigger = sql != NULL ? sqlite3_mprintf("%s", sql) : NULL;
-        rc = q->bulk_ou_trigger != NULL ? SQLITE_DONE : SQLITE_NOMEM;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite3_str_appendf(drop, "DROP %s \"%w\";", (const char *)sqlite3_column_text(st, 0),
+                            (const char *)sqlite3_column_text(st, 1));
+        sqlite3_str_appendf(back, "%s;", (const char *)sqlite3_column_text(st, 2));
+        rc = SQLITE_OK;
     }
     sqlite3_finalize(st);
-    if (rc == SQLITE_DONE && q->bulk_ou_trigger != NULL)
-        rc = sqlite3_exec(q->db, SQL_OU_DROP, NULL, NULL, NULL) == SQLITE_OK ? SQLITE_DONE : SQLITE_ERROR;
+    if (rc == SQLITE_DONE && (sqlite3_str_errcode(drop) != SQLITE_OK
+                              || sqlite3_str_errcode(back) != SQLITE_OK))
+        rc = SQLITE_NOMEM;
+    char *drops = sqlite3_str_finish(drop);  /* NULL when empty: a filled tenant */
+    q->bulk_set_aside = sqlite3_str_finish(back);
+    if (rc == SQLITE_DONE && drops != NULL)
+        rc = sqlite3_exec(q->db, drops, NULL, NULL, NULL) == SQLITE_OK ? SQLITE_DONE : SQLITE_ERROR;
+    sqlite3_free(drops);
     if (rc != SQLITE_DONE) {
-        sqlite3_free(q->bulk_ou_trigger);
-        q->bulk_ou_trigger = NULL;
+        sqlite3_free(q->bulk_set_aside);
+        q->bulk_set_aside = NULL;
         return fail_msg(q, "bulk_begin", sqlite3_errmsg(q->db), NULL);
     }
     return PD_OK;
 }
 
-/* Before COMMIT: the fill, then the trigger as it was.  Frees the text. */
-static pd_err bulk_restore_ou_trigger(sq_store *q, bool commit)
+/* Before COMMIT: the fill, then the objects as they were.  Frees the text.
+ * The index builds get a smaller page cache: SQLite's sorter may use as
+ * much memory as the cache is allowed, so the cache's dirty pages are
+ * written out first (COMMIT would write them anyway) and its memory given
+ * back to the system (malloc_trim: glibc keeps freed small blocks), and the
+ * load's peak stays where the page cache put it. */
+static pd_err bulk_put_back(sq_store *q, bool commit)
 {
-    char *sql = q->bulk_ou_trigger;
+    char *sql = q->bulk_set_aside;
     pd_err e = PD_OK;
 
-    q->bulk_ou_trigger = NULL;
-    if (sql != NULL && commit
-        && (sqlite3_exec(q->db, SQL_OU_FILL, NULL, NULL, NULL) != SQLITE_OK
-            || sqlite3_exec(q->db, sql, NULL, NULL, NULL) != SQLITE_OK))
+    q->bulk_set_aside = NULL;
+    if (sql == NULL || !commit) {
+        sqlite3_free(sql);
+        return PD_OK;
+    }
+    if (sqlite3_exec(q->db, SQL_OU_FILL, NULL, NULL, NULL) != SQLITE_OK
+        || sqlite3_db_cacheflush(q->db) != SQLITE_OK
+        || pragma(q->db, "PRAGMA cache_size = -" LIM_IMPORT_SORT_KIB_STR, NULL, 0) != SQLITE_OK)
+        e = fail_msg(q, "bulk_end", sqlite3_errmsg(q->db), NULL);
+    malloc_trim(0);
+    if (e == PD_OK && sqlite3_exec(q->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         e = fail_msg(q, "bulk_end", sqlite3_errmsg(q->db), NULL);
     sqlite3_free(sql);
     return e;
@@ -1726,7 +1755,7 @@ static pd_err sq_bulk_begin(pd_store *s, bool replace, bool alone)
     if (e == PD_OK && replace)
         e = sq_wipe_tenant(s);
     if (e == PD_OK)
-        e = bulk_set_aside_ou_trigger(q);
+        e = bulk_set_aside(q);
     if (e != PD_OK) {
         sq_rollback(s);
         bulk_settings(q, false, alone);
@@ -1746,7 +1775,7 @@ static pd_err sq_bulk_end(pd_store *s, bool commit)
     q->bulk = false;
     if (commit && !file_intact(q))
         e = fail_msg(q, "bulk_end", q->lost, NULL);
-    pd_err r = bulk_restore_ou_trigger(q, commit && e == PD_OK);
+    pd_err r = bulk_put_back(q, commit && e == PD_OK);
     if (e == PD_OK)
         e = r;
     if (commit && e == PD_OK)
