@@ -586,8 +586,13 @@ typedef struct user_twin_ {
     user_job job[IMPORT_TWIN_SLOTS];
     size_t head;                /* the oldest posted job not yet written */
     size_t pending;             /* posted, not yet written: head, head + 1, ... */
-    size_t fill;                /* the job being filled: (head + pending) % slots */
 } user_twin;
+
+/* The job being filled: the one after the posted ones. */
+static size_t twin_fill(const user_twin *t)
+{
+    return (t->head + t->pending) % IMPORT_TWIN_SLOTS;
+}
 
 static int load_record(reader *rd, const char *path, int got, json_t **out);
 
@@ -662,9 +667,8 @@ static void twin_post(reader *rd)
 {
     user_twin *t = rd->tw;
 
-    import_twin_post(rd->twin, t->fill);
+    import_twin_post(rd->twin, twin_fill(t));
     t->pending++;
-    t->fill = (t->fill + 1) % IMPORT_TWIN_SLOTS;
 }
 
 /* Everything read so far to the writer, in order (write: false after a
@@ -673,7 +677,7 @@ static void twin_post(reader *rd)
 static int twin_settle(reader *rd, pd_store *s, bool write)
 {
     user_twin *t = rd->tw;
-    user_job *f = &t->job[t->fill];
+    user_job *f = &t->job[twin_fill(t)];
     int rc = write ? 0 : -1;
 
     if (f->b.n > 0 && write) {
@@ -697,7 +701,7 @@ static int twin_flush(reader *rd, pd_store *s)
  * always has room for a whole record. */
 static void twin_place(reader *rd)
 {
-    user_job *j = &rd->tw->job[rd->tw->fill];
+    user_job *j = &rd->tw->job[twin_fill(rd->tw)];
 
     rd->rec = j->text + j->used;
 }
@@ -707,7 +711,7 @@ static void twin_place(reader *rd)
 static int twin_user_record(reader *rd, pd_store *s, size_t idx)
 {
     user_twin *t = rd->tw;
-    user_job *j = &t->job[t->fill];
+    user_job *j = &t->job[twin_fill(t)];
 
     if (j->b.n == 0)
         j->first = idx;
