@@ -102,7 +102,9 @@ static void look_up(pd_request *req, esign_ctx *ctx)
                     : load_membership(ctx, req->caller.sub, ctx->tags.v_caller, true, &ctx->caller);
 }
 
-pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx)
+/* esign_check; write: the database work of this request goes through the
+ * write lane (store/lane.h), entered before the cache tags are read. */
+static pd_err check(pd_server *srv, pd_request *req, esign_ctx *ctx, bool write)
 {
     pd_err e;
 
@@ -125,6 +127,10 @@ pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx)
     ctx->store = server_store(srv);
     if (ctx->store == NULL)
         return fail_counted(srv, req, PD_ERR_STORE);
+    if (write) {
+        ctx->own_store = ctx->store;
+        ctx->store = pd_store_lane_enter(ctx->own_store);
+    }
     if (pd_store_versions(ctx->store, req->caller.sub, ctx->user_id, &ctx->tags.v_caller,
                           &ctx->tags.v_target, &ctx->tags.generation) != PD_OK)
         return fail_counted(srv, req, PD_ERR_STORE);
@@ -143,6 +149,11 @@ pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx)
     if (ctx->caller_e == PD_OK)
         return over_limit(srv, req, "account", ctx->account.id);
     return over_limit(srv, req, NULL, NULL);
+}
+
+pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx)
+{
+    return check(srv, req, ctx, false);
 }
 
 /* Account by the path's accountId, through the per-thread lookup cache. */
@@ -216,7 +227,7 @@ pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx)
 
 pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_ctx *ctx)
 {
-    pd_err e = esign_check(srv, req, ctx);
+    pd_err e = check(srv, req, ctx, act == ACT_PROFILE_WRITE || act == ACT_IMAGE_WRITE);
 
     return e != PD_OK ? e : esign_load(req, act, ctx);
 }
@@ -235,6 +246,9 @@ void esign_remember_own_write(const pd_request *req, const esign_ctx *ctx, int64
 
 void esign_ctx_clear(esign_ctx *ctx)
 {
+    if (ctx->own_store != NULL)
+        pd_store_lane_leave(ctx->own_store, ctx->store);
+    ctx->own_store = NULL;
     pd_account_clear(&ctx->account);
     pd_membership_clear(&ctx->caller);
     pd_membership_clear(&ctx->target);

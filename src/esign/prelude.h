@@ -19,7 +19,9 @@
 #include "store/store.h"
 
 typedef struct {
-    pd_store *store;
+    pd_store *store;           /* the store the handler uses: a write's is the write lane */
+    pd_store *own_store;       /* a write's: the thread's own handle, whose lane store is
+                                  (pd_store_lane_enter); released by esign_ctx_clear */
     pd_account account;
     pd_membership target;      /* membership of userId in the account */
     char user_id[LIM_ID_MAX + 1];   /* lower-cased target user id */
@@ -37,7 +39,9 @@ typedef struct {
 pd_err esign_authenticate(pd_server *srv, pd_request *req);
 
 /* The whole prelude for an action on .../accounts/{a}/users/{u}/...:
- * esign_check() then esign_load(). */
+ * esign_check() then esign_load().  For a write (ACT_PROFILE_WRITE,
+ * ACT_IMAGE_WRITE) ctx->store is the write lane (store/lane.h) from before
+ * the tags are read until esign_ctx_clear, which every caller runs. */
 pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_ctx *ctx);
 /* Part 1: token, scope, accountId and userId syntax, then one query for
  * ctx->tags that also refuses a caller who is no longer Active (disabled or

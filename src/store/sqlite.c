@@ -54,6 +54,7 @@
 #include "core/metrics.h"
 #include "store/backend.h"
 #include "store/changes.h"
+#include "store/lane.h"
 #include "store/sqlite_migrations.h"
 #include "store/store.h"
 
@@ -421,6 +422,8 @@ typedef struct {
     ino_t ino;
     const char *lost;           /* set when that file is gone or replaced: why (static) */
     pd_changes_file *changes;   /* file databases: the change signal (store/changes.h) */
+    pd_lane *lane;              /* file databases: the write lane (store/lane.h), counted;
+                                 * NULL on the lane's own connection */
     bool commit_pending;        /* a write transaction is committing: signal once it has */
     bool quiet_writes;          /* rate_sync: its commits change nothing a cache holds */
     bool bulk;                  /* inside bulk_begin .. bulk_end (see the bulk-load block) */
@@ -963,6 +966,7 @@ static void sq_close(pd_store *s)
     if (sqlite3_close_v2(q->db) != SQLITE_OK)
         store_log("close: connection still busy");
     pd_changes_file_put(q->changes);
+    pd_lane_put(q->lane);
     free(q->path);
     sqlite3_free(q->bulk_set_aside);
     explicit_bzero(q, sizeof *q);
@@ -2553,6 +2557,11 @@ static pd_err sq_each_share_link_of_user(pd_store *s, const char *user_id, int64
     return run_rows(q, ST_SHARE_OF_USER, PARAMS(PT(user_id), PI(now)), share_row, &x, op);
 }
 
+static pd_lane *sq_lane(pd_store *s)
+{
+    return SQ(s)->lane;
+}
+
 static const pd_store_ops SQ_OPS = {
     .name = "sqlite",
     .close = sq_close,
@@ -2568,6 +2577,7 @@ static const pd_store_ops SQ_OPS = {
     .count_users = sq_count_users,
     .update_profile = sq_update_profile,
     .update_profile_if = sq_update_profile_if,
+    .lane = sq_lane,
     .get_image = sq_get_image,
     .put_image = sq_put_image,
     .delete_image = sq_delete_image,
@@ -2705,7 +2715,22 @@ static void sq_global_init(void)
     sqlite3_initialize();
 }
 
+static pd_store *sq_open(const char *path, bool create, bool lane_conn, char *errbuf,
+                         size_t errlen);
+
+/* pd_lane_open_fn: the lane's own connection. */
+static pd_store *open_lane_conn(const char *path)
+{
+    return sq_open(path, false, true, NULL, 0);
+}
+
 pd_store *pd_store_sqlite_open(const char *path, bool create, char *errbuf, size_t errlen)
+{
+    return sq_open(path, create, false, errbuf, errlen);
+}
+
+static pd_store *sq_open(const char *path, bool create, bool lane_conn, char *errbuf,
+                         size_t errlen)
 {
     char dummy[1];
     pthread_once(&sq_global_once, sq_global_init);
@@ -2761,6 +2786,8 @@ pd_store *pd_store_sqlite_open(const char *path, bool create, char *errbuf, size
         q->dev = st.st_dev;
         q->ino = st.st_ino;
         q->changes = pd_changes_file_get(path);
+        if (!lane_conn)
+            q->lane = pd_lane_get(q->dev, q->ino, path, open_lane_conn);
     }
     sqlite3_commit_hook(q->db, on_commit, q);
     sqlite3_free(name);

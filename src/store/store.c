@@ -18,6 +18,7 @@
 #include "store/store.h"
 
 #include "core/files.h"
+#include "store/lane.h"
 
 /* Longest URL scheme echoed back in an error message. */
 #define SCHEME_ECHO_MAX 32
@@ -96,6 +97,20 @@ const char *pd_store_last_error(pd_store *s)
         return "";
     const char *m = s->ops->last_error(s);
     return m != NULL ? m : "";
+}
+
+pd_store *pd_store_lane_enter(pd_store *s)
+{
+    if (s == NULL || s->ops->lane == NULL)
+        return s;
+    pd_store *held = pd_lane_enter(s->ops->lane(s));
+    return held != NULL ? held : s;
+}
+
+void pd_store_lane_leave(pd_store *s, pd_store *held)
+{
+    if (s != NULL && held != NULL && held != s && s->ops->lane != NULL)
+        pd_lane_leave(s->ops->lane(s));
 }
 
 bool pd_store_begin_read_batch(pd_store *s)

@@ -388,6 +388,10 @@ typedef struct {
     pd_err (*update_profile_if)(pd_store *s, const char *user_id, int64_t version,
                                 const char *read_json, const char *profile_json,
                                 const char *modified);
+    /* ---- the write lane (optional: NULL when a backend has none) ----
+     * The lane (store/lane.h) of the database this handle is connected to,
+     * or NULL; use it through pd_store_lane_enter / pd_store_lane_leave. */
+    struct pd_lane *(*lane)(pd_store *s);
 } pd_store_ops;
 
 typedef struct {
@@ -420,6 +424,17 @@ int pd_store_warn_exposed(const char *url);
  * FOREIGN KEY constraint failed (...)"), "" when none; never NULL.  Valid
  * until the next call on the handle.  NULL s gives "". */
 const char *pd_store_last_error(pd_store *s);
+
+/* For a request that writes: this process's one connection to s's
+ * database for writing requests (store/lane.h), held by the caller alone
+ * until pd_store_lane_leave, or s itself when the backend has none or it
+ * cannot be opened.  Do every read the write depends on and the write
+ * through what it returns; call it outside any transaction of s, and do
+ * not enter it twice on one thread. */
+pd_store *pd_store_lane_enter(pd_store *s);
+/* Ends what pd_store_lane_enter(s) began (held: what it returned); a
+ * transaction left open on the lane is rolled back. */
+void pd_store_lane_leave(pd_store *s, pd_store *held);
 
 /* ops->begin_read_batch when the backend has it: true when a read
  * transaction is now open (end it with ops->rollback), false when not (no
