@@ -160,11 +160,14 @@ static json_t *decode_body(pd_request *req)
 /* Reads the user's stored doc (the current transaction's view, if any)
  * into *user (the caller clears it), merges patch into it and encodes the
  * result into *text (malloc'd) and *merged, replacing what they held (the
- * caller frees both at the end).  The stored doc is parsed only when the memo
- * (model/profile_memo.h) does not hold the tree of that exact text.  On
- * failure sets the response. */
+ * caller frees both at the end); *canonical as profile_merge_canon says.
+ * The stored doc is parsed only when the memo (model/profile_memo.h) does
+ * not hold the tree of that exact text, and copied only when the memo cannot
+ * hand that tree over (profile_memo_take: then the patch is merged into it
+ * in place).  On failure sets the response. */
 static pd_err merged_profile(pd_request *req, pd_store *st, const char *user_id,
-                             const json_t *patch, pd_user *user, char **text, json_t **merged)
+                             const json_t *patch, pd_user *user, char **text, json_t **merged,
+                             bool *canonical)
 {
     json_t *stored = NULL;
     pd_err e;
@@ -179,6 +182,14 @@ static pd_err merged_profile(pd_request *req, pd_store *st, const char *user_id,
         resp_error(req, e == PD_ERR_NOT_FOUND ? PD_ERR_USER_NOT_FOUND : PD_ERR_STORE, NULL);
         return e;
     }
+    *merged = profile_memo_take(user_id, user->version, user->profile_json);
+    if (*merged != NULL) {
+        if (!profile_merge_into(*merged, patch, canonical)) {
+            json_decref(*merged);
+            *merged = NULL;
+        }
+        goto encode;
+    }
     stored = profile_memo_get(user_id, user->version, user->profile_json);
     if (stored == NULL)
         stored = json_loads(user->profile_json, 0, NULL);
@@ -186,7 +197,8 @@ static pd_err merged_profile(pd_request *req, pd_store *st, const char *user_id,
         resp_error(req, PD_ERR_INTERNAL, "The stored profile could not be read.");
         return PD_ERR_INTERNAL;
     }
-    *merged = profile_merge(stored, patch);
+    *merged = profile_merge_canon(stored, patch, canonical);
+encode:
     *text = *merged ? json_compact_encode(*merged, NULL) : NULL;
     if (*text == NULL && *merged != NULL)       /* a real number: jansson's own formatting */
         *text = json_dumps(*merged, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -213,7 +225,7 @@ void h_profile_put(pd_server *srv, pd_request *req)
     pd_user user = {0};
     char *text = NULL, now[40];
     pd_errbuf eb;
-    bool in_tx = false, done = false;
+    bool in_tx = false, done = false, canonical = false;
     pd_err e;
 
     if (esign_prelude(srv, req, ACT_PROFILE_WRITE, &ctx) != PD_OK)
@@ -228,7 +240,8 @@ void h_profile_put(pd_server *srv, pd_request *req)
     }
     const pd_store_ops *ops = ctx.store->ops;
     for (int i = 0; ops->update_profile_if != NULL && i < LIM_PUT_OPTIMISTIC_TRIES; i++) {
-        if (merged_profile(req, ctx.store, ctx.user_id, patch, &user, &text, &merged) != PD_OK)
+        if (merged_profile(req, ctx.store, ctx.user_id, patch, &user, &text, &merged,
+                           &canonical) != PD_OK)
             goto out;
         time_now_iso(now, sizeof(now));
         e = ops->update_profile_if(ctx.store, ctx.user_id, user.version, user.profile_json, text, now);
@@ -247,7 +260,8 @@ void h_profile_put(pd_server *srv, pd_request *req)
             goto out;
         }
         in_tx = true;
-        if (merged_profile(req, ctx.store, ctx.user_id, patch, &user, &text, &merged) != PD_OK)
+        if (merged_profile(req, ctx.store, ctx.user_id, patch, &user, &text, &merged,
+                           &canonical) != PD_OK)
             goto out;
         time_now_iso(now, sizeof(now));
         if (ops->update_profile(ctx.store, ctx.user_id, text, now) != PD_OK ||
@@ -259,7 +273,7 @@ void h_profile_put(pd_server *srv, pd_request *req)
     }
     /* the write moved the user's version from user.version to one more:
      * the next PUT merges into this tree instead of parsing text again */
-    profile_memo_put(ctx.user_id, user.version + 1, text, merged);
+    profile_memo_put_canon(ctx.user_id, user.version + 1, text, merged, canonical);
     esign_remember_own_write(req, &ctx, user.version);
     resp_empty(req, 200);
     req_audit(srv, req, "profile.update", ctx.account.id, ctx.user_id);

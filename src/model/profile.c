@@ -624,6 +624,11 @@ typedef struct {
     bool render;                    /* building a response */
     const profile_version *pv;      /* render only: the version's row */
     int fail;                       /* allocation failures seen */
+    bool track;                     /* merging a patch into an object that was there
+                                     * before it: note members it adds (not while
+                                     * filling a new object or array, whose members
+                                     * go in table order) */
+    bool appended;                  /* ... a member was added (after the others) */
 } cctx;
 
 static json_t *oom(cctx *c, json_t *v)
@@ -635,6 +640,8 @@ static json_t *oom(cctx *c, json_t *v)
 
 static void put(cctx *c, json_t *obj, const char *key, json_t *v)
 {
+    if (c->track && v != NULL && json_object_get(obj, key) == NULL)
+        c->appended = true;         /* a new member goes last, not in table order */
     if (v == NULL || json_object_set_new(obj, key, v) != 0)
         c->fail++;
 }
@@ -684,11 +691,14 @@ static json_t *copy_array(cctx *c, const json_t *v, const field *f, item_copy co
     const json_t *it;
     size_t i;
 
+    bool track = c->track;
+
     if (!json_is_array(v))
         return NULL;
     arr = oom(c, json_array());
     if (arr == NULL)
         return NULL;
+    c->track = false;                   /* a new array of new items */
     json_array_foreach(v, i, it) {
         if (json_array_size(arr) >= f->max)
             break;
@@ -698,6 +708,7 @@ static json_t *copy_array(cctx *c, const json_t *v, const field *f, item_copy co
         if (nv != NULL && json_array_append_new(arr, nv) != 0)
             c->fail++;
     }
+    c->track = track;
     return arr;
 }
 
@@ -751,9 +762,11 @@ static json_t *settings_from_object(cctx *c, const json_t *v, const field *f)
     const char *k;
     const json_t *it;
     json_t *val;
+    bool track = c->track;
 
     if (arr == NULL)
         return NULL;
+    c->track = false;                   /* a new array of new items */
     json_object_foreach((json_t *)v, k, it) {
         if (json_array_size(arr) >= f->max)
             break;
@@ -774,6 +787,7 @@ static json_t *settings_from_object(cctx *c, const json_t *v, const field *f)
         if (json_array_append_new(arr, o) != 0)
             c->fail++;
     }
+    c->track = track;
     return arr;
 }
 
@@ -830,8 +844,12 @@ static void copy_fields(cctx *c, json_t *dst, const json_t *src, const schema *s
                 break;
             }
             nv = oom(c, json_object());
-            if (nv != NULL)
+            if (nv != NULL) {
+                bool track = c->track;
+                c->track = false;       /* a new object: filled in table order */
                 copy_fields(c, nv, v, f->sub);
+                c->track = track;
+            }
             break;
         case F_OBJARRAY:
             nv = copy_array(c, v, f, copy_obj_item);
@@ -973,26 +991,52 @@ static json_t *doc_or_null(const cctx *c, json_t *doc)
     return doc;
 }
 
+/* The patch half of a merge: patch's members into doc, then the name rule. */
+static void merge_patch(cctx *c, json_t *doc, const json_t *patch)
+{
+    if (!json_is_object(patch))
+        return;
+    c->mask = KU;
+    c->track = true;
+    copy_fields(c, doc, patch, &TOP);
+    apply_name_rule(c, doc, patch);
+}
+
 json_t *profile_merge(const json_t *stored, const json_t *patch)
 {
-    cctx c = { KU | KI, false, NULL, 0 };
+    return profile_merge_canon(stored, patch, NULL);
+}
+
+json_t *profile_merge_canon(const json_t *stored, const json_t *patch, bool *canonical)
+{
+    cctx c = { KU | KI, false, NULL, 0, false, false };
     json_t *doc = json_object();
 
     if (doc == NULL)
         return NULL;
     if (json_is_object(stored))
         copy_fields(&c, doc, stored, &TOP);
-    if (json_is_object(patch)) {
-        c.mask = KU;
-        copy_fields(&c, doc, patch, &TOP);
-        apply_name_rule(&c, doc, patch);
-    }
+    merge_patch(&c, doc, patch);
+    if (canonical != NULL)
+        *canonical = !c.appended;
     return doc_or_null(&c, doc);
+}
+
+bool profile_merge_into(json_t *doc, const json_t *patch, bool *canonical)
+{
+    cctx c = { KU | KI, false, NULL, 0, false, false };
+
+    if (!json_is_object(doc))
+        return false;
+    merge_patch(&c, doc, patch);
+    if (canonical != NULL)
+        *canonical = !c.appended;
+    return c.fail == 0;
 }
 
 json_t *profile_from_import(const json_t *profile)
 {
-    cctx c = { KI, false, NULL, 0 };
+    cctx c = { KI, false, NULL, 0, false, false };
     json_t *doc = profile_new_doc();
 
     if (doc == NULL)
@@ -1223,7 +1267,7 @@ static void render_defaults(cctx *c, json_t *res)
 
 json_t *profile_render(const profile_view *v)
 {
-    cctx c = { KU | KI, true, NULL, 0 };
+    cctx c = { KU | KI, true, NULL, 0, false, false };
     json_t *doc = NULL, *res = NULL, *ud;
     char *user_uri = NULL, *image_uri = NULL;
     const char *base;

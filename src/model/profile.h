@@ -67,6 +67,24 @@ pd_err profile_validate_import(const json_t *profile, const char *prefix, pd_err
 json_t *profile_merge(const json_t *stored, const json_t *patch);
 
 /*
+ * profile_merge, and *canonical (when not NULL) says whether the result is
+ * canonical: its members stand in the order profile_merge gives a copy of
+ * it (true unless the patch added a member the stored doc lacked, which
+ * goes last).  A canonical doc can be merged into in place.
+ */
+json_t *profile_merge_canon(const json_t *stored, const json_t *patch, bool *canonical);
+
+/*
+ * Merges patch into doc itself, which the caller must hold alone and which
+ * must be canonical (a profile_merge_canon or profile_merge_into result that
+ * said so): doc then ends equal, member order included, to what
+ * profile_merge(doc, patch) returns, without copying the rest of the
+ * document.  *canonical as above.  Returns false on allocation failure (doc
+ * is then partly merged: release it).
+ */
+bool profile_merge_into(json_t *doc, const json_t *patch, bool *canonical);
+
+/*
  * Turns an import record's profile into a stored doc: like profile_merge
  * onto an empty doc, but keeping usageHistory and authenticationMethods.
  */

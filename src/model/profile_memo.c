@@ -6,6 +6,7 @@
 #include "model/profile_memo.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@ typedef struct {
     char *text;                 /* owned copy of the stored text */
     size_t len;
     json_t *doc;                /* one reference */
+    bool canonical;             /* doc may be merged into in place (model/profile.h) */
 } pm_entry;
 
 static pthread_mutex_t pm_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -31,25 +33,58 @@ static pm_entry *slot_of(const char *user_id, size_t n)
     return &pm_table[h % LIM_PROFILE_MEMO_SLOTS];
 }
 
-json_t *profile_memo_get(const char *user_id, int64_t version, const char *text)
+/* The entry for (user_id, version, text), or NULL; under pm_mu. */
+static pm_entry *find(const char *user_id, int64_t version, const char *text)
 {
-    json_t *doc = NULL;
-
     if (user_id == NULL || text == NULL)
         return NULL;
     size_t n = strlen(user_id), len = strlen(text);
     if (n > LIM_ID_MAX)
         return NULL;
     pm_entry *e = slot_of(user_id, n);
-    pthread_mutex_lock(&pm_mu);
     if (e->doc != NULL && e->version == version && e->len == len &&
         memcmp(e->user_id, user_id, n + 1) == 0 && memcmp(e->text, text, len) == 0)
+        return e;
+    return NULL;
+}
+
+json_t *profile_memo_get(const char *user_id, int64_t version, const char *text)
+{
+    json_t *doc = NULL;
+
+    pthread_mutex_lock(&pm_mu);
+    pm_entry *e = find(user_id, version, text);
+    if (e != NULL)
         doc = json_incref(e->doc);
     pthread_mutex_unlock(&pm_mu);
     return doc;
 }
 
+json_t *profile_memo_take(const char *user_id, int64_t version, const char *text)
+{
+    json_t *doc = NULL;
+    char *t = NULL;
+
+    pthread_mutex_lock(&pm_mu);
+    pm_entry *e = find(user_id, version, text);
+    /* refcount 1: nobody else holds it, and nobody gets it without pm_mu */
+    if (e != NULL && e->canonical && e->doc->refcount == 1) {
+        doc = e->doc;
+        t = e->text;
+        memset(e, 0, sizeof(*e));
+    }
+    pthread_mutex_unlock(&pm_mu);
+    free(t);
+    return doc;
+}
+
 void profile_memo_put(const char *user_id, int64_t version, const char *text, json_t *doc)
+{
+    profile_memo_put_canon(user_id, version, text, doc, false);
+}
+
+void profile_memo_put_canon(const char *user_id, int64_t version, const char *text, json_t *doc,
+                            bool canonical)
 {
     if (user_id == NULL || text == NULL || doc == NULL)
         return;
@@ -69,6 +104,7 @@ void profile_memo_put(const char *user_id, int64_t version, const char *text, js
     e->text = copy;
     e->len = len;
     e->doc = json_incref(doc);
+    e->canonical = canonical;
     pthread_mutex_unlock(&pm_mu);
     free(old_text);
     json_decref(old_doc);

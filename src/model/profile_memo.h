@@ -2,7 +2,8 @@
  * profile_memo.h - a process-wide memo of parsed stored profile documents,
  * so PUT profile does not parse the document it wrote a moment ago (the
  * common case: one user changing their profile repeatedly, from any worker
- * thread) before merging the next change into it.
+ * thread) before merging the next change into it; a tree nobody else
+ * holds is even handed over to be merged into in place (profile_memo_take).
  *
  * An entry is the tree a write stored, under the user id, the version the
  * write gave the user and the exact text stored.  profile_memo_get answers
@@ -10,7 +11,8 @@
  * hit is a tree equal to json_loads(text): a write by anyone else (another
  * thread, node, import) changes the text or the version, and the caller
  * parses the text as before.  The trees are shared read-only between
- * threads (jansson's reference counts are atomic): never modify one.
+ * threads (jansson's reference counts are atomic): never modify one that
+ * profile_memo_get returned.
  *
  * Memory: LIM_PROFILE_MEMO_SLOTS slots (direct-mapped by user id), each
  * holding a copy of the text and a reference to the tree; a put replaces the
@@ -20,6 +22,7 @@
 #ifndef PROFILED_MODEL_PROFILE_MEMO_H
 #define PROFILED_MODEL_PROFILE_MEMO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -30,6 +33,15 @@ json_t *profile_memo_get(const char *user_id, int64_t version, const char *text)
  * document stored as text for user_id at version.  Best effort: does
  * nothing when the text cannot be copied. */
 void profile_memo_put(const char *user_id, int64_t version, const char *text, json_t *doc);
+/* The same, and canonical: doc may be merged into in place (model/profile.h,
+ * profile_merge_into) by whoever takes it. */
+void profile_memo_put_canon(const char *user_id, int64_t version, const char *text, json_t *doc,
+                            bool canonical);
+/* The tree stored as text for user_id at version, handed over: the entry
+ * leaves the memo and the caller owns the tree alone (it may modify it;
+ * json_decref it).  NULL unless the entry is there, was put canonical, and
+ * nobody else holds a reference to it (then profile_memo_get shares it). */
+json_t *profile_memo_take(const char *user_id, int64_t version, const char *text);
 void profile_memo_clear(void);
 
 #endif

@@ -733,6 +733,76 @@ static void test_merge_v21_user_settings_object(void **state)
     json_decref(m);
 }
 
+/* The compact bytes of doc, member order included (malloc'd). */
+static char *bytes_of(const json_t *doc)
+{
+    char *t = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+    assert_non_null(t);
+    return t;
+}
+
+/* A chain of patches applied two ways, as PUT profile does: a copy each time
+ * (profile_merge) and in place whenever the previous result said it was
+ * canonical (profile_merge_into).  Both give the same bytes after every
+ * step; a patch that adds a member the doc lacked says not canonical. */
+static void test_merge_into_same_bytes_as_copy(void **state)
+{
+    static const struct {
+        const char *patch;
+        bool adds;          /* adds a member the doc did not have */
+    } steps[] = {
+        { "{\"title\":\"Lead\",\"userDetails\":{\"jobTitle\":\"Chief\"}}", false },
+        { "{\"companyName\":\"Initech\",\"address\":{\"city\":\"Shelbyville\"}}", false },
+        { "{\"address\":{\"postalCode\":\"12345\"}}", true },
+        { "{\"title\":\"Again\"}", false },
+        { "{\"userDetails\":{\"userName\":\"Zed  Quux Smith\"}}", false },
+        { "{\"userDetails\":{\"firstName\":\"Ann\",\"middleName\":\"C\"}}", true },
+        { "{\"userDetails\":{\"customSettings\":[{\"name\":\"c\",\"value\":\"3\"}]}}", false },
+        { "{\"displayProfile\":false,\"userDetails\":{\"title\":\"\"}}", false },
+        { "{\"userDetails\":{\"workAddress\":{\"city\":\"Work\"}}}", true },
+        { "{\"userDetails\":{\"workAddress\":{\"city\":\"Work 2\"}}}", false },
+        { "{}", false },
+    };
+    json_t *stored = J(STORED);
+    bool canon = false;
+    json_t *copy = profile_merge_canon(stored, NULL, &canon);     /* the stored doc as PUT wrote it */
+    json_t *inplace = json_deep_copy(copy);
+
+    assert_true(canon);
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        json_t *p = J(steps[i].patch);
+        bool c1 = false, c2 = false;
+        json_t *next = profile_merge_canon(copy, p, &c1);
+
+        assert_non_null(next);
+        json_decref(copy);
+        copy = next;
+        if (canon) {
+            assert_true(profile_merge_into(inplace, p, &c2));
+        } else {                            /* what PUT does with a doc that is not */
+            next = profile_merge_canon(inplace, p, &c2);
+            assert_non_null(next);
+            json_decref(inplace);
+            inplace = next;
+        }
+        char *a = bytes_of(copy), *b = bytes_of(inplace);
+        assert_string_equal(a, b);
+        if (c1 != !steps[i].adds)
+            fail_msg("step %zu: canonical %d", i, (int)c1);
+        assert_int_equal(c2, !steps[i].adds);
+        free(a);
+        free(b);
+        canon = c2;
+        json_decref(p);
+    }
+    /* a doc that is not canonical would come out in another order in place */
+    assert_false(profile_merge_into(NULL, NULL, NULL));
+    json_decref(copy);
+    json_decref(inplace);
+    json_decref(stored);
+}
+
 static void test_import_and_new_doc(void **state)
 {
     json_t *in = J("{\"usageHistory\":{\"sentCount\":\"12\",\"signedCount\":3},"
@@ -1217,6 +1287,7 @@ int main(void)
         cmocka_unit_test(test_merge_drops_secrets_already_stored),
         cmocka_unit_test(test_merge_flags_stored_as_strings),
         cmocka_unit_test(test_merge_v21_user_settings_object),
+        cmocka_unit_test(test_merge_into_same_bytes_as_copy),
         cmocka_unit_test(test_import_and_new_doc),
         cmocka_unit_test(test_render_member_set),
         cmocka_unit_test(test_render_omits_absent),

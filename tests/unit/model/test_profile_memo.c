@@ -78,11 +78,38 @@ static void test_put_replaces_and_releases(void **state)
     json_decref(d2);
 }
 
+/* take hands the tree over only when it was put canonical and nobody else
+ * holds it; the entry then leaves the memo. */
+static void test_take_hands_over_only_an_unshared_canonical_tree(void **state)
+{
+    (void)state;
+    json_t *doc = json_pack("{s:s}", "title", "Engineer");
+    char *text = json_dumps(doc, JSON_COMPACT);
+    assert_non_null(text);
+
+    profile_memo_put(UA, 3, text, doc);             /* not canonical */
+    assert_null(profile_memo_take(UA, 3, text));
+    profile_memo_put_canon(UA, 3, text, doc, true);
+    assert_null(profile_memo_take(UA, 3, text));    /* the test still holds doc */
+    assert_null(profile_memo_take(UA, 4, text));    /* another version */
+    json_decref(doc);                               /* now only the memo does */
+    json_t *got = profile_memo_take(UA, 3, text);
+    assert_non_null(got);
+    assert_int_equal(got->refcount, 1);
+    assert_string_equal(json_string_value(json_object_get(got, "title")), "Engineer");
+    assert_null(profile_memo_get(UA, 3, text));     /* gone from the memo */
+    assert_null(profile_memo_take(UA, 3, text));
+    json_decref(got);
+    free(text);
+    profile_memo_clear();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hit_needs_user_version_and_text),
         cmocka_unit_test(test_put_replaces_and_releases),
+        cmocka_unit_test(test_take_hands_over_only_an_unshared_canonical_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,8 @@
  * connection, which is none of theirs; another file has its own lane; an
  * in-memory database has none (the handle itself comes back); one caller
  * at a time holds it; a transaction left open on it is rolled back at
- * leave; and it outlives any one handle but not the last.
+ * leave; it outlives any one handle but not the last; and a thread taking
+ * it again and again lets a waiting one in after LIM_LANE_STREAK takes.
  *
  * Memory: each test owns its handles and temporary directory.
  */
@@ -22,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/limits.h"
 #include "store/store.h"
 
 #define ORG1 "0f0e0d0c-0000-4000-8000-000000000001"
@@ -211,6 +213,63 @@ static void test_lane_outlives_a_handle_not_the_last(void **state)
     rm_db(&p);
 }
 
+typedef struct {
+    pd_store *s;
+    atomic_int takes;           /* times the looping thread took the lane */
+    atomic_bool stop;
+} looper_arg;
+
+static void *looper(void *arg)
+{
+    looper_arg *a = arg;
+    while (!atomic_load(&a->stop)) {
+        pd_store *l = pd_store_lane_enter(a->s);
+        atomic_fetch_add(&a->takes, 1);
+        pd_store_lane_leave(a->s, l);
+    }
+    return NULL;
+}
+
+/* A thread that takes the lane again and again lets a waiting one in after
+ * at most LIM_LANE_STREAK takes (a plain mutex let it barge thousands of
+ * times). */
+static void test_waiter_is_let_in_after_a_streak(void **state)
+{
+    (void)state;
+    db_paths p;
+    pd_store *s = make_db(&p, "t"), *mine = open_existing(&p);
+    looper_arg a = { .s = s };
+    atomic_init(&a.takes, 0);
+    atomic_init(&a.stop, false);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, looper, &a), 0);
+    while (atomic_load(&a.takes) < 100)
+        usleep(100);
+    for (int round = 0; round < 20; round++) {
+        /* a round may be unlucky: this thread preempted between reading the
+         * count and asking for the lane; without the limit every try fails */
+        int worst = 0, tries;
+        for (tries = 0; tries < 3; tries++) {
+            int before = atomic_load(&a.takes);
+            pd_store *l = pd_store_lane_enter(mine);
+            int after = atomic_load(&a.takes);
+            pd_store_lane_leave(mine, l);
+            /* the streak, plus the take that may have been under way */
+            if (after - before <= LIM_LANE_STREAK + 1)
+                break;
+            worst = after - before;
+        }
+        if (tries == 3)
+            fail_msg("round %d: the other thread took the lane up to %d times first", round,
+                     worst);
+    }
+    atomic_store(&a.stop, true);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    pd_store_close(s);
+    pd_store_close(mine);
+    rm_db(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_left_open_transaction_is_rolled_back),
         cmocka_unit_test(test_one_holder_at_a_time),
         cmocka_unit_test(test_lane_outlives_a_handle_not_the_last),
+        cmocka_unit_test(test_waiter_is_let_in_after_a_streak),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
