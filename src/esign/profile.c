@@ -17,7 +17,7 @@
 #include "core/jsonutil.h"
 #include "core/json_compact.h"
 #include "model/profile.h"
-#include "model/profile_memo.h"
+#include "model/profile_write.h"
 #include "model/profile_versions.h"
 #include "http/resp_cache.h"
 #include "core/strutil.h"
@@ -157,75 +157,15 @@ static json_t *decode_body(pd_request *req)
     return body;
 }
 
-/* Reads the user's stored doc (the current transaction's view, if any)
- * into *user (the caller clears it), merges patch into it and encodes the
- * result into *text (malloc'd) and *merged, replacing what they held (the
- * caller frees both at the end); *canonical as profile_merge_canon says.
- * The stored doc is parsed only when the memo (model/profile_memo.h) does
- * not hold the tree of that exact text, and copied only when the memo cannot
- * hand that tree over (profile_memo_take: then the patch is merged into it
- * in place).  On failure sets the response. */
-static pd_err merged_profile(pd_request *req, pd_store *st, const char *user_id,
-                             const json_t *patch, pd_user *user, char **text, json_t **merged,
-                             bool *canonical)
-{
-    json_t *stored = NULL;
-    pd_err e;
-
-    pd_user_clear(user);
-    free(*text);                        /* a lost race's merge */
-    *text = NULL;
-    json_decref(*merged);
-    *merged = NULL;
-    e = st->ops->get_user(st, user_id, user);
-    if (e != PD_OK) {
-        resp_error(req, e == PD_ERR_NOT_FOUND ? PD_ERR_USER_NOT_FOUND : PD_ERR_STORE, NULL);
-        return e;
-    }
-    *merged = profile_memo_take(user_id, user->version, user->profile_json);
-    if (*merged != NULL) {
-        if (!profile_merge_into(*merged, patch, canonical)) {
-            json_decref(*merged);
-            *merged = NULL;
-        }
-        goto encode;
-    }
-    stored = profile_memo_get(user_id, user->version, user->profile_json);
-    if (stored == NULL)
-        stored = json_loads(user->profile_json, 0, NULL);
-    if (stored == NULL) {
-        resp_error(req, PD_ERR_INTERNAL, "The stored profile could not be read.");
-        return PD_ERR_INTERNAL;
-    }
-    *merged = profile_merge_canon(stored, patch, canonical);
-encode:
-    *text = *merged ? json_compact_encode(*merged, NULL) : NULL;
-    if (*text == NULL && *merged != NULL)       /* a real number: jansson's own formatting */
-        *text = json_dumps(*merged, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    e = PD_OK;
-    if (*text == NULL) {
-        resp_error(req, PD_ERR_INTERNAL, NULL);
-        e = PD_ERR_INTERNAL;
-    }
-    json_decref(stored);
-    return e;
-}
-
-/* The merge is written only if nobody wrote the user since it was read
- * (update_profile_if: the same version and document), so the read, merge
- * and encode run without the write lock and the two workers' PUTs overlap;
- * after
- * LIM_PUT_OPTIMISTIC_TRIES lost races (or on a backend without the op:
- * PostgreSQL) the read-merge-write runs inside one write transaction.
- * Either way 200 is sent only after the COMMIT that holds the update. */
+/* The read-merge-write is model/profile_write.c's, on the write lane the
+ * prelude entered; 200 is sent only after the COMMIT that holds the
+ * update. */
 void h_profile_put(pd_server *srv, pd_request *req)
 {
     esign_ctx ctx;
-    json_t *patch = NULL, *merged = NULL;
-    pd_user user = {0};
-    char *text = NULL, now[40];
+    json_t *patch = NULL;
+    profile_write_out w;
     pd_errbuf eb;
-    bool in_tx = false, done = false, canonical = false;
     pd_err e;
 
     if (esign_prelude(srv, req, ACT_PROFILE_WRITE, &ctx) != PD_OK)
@@ -238,51 +178,15 @@ void h_profile_put(pd_server *srv, pd_request *req)
         resp_error(req, PD_ERR_INVALID_BODY, eb.text);
         goto out;
     }
-    const pd_store_ops *ops = ctx.store->ops;
-    for (int i = 0; ops->update_profile_if != NULL && i < LIM_PUT_OPTIMISTIC_TRIES; i++) {
-        if (merged_profile(req, ctx.store, ctx.user_id, patch, &user, &text, &merged,
-                           &canonical) != PD_OK)
-            goto out;
-        time_now_iso(now, sizeof(now));
-        e = ops->update_profile_if(ctx.store, ctx.user_id, user.version, user.profile_json, text, now);
-        if (e == PD_OK) {
-            done = true;
-            break;
-        }
-        if (e != PD_ERR_NOT_FOUND) {
-            resp_error(req, PD_ERR_STORE, NULL);
-            goto out;
-        }
+    e = profile_write(ctx.store, ctx.user_id, patch, &w);
+    if (e != PD_OK) {
+        resp_error(req, e == PD_ERR_NOT_FOUND ? PD_ERR_USER_NOT_FOUND : e, w.reason);
+        goto out;
     }
-    if (!done) {
-        if (ops->begin(ctx.store) != PD_OK) {
-            resp_error(req, PD_ERR_STORE, NULL);
-            goto out;
-        }
-        in_tx = true;
-        if (merged_profile(req, ctx.store, ctx.user_id, patch, &user, &text, &merged,
-                           &canonical) != PD_OK)
-            goto out;
-        time_now_iso(now, sizeof(now));
-        if (ops->update_profile(ctx.store, ctx.user_id, text, now) != PD_OK ||
-            ops->commit(ctx.store) != PD_OK) {
-            resp_error(req, PD_ERR_STORE, NULL);
-            goto out;
-        }
-        in_tx = false;
-    }
-    /* the write moved the user's version from user.version to one more:
-     * the next PUT merges into this tree instead of parsing text again */
-    profile_memo_put_canon(ctx.user_id, user.version + 1, text, merged, canonical);
-    esign_remember_own_write(req, &ctx, user.version);
+    esign_remember_own_write(req, &ctx, w.read_version);
     resp_empty(req, 200);
     req_audit(srv, req, "profile.update", ctx.account.id, ctx.user_id);
 out:
-    if (in_tx)
-        ctx.store->ops->rollback(ctx.store);
-    free(text);
-    json_decref(merged);
     json_decref(patch);
-    pd_user_clear(&user);
     esign_ctx_clear(&ctx);
 }

@@ -68,7 +68,7 @@ json_t *profile_memo_take(const char *user_id, int64_t version, const char *text
     pthread_mutex_lock(&pm_mu);
     pm_entry *e = find(user_id, version, text);
     /* refcount 1: nobody else holds it, and nobody gets it without pm_mu */
-    if (e != NULL && e->canonical && e->doc->refcount == 1) {
+    if (e != NULL && e->canonical && __atomic_load_n(&e->doc->refcount, __ATOMIC_ACQUIRE) == 1) {
         doc = e->doc;
         t = e->text;
         memset(e, 0, sizeof(*e));

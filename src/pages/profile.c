@@ -24,6 +24,7 @@
 #include "auth/seclog.h"
 #include "core/strutil.h"
 #include "model/profile.h"
+#include "model/profile_write.h"
 #include "pages/web.h"
 
 #define CSRF_LOGIN "pages-login"
@@ -288,13 +289,14 @@ static void reasons(const char *text, char *out, size_t cap)
 
 void h_pages_edit(pd_server *srv, pd_request *req)
 {
-    char errtext[PAGES_N_FIELDS_MAX][256], now[40], uid[LIM_ID_MAX + 1];
+    char errtext[PAGES_N_FIELDS_MAX][256];
     const char *errs[PAGES_N_FIELDS_MAX + 1] = {0};
     json_t *patch = NULL, *stored = NULL, *merged = NULL;
-    char *text = NULL;
-    bool bad = false, in_tx = false;
+    bool bad = false;
+    profile_write_out w;
     pd_errbuf eb;
     pages_ctx c;
+    pd_err e;
 
     if (pages_post_begin(&c, srv, req) != 0)
         goto out;
@@ -339,23 +341,12 @@ void h_pages_edit(pd_server *srv, pd_request *req)
         pages_show_profile(&c, 400, merged, errs, "Nothing was saved: correct the fields marked below.");
         goto out;
     }
-    /* the same read-merge-write as PUT .../profile (esign/profile.c) */
-    if (c.s->ops->begin(c.s) != PD_OK)
-        goto store;
-    in_tx = true;
-    str_copy(uid, sizeof(uid), c.user.id);
-    pd_user_clear(&c.user);
-    if (c.s->ops->get_user(c.s, uid, &c.user) != PD_OK)       /* re-read inside the transaction */
-        goto store;
-    stored = json_loads(c.user.profile_json, 0, NULL);
-    merged = stored ? profile_merge(stored, patch) : NULL;
-    text = merged ? json_dumps(merged, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    if (text == NULL)
+    /* the same read-merge-write as PUT .../profile (model/profile_write.c) */
+    e = profile_write(c.s, c.user.id, patch, &w);
+    if (e == PD_ERR_INTERNAL)
         goto oom;
-    time_now_iso(now, sizeof(now));
-    if (c.s->ops->update_profile(c.s, c.user.id, text, now) != PD_OK || c.s->ops->commit(c.s) != PD_OK)
+    if (e != PD_OK)
         goto store;
-    in_tx = false;
     pages_redirect(req, "/profile?done=saved", NULL);
     goto out;
 store:
@@ -364,9 +355,6 @@ store:
 oom:
     pages_message(req, 500, "Not saved", "Out of memory. Nothing was saved.");
 out:
-    if (in_tx)
-        c.s->ops->rollback(c.s);
-    free(text);
     json_decref(patch);
     json_decref(stored);
     json_decref(merged);

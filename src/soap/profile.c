@@ -14,8 +14,8 @@
  * schema's order; the four booleans always; counts as xsd:int; dates as
  * xsd:dateTime with a zone.
  *
- * SetUserProfile writes through the same read-merge-write transaction as
- * REST PUT; update_profile bumps the user's version, which tags the REST
+ * SetUserProfile writes through the same read-merge-write as REST PUT
+ * (model/profile_write.c, on the write lane); the write bumps the user's version, which tags the REST
  * response cache, so REST sees the change on its next read.  Successful
  * GetUserProfile answers go into the same ready-response cache, keyed by
  * version, AccountId as given, caller and target, and tagged like REST's.
@@ -24,6 +24,7 @@
  * return; text goes into the caller's xo_buf.
  */
 #include "soap/soap.h"
+#include "model/profile_write.h"
 #include "http/audit.h"
 
 #include <sodium.h>
@@ -360,13 +361,11 @@ static void membership_id(const char *account_id, const char *user_id, char out[
 
 void soap_set_user_profile(soap_ctx *c, xo_buf *out)
 {
-    char ub[LIM_ID_MAX * 2], ab[LIM_ID_MAX * 2], msg[256], now[40], mid[37];
+    char ub[LIM_ID_MAX * 2], ab[LIM_ID_MAX * 2], msg[256], mid[37];
     const xmlNode *up = soap_child(c->msg->op, "UserProfile");
-    json_t *patch = NULL, *stored = NULL, *merged = NULL;
-    char *text = NULL;
-    pd_user user = {0};
+    json_t *patch = NULL;
+    profile_write_out w;
     pd_errbuf eb;
-    bool in_tx = false;
     loaded l;
     pd_err e;
 
@@ -391,41 +390,16 @@ void soap_set_user_profile(soap_ctx *c, xo_buf *out)
         error_result(out, PD_ERR_INVALID_BODY, eb.text);
         goto done;
     }
-    if (c->store->ops->begin(c->store) != PD_OK) {
-        error_result(out, PD_ERR_STORE, NULL);
-        goto done;
-    }
-    in_tx = true;
-    e = c->store->ops->get_user(c->store, l.user_id, &user);
+    e = profile_write(c->store, l.user_id, patch, &w);
     if (e != PD_OK) {
-        error_result(out, e == PD_ERR_NOT_FOUND ? PD_ERR_USER_NOT_FOUND : PD_ERR_STORE, NULL);
+        error_result(out, e == PD_ERR_NOT_FOUND ? PD_ERR_USER_NOT_FOUND : e, w.reason);
         goto done;
     }
-    stored = json_loads(user.profile_json, 0, NULL);
-    merged = stored ? profile_merge(stored, patch) : NULL;
-    text = merged ? json_dumps(merged, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    if (text == NULL) {
-        error_result(out, PD_ERR_INTERNAL, "The stored profile could not be read.");
-        goto done;
-    }
-    time_now_iso(now, sizeof(now));
-    if (c->store->ops->update_profile(c->store, l.user_id, text, now) != PD_OK ||
-        c->store->ops->commit(c->store) != PD_OK) {
-        error_result(out, PD_ERR_STORE, NULL);
-        goto done;
-    }
-    in_tx = false;
     membership_id(l.account.id, l.user_id, mid);
     xo_elem(out, "MembershipId", mid);
     xo_raw(out, "<Success>true</Success>");
     req_audit(c->srv, c->req, "profile.update", l.account.id, l.user_id);
 done:
-    if (in_tx)
-        c->store->ops->rollback(c->store);
-    free(text);
     json_decref(patch);
-    json_decref(stored);
-    json_decref(merged);
-    pd_user_clear(&user);
     loaded_clear(&l);
 }

@@ -25,46 +25,10 @@
 
 #include "core/limits.h"
 #include "store/store.h"
+#include "../sqlite_testdb.h"
 
 #define ORG1 "0f0e0d0c-0000-4000-8000-000000000001"
 #define ORG2 "0f0e0d0c-0000-4000-8000-000000000002"
-
-typedef struct {
-    char dir[64], path[128], url[160];
-} db_paths;
-
-static pd_store *make_db(db_paths *p, const char *name)
-{
-    snprintf(p->dir, sizeof p->dir, "/tmp/pd_lane_test_XXXXXX");
-    assert_non_null(mkdtemp(p->dir));
-    snprintf(p->path, sizeof p->path, "%s/%s.db", p->dir, name);
-    snprintf(p->url, sizeof p->url, "sqlite:%s", p->path);
-    char err[256] = "";
-    pd_store *s = pd_store_open(p->url, err, sizeof err);
-    assert_non_null(s);
-    int from = -1, to = -1;
-    assert_int_equal(s->ops->migrate(s, &from, &to), PD_OK);
-    return s;
-}
-
-static void rm_db(db_paths *p)
-{
-    static const char *const suffix[] = { "", "-wal", "-shm", "-changes" };
-    char f[200];
-    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-        snprintf(f, sizeof f, "%s%s", p->path, suffix[i]);
-        unlink(f);
-    }
-    rmdir(p->dir);
-}
-
-static pd_store *open_existing(const db_paths *p)
-{
-    char err[256] = "";
-    pd_store *s = pd_store_open_existing(p->url, err, sizeof err);
-    assert_non_null(s);
-    return s;
-}
 
 static int count_org(void *ctx, const void *row)
 {
@@ -89,8 +53,8 @@ static void add_org(pd_store *s, const char *id)
 static void test_one_lane_per_file(void **state)
 {
     (void)state;
-    db_paths a, b;
-    pd_store *a1 = make_db(&a, "a"), *a2 = open_existing(&a), *b1 = make_db(&b, "b");
+    sqt_db a, b;
+    pd_store *a1 = sqt_make(&a, "a"), *a2 = sqt_open(&a), *b1 = sqt_make(&b, "b");
 
     pd_store *la = pd_store_lane_enter(a1);
     assert_non_null(la);
@@ -113,8 +77,8 @@ static void test_one_lane_per_file(void **state)
     pd_store_close(a1);
     pd_store_close(a2);
     pd_store_close(b1);
-    rm_db(&a);
-    rm_db(&b);
+    sqt_remove(&a);
+    sqt_remove(&b);
 }
 
 static void test_memory_database_has_no_lane(void **state)
@@ -134,8 +98,8 @@ static void test_memory_database_has_no_lane(void **state)
 static void test_left_open_transaction_is_rolled_back(void **state)
 {
     (void)state;
-    db_paths p;
-    pd_store *s = make_db(&p, "t");
+    sqt_db p;
+    pd_store *s = sqt_make(&p, "t");
     pd_store *l = pd_store_lane_enter(s);
     assert_int_equal(l->ops->begin(l), PD_OK);
     add_org(l, ORG1);
@@ -149,7 +113,7 @@ static void test_left_open_transaction_is_rolled_back(void **state)
     pd_store_lane_leave(s, l);
     assert_int_equal(orgs(s), 1);
     pd_store_close(s);
-    rm_db(&p);
+    sqt_remove(&p);
 }
 
 typedef struct {
@@ -172,8 +136,8 @@ static void *holder(void *arg)
 static void test_one_holder_at_a_time(void **state)
 {
     (void)state;
-    db_paths p;
-    pd_store *s = make_db(&p, "t"), *mine = open_existing(&p);
+    sqt_db p;
+    pd_store *s = sqt_make(&p, "t"), *mine = sqt_open(&p);
     holder_arg h = { .s = s };
     atomic_init(&h.stage, 0);
     pthread_t t;
@@ -186,14 +150,14 @@ static void test_one_holder_at_a_time(void **state)
     assert_int_equal(pthread_join(t, NULL), 0);
     pd_store_close(s);
     pd_store_close(mine);
-    rm_db(&p);
+    sqt_remove(&p);
 }
 
 static void test_lane_outlives_a_handle_not_the_last(void **state)
 {
     (void)state;
-    db_paths p;
-    pd_store *s1 = make_db(&p, "t"), *s2 = open_existing(&p);
+    sqt_db p;
+    pd_store *s1 = sqt_make(&p, "t"), *s2 = sqt_open(&p);
     pd_store *l = pd_store_lane_enter(s1);
     add_org(l, ORG1);
     pd_store_lane_leave(s1, l);
@@ -204,13 +168,13 @@ static void test_lane_outlives_a_handle_not_the_last(void **state)
     assert_int_equal(orgs(s2), 2);
     pd_store_close(s2);
     /* a handle opened after the last one closed gets a new, working lane */
-    pd_store *s3 = open_existing(&p);
+    pd_store *s3 = sqt_open(&p);
     l = pd_store_lane_enter(s3);
     assert_ptr_not_equal(l, s3);
     assert_int_equal(orgs(l), 2);
     pd_store_lane_leave(s3, l);
     pd_store_close(s3);
-    rm_db(&p);
+    sqt_remove(&p);
 }
 
 typedef struct {
@@ -236,8 +200,8 @@ static void *looper(void *arg)
 static void test_waiter_is_let_in_after_a_streak(void **state)
 {
     (void)state;
-    db_paths p;
-    pd_store *s = make_db(&p, "t"), *mine = open_existing(&p);
+    sqt_db p;
+    pd_store *s = sqt_make(&p, "t"), *mine = sqt_open(&p);
     looper_arg a = { .s = s };
     atomic_init(&a.takes, 0);
     atomic_init(&a.stop, false);
@@ -267,7 +231,7 @@ static void test_waiter_is_let_in_after_a_streak(void **state)
     assert_int_equal(pthread_join(t, NULL), 0);
     pd_store_close(s);
     pd_store_close(mine);
-    rm_db(&p);
+    sqt_remove(&p);
 }
 
 int main(void)

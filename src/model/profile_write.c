@@ -1,0 +1,129 @@
+/*
+ * profile_write.c - see profile_write.h.
+ *
+ * Memory: each attempt owns the user row it read, the merged tree and its
+ * text, and releases them before the next; the tree of the write that
+ * committed goes to the memo (which takes its own reference).
+ */
+#include "model/profile_write.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "core/json_compact.h"
+#include "core/limits.h"
+#include "core/strutil.h"
+#include "model/profile.h"
+#include "model/profile_memo.h"
+
+static const char UNREADABLE[] = "The stored profile could not be read.";
+
+/* One attempt's state. */
+typedef struct {
+    pd_user user;           /* as read */
+    json_t *merged;         /* the new document */
+    char *text;             /* ... encoded (malloc'd) */
+    bool canonical;         /* merged may be merged into in place later */
+} attempt;
+
+static void attempt_clear(attempt *a)
+{
+    pd_user_clear(&a->user);
+    json_decref(a->merged);
+    free(a->text);
+    a->merged = NULL;
+    a->text = NULL;
+}
+
+/* Reads the user (the current transaction's view, if any), merges patch
+ * into the stored document and encodes the result.  The stored document is
+ * parsed only when the memo does not hold the tree of that exact text, and
+ * copied only when the memo cannot hand that tree over. */
+static pd_err read_merge(pd_store *st, const char *user_id, const json_t *patch, attempt *a,
+                         profile_write_out *out)
+{
+    attempt_clear(a);
+    pd_err e = st->ops->get_user(st, user_id, &a->user);
+    if (e != PD_OK)
+        return e == PD_ERR_NOT_FOUND ? PD_ERR_NOT_FOUND : PD_ERR_STORE;
+    a->merged = profile_memo_take(user_id, a->user.version, a->user.profile_json);
+    if (a->merged != NULL) {
+        if (!profile_merge_into(a->merged, patch, &a->canonical)) {
+            json_decref(a->merged);
+            a->merged = NULL;
+        }
+    } else {
+        json_t *stored = profile_memo_get(user_id, a->user.version, a->user.profile_json);
+        if (stored == NULL)
+            stored = json_loads(a->user.profile_json, 0, NULL);
+        if (stored == NULL) {
+            out->reason = UNREADABLE;
+            return PD_ERR_INTERNAL;
+        }
+        a->merged = profile_merge_canon(stored, patch, &a->canonical);
+        json_decref(stored);
+    }
+    if (a->merged == NULL)
+        return PD_ERR_INTERNAL;
+    a->text = json_compact_encode(a->merged, NULL);
+    if (a->text == NULL)                    /* a real number: jansson's own formatting */
+        a->text = json_dumps(a->merged, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    return a->text != NULL ? PD_OK : PD_ERR_INTERNAL;
+}
+
+/* The read-merge-write on w, the lane or st itself. */
+static pd_err write_on(pd_store *w, const char *user_id, const json_t *patch, attempt *a,
+                       profile_write_out *out)
+{
+    const pd_store_ops *ops = w->ops;
+    char now[40];
+    pd_err e;
+
+    for (int i = 0; ops->update_profile_if != NULL && i < LIM_PUT_OPTIMISTIC_TRIES; i++) {
+        e = read_merge(w, user_id, patch, a, out);
+        if (e != PD_OK)
+            return e;
+        time_now_iso(now, sizeof(now));
+        e = ops->update_profile_if(w, user_id, a->user.version, a->user.profile_json, a->text,
+                                   now);
+        if (e == PD_OK)
+            return PD_OK;
+        if (e != PD_ERR_NOT_FOUND)          /* NOT_FOUND: written since it was read */
+            return PD_ERR_STORE;
+    }
+    if (ops->begin(w) != PD_OK)
+        return PD_ERR_STORE;
+    e = read_merge(w, user_id, patch, a, out);
+    if (e == PD_OK) {
+        time_now_iso(now, sizeof(now));
+        if (ops->update_profile(w, user_id, a->text, now) != PD_OK)
+            e = PD_ERR_STORE;
+    }
+    if (e != PD_OK) {
+        ops->rollback(w);
+        return e;
+    }
+    return ops->commit(w) == PD_OK ? PD_OK : PD_ERR_STORE;
+}
+
+pd_err profile_write(pd_store *st, const char *user_id, const json_t *patch,
+                     profile_write_out *out)
+{
+    attempt a = {0};
+
+    out->read_version = 0;
+    out->reason = NULL;
+    if (st == NULL || user_id == NULL || patch == NULL)
+        return PD_ERR_INTERNAL;
+    pd_store *w = pd_store_lane_enter(st);
+    pd_err e = write_on(w, user_id, patch, &a, out);
+    pd_store_lane_leave(st, w);
+    if (e == PD_OK) {
+        /* the write moved the version by one: the next write of this user
+         * merges into this tree instead of parsing the text again */
+        out->read_version = a.user.version;
+        profile_memo_put_canon(user_id, a.user.version + 1, a.text, a.merged, a.canonical);
+    }
+    attempt_clear(&a);
+    return e;
+}
