@@ -3,13 +3,18 @@
  * esign/profile.c handles it: the first byte picks JSON (bounded decode) or XML
  * (xml_to_json), then validation, and for a valid body the merge into a new
  * document and both renderings (JSON text and DocuSign XML).  Invariants: a
- * validated merge never fails, and its XML rendering always comes back.
+ * validated merge never fails, and its XML rendering always comes back; and
+ * merged once more into a canonical copy of the result, in place
+ * (profile_merge_into, as PUT profile does with the memo's tree), the body
+ * gives the same bytes as the copying merge.
  *
  * Memory: everything allocated per input is released before returning.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/jsonutil.h"
 #include "core/limits.h"
@@ -20,8 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char err[256], *root = NULL, *xml = NULL, *text = NULL;
-    json_t *body, *base = NULL, *merged = NULL;
+    char err[256], *root = NULL, *xml = NULL, *text = NULL, *a = NULL, *b = NULL;
+    json_t *body, *base = NULL, *merged = NULL, *copied = NULL, *inplace = NULL;
+    bool canonical = false;
     pd_errbuf eb;
     size_t len;
 
@@ -38,8 +44,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (json_is_object(body) &&
         profile_validate_update(body, (data[0] & 2) ? PROFILE_API_V21 : PROFILE_API_V2, &eb) == PD_OK) {
         base = profile_new_doc();
-        merged = profile_merge(base, body);
+        merged = profile_merge_canon(base, body, &canonical);
         if (merged == NULL)
+            abort();
+        /* a copy is canonical; the body merged into it twice over */
+        inplace = profile_merge_canon(merged, NULL, &canonical);
+        if (inplace == NULL || !canonical)
+            abort();
+        copied = profile_merge(inplace, body);
+        if (copied == NULL || !profile_merge_into(inplace, body, NULL))
+            abort();
+        a = json_dumps(copied, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        b = json_dumps(inplace, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (a == NULL || b == NULL || strcmp(a, b) != 0)
             abort();
         text = json_dumps(merged, JSON_COMPACT);
         xml = xml_from_json("userProfile", merged, &len);
@@ -48,6 +65,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     free(text);
     free(xml);
+    free(a);
+    free(b);
+    json_decref(copied);
+    json_decref(inplace);
     json_decref(merged);
     json_decref(base);
     json_decref(body);
