@@ -23,19 +23,18 @@ struct pd_lane {
     char *path;                 /* owned */
     unsigned refs;              /* registered handles; under g_mu */
     pd_lane_open_fn open;
-    /* Who holds the lane.  A thread that leaves may take the lane again at
-     * once (no context switch per request: a strict queue cost a third of
-     * the throughput), but only LIM_LANE_STREAK times in a row while
-     * another waits; then the lane is handed to a waiter (with a plain
-     * mutex one worker kept it for tens of milliseconds while the other's
-     * clients waited: PUT p99 40 ms). */
+    /* Who holds the lane.  A thread that finds it free takes it, even when
+     * others wait (no context switch per request: a strict queue cost a
+     * third of the throughput), but only LIM_LANE_STREAK times in a row
+     * while anyone waits; then the lane is handed to a waiter (with a
+     * plain mutex one worker kept it for tens of milliseconds while the
+     * other's clients waited: PUT p99 40 ms). */
     pthread_mutex_t mu;         /* guards the fields below; held only to take or pass the lane */
     pthread_cond_t turn;        /* signalled when the lane is free or handed over */
     bool held;
     bool handed;                /* held on behalf of a waiter, which takes it on waking */
     unsigned waiting;           /* threads waiting for the lane */
-    unsigned streak;            /* consecutive takes by owner */
-    pthread_t owner;
+    unsigned streak;            /* takes in a row while someone waited */
     pd_store *conn;             /* the holder's: opened by the first enter, owned */
     bool failed;                /* the holder's: the open failed once (logged); not retried */
 };
@@ -99,13 +98,13 @@ void pd_lane_put(pd_lane *l)
     free(l);
 }
 
-/* Takes the lane for the calling thread; under mu. */
+/* Takes the lane for the calling thread; under mu.  Counts a take ahead
+ * of waiting threads, whoever takes it (so two threads taking turns cannot
+ * starve a third). */
 static void take(pd_lane *l)
 {
-    pthread_t me = pthread_self();
     l->held = true;
-    l->streak = l->streak > 0 && pthread_equal(l->owner, me) ? l->streak + 1 : 1;
-    l->owner = me;
+    l->streak = l->waiting > 0 ? l->streak + 1 : 0;
 }
 
 /* Lets the next holder in. */
@@ -114,7 +113,6 @@ static void pass_on(pd_lane *l)
     pthread_mutex_lock(&l->mu);
     if (l->waiting > 0 && l->streak >= LIM_LANE_STREAK) {
         l->handed = true;               /* stays held: only a waiter may take it */
-        l->streak = 0;
     } else {
         l->held = false;
     }
@@ -128,20 +126,25 @@ pd_store *pd_lane_enter(pd_lane *l)
     if (l == NULL)
         return NULL;
     pthread_mutex_lock(&l->mu);
+    bool handed = false;
     if (l->held) {
+        /* a lane handed over goes to a thread that was already waiting
+         * when it was (one woken by that signal), not to one that came
+         * after */
+        bool waited = false;
         l->waiting++;
-        for (;;) {
+        while (l->held && !(handed = l->handed && waited)) {
             pthread_cond_wait(&l->turn, &l->mu);
-            if (l->handed) {
-                l->handed = false;
-                break;
-            }
-            if (!l->held)
-                break;
+            waited = true;
         }
         l->waiting--;
     }
-    take(l);
+    if (handed) {                       /* held stays true: this thread's now */
+        l->handed = false;
+        l->streak = 0;
+    } else {
+        take(l);
+    }
     pthread_mutex_unlock(&l->mu);
     if (l->conn == NULL && !l->failed) {
         l->conn = l->open(l->path);

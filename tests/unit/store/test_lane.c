@@ -194,19 +194,19 @@ static void *looper(void *arg)
     return NULL;
 }
 
-/* A thread that takes the lane again and again lets a waiting one in after
- * at most LIM_LANE_STREAK takes (a plain mutex let it barge thousands of
- * times). */
-static void test_waiter_is_let_in_after_a_streak(void **state)
+/* Threads that take the lane again and again (one, or two taking turns)
+ * let a waiting one in after at most LIM_LANE_STREAK takes (a plain mutex
+ * let one barge thousands of times). */
+static void waiter_is_let_in(int loopers)
 {
-    (void)state;
     sqt_db p;
     pd_store *s = sqt_make(&p, "t"), *mine = sqt_open(&p);
     looper_arg a = { .s = s };
     atomic_init(&a.takes, 0);
     atomic_init(&a.stop, false);
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, looper, &a), 0);
+    pthread_t t[2];
+    for (int i = 0; i < loopers; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, looper, &a), 0);
     while (atomic_load(&a.takes) < 100)
         usleep(100);
     for (int round = 0; round < 20; round++) {
@@ -219,19 +219,32 @@ static void test_waiter_is_let_in_after_a_streak(void **state)
             int after = atomic_load(&a.takes);
             pd_store_lane_leave(mine, l);
             /* the streak, plus the take that may have been under way */
-            if (after - before <= LIM_LANE_STREAK + 1)
+            if (after - before <= LIM_LANE_STREAK + loopers)
                 break;
             worst = after - before;
         }
         if (tries == 3)
-            fail_msg("round %d: the other thread took the lane up to %d times first", round,
+            fail_msg("round %d: the other threads took the lane up to %d times first", round,
                      worst);
     }
     atomic_store(&a.stop, true);
-    assert_int_equal(pthread_join(t, NULL), 0);
+    for (int i = 0; i < loopers; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
     pd_store_close(s);
     pd_store_close(mine);
     sqt_remove(&p);
+}
+
+static void test_waiter_is_let_in_after_a_streak(void **state)
+{
+    (void)state;
+    waiter_is_let_in(1);
+}
+
+static void test_two_threads_taking_turns_do_not_starve_a_third(void **state)
+{
+    (void)state;
+    waiter_is_let_in(2);
 }
 
 int main(void)
@@ -243,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_one_holder_at_a_time),
         cmocka_unit_test(test_lane_outlives_a_handle_not_the_last),
         cmocka_unit_test(test_waiter_is_let_in_after_a_streak),
+        cmocka_unit_test(test_two_threads_taking_turns_do_not_starve_a_third),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
