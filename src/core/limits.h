@@ -184,8 +184,8 @@
 #define LIM_LOG_FLUSH_MS                 50     /* buffered lines are written at least this often */
 
 /* ---- PUT profile (esign/profile.c) ---- */
-#define LIM_LANE_STREAK                  16      /* times in a row one thread may take the write
-                                                   lane (store/lane.c) while another waits */
+#define LIM_LANE_STREAK                  16      /* takes of the write lane (store/lane.c) in a
+                                                   row ahead of a waiting thread */
 #define LIM_PUT_OPTIMISTIC_TRIES         8      /* read-merge-write attempts without the write lock
                                                    (another write moved the user's version each
                                                    time) before one inside a write transaction */
