@@ -15,7 +15,6 @@
 #include "http/audit.h"
 #include "esign/handlers.h"
 #include "core/jsonutil.h"
-#include "core/json_compact.h"
 #include "model/profile.h"
 #include "model/profile_write.h"
 #include "model/profile_versions.h"

@@ -78,13 +78,8 @@ json_t *profile_memo_take(const char *user_id, int64_t version, const char *text
     return doc;
 }
 
-void profile_memo_put(const char *user_id, int64_t version, const char *text, json_t *doc)
-{
-    profile_memo_put_canon(user_id, version, text, doc, false);
-}
-
-void profile_memo_put_canon(const char *user_id, int64_t version, const char *text, json_t *doc,
-                            bool canonical)
+void profile_memo_put(const char *user_id, int64_t version, const char *text, json_t *doc,
+                      bool canonical)
 {
     if (user_id == NULL || text == NULL || doc == NULL)
         return;

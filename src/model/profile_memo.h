@@ -30,13 +30,11 @@
 /* The tree stored as text for user_id at version, or NULL. */
 json_t *profile_memo_get(const char *user_id, int64_t version, const char *text);
 /* Remembers doc (takes a new reference; the caller keeps its own) as the
- * document stored as text for user_id at version.  Best effort: does
- * nothing when the text cannot be copied. */
-void profile_memo_put(const char *user_id, int64_t version, const char *text, json_t *doc);
-/* The same, and canonical: doc may be merged into in place (model/profile.h,
- * profile_merge_into) by whoever takes it. */
-void profile_memo_put_canon(const char *user_id, int64_t version, const char *text, json_t *doc,
-                            bool canonical);
+ * document stored as text for user_id at version; canonical: doc may be
+ * merged into in place (model/profile.h, profile_merge_into) by whoever
+ * takes it.  Best effort: does nothing when the text cannot be copied. */
+void profile_memo_put(const char *user_id, int64_t version, const char *text, json_t *doc,
+                      bool canonical);
 /* The tree stored as text for user_id at version, handed over: the entry
  * leaves the memo and the caller owns the tree alone (it may modify it;
  * json_decref it).  NULL unless the entry is there, was put canonical, and

@@ -103,7 +103,10 @@ static pd_err write_on(pd_store *w, const char *user_id, const json_t *patch, at
         ops->rollback(w);
         return e;
     }
-    return ops->commit(w) == PD_OK ? PD_OK : PD_ERR_STORE;
+    if (ops->commit(w) == PD_OK)
+        return PD_OK;
+    ops->rollback(w);                       /* a failed COMMIT may leave it open */
+    return PD_ERR_STORE;
 }
 
 pd_err profile_write(pd_store *st, const char *user_id, const json_t *patch,
@@ -122,7 +125,7 @@ pd_err profile_write(pd_store *st, const char *user_id, const json_t *patch,
         /* the write moved the version by one: the next write of this user
          * merges into this tree instead of parsing the text again */
         out->read_version = a.user.version;
-        profile_memo_put_canon(user_id, a.user.version + 1, a.text, a.merged, a.canonical);
+        profile_memo_put(user_id, a.user.version + 1, a.text, a.merged, a.canonical);
     }
     attempt_clear(&a);
     return e;

@@ -27,7 +27,7 @@ static void test_hit_needs_user_version_and_text(void **state)
     assert_non_null(text);
 
     assert_null(profile_memo_get(UA, 7, text));
-    profile_memo_put(UA, 7, text, doc);
+    profile_memo_put(UA, 7, text, doc, false);
     json_t *hit = profile_memo_get(UA, 7, text);
     assert_ptr_equal(hit, doc);
     assert_int_equal(doc->refcount, 3);         /* ours, the memo's, the hit's */
@@ -50,9 +50,9 @@ static void test_put_replaces_and_releases(void **state)
     json_t *d1 = json_pack("{s:s}", "title", "One");
     json_t *d2 = json_pack("{s:s}", "title", "Two");
 
-    profile_memo_put(UA, 1, "{\"title\":\"One\"}", d1);
+    profile_memo_put(UA, 1, "{\"title\":\"One\"}", d1, false);
     assert_int_equal(d1->refcount, 2);
-    profile_memo_put(UA, 2, "{\"title\":\"Two\"}", d2);
+    profile_memo_put(UA, 2, "{\"title\":\"Two\"}", d2, false);
     assert_int_equal(d1->refcount, 1);          /* the memo let the old tree go */
     assert_null(profile_memo_get(UA, 1, "{\"title\":\"One\"}"));
     json_t *hit = profile_memo_get(UA, 2, "{\"title\":\"Two\"}");
@@ -61,16 +61,16 @@ static void test_put_replaces_and_releases(void **state)
     /* the text is copied: the caller's buffer may go */
     char *buf = strdup("{\"title\":\"Two\"}");
     assert_non_null(buf);
-    profile_memo_put(UB, 5, buf, d2);
+    profile_memo_put(UB, 5, buf, d2, false);
     buf[3] = 'X';
     free(buf);
     hit = profile_memo_get(UB, 5, "{\"title\":\"Two\"}");
     assert_ptr_equal(hit, d2);
     json_decref(hit);
     /* refused input changes nothing */
-    profile_memo_put(NULL, 9, "{}", d1);
-    profile_memo_put(UA, 9, NULL, d1);
-    profile_memo_put(UA, 9, "{}", NULL);
+    profile_memo_put(NULL, 9, "{}", d1, false);
+    profile_memo_put(UA, 9, NULL, d1, false);
+    profile_memo_put(UA, 9, "{}", NULL, false);
     assert_int_equal(d1->refcount, 1);
     profile_memo_clear();
     assert_int_equal(d2->refcount, 1);
@@ -87,9 +87,9 @@ static void test_take_hands_over_only_an_unshared_canonical_tree(void **state)
     char *text = json_dumps(doc, JSON_COMPACT);
     assert_non_null(text);
 
-    profile_memo_put(UA, 3, text, doc);             /* not canonical */
+    profile_memo_put(UA, 3, text, doc, false);             /* not canonical */
     assert_null(profile_memo_take(UA, 3, text));
-    profile_memo_put_canon(UA, 3, text, doc, true);
+    profile_memo_put(UA, 3, text, doc, true);
     assert_null(profile_memo_take(UA, 3, text));    /* the test still holds doc */
     assert_null(profile_memo_take(UA, 4, text));    /* another version */
     json_decref(doc);                               /* now only the memo does */
