@@ -15,8 +15,9 @@
  * xsd:dateTime with a zone.
  *
  * SetUserProfile writes through the same read-merge-write as REST PUT
- * (model/profile_write.c, on the write lane); the write bumps the user's version, which tags the REST
- * response cache, so REST sees the change on its next read.  Successful
+ * (model/profile_write.c, on the write lane); the write bumps the user's
+ * version, which tags the REST response cache, so REST sees the change on
+ * its next read.  Successful
  * GetUserProfile answers go into the same ready-response cache, keyed by
  * version, AccountId as given, caller and target, and tagged like REST's.
  *

@@ -430,7 +430,8 @@ const char *pd_store_last_error(pd_store *s);
  * until pd_store_lane_leave, or s itself when the backend has none or it
  * cannot be opened.  Do every read the write depends on and the write
  * through what it returns; call it outside any transaction of s, and do
- * not enter it twice on one thread. */
+ * not enter it twice on one thread (entering with the lane's own handle is
+ * a no-op that returns it: model/profile_write.c relies on that). */
 pd_store *pd_store_lane_enter(pd_store *s);
 /* Ends what pd_store_lane_enter(s) began (held: what it returned); a
  * transaction left open on the lane is rolled back. */

@@ -1,6 +1,7 @@
 /*
  * sqlite_testdb.h - the throwaway SQLite database file the unit tests of
- * more than one folder make (store/test_lane.c, model/test_profile_write.c):
+ * more than one folder make (store/test_lane.c, model/test_profile_write.c;
+ * store/test_changes.c removes its files with it):
  * a new directory under /tmp, a database in it migrated to the latest
  * schema, and its removal with the WAL, shared-memory and change-signal
  * files beside it.
@@ -44,17 +45,23 @@ static inline pd_store *sqt_open(const sqt_db *t)
     return s;
 }
 
-/* Removes the database, the files beside it and the directory (every
- * handle closed first). */
-static inline void sqt_remove(sqt_db *t)
+/* Removes the database file path, the files beside it and the directory
+ * dir (every handle closed first). */
+static inline void sqt_remove_files(const char *path, const char *dir)
 {
     static const char *const suffix[] = { "", "-wal", "-shm", "-changes" };
     char f[200];
     for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-        snprintf(f, sizeof f, "%s%s", t->path, suffix[i]);
+        snprintf(f, sizeof f, "%s%s", path, suffix[i]);
         unlink(f);
     }
-    rmdir(t->dir);
+    rmdir(dir);
+}
+
+/* The same for t. */
+static inline void sqt_remove(sqt_db *t)
+{
+    sqt_remove_files(t->path, t->dir);
 }
 
 #endif

@@ -28,6 +28,7 @@
 #include "store/changes.h"
 #include "store/store.h"
 #include "store/versions.h"
+#include "../sqlite_testdb.h"
 
 #define USR "aaaaaaaa-0000-4000-8000-000000000001"
 
@@ -46,13 +47,7 @@ static void make_paths(paths *p)
 
 static void rm_paths(paths *p)
 {
-    static const char *const suffix[] = { "", "-wal", "-shm", "-changes" };
-    char f[200];
-    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-        snprintf(f, sizeof f, "%s%s", p->path, suffix[i]);
-        unlink(f);
-    }
-    rmdir(p->dir);
+    sqt_remove_files(p->path, p->dir);
 }
 
 static void sleep_ms(long ms)
