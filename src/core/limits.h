@@ -167,7 +167,9 @@
 /* ---- change signal and the versions memo (store/changes.c, store/versions.c) ---- */
 #define LIM_CHANGES_CHECK_MS             250    /* SQLite: a reader re-checks the counter file's
                                                    path (deleted, replaced, truncated) this often */
-#define LIM_VERSIONS_MEMO_SLOTS          1024   /* get_versions results kept per thread */
+#define LIM_VERSIONS_MEMO_SLOTS          4096   /* get_versions results kept per thread */
+#define LIM_VERSIONS_MEMO_WAYS           4      /* ... in sets of this many (a stale or the
+                                                   oldest one replaced) */
 #define LIM_VERSIONS_CALLERS             2048   /* ... and callers' own tags (a miss of a new
                                                    (caller, target) pair reads the target only) */
 #define LIM_VERSIONS_CALLER_WAYS         4      /* ... in sets of this many (oldest replaced) */

@@ -1,8 +1,11 @@
 /*
- * resp_cache.c - see resp_cache.h.  A direct-mapped table per thread
- * (pthread key with a destructor), FNV-1a hash of the key; a colliding put
- * replaces the slot.  No locks on the table: it is only ever touched by
- * its thread.  The bytes of an entry (rc_body) are reference-counted
+ * resp_cache.c - see resp_cache.h.  A table per thread (pthread key with
+ * a destructor) of RC_SETS sets of RC_WAYS entries, picked by the FNV-1a
+ * hash of the key: a put replaces the entry of the same key, else an empty
+ * one, else the set's least recently used.  Each set keeps its ways'
+ * hashes and last uses side by side, so a lookup reads one or two cache
+ * lines before it touches an entry.  No locks on the table: it is only
+ * ever touched by its thread.  The bytes of an entry (rc_body) are reference-counted
  * atomically, because libmicrohttpd releases a response when it is done
  * sending, which may be after the entry was replaced.
  */
@@ -33,8 +36,9 @@ struct rc_body {
     unsigned char bytes[];                 /* len bytes */
 };
 
+#define RC_SETS (RC_SLOTS / RC_WAYS)
+
 typedef struct {
-    uint64_t hash;
     char key[RC_KEY_MAX];
     rc_tags tags;
     rc_body *body;                 /* one reference, NULL when empty */
@@ -42,8 +46,15 @@ typedef struct {
 } rc_entry;
 
 typedef struct {
-    rc_entry slots[RC_SLOTS];
+    uint64_t hash[RC_WAYS];        /* of the way's key (never 0); 0 when empty */
+    uint64_t last_use[RC_WAYS];    /* the table's tick when last hit or put */
+    rc_entry e[RC_WAYS];
+} rc_set;
+
+typedef struct {
+    rc_set sets[RC_SETS];
     size_t bytes;                  /* body bytes held */
+    uint64_t tick;
     uint64_t hits, misses;
 } rc_table;
 
@@ -62,8 +73,11 @@ static void body_release(void *cls)
     body_unref(cls);
 }
 
-static void slot_clear(rc_table *t, rc_entry *e)
+static void slot_clear(rc_table *t, rc_set *set, int w)
 {
+    rc_entry *e = &set->e[w];
+
+    set->hash[w] = 0;
     if (e->body != NULL) {
         t->bytes -= e->body->len;
         if (e->body->shared != NULL) {
@@ -80,8 +94,9 @@ static void table_free(void *p)
 {
     rc_table *t = p;
 
-    for (size_t i = 0; t && i < RC_SLOTS; i++)
-        slot_clear(t, &t->slots[i]);
+    for (size_t i = 0; t && i < RC_SETS; i++)
+        for (int w = 0; w < RC_WAYS; w++)
+            slot_clear(t, &t->sets[i], w);
     free(t);
 }
 
@@ -102,20 +117,66 @@ static int same_tags(const rc_tags *a, const rc_tags *b)
            a->generation == b->generation;
 }
 
+/* The key's hash (never 0, which marks an empty way). */
+static uint64_t key_hash(const char *key, size_t len)
+{
+    return str_hash64(key, len) | 1u;
+}
+
+/* The key's set: FNV-1a's low bits mix poorly (bit 0 is the parity of
+ * the bytes' bit 0), so it comes from the top bits of the hash times an
+ * odd constant. */
+static rc_set *set_of(rc_table *t, uint64_t h)
+{
+    return &t->sets[((h * 0x9e3779b97f4a7c15ULL) >> 32) % RC_SETS];
+}
+
+/* The way of set holding key (whatever its tags), or -1. */
+static int find_way(const rc_set *set, uint64_t h, const char *key)
+{
+    for (int w = 0; w < RC_WAYS; w++)
+        if (set->hash[w] == h && strcmp(set->e[w].key, key) == 0)
+            return w;
+    return -1;
+}
+
+/* The way a put of key takes: its own, an empty one, or the least
+ * recently used. */
+static int victim_way(const rc_set *set, uint64_t h, const char *key)
+{
+    int v = find_way(set, h, key);
+
+    for (int w = 0; v < 0 && w < RC_WAYS; w++)
+        if (set->hash[w] == 0)
+            v = w;
+    if (v < 0) {
+        v = 0;
+        for (int w = 1; w < RC_WAYS; w++)
+            if (set->last_use[w] < set->last_use[v])
+                v = w;
+    }
+    return v;
+}
+
 const rc_body *rc_get(const char *key, const rc_tags *tags, const char **etag)
 {
     rc_table *t = table();
-    uint64_t h = str_hash64(key, strlen(key));
+    uint64_t h = key_hash(key, strlen(key));
+    rc_set *set;
     rc_entry *e;
+    int w;
 
     if (t == NULL)
         return NULL;
-    e = &t->slots[h % RC_SLOTS];
-    if (e->body == NULL || e->hash != h || strcmp(e->key, key) != 0 || !same_tags(&e->tags, tags)) {
+    set = set_of(t, h);
+    w = find_way(set, h, key);
+    e = w >= 0 ? &set->e[w] : NULL;
+    if (e == NULL || e->body == NULL || !same_tags(&e->tags, tags)) {
         t->misses++;
         met_inc(MET_RESP_CACHE_MISS);
         return NULL;
     }
+    set->last_use[w] = ++t->tick;
     t->hits++;
     met_inc(MET_RESP_CACHE_HIT);
     if (etag)
@@ -128,9 +189,11 @@ const rc_body *rc_put(const char *key, const rc_tags *tags, const unsigned char 
                       const rc_header *headers, size_t n)
 {
     rc_table *t = table();
-    uint64_t h = str_hash64(key, strlen(key));
+    uint64_t h = key_hash(key, strlen(key));
     rc_body *b;
+    rc_set *set;
     rc_entry *e;
+    int w;
 
     if (t == NULL || len > RC_ENTRY_MAX || strlen(key) >= RC_KEY_MAX || n > RC_HEADERS_MAX ||
         (etag && strlen(etag) >= RC_ETAG_MAX))
@@ -141,8 +204,10 @@ const rc_body *rc_put(const char *key, const rc_tags *tags, const unsigned char 
         if (headers[i].name == NULL || headers[i].value == NULL ||
             strlen(headers[i].value) >= RC_HDR_VALUE_MAX)
             return NULL;
-    e = &t->slots[h % RC_SLOTS];
-    slot_clear(t, e);
+    set = set_of(t, h);
+    w = victim_way(set, h, key);
+    e = &set->e[w];
+    slot_clear(t, set, w);
     if (t->bytes + len > RC_BYTES_MAX)
         return NULL;                            /* full: serve uncached */
     b = malloc(sizeof(*b) + len);
@@ -160,7 +225,8 @@ const rc_body *rc_put(const char *key, const rc_tags *tags, const unsigned char 
     b->len = len;
     if (len > 0)
         memcpy(b->bytes, body, len);
-    e->hash = h;
+    set->hash[w] = h;
+    set->last_use[w] = ++t->tick;
     memcpy(e->key, key, strlen(key) + 1);
     e->tags = *tags;
     e->body = b;

@@ -39,7 +39,11 @@
  * Memory: an entry holds one reference to its rc_body; each response from
  * rc_response holds another, dropped by libmicrohttpd when it frees the
  * response.  Each worker thread's table is freed when the thread exits.
- * Bounded: RC_SLOTS entries of at most RC_ENTRY_MAX bytes per thread.
+ * Bounded: RC_SLOTS entries of at most RC_ENTRY_MAX bytes per thread, and
+ * RC_BYTES_MAX bytes of bodies.  The table is RC_WAYS-way set-associative
+ * (a put replaces the set's least recently used entry), so a working set
+ * smaller than the table stays whole: a direct-mapped table lost about a
+ * tenth of 1,000 users' answers to collisions.
  */
 #ifndef PROFILED_RESP_CACHE_H
 #define PROFILED_RESP_CACHE_H
@@ -49,6 +53,7 @@
 #include <microhttpd.h>
 
 #define RC_SLOTS      4096
+#define RC_WAYS       8                    /* entries per set; RC_SLOTS / RC_WAYS sets */
 #define RC_ENTRY_MAX  (256 * 1024)
 #define RC_BYTES_MAX  (24 * 1024 * 1024)   /* body bytes per thread */
 #define RC_KEY_MAX    256

@@ -65,17 +65,34 @@ static size_t spread(uint64_t h, size_t n)
     return (size_t)(((h * 0x9e3779b97f4a7c15ULL) >> 32) % n);
 }
 
-static vm_entry *slot(vm_table *t, const char *a, size_t la, const char *b, size_t lb)
+/* The pair entry of (a, b): its own if held (valid or not), else the
+ * set's empty one, else one filled under another stamp (of no use any
+ * more), else the oldest. */
+static vm_entry *slot(vm_table *t, uint64_t ha, const char *a, size_t la, const char *b, size_t lb,
+                      uint64_t stamp)
 {
-    uint64_t h = str_hash64(a, la) * 31u ^ str_hash64(b, lb);
-    return &t->e[spread(h, LIM_VERSIONS_MEMO_SLOTS)];
+    uint64_t h = ha * 31u ^ str_hash64(b, lb);
+    vm_entry *set = &t->e[spread(h, LIM_VERSIONS_MEMO_SLOTS / LIM_VERSIONS_MEMO_WAYS) *
+                          LIM_VERSIONS_MEMO_WAYS];
+    vm_entry *v = &set[0];
+
+    for (int i = 0; i < LIM_VERSIONS_MEMO_WAYS; i++)
+        if (set[i].stamp != 0 && memcmp(set[i].a, a, la + 1) == 0 && memcmp(set[i].b, b, lb + 1) == 0)
+            return &set[i];
+    for (int i = 0; i < LIM_VERSIONS_MEMO_WAYS; i++) {
+        if (set[i].stamp == 0 || set[i].stamp != stamp)
+            return &set[i];
+        if (set[i].born_ms < v->born_ms)
+            v = &set[i];
+    }
+    return v;
 }
 
 /* The caller entry of a: its own if held (valid or not), else the set's
  * empty or oldest one. */
-static vm_caller *caller_slot(vm_table *t, const char *a, size_t la)
+static vm_caller *caller_slot(vm_table *t, uint64_t ha, const char *a, size_t la)
 {
-    vm_caller *set = &t->c[spread(str_hash64(a, la), LIM_VERSIONS_CALLERS / LIM_VERSIONS_CALLER_WAYS) *
+    vm_caller *set = &t->c[spread(ha, LIM_VERSIONS_CALLERS / LIM_VERSIONS_CALLER_WAYS) *
                            LIM_VERSIONS_CALLER_WAYS];
     vm_caller *v = &set[0];
 
@@ -112,8 +129,9 @@ pd_err pd_store_versions(pd_store *s, const char *user_a, const char *user_b,
     int64_t now = 0;
 
     if (stamp != 0 && la <= LIM_ID_MAX && lb <= LIM_ID_MAX && (t = table()) != NULL) {
-        e = slot(t, user_a, la, user_b, lb);
-        c = caller_slot(t, user_a, la);
+        uint64_t ha = str_hash64(user_a, la);
+        e = slot(t, ha, user_a, la, user_b, lb, stamp);
+        c = caller_slot(t, ha, user_a, la);
         now = now_ms();
         if (e->stamp == stamp && e->s == s && now - e->born_ms < LIM_VERSIONS_MEMO_MAX_AGE_MS &&
             memcmp(e->a, user_a, la + 1) == 0 && memcmp(e->b, user_b, lb + 1) == 0) {

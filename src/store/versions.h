@@ -18,10 +18,10 @@
  * many users (a million-user tenant, where the pairs never repeat) then
  * costs one row lookup per request instead of two.
  *
- * Memory: the table is per thread (LIM_VERSIONS_MEMO_SLOTS pair entries,
- * direct-mapped; LIM_VERSIONS_CALLERS caller entries in sets of
- * LIM_VERSIONS_CALLER_WAYS), freed when the thread exits.  Strings are
- * borrowed.
+ * Memory: the table is per thread (LIM_VERSIONS_MEMO_SLOTS pair entries in
+ * sets of LIM_VERSIONS_MEMO_WAYS; LIM_VERSIONS_CALLERS caller entries in
+ * sets of LIM_VERSIONS_CALLER_WAYS), freed when the thread exits.  About
+ * 0.7 MB per thread.  Strings are borrowed.
  */
 #ifndef PROFILED_STORE_VERSIONS_H
 #define PROFILED_STORE_VERSIONS_H
