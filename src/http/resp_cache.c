@@ -5,9 +5,9 @@
  * one, else the set's least recently used.  Each set keeps its ways'
  * hashes and last uses side by side, so a lookup reads one or two cache
  * lines before it touches an entry.  No locks on the table: it is only
- * ever touched by its thread.  The bytes of an entry (rc_body) are reference-counted
- * atomically, because libmicrohttpd releases a response when it is done
- * sending, which may be after the entry was replaced.
+ * ever touched by its thread.  The bytes of an entry (rc_body) are
+ * reference-counted atomically, because libmicrohttpd releases a response
+ * when it is done sending, which may be after the entry was replaced.
  */
 #include "http/resp_cache.h"
 
