@@ -1,7 +1,8 @@
 /*
  * profile_memo.c - process-wide memo of parsed stored profile documents
  * (see model/profile_memo.h).  One mutex guards the table; it is held only
- * to compare or swap an entry, never while parsing, merging or freeing.
+ * to compare, swap or copy the text of an entry (profile_memo_latest), never
+ * while parsing, merging or freeing.
  */
 #include "model/profile_memo.h"
 
@@ -75,6 +76,39 @@ json_t *profile_memo_take(const char *user_id, int64_t version, const char *text
     }
     pthread_mutex_unlock(&pm_mu);
     free(t);
+    return doc;
+}
+
+json_t *profile_memo_latest(const char *user_id, int64_t *version, char **text, bool *taken)
+{
+    json_t *doc = NULL;
+    char *copy = NULL;
+
+    *version = 0;
+    *text = NULL;
+    *taken = false;
+    if (user_id == NULL)
+        return NULL;
+    size_t n = strlen(user_id);
+    if (n > LIM_ID_MAX)
+        return NULL;
+    pthread_mutex_lock(&pm_mu);
+    pm_entry *e = slot_of(user_id, n);
+    if (e->doc != NULL && memcmp(e->user_id, user_id, n + 1) == 0) {
+        *version = e->version;
+        /* refcount 1: as in profile_memo_take */
+        if (e->canonical && __atomic_load_n(&e->doc->refcount, __ATOMIC_ACQUIRE) == 1) {
+            doc = e->doc;
+            *text = e->text;
+            *taken = true;
+            memset(e, 0, sizeof(*e));
+        } else if ((copy = malloc(e->len + 1)) != NULL) {
+            memcpy(copy, e->text, e->len + 1);
+            doc = json_incref(e->doc);
+            *text = copy;
+        }
+    }
+    pthread_mutex_unlock(&pm_mu);
     return doc;
 }
 

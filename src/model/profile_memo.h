@@ -40,6 +40,14 @@ void profile_memo_put(const char *user_id, int64_t version, const char *text, js
  * json_decref it).  NULL unless the entry is there, was put canonical, and
  * nobody else holds a reference to it (then profile_memo_get shares it). */
 json_t *profile_memo_take(const char *user_id, int64_t version, const char *text);
+/* The latest tree the memo holds for user_id, whatever its version, with
+ * the version and the text it was stored as (*text malloc'd, the caller
+ * frees it).  *taken: handed over as profile_memo_take does (the caller
+ * may modify it); else shared as profile_memo_get does (never modify it).
+ * The caller must not trust it as current: a conditional write (store
+ * update_profile_if, which compares that version and text) tells.  NULL
+ * (*text NULL) when there is none or out of memory. */
+json_t *profile_memo_latest(const char *user_id, int64_t *version, char **text, bool *taken);
 void profile_memo_clear(void);
 
 #endif

@@ -71,6 +71,46 @@ static pd_err read_merge(pd_store *st, const char *user_id, const json_t *patch,
     return a->text != NULL ? PD_OK : PD_ERR_INTERNAL;
 }
 
+/* The write without a read: when the memo holds a tree this process
+ * stored for the user, the patch is merged into it (in place when the memo
+ * can hand it over, else into a copy) and written on the condition that
+ * the row still has that version and that text (one statement, no read
+ * transaction before it).  PD_OK: written; anything
+ * else: nothing was written, read and merge as usual (a write by anyone
+ * else changed the version or the text; the tree, changed in place, is
+ * dropped). */
+static pd_err write_unread(pd_store *w, const char *user_id, const json_t *patch, attempt *a)
+{
+    char now[40];
+    int64_t version;
+    char *text;
+    bool taken;
+
+    attempt_clear(a);
+    json_t *doc = profile_memo_latest(user_id, &version, &text, &taken);
+    if (doc == NULL)
+        return PD_ERR_NOT_FOUND;
+    a->user.version = version;
+    a->user.profile_json = text;            /* owned by a->user from here */
+    if (taken) {
+        a->merged = doc;
+        if (!profile_merge_into(a->merged, patch, &a->canonical))
+            return PD_ERR_INTERNAL;
+    } else {
+        a->merged = profile_merge_canon(doc, patch, &a->canonical);
+        json_decref(doc);
+        if (a->merged == NULL)
+            return PD_ERR_INTERNAL;
+    }
+    a->text = json_compact_encode(a->merged, NULL);
+    if (a->text == NULL)
+        a->text = json_dumps(a->merged, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (a->text == NULL)
+        return PD_ERR_INTERNAL;
+    time_now_iso(now, sizeof(now));
+    return w->ops->update_profile_if(w, user_id, version, text, a->text, now);
+}
+
 /* The read-merge-write on w, the lane or st itself. */
 static pd_err write_on(pd_store *w, const char *user_id, const json_t *patch, attempt *a,
                        profile_write_out *out)
@@ -79,6 +119,8 @@ static pd_err write_on(pd_store *w, const char *user_id, const json_t *patch, at
     char now[40];
     pd_err e;
 
+    if (ops->update_profile_if != NULL && write_unread(w, user_id, patch, a) == PD_OK)
+        return PD_OK;
     for (int i = 0; ops->update_profile_if != NULL && i < LIM_PUT_OPTIMISTIC_TRIES; i++) {
         e = read_merge(w, user_id, patch, a, out);
         if (e != PD_OK)

@@ -104,12 +104,52 @@ static void test_take_hands_over_only_an_unshared_canonical_tree(void **state)
     profile_memo_clear();
 }
 
+/* profile_memo_latest: whatever the version, with the version and a copy
+ * of the text; handed over when it may be (canonical, unshared), else
+ * shared; nothing for another user. */
+static void test_latest_answers_whatever_the_version(void **state)
+{
+    (void)state;
+    const char *text = "{\"title\":\"T\"}";
+    json_t *doc = json_loads(text, 0, NULL), *got;
+    int64_t version;
+    char *t;
+    bool taken;
+
+    profile_memo_clear();
+    assert_null(profile_memo_latest("u1", &version, &t, &taken));
+    assert_null(t);
+    profile_memo_put("u1", 7, text, doc, false);
+    assert_null(profile_memo_latest("u2", &version, &t, &taken));
+    /* not canonical: shared, the entry stays */
+    got = profile_memo_latest("u1", &version, &t, &taken);
+    assert_ptr_equal(got, doc);
+    assert_false(taken);
+    assert_int_equal(version, 7);
+    assert_string_equal(t, text);
+    assert_ptr_not_equal(t, text);
+    free(t);
+    json_decref(got);
+    /* canonical and held by nobody else: handed over, the entry leaves */
+    profile_memo_put("u1", 8, text, doc, true);
+    json_decref(doc);                           /* the memo's is the only reference */
+    got = profile_memo_latest("u1", &version, &t, &taken);
+    assert_ptr_equal(got, doc);
+    assert_true(taken);
+    assert_int_equal(version, 8);
+    assert_string_equal(t, text);
+    free(t);
+    assert_null(profile_memo_latest("u1", &version, &t, &taken));
+    json_decref(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hit_needs_user_version_and_text),
         cmocka_unit_test(test_put_replaces_and_releases),
         cmocka_unit_test(test_take_hands_over_only_an_unshared_canonical_tree),
+        cmocka_unit_test(test_latest_answers_whatever_the_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,9 @@
  * writes of different members from two threads at once, each through its
  * own handle (as the SOAP and page surfaces call it), all land; and a write
  * from outside the process between two writes (which the memo cannot know)
- * is merged, not overwritten.
+ * is merged, not overwritten; a write after this process's own reads
+ * nothing first (the memo's tree, written on condition), and falls back to
+ * reading when someone else changed the row, even without its version.
  *
  * Memory: each test owns its handles and temporary directory.
  */
@@ -208,6 +210,65 @@ static void test_outside_write_is_merged_not_overwritten(void **state)
     json_decref(d);
 }
 
+/* ---- the write without a read ------------------------------------------ */
+
+/* A handle on the same connection whose get_user is counted (and no lane:
+ * the writes run on it). */
+static const pd_store_ops *g_real_ops;
+static int g_get_user_calls;
+
+static pd_err counting_get_user(pd_store *s, const char *id, pd_user *out)
+{
+    g_get_user_calls++;
+    pd_store real = { .ops = g_real_ops, .impl = s->impl };
+    return g_real_ops->get_user(&real, id, out);
+}
+
+static void test_next_write_reads_nothing(void **state)
+{
+    fixture *f = *state;
+    pd_store_ops ops = *f->s->ops;
+    ops.get_user = counting_get_user;
+    ops.lane = NULL;
+    g_real_ops = f->s->ops;
+    pd_store counted = { .ops = &ops, .impl = f->s->impl };
+    int64_t v0, v;
+    json_decref(stored_doc(f->s, &v0));
+
+    g_get_user_calls = 0;
+    write_ok(&counted, "{\"title\":\"One\"}", v0);
+    assert_int_equal(g_get_user_calls, 1);          /* nothing in the memo yet */
+    /* the memo holds what this process wrote: merged and written on the
+     * condition that version and text are still those, no read before */
+    g_get_user_calls = 0;
+    write_ok(&counted, "{\"address\":{\"city\":\"Oslo\"}}", v0 + 1);
+    write_ok(&counted, "{\"title\":\"Three\"}", v0 + 2);
+    assert_int_equal(g_get_user_calls, 0);
+    json_t *d = stored_doc(f->s, &v);
+    assert_int_equal(v, v0 + 3);
+    assert_string_equal(member(d, NULL, "title"), "Three");
+    assert_string_equal(member(d, "address", "city"), "Oslo");
+    assert_string_equal(member(d, "userDetails", "jobTitle"), "J");
+    json_decref(d);
+
+    /* another process changes the text but not the version (an edit made
+     * outside profiled): the condition fails, the row is read and merged */
+    sqlite3 *raw = NULL;
+    assert_int_equal(sqlite3_open(f->db.path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "UPDATE users SET profile_json = json_set(profile_json, "
+                                  "'$.companyName', 'Outside')", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    g_get_user_calls = 0;
+    write_ok(&counted, "{\"title\":\"Four\"}", v0 + 3);
+    assert_int_equal(g_get_user_calls, 1);
+    d = stored_doc(f->s, &v);
+    assert_int_equal(v, v0 + 4);
+    assert_string_equal(member(d, NULL, "title"), "Four");
+    assert_string_equal(member(d, NULL, "companyName"), "Outside");
+    assert_string_equal(member(d, "address", "city"), "Oslo");
+    json_decref(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +277,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_writers_lose_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outside_write_is_merged_not_overwritten, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_next_write_reads_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
