@@ -93,6 +93,20 @@ static void write_ok(pd_store *s, const char *patch_text, int64_t expect_read)
     json_decref(patch);
 }
 
+/* The stored document has this version, title, address.city and
+ * userDetails.jobTitle. */
+static void expect_doc(pd_store *s, int64_t version, const char *title, const char *city,
+                       const char *job)
+{
+    int64_t v;
+    json_t *d = stored_doc(s, &v);
+    assert_int_equal(v, version);
+    assert_string_equal(member(d, NULL, "title"), title);
+    assert_string_equal(member(d, "address", "city"), city);
+    assert_string_equal(member(d, "userDetails", "jobTitle"), job);
+    json_decref(d);
+}
+
 static void test_write_merges_and_moves_the_version(void **state)
 {
     fixture *f = *state;
@@ -109,18 +123,13 @@ static void test_write_merges_and_moves_the_version(void **state)
     assert_string_equal(a, b);
     /* the next write starts from the memo's tree (in place): same rules */
     write_ok(f->s, "{\"title\":\"Lead 2\"}", v0 + 1);
-    json_t *again = stored_doc(f->s, &v);
-    assert_int_equal(v, v0 + 2);
-    assert_string_equal(member(again, NULL, "title"), "Lead 2");
-    assert_string_equal(member(again, "address", "city"), "Oslo");
-    assert_string_equal(member(again, "userDetails", "jobTitle"), "J");
+    expect_doc(f->s, v0 + 2, "Lead 2", "Oslo", "J");
     free(a);
     free(b);
     json_decref(before);
     json_decref(patch);
     json_decref(expect);
     json_decref(after);
-    json_decref(again);
 }
 
 static void test_missing_user_is_not_found(void **state)
@@ -244,12 +253,7 @@ static void test_next_write_reads_nothing(void **state)
     write_ok(&counted, "{\"address\":{\"city\":\"Oslo\"}}", v0 + 1);
     write_ok(&counted, "{\"title\":\"Three\"}", v0 + 2);
     assert_int_equal(g_get_user_calls, 0);
-    json_t *d = stored_doc(f->s, &v);
-    assert_int_equal(v, v0 + 3);
-    assert_string_equal(member(d, NULL, "title"), "Three");
-    assert_string_equal(member(d, "address", "city"), "Oslo");
-    assert_string_equal(member(d, "userDetails", "jobTitle"), "J");
-    json_decref(d);
+    expect_doc(f->s, v0 + 3, "Three", "Oslo", "J");
 
     /* another process changes the text but not the version (an edit made
      * outside profiled): the condition fails, the row is read and merged */
@@ -261,7 +265,7 @@ static void test_next_write_reads_nothing(void **state)
     g_get_user_calls = 0;
     write_ok(&counted, "{\"title\":\"Four\"}", v0 + 3);
     assert_int_equal(g_get_user_calls, 1);
-    d = stored_doc(f->s, &v);
+    json_t *d = stored_doc(f->s, &v);
     assert_int_equal(v, v0 + 4);
     assert_string_equal(member(d, NULL, "title"), "Four");
     assert_string_equal(member(d, NULL, "companyName"), "Outside");
