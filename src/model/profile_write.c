@@ -35,6 +35,15 @@ static void attempt_clear(attempt *a)
     a->text = NULL;
 }
 
+/* Encodes a->merged into a->text (json_dumps' compact bytes). */
+static pd_err encode(attempt *a)
+{
+    a->text = json_compact_encode(a->merged, NULL);
+    if (a->text == NULL)                    /* a real number: jansson's own formatting */
+        a->text = json_dumps(a->merged, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    return a->text != NULL ? PD_OK : PD_ERR_INTERNAL;
+}
+
 /* Reads the user (the current transaction's view, if any), merges patch
  * into the stored document and encodes the result.  The stored document is
  * parsed only when the memo does not hold the tree of that exact text, and
@@ -65,10 +74,7 @@ static pd_err read_merge(pd_store *st, const char *user_id, const json_t *patch,
     }
     if (a->merged == NULL)
         return PD_ERR_INTERNAL;
-    a->text = json_compact_encode(a->merged, NULL);
-    if (a->text == NULL)                    /* a real number: jansson's own formatting */
-        a->text = json_dumps(a->merged, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    return a->text != NULL ? PD_OK : PD_ERR_INTERNAL;
+    return encode(a);
 }
 
 /* The write without a read: when the memo holds a tree this process
@@ -102,10 +108,7 @@ static pd_err write_unread(pd_store *w, const char *user_id, const json_t *patch
         if (a->merged == NULL)
             return PD_ERR_INTERNAL;
     }
-    a->text = json_compact_encode(a->merged, NULL);
-    if (a->text == NULL)
-        a->text = json_dumps(a->merged, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (a->text == NULL)
+    if (encode(a) != PD_OK)
         return PD_ERR_INTERNAL;
     time_now_iso(now, sizeof(now));
     return w->ops->update_profile_if(w, user_id, version, text, a->text, now);
