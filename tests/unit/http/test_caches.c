@@ -177,9 +177,12 @@ static void test_rc_replace_and_bounds(void **state)
 }
 
 /* A working set smaller than the table stays whole: 1,000 answers of one
- * admin's users (the benchmark's random-any at 1k users) all hit after one
+ * admin's users (the benchmark's random-any at 1k users) hit after one
  * pass.  The direct-mapped table this replaced lost about a tenth of them
- * to colliding keys. */
+ * to colliding keys.  The hash has a random per-process seed, so which
+ * keys share a set changes from run to run: more than 8 of the 1,000 in
+ * one of the 512 sets is rare (about 0.1 key lost per run on average), and
+ * losing 10 would take many such sets at once. */
 static void test_rc_working_set_stays(void **state)
 {
     (void)state;
@@ -195,7 +198,7 @@ static void test_rc_working_set_stays(void **state)
         snprintf(key, sizeof key, "profile|/restapi/v2.1|j|acc|admin|user-%04d", i);
         hits += rc_get(key, &t, NULL) != NULL;
     }
-    assert_int_equal(hits, 1000);
+    assert_in_range(hits, 990, 1000);
 }
 
 /* A put replaces the least recently used entry of its set: an entry read

@@ -488,13 +488,16 @@ static void test_memo_holds_a_working_set(void **state)
             assert_int_equal(pd_store_versions(&fake, "admin", user, &va, &vb, &gen), PD_OK);
             assert_int_equal(va, 100);
         }
-        /* the first pass reads every pair; later ones only the few that
-         * fall into a set already full (1,000 pairs in 1,024 sets of 4;
-         * which of them depends on the clock, the oldest goes) */
+        /* the first pass reads every pair; later ones only those that
+         * fall into a set already full (1,000 pairs in 1,024 sets of 4:
+         * a few sets of 5 or more, each re-read whole as its oldest
+         * goes; which sets depends on the hash's random per-process seed,
+         * about 17 re-reads a pass on average; the old direct-mapped memo:
+         * about 300) */
         if (pass == 0)
             assert_int_equal(g_reads - before, 1000);
         else
-            assert_in_range(g_reads - before, 0, 20);
+            assert_in_range(g_reads - before, 0, 100);
     }
     memo_end();
 }
