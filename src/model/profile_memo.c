@@ -49,6 +49,13 @@ static pm_entry *find(const char *user_id, int64_t version, const char *text)
     return NULL;
 }
 
+/* Whether e's tree may be handed over: canonical, and refcount 1 (nobody
+ * else holds it, and nobody gets it without pm_mu); under pm_mu. */
+static bool may_hand_over(const pm_entry *e)
+{
+    return e->canonical && __atomic_load_n(&e->doc->refcount, __ATOMIC_ACQUIRE) == 1;
+}
+
 json_t *profile_memo_get(const char *user_id, int64_t version, const char *text)
 {
     json_t *doc = NULL;
@@ -68,8 +75,7 @@ json_t *profile_memo_take(const char *user_id, int64_t version, const char *text
 
     pthread_mutex_lock(&pm_mu);
     pm_entry *e = find(user_id, version, text);
-    /* refcount 1: nobody else holds it, and nobody gets it without pm_mu */
-    if (e != NULL && e->canonical && __atomic_load_n(&e->doc->refcount, __ATOMIC_ACQUIRE) == 1) {
+    if (e != NULL && may_hand_over(e)) {
         doc = e->doc;
         t = e->text;
         memset(e, 0, sizeof(*e));
@@ -96,8 +102,7 @@ json_t *profile_memo_latest(const char *user_id, int64_t *version, char **text, 
     pm_entry *e = slot_of(user_id, n);
     if (e->doc != NULL && memcmp(e->user_id, user_id, n + 1) == 0) {
         *version = e->version;
-        /* refcount 1: as in profile_memo_take */
-        if (e->canonical && __atomic_load_n(&e->doc->refcount, __ATOMIC_ACQUIRE) == 1) {
+        if (may_hand_over(e)) {
             doc = e->doc;
             *text = e->text;
             *taken = true;

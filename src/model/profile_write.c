@@ -35,6 +35,22 @@ static void attempt_clear(attempt *a)
     a->text = NULL;
 }
 
+/* patch merged into doc (whose reference it takes): in place when doc is
+ * the caller's alone (taken from the memo), else into a copy; NULL on
+ * failure. */
+static json_t *merge_doc(json_t *doc, bool taken, const json_t *patch, bool *canonical)
+{
+    json_t *merged = taken ? doc : profile_merge_canon(doc, patch, canonical);
+
+    if (!taken)
+        json_decref(doc);
+    else if (!profile_merge_into(merged, patch, canonical)) {
+        json_decref(merged);
+        merged = NULL;
+    }
+    return merged;
+}
+
 /* Encodes a->merged into a->text (json_dumps' compact bytes). */
 static pd_err encode(attempt *a)
 {
@@ -55,23 +71,17 @@ static pd_err read_merge(pd_store *st, const char *user_id, const json_t *patch,
     pd_err e = st->ops->get_user(st, user_id, &a->user);
     if (e != PD_OK)
         return e == PD_ERR_NOT_FOUND ? PD_ERR_NOT_FOUND : PD_ERR_STORE;
-    a->merged = profile_memo_take(user_id, a->user.version, a->user.profile_json);
-    if (a->merged != NULL) {
-        if (!profile_merge_into(a->merged, patch, &a->canonical)) {
-            json_decref(a->merged);
-            a->merged = NULL;
-        }
-    } else {
-        json_t *stored = profile_memo_get(user_id, a->user.version, a->user.profile_json);
-        if (stored == NULL)
-            stored = json_loads(a->user.profile_json, 0, NULL);
-        if (stored == NULL) {
-            out->reason = UNREADABLE;
-            return PD_ERR_INTERNAL;
-        }
-        a->merged = profile_merge_canon(stored, patch, &a->canonical);
-        json_decref(stored);
+    json_t *doc = profile_memo_take(user_id, a->user.version, a->user.profile_json);
+    bool taken = doc != NULL;
+    if (doc == NULL)
+        doc = profile_memo_get(user_id, a->user.version, a->user.profile_json);
+    if (doc == NULL)
+        doc = json_loads(a->user.profile_json, 0, NULL);
+    if (doc == NULL) {
+        out->reason = UNREADABLE;
+        return PD_ERR_INTERNAL;
     }
+    a->merged = merge_doc(doc, taken, patch, &a->canonical);
     if (a->merged == NULL)
         return PD_ERR_INTERNAL;
     return encode(a);
@@ -98,17 +108,8 @@ static pd_err write_unread(pd_store *w, const char *user_id, const json_t *patch
         return PD_ERR_NOT_FOUND;
     a->user.version = version;
     a->user.profile_json = text;            /* owned by a->user from here */
-    if (taken) {
-        a->merged = doc;
-        if (!profile_merge_into(a->merged, patch, &a->canonical))
-            return PD_ERR_INTERNAL;
-    } else {
-        a->merged = profile_merge_canon(doc, patch, &a->canonical);
-        json_decref(doc);
-        if (a->merged == NULL)
-            return PD_ERR_INTERNAL;
-    }
-    if (encode(a) != PD_OK)
+    a->merged = merge_doc(doc, taken, patch, &a->canonical);
+    if (a->merged == NULL || encode(a) != PD_OK)
         return PD_ERR_INTERNAL;
     time_now_iso(now, sizeof(now));
     return w->ops->update_profile_if(w, user_id, version, text, a->text, now);

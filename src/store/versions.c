@@ -80,7 +80,7 @@ static vm_entry *slot(vm_table *t, uint64_t ha, const char *a, size_t la, const 
         if (set[i].stamp != 0 && memcmp(set[i].a, a, la + 1) == 0 && memcmp(set[i].b, b, lb + 1) == 0)
             return &set[i];
     for (int i = 0; i < LIM_VERSIONS_MEMO_WAYS; i++) {
-        if (set[i].stamp == 0 || set[i].stamp != stamp)
+        if (set[i].stamp != stamp)      /* empty (0) or of another stamp (never 0) */
             return &set[i];
         if (set[i].born_ms < v->born_ms)
             v = &set[i];
