@@ -18,7 +18,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const pd_route route = { "GET", "accounts/*/users/*/profile",
-                                "/accounts/{accountId}/users/{userId}/profile", NULL, 0 };
+                                "/accounts/{accountId}/users/{userId}/profile", NULL, 0, 0 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

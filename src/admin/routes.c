@@ -13,10 +13,10 @@
 #define R_DSUSER    "/organizations/{organizationId}/users/{userId}/dsprofile"
 
 static const pd_route routes[] = {
-    { "GET", "organizations/*/users",             R_USERS,     h_admin_users,         LIM_BODY_DEFAULT },
-    { "GET", "organizations/*/users/profile",     R_PROFILE,   h_admin_user_profiles, LIM_BODY_DEFAULT },
-    { "GET", "organizations/*/users/dsprofile",   R_DSPROFILE, h_admin_ds_profiles,   LIM_BODY_DEFAULT },
-    { "GET", "organizations/*/users/*/dsprofile", R_DSUSER,    h_admin_ds_profile,    LIM_BODY_DEFAULT },
+    { "GET", "organizations/*/users",             R_USERS,     h_admin_users,         LIM_BODY_DEFAULT, 0 },
+    { "GET", "organizations/*/users/profile",     R_PROFILE,   h_admin_user_profiles, LIM_BODY_DEFAULT, 0 },
+    { "GET", "organizations/*/users/dsprofile",   R_DSPROFILE, h_admin_ds_profiles,   LIM_BODY_DEFAULT, 0 },
+    { "GET", "organizations/*/users/*/dsprofile", R_DSUSER,    h_admin_ds_profile,    LIM_BODY_DEFAULT, 0 },
 };
 
 /* Longest first so "/v2.1" is tried before "/v2". */

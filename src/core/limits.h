@@ -188,6 +188,9 @@
 /* ---- PUT profile (esign/profile.c) ---- */
 #define LIM_LANE_STREAK                  16      /* takes of the write lane (store/lane.c) in a
                                                    row ahead of a waiting thread */
+#define LIM_STOP_FLUSH_MS                1000   /* a stop whose grace ran out: how long the
+                                                   answers of the write queue's last requests
+                                                   (http/writeq.c) may take to go out */
 #define LIM_PUT_OPTIMISTIC_TRIES         8      /* read-merge-write attempts without the write lock
                                                    (another write moved the user's version each
                                                    time) before one inside a write transaction */

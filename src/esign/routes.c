@@ -8,11 +8,11 @@
 #define R_IMAGE   "/accounts/{accountId}/users/{userId}/profile/image"
 
 static const pd_route routes[] = {
-    { "GET",    "accounts/*/users/*/profile",       R_PROFILE, h_profile_get,  LIM_BODY_DEFAULT },
-    { "PUT",    "accounts/*/users/*/profile",       R_PROFILE, h_profile_put,  LIM_BODY_PROFILE },
-    { "GET",    "accounts/*/users/*/profile/image", R_IMAGE,   h_image_get,    LIM_BODY_DEFAULT },
-    { "PUT",    "accounts/*/users/*/profile/image", R_IMAGE,   h_image_put,    LIM_BODY_IMAGE_UPLOAD },
-    { "DELETE", "accounts/*/users/*/profile/image", R_IMAGE,   h_image_delete, LIM_BODY_DEFAULT },
+    { "GET",    "accounts/*/users/*/profile",       R_PROFILE, h_profile_get,  LIM_BODY_DEFAULT, 0 },
+    { "PUT",    "accounts/*/users/*/profile",       R_PROFILE, h_profile_put,  LIM_BODY_PROFILE, ROUTE_LANE },
+    { "GET",    "accounts/*/users/*/profile/image", R_IMAGE,   h_image_get,    LIM_BODY_DEFAULT, 0 },
+    { "PUT",    "accounts/*/users/*/profile/image", R_IMAGE,   h_image_put,    LIM_BODY_IMAGE_UPLOAD, 0 },
+    { "DELETE", "accounts/*/users/*/profile/image", R_IMAGE,   h_image_delete, LIM_BODY_DEFAULT, 0 },
 };
 
 /* Longest first so "/v2.1" is tried before "/v2". */

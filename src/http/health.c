@@ -34,8 +34,8 @@ static void h_health(pd_server *srv, pd_request *req)
 }
 
 static const pd_route routes[] = {
-    { "GET", "healthz", "/healthz", h_health, LIM_BODY_DEFAULT },
-    { "GET", "metrics", "/metrics", h_metrics, LIM_BODY_DEFAULT },
+    { "GET", "healthz", "/healthz", h_health, LIM_BODY_DEFAULT, 0 },
+    { "GET", "metrics", "/metrics", h_metrics, LIM_BODY_DEFAULT, 0 },
 };
 static const pd_prefix prefixes[] = { { "", 0 } };
 

@@ -36,7 +36,13 @@ typedef struct {
     const char *name;          /* for logs: "/accounts/{accountId}/users/{userId}/profile" */
     pd_handler fn;
     size_t body_limit;         /* bytes accepted in the request body */
+    unsigned flags;            /* ROUTE_* */
 } pd_route;
+
+/* The handler does its database work on the write lane (store/lane.h):
+ * where the database has one, it runs on the write queue's thread
+ * (http/writeq.h), not on the connection's worker. */
+#define ROUTE_LANE 1u
 
 /* A path prefix an API is reachable under, and the API version it selects. */
 typedef struct {
@@ -133,6 +139,9 @@ struct pd_request {
                                           the request is freed) */
     int hook_mark;                     /* set by a before-hook (http/hooks.h) that acted on
                                           the request, for its after-hook; 0 = none */
+    bool parked;                       /* its route runs on the write queue (http/writeq.h);
+                                          the connection is suspended until it ran */
+    pd_request *wq_next;               /* the write queue's list (writeq.c's) */
 };
 
 /* ---- request accessors (request.c) ---- */

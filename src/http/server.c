@@ -35,6 +35,7 @@
 #include "http/metrics.h"
 #include "http/rate.h"
 #include "http/resp_cache.h"
+#include "http/writeq.h"
 #include "core/thread_table.h"
 #include "store/unreachable.h"
 
@@ -400,6 +401,33 @@ static enum MHD_Result queue_and_tell(struct pd_server *srv, pd_request *r)
     return rc;
 }
 
+/* Runs r's route: on the connection's worker, or on the write queue's
+ * thread for a parked request (writeq.h; the state below is per thread). */
+static void run_route(struct pd_server *srv, pd_request *r)
+{
+    /* a handler may read the key ring (server_keys): count it, so a
+     * replaced ring is freed only when no handler runs */
+    atomic_fetch_add(&srv->ring_readers, 1);
+    log_set_trace(r->trace);                /* audit lines below the HTTP layer (sign-ins) */
+    (void)pd_db_take_unreachable();
+    r->route->fn(srv, r);
+    if (pd_db_take_unreachable() && r->resp.status != 503)
+        answer_unreachable(r);
+    log_set_trace(NULL);
+    atomic_fetch_sub(&srv->ring_readers, 1);
+}
+
+/* Queues r's answer.  A stopping server still answers what reached it over
+ * a connection it had accepted (a load balancer's kept-alive one) and then
+ * closes that connection: a request is never refused for the stop alone,
+ * and the balancer sends the next one to another node. */
+static enum MHD_Result answer(struct pd_server *srv, pd_request *r)
+{
+    if (atomic_load(&srv->stopping))
+        resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    return queue_and_tell(srv, r);
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version,
                                  const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -464,38 +492,35 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     }
 
+    if (r->parked) {                       /* resumed: its route ran on the write queue */
+        r->parked = false;
+        return answer(srv, r);
+    }
     if (r->resp.set)                       /* already queued (413 above) */
         return MHD_YES;
     conn_guard_busy(conn);                 /* the body is in: the next move is ours */
-    /* A stopping server still answers what reached it over a connection it
-     * had accepted (a load balancer's kept-alive one) and then closes that
-     * connection: a request is never refused for the stop alone, and the
-     * balancer sends the next one to another node. */
-    bool closing = atomic_load(&srv->stopping);
     if (r->early != PD_OK) {
         answer_error(r, r->early);
-    } else {
-        /* a handler may read the key ring (server_keys): count it, so a
-         * replaced ring is freed only when no handler runs */
-        atomic_fetch_add(&srv->ring_readers, 1);
-        log_set_trace(r->trace);            /* audit lines below the HTTP layer (sign-ins) */
-        pd_hook_verdict v = run_before_hooks(srv, r);
-        if (v == HOOK_CONTINUE) {
-            (void)pd_db_take_unreachable();
-            r->route->fn(srv, r);
-            if (pd_db_take_unreachable() && r->resp.status != 503)
-                answer_unreachable(r);
-        }
-        log_set_trace(NULL);
-        atomic_fetch_sub(&srv->ring_readers, 1);
-        if (v == HOOK_DROP) {
-            run_after_hooks(srv, r);
-            return MHD_NO;                     /* libmicrohttpd closes the connection */
-        }
+        return answer(srv, r);
     }
-    if (closing)
-        resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-    return queue_and_tell(srv, r);
+    log_set_trace(r->trace);                /* a hook's log lines */
+    pd_hook_verdict v = run_before_hooks(srv, r);
+    log_set_trace(NULL);
+    if (v == HOOK_DROP) {
+        run_after_hooks(srv, r);
+        return MHD_NO;                     /* libmicrohttpd closes the connection */
+    }
+    if (v == HOOK_CONTINUE) {
+        /* a route that writes through the lane runs on the write queue's
+         * thread while this worker serves its other connections */
+        if ((r->route->flags & ROUTE_LANE) != 0 && srv->wq != NULL &&
+            pd_store_has_lane(server_store(srv)) && writeq_park(srv->wq, r)) {
+            r->parked = true;
+            return MHD_YES;
+        }
+        run_route(srv, r);
+    }
+    return answer(srv, r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -577,7 +602,8 @@ static struct MHD_Daemon *start_daemon(struct pd_server *srv, int64_t port,
         return NULL;
     }
     threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(ncpu > 0 ? ncpu : 1);
-    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_USE_ITC;
+    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_USE_ITC |
+            MHD_ALLOW_SUSPEND_RESUME;
     if (fam == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (tls != NULL)
@@ -684,6 +710,10 @@ struct pd_server *server_start(const pd_config *cfg, const pd_router *router)
     /* keep this connection for the main thread (and, for :memory:, the data) */
     pthread_setspecific(srv->store_key, s);
     s = NULL;
+    srv->wq = writeq_start(srv, run_route);
+    if (srv->wq == NULL)
+        log_msg(LOG_WARN, "http", "cannot start the write queue: writing requests wait for "
+                "the write lane on their workers");
 
     if (cfg->port >= 0) {
         srv->guard = conn_guard_new((unsigned)cfg->max_connections, (int)cfg->timeout_s);
@@ -724,6 +754,7 @@ fail:
         MHD_stop_daemon(srv->daemon);
     if (srv->tls_daemon)
         MHD_stop_daemon(srv->tls_daemon);
+    writeq_free(srv->wq);
     conn_guard_free(srv->guard);
     conn_guard_free(srv->tls_guard);
     pd_store_close(s);
@@ -823,10 +854,17 @@ void server_stop(struct pd_server *srv, int grace_ms)
         MHD_quiesce_daemon(srv->tls_daemon);
     for (int waited = 0; atomic_load(&srv->inflight) > 0 && waited < grace_ms; waited += 10)
         nanosleep(&ts, NULL);
+    /* what is parked runs and is resumed (later requests run on their
+     * workers); libmicrohttpd must not stop with a connection suspended,
+     * and the resumed ones get a moment to send their answers */
+    writeq_stop(srv->wq);
+    for (int waited = 0; atomic_load(&srv->inflight) > 0 && waited < LIM_STOP_FLUSH_MS; waited += 10)
+        nanosleep(&ts, NULL);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);        /* joins workers: their stores close */
     if (srv->tls_daemon)
         MHD_stop_daemon(srv->tls_daemon);
+    writeq_free(srv->wq);
     if (srv->sweeper_running)
         pthread_join(srv->sweeper, NULL);    /* it sees `stopping` within 100 ms */
     conn_guard_free(srv->guard);

@@ -51,6 +51,7 @@ struct pd_server {
     rl_table *limiter;           /* rate-limit counters (http/rate.h), synced by their own thread */
     const pd_hook *hooks[HTTP_MAX_HOOKS]; /* around every routed request (hooks.h) */
     atomic_size_t n_hooks;       /* published after the slot is filled */
+    struct writeq *wq;           /* runs ROUTE_LANE routes (http/writeq.h); NULL: on the workers */
 };
 
 /* Opens the database once (migrate, keys), then starts the daemon serving

@@ -6,11 +6,11 @@
 #include "oauth/handlers.h"
 
 static const pd_route routes[] = {
-    { "POST", "token",    "/oauth/token",    h_oauth_token,    LIM_BODY_OAUTH },
-    { "GET",  "auth",     "/oauth/auth",     h_oauth_auth,     LIM_BODY_DEFAULT },
-    { "POST", "login",    "/oauth/login",    h_oauth_login,    LIM_BODY_OAUTH },
-    { "POST", "consent",  "/oauth/consent",  h_oauth_consent,  LIM_BODY_OAUTH },
-    { "GET",  "userinfo", "/oauth/userinfo", h_oauth_userinfo, LIM_BODY_DEFAULT },
+    { "POST", "token",    "/oauth/token",    h_oauth_token,    LIM_BODY_OAUTH, 0 },
+    { "GET",  "auth",     "/oauth/auth",     h_oauth_auth,     LIM_BODY_DEFAULT, 0 },
+    { "POST", "login",    "/oauth/login",    h_oauth_login,    LIM_BODY_OAUTH, 0 },
+    { "POST", "consent",  "/oauth/consent",  h_oauth_consent,  LIM_BODY_OAUTH, 0 },
+    { "GET",  "userinfo", "/oauth/userinfo", h_oauth_userinfo, LIM_BODY_DEFAULT, 0 },
 };
 
 static const pd_prefix prefixes[] = { { "/oauth", 0 } };

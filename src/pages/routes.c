@@ -28,19 +28,19 @@ void h_pages_js(pd_server *srv, pd_request *req)
 }
 
 static const pd_route routes[] = {
-    { "GET",  "profile",              "/profile",               h_pages_profile,      LIM_BODY_DEFAULT },
-    { "POST", "profile",              "/profile",               h_pages_edit,         LIM_BODY_OAUTH },
-    { "POST", "profile/signin",       "/profile/signin",        h_pages_signin,       LIM_BODY_OAUTH },
-    { "POST", "profile/signout",      "/profile/signout",       h_pages_signout,      LIM_BODY_OAUTH },
-    { "GET",  "profile/image",        "/profile/image",         h_pages_image_get,    LIM_BODY_DEFAULT },
-    { "POST", "profile/image",        "/profile/image",         h_pages_image_put,    LIM_BODY_IMAGE_UPLOAD },
-    { "POST", "profile/image/delete", "/profile/image/delete",  h_pages_image_delete, LIM_BODY_OAUTH },
-    { "POST", "profile/share",        "/profile/share",         h_pages_share_create, LIM_BODY_OAUTH },
-    { "POST", "profile/share/revoke", "/profile/share/revoke",  h_pages_share_revoke, LIM_BODY_OAUTH },
-    { "GET",  "idcard/*",             "/idcard/{userId}",       h_pages_card,         LIM_BODY_DEFAULT },
-    { "GET",  "idcard/*/image",       "/idcard/{userId}/image", h_pages_card_image,   LIM_BODY_DEFAULT },
-    { "GET",  "pages/pages.css",      "/pages/pages.css",       h_pages_css,          LIM_BODY_DEFAULT },
-    { "GET",  "pages/pages.js",       "/pages/pages.js",        h_pages_js,           LIM_BODY_DEFAULT },
+    { "GET",  "profile",              "/profile",               h_pages_profile,      LIM_BODY_DEFAULT, 0 },
+    { "POST", "profile",              "/profile",               h_pages_edit,         LIM_BODY_OAUTH, 0 },
+    { "POST", "profile/signin",       "/profile/signin",        h_pages_signin,       LIM_BODY_OAUTH, 0 },
+    { "POST", "profile/signout",      "/profile/signout",       h_pages_signout,      LIM_BODY_OAUTH, 0 },
+    { "GET",  "profile/image",        "/profile/image",         h_pages_image_get,    LIM_BODY_DEFAULT, 0 },
+    { "POST", "profile/image",        "/profile/image",         h_pages_image_put,    LIM_BODY_IMAGE_UPLOAD, 0 },
+    { "POST", "profile/image/delete", "/profile/image/delete",  h_pages_image_delete, LIM_BODY_OAUTH, 0 },
+    { "POST", "profile/share",        "/profile/share",         h_pages_share_create, LIM_BODY_OAUTH, 0 },
+    { "POST", "profile/share/revoke", "/profile/share/revoke",  h_pages_share_revoke, LIM_BODY_OAUTH, 0 },
+    { "GET",  "idcard/*",             "/idcard/{userId}",       h_pages_card,         LIM_BODY_DEFAULT, 0 },
+    { "GET",  "idcard/*/image",       "/idcard/{userId}/image", h_pages_card_image,   LIM_BODY_DEFAULT, 0 },
+    { "GET",  "pages/pages.css",      "/pages/pages.css",       h_pages_css,          LIM_BODY_DEFAULT, 0 },
+    { "GET",  "pages/pages.js",       "/pages/pages.js",        h_pages_js,           LIM_BODY_DEFAULT, 0 },
 };
 
 static const pd_prefix prefixes[] = { { "", 0 } };

@@ -9,8 +9,8 @@
 #define R_ASMX "/api/3.0/accountmanagement.asmx"
 
 static const pd_route routes[] = {
-    { "POST", "accountmanagement.asmx", R_ASMX, h_soap_post, LIM_BODY_SOAP },
-    { "GET",  "accountmanagement.asmx", R_ASMX, h_soap_get,  LIM_BODY_DEFAULT },
+    { "POST", "accountmanagement.asmx", R_ASMX, h_soap_post, LIM_BODY_SOAP, 0 },
+    { "GET",  "accountmanagement.asmx", R_ASMX, h_soap_get,  LIM_BODY_DEFAULT, 0 },
 };
 
 static const pd_prefix prefixes[] = {

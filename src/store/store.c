@@ -107,6 +107,11 @@ pd_store *pd_store_lane_enter(pd_store *s)
     return held != NULL ? held : s;
 }
 
+bool pd_store_has_lane(pd_store *s)
+{
+    return s != NULL && s->ops->lane != NULL && s->ops->lane(s) != NULL;
+}
+
 void pd_store_lane_leave(pd_store *s, pd_store *held)
 {
     if (s != NULL && held != NULL && held != s && s->ops->lane != NULL)

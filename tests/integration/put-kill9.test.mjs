@@ -18,22 +18,14 @@ import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import {
   cli, tempDir, freshDb, cliOk, importFile, mintToken, startServer, http, profileUrl, IDS, ACC_A, FIXTURES,
+  PROFILE_FIELDS,
 } from './lib/server.mjs';
 
 const NO_LIMITS = ['--rate-limit-hourly', '0', '--rate-limit-burst', '0', '--rate-limit-anonymous-burst', '0'];
 const KILL_AFTER = 400;          // acknowledged PUTs before the kill
 
 // the field each writer owns: [get from the profile, patch that sets it]
-const FIELDS = [
-  [(p) => p.title, (v) => ({ title: v })],
-  [(p) => p.userDetails?.jobTitle, (v) => ({ userDetails: { jobTitle: v } })],
-  [(p) => p.userDetails?.firstName, (v) => ({ userDetails: { firstName: v } })],
-  [(p) => p.userDetails?.lastName, (v) => ({ userDetails: { lastName: v } })],
-  [(p) => p.address?.address1, (v) => ({ address: { address1: v } })],
-  [(p) => p.address?.address2, (v) => ({ address: { address2: v } })],
-  [(p) => p.address?.city, (v) => ({ address: { city: v } })],
-  [(p) => p.address?.postalCode, (v) => ({ address: { postalCode: v } })],
-];
+const FIELDS = PROFILE_FIELDS;
 
 async function killMidStream(mode) {
   const servers = [];

@@ -534,3 +534,19 @@ export async function waitForLog(srv, text, ms = 3000) {
   }
   return undefined;
 }
+
+/**
+ * Eight fields of a profile, each as [read it from a GET's userProfile,
+ * the partial PUT body that sets it]: concurrent writers that each own one
+ * field (put-kill9.test.mjs, write-queue.test.mjs) must never lose another's.
+ */
+export const PROFILE_FIELDS = [
+  [(p) => p.title, (v) => ({ title: v })],
+  [(p) => p.userDetails?.jobTitle, (v) => ({ userDetails: { jobTitle: v } })],
+  [(p) => p.userDetails?.firstName, (v) => ({ userDetails: { firstName: v } })],
+  [(p) => p.userDetails?.lastName, (v) => ({ userDetails: { lastName: v } })],
+  [(p) => p.address?.address1, (v) => ({ address: { address1: v } })],
+  [(p) => p.address?.address2, (v) => ({ address: { address2: v } })],
+  [(p) => p.address?.city, (v) => ({ address: { city: v } })],
+  [(p) => p.address?.postalCode, (v) => ({ address: { postalCode: v } })],
+];

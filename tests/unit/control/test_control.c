@@ -104,7 +104,7 @@ static void test_error_codes(void **state)
 }
 
 static const pd_route profile_route = { "GET", "accounts/*/users/*/profile",
-                                        "/accounts/{accountId}/users/{userId}/profile", NULL, 0 };
+                                        "/accounts/{accountId}/users/{userId}/profile", NULL, 0, 0 };
 
 static void request_for(pd_request *r, const char *method, const char *url, const char *acc, const char *user)
 {

@@ -1,0 +1,191 @@
+// write-queue.test.mjs - PUT profile runs on the write queue's thread
+// (http/writeq.c: the worker suspends the connection, the queue runs the
+// handler and resumes it).  What must hold, with two worker threads:
+//  - every answer reaches the connection whose request it answers: rounds of
+//    concurrent PUTs mixing one valid update per user with refusals of every
+//    kind (other user's profile, foreign account, malformed body, no token,
+//    forged token), half on fresh connections and half on kept-alive ones;
+//    each answer must be the one that request gets alone, and after each
+//    round each user's stored title is the one its PUT of that round set;
+//  - a graceful stop (SIGTERM) with PUTs parked in the queue ends cleanly
+//    (exit 0: libmicrohttpd must not be stopped with a suspended
+//    connection) and loses no acknowledged PUT;
+//  - a stop whose 10 s grace runs out while PUTs are still parked (another
+//    process holds the database's write lock for 12 s, so each queued PUT
+//    waits out the 5 s busy timeout) still exits 0, every PUT answered.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import {
+  freshDb, cliOk, importFile, mintToken, startServer, http, rawHttp, profileUrl, IDS, ACC_A, ACC_B,
+  FIXTURES, sqliteOnly,
+  PROFILE_FIELDS,
+} from './lib/server.mjs';
+
+const NO_LIMITS = ['--rate-limit-hourly', '0', '--rate-limit-burst', '0',
+  '--rate-limit-anonymous-hourly', '0', '--rate-limit-anonymous-burst', '0'];
+
+async function tenant(extra = []) {
+  const db = freshDb();
+  cliOk(['migrate', '--db', db.url]);
+  importFile(db.url, path.join(FIXTURES, 'tenant.json'));
+  const tokens = {};
+  for (const u of ['ann', 'bob', 'cat', 'dan']) tokens[u] = mintToken(db.url, IDS[u]);
+  const server = await startServer({ db: db.url, extraArgs: ['--threads', '2', '--log-level', 'warn', ...NO_LIMITS, ...extra] });
+  return { db, tokens, server };
+}
+
+// One request, on a fresh connection (raw) or the kept-alive pool (fetch).
+async function send(fresh, url, { token, body, contentType = 'application/json' }) {
+  const headers = { 'Content-Type': contentType };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const r = fresh
+    ? await rawHttp('PUT', url, { headers, body: Buffer.from(body) })
+    : await http('PUT', url, { headers, body });
+  const text = r.body.toString('utf8');
+  let code = null;
+  if (text) code = JSON.parse(text).errorCode ?? null;
+  return { status: r.status, code };
+}
+
+describe('write queue: PUT profile on the queue thread (PostgreSQL: on the workers, the same must hold)', () => {
+  it('every answer reaches its own connection, and each round\'s update is the one stored', async () => {
+    const { tokens, server } = await tenant();
+    try {
+      const own = (u, acc = ACC_A) => profileUrl(server.base, acc, IDS[u]);
+      const forged = tokens.ann.slice(0, -4) + (tokens.ann.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+      // the refusals, each answered alone first: that answer is the expectation
+      const refusals = [
+        ['other user', { url: own('ann'), token: tokens.bob, body: '{"title":"x"}' }],
+        ['foreign account', { url: own('cat', ACC_B), token: tokens.ann, body: '{"title":"x"}' }],
+        ['malformed body', { url: own('ann'), token: tokens.ann, body: '{"title": ' }],
+        ['invalid member', { url: own('bob'), token: tokens.bob, body: '{"userDetails":{"lastName":"' + 'q'.repeat(51) + '"}}' }],
+        ['no token', { url: own('bob'), token: null, body: '{"title":"x"}' }],
+        ['forged token', { url: own('bob'), token: forged, body: '{"title":"x"}' }],
+      ];
+      const expected = {};
+      for (const [what, q] of refusals) {
+        expected[what] = await send(true, q.url, q);
+        assert.ok(expected[what].status >= 400, `${what} alone: ${JSON.stringify(expected[what])}`);
+      }
+      const writers = ['ann', 'bob', 'dan'];
+      for (let round = 1; round <= 6; round++) {
+        const jobs = [];
+        let n = 0;
+        for (const u of writers) {
+          const title = `${u}-round-${round}`;
+          jobs.push(send(n++ % 2 === 0, own(u), { token: tokens[u], body: JSON.stringify({ title }) })
+            .then((r) => assert.deepEqual(r, { status: 200, code: null }, `${u} round ${round}`)));
+        }
+        for (let copy = 0; copy < 6; copy++) {
+          for (const [what, q] of refusals) {
+            jobs.push(send(n++ % 2 === 0, q.url, q)
+              .then((r) => assert.deepEqual(r, expected[what], `${what} round ${round} copy ${copy}`)));
+          }
+        }
+        await Promise.all(jobs);
+        for (const u of writers) {
+          const g = await http('GET', own(u), { token: tokens[u] });
+          assert.equal(g.status, 200);
+          assert.equal(g.json().title, `${u}-round-${round}`, `${u} after round ${round}`);
+        }
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('SIGTERM with PUTs in the queue: a clean exit, and every acknowledged PUT is stored', async () => {
+    const { db, tokens, server } = await tenant();
+    const FIELDS = PROFILE_FIELDS;
+    // one writer per field of each user, setting "tag-1", "tag-2", ... in turn:
+    // after the stop each field holds the writer's last acknowledged value or
+    // the one after it (answered as the server stopped)
+    const writers = [];
+    for (const who of ['ann', 'bob', 'dan'])
+      FIELDS.forEach((f, k) => writers.push({ who, k, acked: 0, tag: `${who[0]}${k}` }));
+    let total = 0;
+    let stopping;
+    const run = async (w) => {
+      const [, patch] = FIELDS[w.k];
+      for (let i = 1; ; i++) {
+        let r;
+        try {
+          r = await http('PUT', profileUrl(server.base, ACC_A, IDS[w.who]),
+            { token: tokens[w.who], json: patch(`${w.tag}-${i}`) });
+        } catch {
+          return;                     // refused: the server is stopping
+        }
+        if (r.status !== 200) return; // e.g. 503 while stopping
+        w.acked = i;
+        if (++total === 300) stopping = server.stop('SIGTERM');  // throws unless exit 0, clean
+        if (stopping && r.headers.get('connection') === 'close') return;
+      }
+    };
+    await Promise.all(writers.map(run));
+    const res = await stopping;
+    assert.equal(res.code, 0);
+    const again = await startServer({ db: db.url, extraArgs: ['--log-level', 'warn', ...NO_LIMITS] });
+    try {
+      for (const who of ['ann', 'bob', 'dan']) {
+        const g = await http('GET', profileUrl(again.base, ACC_A, IDS[who]), { token: tokens[who] });
+        assert.equal(g.status, 200);
+        const p = g.json();
+        FIELDS.forEach(([get], k) => {
+          const v = get(p);
+          const w = writers.find((x) => x.who === who && x.k === k);
+          const m = /^([a-z]\d)-(\d+)$/.exec(v ?? '');
+          assert.ok(m && m[1] === w.tag, `${who} field ${k}: stored ${JSON.stringify(v)}`);
+          assert.ok(w.acked > 0, `${w.tag}: nothing acknowledged`);
+          const n = Number(m[2]);
+          assert.ok(n === w.acked || n === w.acked + 1,
+            `${who} field ${k}: ${w.tag} acknowledged ${w.acked}, stored ${n}`);
+        });
+      }
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('a stop whose grace runs out with PUTs still queued exits cleanly and answers them',
+     sqliteOnly('holds the SQLite file\'s write lock from another process'), async () => {
+    const { db, tokens, server } = await tenant();
+    const file = db.url.slice('sqlite:'.length);
+    // another process takes the write lock and keeps it for 12 s
+    const locker = spawn('sqlite3', [file], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const lockerDone = new Promise((r) => locker.on('exit', r));
+    locker.stdin.write('.timeout 5000\nBEGIN IMMEDIATE;\nSELECT 1;\n');
+    await new Promise((r) => setTimeout(r, 500));
+    const releaseAt = setTimeout(() => locker.stdin.end('ROLLBACK;\n.quit\n'), 12_000);
+    try {
+      const puts = ['ann', 'bob', 'dan'].map((u) =>
+        rawHttp('PUT', profileUrl(server.base, ACC_A, IDS[u]), {
+          headers: { Authorization: `Bearer ${tokens[u]}`, 'Content-Type': 'application/json' },
+          body: Buffer.from(JSON.stringify({ title: `${u}-at-stop` })), timeout: 60_000,
+        }));
+      await new Promise((r) => setTimeout(r, 1000));    // all three parked behind the lock
+      // SIGTERM by hand: this stop outlasts the harness's 10 s stop timeout
+      const t0 = Date.now();
+      server.proc.kill('SIGTERM');
+      const answers = await Promise.all(puts);
+      const exit = await server.exited;
+      const took = Date.now() - t0;
+      assert.deepEqual(exit, { code: 0, signal: null }, server.stderr().slice(-3000));
+      assert.doesNotMatch(server.stderr(), /Sanitizer|runtime error: |PANIC|[Ss]uspended/);
+      assert.ok(took >= 10_000, `the grace ran out with PUTs parked (stop took ${took} ms)`);
+      // the first ones wait out the lock: the store's error (500, nothing
+      // changed); the last one runs once the lock is gone
+      const statuses = answers.map((a) => a.status).sort();
+      for (const a of answers)
+        assert.ok(a.status === 200 || a.status === 500, `answered ${a.status}: ${a.body.toString('utf8')}`);
+      assert.equal(statuses[0], 200, `the last PUT ran after the lock: ${statuses}`);
+      assert.equal(statuses[2], 500, `the first PUT waited out the lock: ${statuses}`);
+    } finally {
+      clearTimeout(releaseAt);
+      locker.stdin.end('ROLLBACK;\n.quit\n');
+      await lockerDone;
+      await server.stop('SIGKILL');
+    }
+  });
+});
