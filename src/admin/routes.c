@@ -29,5 +29,5 @@ static const pd_prefix prefixes[] = {
 
 const pd_api admin_api = {
     "admin", prefixes, sizeof(prefixes) / sizeof(prefixes[0]),
-    routes, sizeof(routes) / sizeof(routes[0]), admin_error, NULL,
+    routes, sizeof(routes) / sizeof(routes[0]), admin_error, NULL, NULL,
 };

@@ -25,5 +25,5 @@ static const pd_prefix prefixes[] = {
 
 const pd_api control_api = {
     "control", prefixes, sizeof(prefixes) / sizeof(prefixes[0]),
-    routes, sizeof(routes) / sizeof(routes[0]), NULL, control_admit,
+    routes, sizeof(routes) / sizeof(routes[0]), NULL, control_admit, NULL,
 };

@@ -188,6 +188,8 @@
 /* ---- PUT profile (esign/profile.c) ---- */
 #define LIM_LANE_STREAK                  16      /* takes of the write lane (store/lane.c) in a
                                                    row ahead of a waiting thread */
+#define LIM_WRITEQ_BATCH                 64     /* requests the write queue (http/writeq.c) runs
+                                                   in one group transaction */
 #define LIM_STOP_FLUSH_MS                1000   /* a stop whose grace ran out: how long the
                                                    answers of the write queue's last requests
                                                    (http/writeq.c) may take to go out */

@@ -22,6 +22,8 @@ typedef enum {
     MET_DB_ERRORS,                                 /* store failures (store/sqlite.c) */
     MET_RATELIMIT_HOURLY, MET_RATELIMIT_BURST,     /* refusals (http/rate.c) */
     MET_VERSIONS_MEMO_HIT, MET_VERSIONS_MEMO_MISS, /* store/versions.c */
+    MET_WRITEQ_BATCHES, MET_WRITEQ_REQUESTS,       /* http/writeq.c: batches run, requests in them */
+    MET_WRITEQ_UNWRITTEN,                          /* ... answered as failures: their group rolled back */
     MET_COUNT_
 } met_counter;
 

@@ -102,6 +102,23 @@ static void look_up(pd_request *req, esign_ctx *ctx)
                     : load_membership(ctx, req->caller.sub, ctx->tags.v_caller, true, &ctx->caller);
 }
 
+/* esign_authenticate; a failure is charged to the client's address. */
+static pd_err authenticate_counted(pd_server *srv, pd_request *req)
+{
+    pd_err e = esign_authenticate(srv, req);
+
+    if (e != PD_OK) {
+        pd_err l = over_limit(srv, req, NULL, NULL);
+        return l != PD_OK ? l : e;
+    }
+    return PD_OK;
+}
+
+bool esign_before_queue(pd_server *srv, pd_request *req)
+{
+    return authenticate_counted(srv, req) == PD_OK;
+}
+
 /* esign_check; write: the database work of this request goes through the
  * write lane (store/lane.h), entered before the cache tags are read. */
 static pd_err check(pd_server *srv, pd_request *req, esign_ctx *ctx, bool write)
@@ -109,11 +126,10 @@ static pd_err check(pd_server *srv, pd_request *req, esign_ctx *ctx, bool write)
     pd_err e;
 
     memset(ctx, 0, sizeof(*ctx));
-    e = esign_authenticate(srv, req);
-    if (e != PD_OK) {                       /* charged to the client's address */
-        pd_err l = over_limit(srv, req, NULL, NULL);
-        return l != PD_OK ? l : e;
-    }
+    /* authenticated already on its worker when queued (esign_before_queue) */
+    e = req->authenticated ? PD_OK : authenticate_counted(srv, req);
+    if (e != PD_OK)
+        return e;
     if (policy_esign_scope(req->caller.scope) != PD_OK)
         return fail_counted(srv, req, PD_ERR_LACKS_PERMISSIONS);
     if (req->n_params < 2 || str_copy(ctx->acc_ref, sizeof(ctx->acc_ref), req->params[0]) != 0 ||

@@ -37,6 +37,11 @@ typedef struct {
 
 /* Authenticates the request: fills req->caller.  PD_OK or error response set. */
 pd_err esign_authenticate(pd_server *srv, pd_request *req);
+/* pd_api.before_queue (http/http.h): authenticates a PUT on its worker
+ * before it is queued for the write queue, a failure charged to the
+ * client's address as esign_check does; the prelude then does not
+ * authenticate it again.  False: answered. */
+bool esign_before_queue(pd_server *srv, pd_request *req);
 
 /* The whole prelude for an action on .../accounts/{a}/users/{u}/...:
  * esign_check() then esign_load().  For a write (ACT_PROFILE_WRITE,

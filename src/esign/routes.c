@@ -3,6 +3,7 @@
  * and v2, with and without /restapi) and its routes.  Static data only.
  */
 #include "esign/handlers.h"
+#include "esign/prelude.h"
 
 #define R_PROFILE "/accounts/{accountId}/users/{userId}/profile"
 #define R_IMAGE   "/accounts/{accountId}/users/{userId}/profile/image"
@@ -25,5 +26,5 @@ static const pd_prefix prefixes[] = {
 
 const pd_api esign_api = {
     "esign", prefixes, sizeof(prefixes) / sizeof(prefixes[0]),
-    routes, sizeof(routes) / sizeof(routes[0]), NULL, NULL,
+    routes, sizeof(routes) / sizeof(routes[0]), NULL, NULL, esign_before_queue,
 };

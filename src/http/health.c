@@ -41,5 +41,5 @@ static const pd_prefix prefixes[] = { { "", 0 } };
 
 const pd_api health_api = {
     "health", prefixes, sizeof(prefixes) / sizeof(prefixes[0]),
-    routes, sizeof(routes) / sizeof(routes[0]), NULL, NULL,
+    routes, sizeof(routes) / sizeof(routes[0]), NULL, NULL, NULL,
 };

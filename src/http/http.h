@@ -68,6 +68,14 @@ typedef struct {
      * is answered (by `error`) and the body dropped unread, so a refused
      * caller cannot make the server hold a large body.  NULL: admit all. */
     pd_err (*admit)(const pd_request *r);
+    /* Optional: for a ROUTE_LANE route, run on the connection's worker
+     * before the request is queued for the write queue (http/writeq.h):
+     * the part of the handler that needs no write lane and must not run
+     * while the queue holds it (authentication: a legacy credential check
+     * hashes a password and records the attempt through the worker's own
+     * connection).  False: it answered, and the request is not queued.
+     * NULL: everything runs on the queue. */
+    bool (*before_queue)(pd_server *srv, pd_request *r);
 } pd_api;
 
 /* The APIs a server serves, tried in order (the root API, prefix "", last). */

@@ -202,6 +202,14 @@ void h_metrics(pd_server *srv, pd_request *req)
         met_sum(MET_RATELIMIT_HOURLY), met_sum(MET_RATELIMIT_BURST));
     caches(&b);
     counter(&b, "profiled_db_errors_total", "Database operations that failed.", "", met_sum(MET_DB_ERRORS));
+    counter(&b, "profiled_write_queue_batches_total", "Batches the write queue ran, each in one "
+            "transaction where the database allows (requests / batches = the mean batch).", "",
+            met_sum(MET_WRITEQ_BATCHES));
+    counter(&b, "profiled_write_queue_requests_total", "Requests the write queue ran (PUT profile "
+            "on a SQLite file).", "", met_sum(MET_WRITEQ_REQUESTS));
+    counter(&b, "profiled_write_queue_rolled_back_total", "Requests of the write queue that had "
+            "succeeded but were answered as store failures: their batch's transaction was rolled "
+            "back.", "", met_sum(MET_WRITEQ_UNWRITTEN));
     out(&b, "# HELP profiled_open_connections Connections open now, by listener.\n"
            "# TYPE profiled_open_connections gauge\n");
     if (srv->guard)

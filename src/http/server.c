@@ -54,6 +54,14 @@ static void store_destroy(void *p)
     pd_store_close(p);
 }
 
+pd_store *server_store_use(struct pd_server *srv, pd_store *s)
+{
+    pd_store *was = server_store(srv);
+
+    pthread_setspecific(srv->store_key, s);
+    return was;
+}
+
 pd_store *server_store(struct pd_server *srv)
 {
     pd_store *s = pthread_getspecific(srv->store_key);
@@ -219,6 +227,20 @@ static void answer_unreachable(pd_request *r)
     else
         r->api->error(r, PD_ERR_UNAVAILABLE, DB_UNREACHABLE_MSG);
     resp_header(r, "Retry-After", LIM_DB_UNREACHABLE_RETRY_S_STR);
+}
+
+/* The write queue's group transaction that held r's write was rolled back
+ * (http/writeq.c): r's answer said it wrote; it did not. */
+static void answer_unwritten(pd_request *r)
+{
+    log_msg(LOG_ERROR, "http", "%s %s: its write was rolled back with its group's transaction; "
+            "answered as a store failure (trace %s)", r->method, r->route ? r->route->name : "-",
+            r->trace);
+    r->resp.n_headers = 0;
+    if (r->api == NULL || r->api->error == NULL)
+        resp_error(r, PD_ERR_STORE, NULL);
+    else
+        r->api->error(r, PD_ERR_STORE, NULL);
 }
 
 /* The first call of the access handler for r: headers are in; route it. */
@@ -401,20 +423,54 @@ static enum MHD_Result queue_and_tell(struct pd_server *srv, pd_request *r)
     return rc;
 }
 
-/* Runs r's route: on the connection's worker, or on the write queue's
- * thread for a parked request (writeq.h; the state below is per thread). */
-static void run_route(struct pd_server *srv, pd_request *r)
+/* Runs a step of r's handling (its route, or its API's before_queue) with
+ * what a handler may need around it, on the connection's worker or on the
+ * write queue's thread (writeq.h; the state below is per thread).  Returns
+ * the step's verdict, false when the database was unreachable (answered). */
+static bool guarded(struct pd_server *srv, pd_request *r, bool (*step)(pd_server *, pd_request *))
 {
     /* a handler may read the key ring (server_keys): count it, so a
      * replaced ring is freed only when no handler runs */
     atomic_fetch_add(&srv->ring_readers, 1);
     log_set_trace(r->trace);                /* audit lines below the HTTP layer (sign-ins) */
     (void)pd_db_take_unreachable();
-    r->route->fn(srv, r);
-    if (pd_db_take_unreachable() && r->resp.status != 503)
+    bool go_on = step(srv, r);
+    if (pd_db_take_unreachable() && r->resp.status != 503) {
         answer_unreachable(r);
+        go_on = false;
+    }
     log_set_trace(NULL);
     atomic_fetch_sub(&srv->ring_readers, 1);
+    return go_on;
+}
+
+static bool route_step(pd_server *srv, pd_request *r)
+{
+    r->route->fn(srv, r);
+    return false;
+}
+
+/* Runs r's route (writeq_run_fn). */
+static void run_route(struct pd_server *srv, pd_request *r)
+{
+    (void)guarded(srv, r, route_step);
+}
+
+/* r's route runs on the write queue's thread: what its API does first runs
+ * here (before_queue), then the connection is suspended and r queued.
+ * False: answered already, or the queue is not taking requests (r then
+ * runs here). */
+static bool park(struct pd_server *srv, pd_request *r)
+{
+    if ((r->route->flags & ROUTE_LANE) == 0 || srv->wq == NULL ||
+        !pd_store_has_lane(server_store(srv)))
+        return false;
+    if (r->api != NULL && r->api->before_queue != NULL && !guarded(srv, r, r->api->before_queue))
+        return false;                       /* answered */
+    r->parked = true;                       /* before the queue's thread can see r */
+    if (!writeq_park(srv->wq, r))
+        r->parked = false;
+    return r->parked;
 }
 
 /* Queues r's answer.  A stopping server still answers what reached it over
@@ -513,12 +569,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     if (v == HOOK_CONTINUE) {
         /* a route that writes through the lane runs on the write queue's
          * thread while this worker serves its other connections */
-        if ((r->route->flags & ROUTE_LANE) != 0 && srv->wq != NULL &&
-            pd_store_has_lane(server_store(srv)) && writeq_park(srv->wq, r)) {
-            r->parked = true;
+        if (park(srv, r))
             return MHD_YES;
-        }
-        run_route(srv, r);
+        if (!r->resp.set)
+            run_route(srv, r);
     }
     return answer(srv, r);
 }
@@ -710,7 +764,7 @@ struct pd_server *server_start(const pd_config *cfg, const pd_router *router)
     /* keep this connection for the main thread (and, for :memory:, the data) */
     pthread_setspecific(srv->store_key, s);
     s = NULL;
-    srv->wq = writeq_start(srv, run_route);
+    srv->wq = writeq_start(srv, run_route, answer_unwritten);
     if (srv->wq == NULL)
         log_msg(LOG_WARN, "http", "cannot start the write queue: writing requests wait for "
                 "the write lane on their workers");

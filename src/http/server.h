@@ -74,6 +74,14 @@ bool server_request_https(const struct pd_server *srv, const pd_request *req);
 
 /* This thread's store connection (opened on first use); NULL on failure. */
 pd_store *server_store(struct pd_server *srv);
+/* Makes s (borrowed) this thread's store connection and returns the one it
+ * replaces (opened now if there was none), which the caller puts back
+ * before the thread ends.  The write queue's thread runs its batch with the
+ * write lane's connection as its own, so everything its handlers do with
+ * the database is on that connection and inside the batch's transaction
+ * (a second connection of the same thread would wait for the write lock
+ * the batch holds: a deadlock). */
+pd_store *server_store_use(struct pd_server *srv, pd_store *s);
 /* Stops accepting, lets in-flight requests finish (up to grace_ms), stops. */
 void server_stop(struct pd_server *srv, int grace_ms);
 

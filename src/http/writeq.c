@@ -14,12 +14,17 @@
 
 #include <microhttpd.h>
 
+#include "core/limits.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "http/server.h"
+#include "store/lookup_cache.h"
+#include "store/versions.h"
 
 struct writeq {
     struct pd_server *srv;
     writeq_run_fn run;
+    writeq_undo_fn undo;
     pthread_t thread;
     pthread_mutex_t mu;         /* guards head, tail, stop */
     pthread_cond_t work;        /* signalled when a request is queued or stop is set */
@@ -28,24 +33,63 @@ struct writeq {
     atomic_uint parked;         /* queued or running, not yet resumed */
 };
 
+/* Answers the requests of a group whose writes were not committed: each
+ * that was going to say it had written now says nothing was. */
+static void unwritten(writeq *q, pd_request *from, pd_request *to)
+{
+    for (pd_request *r = from; r != to; r = r->wq_next)
+        if (r->resp.status >= 200 && r->resp.status < 300) {
+            q->undo(r);
+            met_inc(MET_WRITEQ_UNWRITTEN);
+        }
+    /* what this thread remembered of those writes (the versions they made,
+     * a caller's membership under its new version) is not so */
+    lc_forget();
+    pd_store_versions_forget();
+}
+
 /* Runs one batch: the lane is entered once around it (the handlers enter
- * it again, nested), each connection resumed once its request ran. */
-static void run_batch(writeq *q, pd_request *r)
+ * it again, nested) and, where the backend can, the batch's writes share
+ * one transaction and one COMMIT (group commit); every connection is
+ * resumed after that COMMIT, so no answer goes out before its write is
+ * durable.  A group whose transaction a request's statement rolled back
+ * (or whose COMMIT failed) wrote nothing: the requests of it that had
+ * succeeded are answered with the store's error, and the rest of the
+ * batch goes on in a new group. */
+static void run_batch(writeq *q, pd_request *batch)
 {
     pd_store *own = server_store(q->srv);
     pd_store *held = pd_store_lane_enter(own);
+    if (held != NULL && held != own)
+        server_store_use(q->srv, held);     /* see server.h: one connection for the batch */
+    bool can_group = held != NULL && held->ops->group_begin != NULL;
+    bool grouped = can_group && held->ops->group_begin(held) == PD_OK;
+    pd_request *group = batch;              /* first request of the open group */
 
-    while (r != NULL) {
-        pd_request *next = r->wq_next;
+    met_inc(MET_WRITEQ_BATCHES);
+    for (pd_request *r = batch; r != NULL; r = r->wq_next) {
+        met_inc(MET_WRITEQ_REQUESTS);
+        q->run(q->srv, r);
+        if (grouped && !held->ops->group_open(held)) {
+            unwritten(q, group, r);         /* r saw its own failure */
+            held->ops->group_end(held, false);
+            grouped = held->ops->group_begin(held) == PD_OK;
+            group = r->wq_next;
+        }
+    }
+    if (grouped && held->ops->group_end(held, true) != PD_OK)
+        unwritten(q, group, NULL);
+    if (held != NULL && held != own)
+        server_store_use(q->srv, own);
+    pd_store_lane_leave(own, held);
+    for (pd_request *r = batch, *next; r != NULL; r = next) {
         struct MHD_Connection *conn = r->conn;
 
+        next = r->wq_next;
         r->wq_next = NULL;
-        q->run(q->srv, r);
         atomic_fetch_sub(&q->parked, 1);
         MHD_resume_connection(conn);        /* r is its worker's again from here */
-        r = next;
     }
-    pd_store_lane_leave(own, held);
 }
 
 static void *writeq_main(void *arg)
@@ -58,8 +102,15 @@ static void *writeq_main(void *arg)
             pthread_cond_wait(&q->work, &q->mu);
         if (q->head == NULL)
             break;                          /* stopping, and nothing left */
-        pd_request *batch = q->head;
-        q->head = q->tail = NULL;
+        /* at most LIM_WRITEQ_BATCH: the group holds the database's write
+         * lock, which other processes wait for */
+        pd_request *batch = q->head, *last = batch;
+        for (unsigned n = 1; n < LIM_WRITEQ_BATCH && last->wq_next != NULL; n++)
+            last = last->wq_next;
+        q->head = last->wq_next;
+        last->wq_next = NULL;
+        if (q->head == NULL)
+            q->tail = NULL;
         pthread_mutex_unlock(&q->mu);
         run_batch(q, batch);
         pthread_mutex_lock(&q->mu);
@@ -69,7 +120,7 @@ static void *writeq_main(void *arg)
     return NULL;
 }
 
-writeq *writeq_start(struct pd_server *srv, writeq_run_fn run)
+writeq *writeq_start(struct pd_server *srv, writeq_run_fn run, writeq_undo_fn undo)
 {
     writeq *q = calloc(1, sizeof *q);
 
@@ -77,6 +128,7 @@ writeq *writeq_start(struct pd_server *srv, writeq_run_fn run)
         return NULL;
     q->srv = srv;
     q->run = run;
+    q->undo = undo;
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->work, NULL);
     atomic_init(&q->parked, 0);

@@ -12,7 +12,9 @@
  * connections; the queue's thread takes everything queued, enters the lane
  * once, runs each request's handler (which enters the lane again, nested:
  * store/lane.h), and resumes each connection, whose worker then sends the
- * answer.  A batch shares one lane entry and one wake-up of each thread.
+ * answer.  A batch shares one lane entry, one wake-up of each thread and,
+ * where the backend offers it (store.h, group_begin), one write
+ * transaction and its COMMIT: the connections are resumed after it.
  *
  * The queue is used only when the database has a lane (SQLite files);
  * otherwise, and once the queue has stopped, the handler runs on the
@@ -38,9 +40,13 @@ struct pd_server;
 /* Runs a parked request's route on the queue's thread (server.c). */
 typedef void (*writeq_run_fn)(struct pd_server *srv, pd_request *r);
 
+/* Replaces the answer of a request whose write was not committed after
+ * all (its group's transaction was rolled back) with the store's error. */
+typedef void (*writeq_undo_fn)(pd_request *r);
+
 /* Starts the queue's thread for srv (whose store handles it uses through
  * server_store); NULL when it cannot (then nothing parks). */
-writeq *writeq_start(struct pd_server *srv, writeq_run_fn run);
+writeq *writeq_start(struct pd_server *srv, writeq_run_fn run, writeq_undo_fn undo);
 /* Suspends r's connection and queues r; true: the access handler returns
  * without an answer and is called again once r's route ran.  False (the
  * queue stopped): run the route on this thread. */

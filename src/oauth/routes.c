@@ -17,5 +17,5 @@ static const pd_prefix prefixes[] = { { "/oauth", 0 } };
 
 const pd_api oauth_api = {
     "oauth", prefixes, sizeof(prefixes) / sizeof(prefixes[0]),
-    routes, sizeof(routes) / sizeof(routes[0]), oauth_api_error, NULL,
+    routes, sizeof(routes) / sizeof(routes[0]), oauth_api_error, NULL, NULL,
 };

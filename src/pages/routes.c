@@ -47,5 +47,5 @@ static const pd_prefix prefixes[] = { { "", 0 } };
 
 const pd_api pages_api = {
     "pages", prefixes, sizeof(prefixes) / sizeof(prefixes[0]),
-    routes, sizeof(routes) / sizeof(routes[0]), pages_early_error, NULL,
+    routes, sizeof(routes) / sizeof(routes[0]), pages_early_error, NULL, NULL,
 };

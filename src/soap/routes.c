@@ -19,5 +19,5 @@ static const pd_prefix prefixes[] = {
 
 const pd_api soap_api = {
     "soap", prefixes, sizeof(prefixes) / sizeof(prefixes[0]),
-    routes, sizeof(routes) / sizeof(routes[0]), soap_api_error, NULL,
+    routes, sizeof(routes) / sizeof(routes[0]), soap_api_error, NULL, NULL,
 };

@@ -45,6 +45,8 @@ typedef struct {
 static pthread_key_t lc_key;
 static pthread_once_t lc_once = PTHREAD_ONCE_INIT;
 
+static void lc_init(void);
+
 static void lc_free(void *p)
 {
     lc_table *t = p;
@@ -54,6 +56,17 @@ static void lc_free(void *p)
         pd_membership_clear(&t->mem[i].m);
     }
     free(t);
+}
+
+void lc_forget(void)
+{
+    pthread_once(&lc_once, lc_init);
+    lc_table *t = pthread_getspecific(lc_key);
+
+    if (t != NULL) {
+        pthread_setspecific(lc_key, NULL);
+        lc_free(t);                         /* the next use starts an empty table */
+    }
 }
 
 static void lc_init(void)

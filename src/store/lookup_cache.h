@@ -41,4 +41,9 @@ bool lc_get_membership(const char *account_id, const char *user_id, int64_t gene
 void lc_put_membership(const char *account_id, const char *user_id, int64_t generation,
                        int64_t user_version, const pd_membership *m);
 
+/* Drops every entry of this thread: after a write it put entries for was
+ * rolled back after all (http/writeq.c), those versions may come again
+ * with other memberships. */
+void lc_forget(void);
+
 #endif

@@ -424,6 +424,8 @@ typedef struct {
     pd_changes_file *changes;   /* file databases: the change signal (store/changes.h) */
     pd_lane *lane;              /* file databases: the write lane (store/lane.h), counted;
                                  * NULL on the lane's own connection */
+    bool group;                 /* inside group_begin .. group_end (group commit) */
+    unsigned group_saves;       /* ... savepoints begun inside it by sq_begin, open */
     bool commit_pending;        /* a write transaction is committing: signal once it has */
     bool quiet_writes;          /* rate_sync: its commits change nothing a cache holds */
     bool bulk;                  /* inside bulk_begin .. bulk_end (see the bulk-load block) */
@@ -999,9 +1001,22 @@ static pd_err sq_migrate(pd_store *s, int *from, int *to)
     return PD_OK;
 }
 
+/* Inside a group (group_begin) whose transaction is still open: a caller's
+ * own transaction is a savepoint of it. */
+static bool in_group(sq_store *q)
+{
+    return q->group && !sqlite3_get_autocommit(q->db);
+}
+
 static pd_err sq_begin(pd_store *s)
 {
     sq_store *q = SQ(s);
+    if (in_group(q)) {
+        pd_err e = run_id(q, ST_SAVEPOINT, "begin");
+        if (e == PD_OK)
+            q->group_saves++;
+        return e;
+    }
     writer_enter(q);
     pd_err e = run_id(q, ST_BEGIN_IMMEDIATE, "begin");
     writer_leave(q);                        /* only if BEGIN failed */
@@ -1011,6 +1026,12 @@ static pd_err sq_begin(pd_store *s)
 static pd_err sq_commit(pd_store *s)
 {
     sq_store *q = SQ(s);
+    if (in_group(q) && q->group_saves > 0) {
+        pd_err e = run_id(q, ST_RELEASE, "commit");
+        if (e == PD_OK)
+            q->group_saves--;
+        return e;
+    }
     pd_err e = run_id(q, ST_COMMIT, "commit");
     writer_leave(q);                        /* a failed COMMIT keeps it open */
     return e;
@@ -1020,10 +1041,58 @@ static pd_err sq_rollback(pd_store *s)
 {
     sq_store *q = SQ(s);
     pd_err e = PD_OK;
+    if (in_group(q)) {                      /* the group's own end is group_end */
+        if (q->group_saves == 0)
+            return PD_OK;
+        q->group_saves--;
+        e = run_id(q, ST_ROLLBACK_TO, "rollback");
+        pd_err r = run_id(q, ST_RELEASE, "rollback");
+        return e != PD_OK ? e : r;
+    }
     if (!sqlite3_get_autocommit(q->db))
         e = run_id(q, ST_ROLLBACK, "rollback");
     writer_leave(q);
     return e;
+}
+
+/* ---- group commit (store.h) -------------------------------------------- */
+
+static pd_err sq_group_begin(pd_store *s)
+{
+    sq_store *q = SQ(s);
+    if (q->group || !sqlite3_get_autocommit(q->db))
+        return fail_msg(q, "group_begin", "called inside a transaction", NULL);
+    writer_enter(q);
+    pd_err e = run_id(q, ST_BEGIN_IMMEDIATE, "group_begin");
+    writer_leave(q);                        /* only if BEGIN failed */
+    if (e == PD_OK) {
+        q->group = true;
+        q->group_saves = 0;
+    }
+    return e;
+}
+
+static pd_err sq_group_end(pd_store *s, bool commit)
+{
+    sq_store *q = SQ(s);
+    pd_err e = PD_ERR_STORE;                /* rolled back already: nothing committed */
+    if (!q->group)
+        return fail_msg(q, "group_end", "no group begun", NULL);
+    q->group = false;
+    q->group_saves = 0;
+    if (!sqlite3_get_autocommit(q->db)) {
+        e = commit ? run_id(q, ST_COMMIT, "group_end") : PD_ERR_STORE;
+        if (e != PD_OK && !sqlite3_get_autocommit(q->db))
+            run_quiet(q, ST_ROLLBACK, "group_end");
+    }
+    writer_leave(q);
+    signal_committed(q);
+    return e;
+}
+
+static bool sq_group_open(pd_store *s)
+{
+    return in_group(SQ(s));
 }
 
 /* ---- lookups --------------------------------------------------------- */
@@ -1182,7 +1251,7 @@ static pd_err sq_update_profile_if(pd_store *s, const char *user_id, int64_t ver
     sq_store *q = SQ(s);
     if (user_id == NULL || read_json == NULL || profile_json == NULL || modified == NULL)
         return bad_arg(q, op);
-    if (!sqlite3_get_autocommit(q->db))
+    if (!sqlite3_get_autocommit(q->db) && !in_group(q))
         return fail_msg(q, op, "called inside a transaction", NULL);
     writer_enter(q);
     pd_err e = exec_keyed(q, ST_UPDATE_PROFILE_IF,
@@ -2577,6 +2646,9 @@ static const pd_store_ops SQ_OPS = {
     .count_users = sq_count_users,
     .update_profile = sq_update_profile,
     .update_profile_if = sq_update_profile_if,
+    .group_begin = sq_group_begin,
+    .group_end = sq_group_end,
+    .group_open = sq_group_open,
     .lane = sq_lane,
     .get_image = sq_get_image,
     .put_image = sq_put_image,

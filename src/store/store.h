@@ -392,6 +392,20 @@ typedef struct {
      * The lane (store/lane.h) of the database this handle is connected to,
      * or NULL; use it through pd_store_lane_enter / pd_store_lane_leave. */
     struct pd_lane *(*lane)(pd_store *s);
+    /* ---- group commit (optional: NULL when a backend has none) ----
+     * group_begin opens one write transaction (the write lock held) that
+     * the operations after it join until group_end: begin / commit /
+     * rollback inside it become a savepoint and its release or rollback (a
+     * rollback with no savepoint open does nothing), update_profile_if runs
+     * inside it.  group_end commits (commit true) or rolls back and returns
+     * PD_OK only when it committed.  group_open is true while that
+     * transaction is still open: a statement that failed hard (a trigger's
+     * RAISE(ROLLBACK), a full disk) may have rolled it back, and with it
+     * every write made in the group so far.  http/writeq.c uses them on
+     * the write lane's connection. */
+    pd_err (*group_begin)(pd_store *s);
+    pd_err (*group_end)(pd_store *s, bool commit);
+    bool (*group_open)(pd_store *s);
 } pd_store_ops;
 
 typedef struct {

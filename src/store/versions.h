@@ -33,7 +33,8 @@
 pd_err pd_store_versions(pd_store *s, const char *user_a, const char *user_b,
                          int64_t *va, int64_t *vb, int64_t *generation);
 
-/* Forgets this thread's entries (tests). */
+/* Forgets this thread's entries (tests; http/writeq.c after a group
+ * transaction was rolled back). */
 void pd_store_versions_forget(void);
 
 #endif

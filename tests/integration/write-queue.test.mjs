@@ -10,6 +10,11 @@
 //  - a graceful stop (SIGTERM) with PUTs parked in the queue ends cleanly
 //    (exit 0: libmicrohttpd must not be stopped with a suspended
 //    connection) and loses no acknowledged PUT;
+//  - the queue's batch shares one transaction (group commit): when one
+//    request's statement rolls that transaction back (a trigger's
+//    RAISE(ROLLBACK) here), the requests of its group that had succeeded
+//    are answered as store failures, so every 200 is stored and every 500
+//    is not;
 //  - a stop whose 10 s grace runs out while PUTs are still parked (another
 //    process holds the database's write lock for 12 s, so each queued PUT
 //    waits out the 5 s busy timeout) still exits 0, every PUT answered.
@@ -18,7 +23,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import {
-  freshDb, cliOk, importFile, mintToken, startServer, http, rawHttp, profileUrl, IDS, ACC_A, ACC_B,
+  freshDb, cliOk, importFile, mintToken, startServer, http, rawHttp, profileUrl, IDS, ACC_A, ACC_B, dbExec,
   FIXTURES, sqliteOnly,
   PROFILE_FIELDS,
 } from './lib/server.mjs';
@@ -26,10 +31,11 @@ import {
 const NO_LIMITS = ['--rate-limit-hourly', '0', '--rate-limit-burst', '0',
   '--rate-limit-anonymous-hourly', '0', '--rate-limit-anonymous-burst', '0'];
 
-async function tenant(extra = []) {
+async function tenant(extra = [], beforeStart = () => {}) {
   const db = freshDb();
   cliOk(['migrate', '--db', db.url]);
   importFile(db.url, path.join(FIXTURES, 'tenant.json'));
+  beforeStart(db);
   const tokens = {};
   for (const u of ['ann', 'bob', 'cat', 'dan']) tokens[u] = mintToken(db.url, IDS[u]);
   const server = await startServer({ db: db.url, extraArgs: ['--threads', '2', '--log-level', 'warn', ...NO_LIMITS, ...extra] });
@@ -186,6 +192,53 @@ describe('write queue: PUT profile on the queue thread (PostgreSQL: on the worke
       locker.stdin.end('ROLLBACK;\n.quit\n');
       await lockerDone;
       await server.stop('SIGKILL');
+    }
+  });
+
+  it('a group rolled back by one request\'s statement: every 200 stored, every 500 not',
+     sqliteOnly('a trigger with RAISE(ROLLBACK) in the SQLite file'), async () => {
+    const { tokens, server } = await tenant([], (db) => dbExec(db,
+      "CREATE TRIGGER poison BEFORE UPDATE ON users WHEN NEW.profile_json LIKE '%poison%' " +
+      "BEGIN SELECT RAISE(ROLLBACK, 'poisoned'); END;"));
+    try {
+      const url = (u) => profileUrl(server.base, ACC_A, IDS[u]);
+      const titleOf = async (u) => (await http('GET', url(u), { token: tokens[u] })).json().title;
+      let oks = 0;
+      let sharedFate = 0;
+      for (let round = 1; round <= 20; round++) {
+        const sent = { ann: `ann-${round}`, bob: `bob-${round}`, dan: `poison-${round}` };
+        const before = {};
+        for (const u of Object.keys(sent)) before[u] = await titleOf(u);
+        const answers = await Promise.all(Object.entries(sent).map(([u, title], i) =>
+          send(i % 2 === 0, url(u), { token: tokens[u], body: JSON.stringify({ title }) })));
+        const byUser = Object.fromEntries(Object.keys(sent).map((u, i) => [u, answers[i]]));
+        assert.deepEqual(byUser.dan, { status: 500, code: 'UNSPECIFIED_ERROR' }, `round ${round}: the poisoned one`);
+        for (const u of ['ann', 'bob']) {
+          const a = byUser[u];
+          const now = await titleOf(u);
+          if (a.status === 200) {
+            oks++;
+            assert.equal(now, sent[u], `round ${round}: ${u} answered 200, stored ${now}`);
+          } else {
+            sharedFate++;
+            assert.deepEqual(a, { status: 500, code: 'UNSPECIFIED_ERROR' }, `round ${round}: ${u}`);
+            assert.equal(now, before[u], `round ${round}: ${u} answered 500, but ${now} was stored`);
+          }
+        }
+        assert.equal(await titleOf('dan'), before.dan, `round ${round}: the poisoned one stored nothing`);
+      }
+      assert.ok(oks > 0, 'some PUTs were written');
+      // the server counts the same: every PUT went through the queue, and the
+      // good ones answered 500 are the ones it rolled back with the poisoned one
+      const m = (await http('GET', `${server.base}/metrics`)).text();
+      const metric = (name) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(m)?.[1]);
+      assert.equal(metric('profiled_write_queue_requests_total'), 20 * 3);
+      assert.equal(metric('profiled_write_queue_rolled_back_total'), sharedFate);
+      assert.ok(metric('profiled_write_queue_batches_total') <= 20 * 3);
+      // how often a good PUT shared the poisoned one's group depends on timing
+      console.log(`# group commit: ${oks} PUTs written, ${sharedFate} rolled back with the poisoned one`);
+    } finally {
+      await server.stop();
     }
   });
 });

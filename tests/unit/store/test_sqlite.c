@@ -608,6 +608,96 @@ static void test_update_profile_if(void **state)
     free(doc);
 }
 
+/* The group transaction (group_begin .. group_end, http/writeq.c's group
+ * commit): the writes inside it become visible to other connections only
+ * at its COMMIT; a caller's begin .. rollback inside it undoes only its
+ * own part (a savepoint), and a rollback with none open does nothing;
+ * group_end(false) keeps nothing; a statement that rolls the whole
+ * transaction back (a trigger's RAISE(ROLLBACK)) ends the group: group_open
+ * says so and group_end reports that nothing was committed. */
+static const char *title_of(pd_store *s, const char *id, char *buf, size_t len)
+{
+    pd_user u;
+    assert_int_equal(s->ops->get_user(s, id, &u), PD_OK);
+    snprintf(buf, len, "%s", u.profile_json);
+    pd_user_clear(&u);
+    return buf;
+}
+
+static pd_err write_if(pd_store *s, const char *id, const char *doc)
+{
+    pd_user u;
+    assert_int_equal(s->ops->get_user(s, id, &u), PD_OK);
+    pd_err e = s->ops->update_profile_if(s, id, u.version, u.profile_json, doc, "m");
+    pd_user_clear(&u);
+    return e;
+}
+
+static void test_group_transaction(void **state)
+{
+    fixture *f = *state;
+    pd_store *s = f->s;
+    char err[256] = "", b[256], first[256];
+    add_user(s, USR, "a@x.com");
+    add_user(s, USR2, "b@x.com");
+    pd_store *other = pd_store_open_existing(f->url, err, sizeof err);
+    assert_non_null(other);
+    title_of(other, USR, first, sizeof first);
+
+    /* two writes, one COMMIT; nothing seen outside before it */
+    assert_int_equal(s->ops->group_begin(s), PD_OK);
+    assert_true(s->ops->group_open(s));
+    assert_int_equal(s->ops->group_begin(s), PD_ERR_STORE);     /* not twice */
+    assert_int_equal(write_if(s, USR, "{\"title\":\"g1\"}"), PD_OK);
+    assert_int_equal(write_if(s, USR2, "{\"title\":\"g2\"}"), PD_OK);
+    assert_string_equal(title_of(s, USR, b, sizeof b), "{\"title\":\"g1\"}");   /* its own view */
+    assert_string_equal(title_of(other, USR, b, sizeof b), first);
+    /* a caller's transaction inside: a savepoint; its rollback undoes it alone */
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->update_profile(s, USR, "{\"title\":\"undone\"}", "m"), PD_OK);
+    assert_int_equal(s->ops->rollback(s), PD_OK);
+    assert_true(s->ops->group_open(s));
+    assert_int_equal(s->ops->rollback(s), PD_OK);               /* none open: nothing */
+    assert_true(s->ops->group_open(s));
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->update_profile(s, USR2, "{\"title\":\"kept\"}", "m"), PD_OK);
+    assert_int_equal(s->ops->commit(s), PD_OK);                 /* released into the group */
+    assert_true(s->ops->group_open(s));
+    assert_int_equal(s->ops->group_end(s, true), PD_OK);
+    assert_false(s->ops->group_open(s));
+    assert_string_equal(title_of(other, USR, b, sizeof b), "{\"title\":\"g1\"}");
+    assert_string_equal(title_of(other, USR2, b, sizeof b), "{\"title\":\"kept\"}");
+
+    /* group_end(false): nothing kept */
+    assert_int_equal(s->ops->group_begin(s), PD_OK);
+    assert_int_equal(write_if(s, USR, "{\"title\":\"dropped\"}"), PD_OK);
+    assert_int_equal(s->ops->group_end(s, false), PD_ERR_STORE);
+    assert_string_equal(title_of(other, USR, b, sizeof b), "{\"title\":\"g1\"}");
+    assert_int_equal(s->ops->group_end(s, true), PD_ERR_STORE);  /* no group begun */
+
+    /* a statement that rolls everything back ends the group */
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER poison BEFORE UPDATE ON users "
+                                  "WHEN NEW.profile_json LIKE '%poison%' "
+                                  "BEGIN SELECT RAISE(ROLLBACK, 'poisoned'); END;", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    pd_store_close(s);                      /* a new handle sees the new schema at once */
+    f->s = s = pd_store_open_existing(f->url, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(s->ops->group_begin(s), PD_OK);
+    assert_int_equal(write_if(s, USR, "{\"title\":\"lost\"}"), PD_OK);
+    assert_int_not_equal(write_if(s, USR2, "{\"title\":\"poison\"}"), PD_OK);
+    assert_false(s->ops->group_open(s));
+    assert_int_equal(s->ops->group_end(s, true), PD_ERR_STORE);
+    assert_string_equal(title_of(other, USR, b, sizeof b), "{\"title\":\"g1\"}");
+    /* and the handle writes on as usual */
+    assert_int_equal(write_if(s, USR, "{\"title\":\"after\"}"), PD_OK);
+    assert_string_equal(title_of(other, USR, b, sizeof b), "{\"title\":\"after\"}");
+    pd_store_close(other);
+}
+
 /* ---- images ----------------------------------------------------------- */
 
 static void test_image_roundtrip(void **state)
@@ -1322,6 +1412,7 @@ int main(void)
         T(test_upsert_user_keeps_password),
         T(test_update_profile),
         T(test_update_profile_if),
+        T(test_group_transaction),
         T(test_image_roundtrip),
         T(test_membership),
         T(test_fk_violations),
