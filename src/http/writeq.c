@@ -48,8 +48,8 @@ static void unwritten(writeq *q, pd_request *from, pd_request *to)
     pd_store_versions_forget();
 }
 
-/* Runs one batch: the lane is entered once around it (the handlers enter
- * it again, nested) and, where the backend can, the batch's writes share
+/* Runs one batch: the lane is entered once around it (the handlers use its
+ * connection as this thread's own, server.h) and, where the backend can, the batch's writes share
  * one transaction and one COMMIT (group commit); every connection is
  * resumed after that COMMIT, so no answer goes out before its write is
  * durable.  A group whose transaction a request's statement rolled back

@@ -10,8 +10,9 @@
  * a worker that meets such a request suspends its connection
  * (libmicrohttpd's suspend/resume), queues it and goes on serving its other
  * connections; the queue's thread takes everything queued, enters the lane
- * once, runs each request's handler (which enters the lane again, nested:
- * store/lane.h), and resumes each connection, whose worker then sends the
+ * once, runs each request's handler with the lane's connection as the
+ * thread's own (server_store_use: the handler's own enter of the lane is
+ * then that connection's no-op), and resumes each connection, whose worker then sends the
  * answer.  A batch shares one lane entry, one wake-up of each thread and,
  * where the backend offers it (store.h, group_begin), one write
  * transaction and its COMMIT: the connections are resumed after it.

@@ -42,12 +42,6 @@ struct pd_lane {
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pd_lane *g_lanes;
 
-/* The lane this thread holds and how many enters of it are open: an enter
- * by the holder nests (http/writeq.c holds the lane across a batch of
- * requests whose handlers enter it again). */
-static _Thread_local pd_lane *t_held;
-static _Thread_local unsigned t_depth;
-
 pd_lane *pd_lane_get(dev_t dev, ino_t ino, const char *path, pd_lane_open_fn open)
 {
     pd_lane *l;
@@ -127,31 +121,10 @@ static void pass_on(pd_lane *l)
     pthread_mutex_unlock(&l->mu);
 }
 
-/* Opens the lane's connection on the holder's first need; NULL when it
- * cannot be opened (logged once). */
-static pd_store *conn_of(pd_lane *l)
-{
-    if (l->conn == NULL && !l->failed) {
-        l->conn = l->open(l->path);
-        if (l->conn == NULL) {
-            l->failed = true;
-            log_msg(LOG_WARN, "store", "write lane: cannot open a connection to %s; writing "
-                    "requests use their own connections", l->path);
-        }
-    }
-    return l->conn;
-}
-
 pd_store *pd_lane_enter(pd_lane *l)
 {
     if (l == NULL)
         return NULL;
-    if (t_held == l) {                  /* nested: the lane is this thread's already */
-        if (conn_of(l) == NULL)
-            return NULL;
-        t_depth++;
-        return l->conn;
-    }
     pthread_mutex_lock(&l->mu);
     bool handed = false;
     if (l->held) {
@@ -173,13 +146,17 @@ pd_store *pd_lane_enter(pd_lane *l)
         take(l);
     }
     pthread_mutex_unlock(&l->mu);
-    if (conn_of(l) == NULL) {
+    if (l->conn == NULL && !l->failed) {
+        l->conn = l->open(l->path);
+        if (l->conn == NULL) {
+            l->failed = true;
+            log_msg(LOG_WARN, "store", "write lane: cannot open a connection to %s; writing "
+                    "requests use their own connections", l->path);
+        }
+    }
+    if (l->conn == NULL) {
         pass_on(l);
         return NULL;
-    }
-    if (t_held == NULL) {
-        t_held = l;
-        t_depth = 1;
     }
     return l->conn;
 }
@@ -190,9 +167,5 @@ void pd_lane_leave(pd_lane *l)
         return;
     if (l->conn != NULL)
         l->conn->ops->rollback(l->conn);    /* a no-op unless a transaction was left open */
-    if (t_held == l && --t_depth > 0)
-        return;                             /* an inner enter ended: still this thread's */
-    if (t_held == l)
-        t_held = NULL;
     pass_on(l);
 }

@@ -42,10 +42,7 @@ void pd_lane_put(pd_lane *l);
 
 /* Waits for the lane and returns its connection, opened now if it is not
  * yet; NULL (and the lane not held) when it cannot be opened: the caller
- * then uses its own handle.  Call pd_lane_leave with what it returned.
- * The thread that holds the lane may enter it again (nested: it keeps the
- * lane until its outermost enter is left); holding two lanes at once is not
- * tracked that way (one database per process here). */
+ * then uses its own handle.  Call pd_lane_leave with what it returned. */
 pd_store *pd_lane_enter(pd_lane *l);
 /* Ends any transaction the caller left open on the lane's connection
  * (rolled back) and lets the next caller in. */

@@ -443,12 +443,11 @@ const char *pd_store_last_error(pd_store *s);
  * database for writing requests (store/lane.h), held by the caller alone
  * until pd_store_lane_leave, or s itself when the backend has none or it
  * cannot be opened.  Do every read the write depends on and the write
- * through what it returns; call it outside any transaction of s.  The
- * thread holding the lane may enter it again, through s or another handle
- * of the same database (nested: http/writeq.c holds it across a batch of
- * handlers that enter it); entering with the lane's own handle is a no-op
- * that returns it (model/profile_write.c relies on that).  True when s's
- * backend has a lane: pd_store_has_lane. */
+ * through what it returns; call it outside any transaction of s, and do
+ * not enter it twice on one thread (entering with the lane's own handle is
+ * a no-op that returns it: model/profile_write.c, and the handlers the
+ * write queue runs with that handle as their thread's own, rely on that).
+ * True when s's backend has a lane: pd_store_has_lane. */
 pd_store *pd_store_lane_enter(pd_store *s);
 bool pd_store_has_lane(pd_store *s);
 /* Ends what pd_store_lane_enter(s) began (held: what it returned); a

@@ -4,8 +4,7 @@
  * connection, which is none of theirs; another file has its own lane; an
  * in-memory database has none (the handle itself comes back); one caller
  * at a time holds it; a transaction left open on it is rolled back at
- * leave; the holder may enter again (nested) and keeps it until its
- * outermost leave; it outlives any one handle but not the last; and a thread taking
+ * leave; it outlives any one handle but not the last; and a thread taking
  * it again and again lets a waiting one in after LIM_LANE_STREAK takes.
  *
  * Memory: each test owns its handles and temporary directory.
@@ -154,62 +153,6 @@ static void test_one_holder_at_a_time(void **state)
     sqt_remove(&p);
 }
 
-/* The holder enters again (through another handle of the same file, as a
- * handler run by http/writeq.c does): the same connection, and the lane
- * stays this thread's until the outermost enter is left - a waiting thread
- * gets in only then. */
-typedef struct {
-    pd_store *s;
-    atomic_int stage;           /* 1: about to enter, 2: in */
-} waiter_arg;
-
-static void *waiter(void *arg)
-{
-    waiter_arg *w = arg;
-    atomic_store(&w->stage, 1);
-    pd_store *l = pd_store_lane_enter(w->s);
-    atomic_store(&w->stage, 2);
-    pd_store_lane_leave(w->s, l);
-    return NULL;
-}
-
-static void test_holder_enters_again_nested(void **state)
-{
-    (void)state;
-    sqt_db p;
-    pd_store *s = sqt_make(&p, "t"), *s2 = sqt_open(&p), *other = sqt_open(&p);
-    struct timespec d = { 0, 50 * 1000 * 1000 };
-
-    pd_store *outer = pd_store_lane_enter(s);
-    assert_ptr_not_equal(outer, s);
-    waiter_arg w = { .s = other };
-    atomic_init(&w.stage, 0);
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, waiter, &w), 0);
-    while (atomic_load(&w.stage) == 0)
-        usleep(1000);
-    pd_store *inner = pd_store_lane_enter(s2);  /* would wait forever if not nested */
-    assert_ptr_equal(inner, outer);
-    /* a write through the inner enter is on the lane's connection */
-    assert_int_equal(inner->ops->begin(inner), PD_OK);
-    add_org(inner, ORG1);
-    assert_int_equal(inner->ops->commit(inner), PD_OK);
-    pd_store_lane_leave(s2, inner);
-    nanosleep(&d, NULL);
-    assert_int_equal(atomic_load(&w.stage), 1); /* the inner leave let nobody in */
-    assert_int_equal(orgs(s), 1);
-    pd_store_lane_leave(s, outer);
-    assert_int_equal(pthread_join(t, NULL), 0);
-    assert_int_equal(atomic_load(&w.stage), 2);
-    /* the lane is free again: this thread enters and leaves as usual */
-    outer = pd_store_lane_enter(s);
-    pd_store_lane_leave(s, outer);
-    pd_store_close(s);
-    pd_store_close(s2);
-    pd_store_close(other);
-    sqt_remove(&p);
-}
-
 static void test_lane_outlives_a_handle_not_the_last(void **state)
 {
     (void)state;
@@ -311,7 +254,6 @@ int main(void)
         cmocka_unit_test(test_memory_database_has_no_lane),
         cmocka_unit_test(test_left_open_transaction_is_rolled_back),
         cmocka_unit_test(test_one_holder_at_a_time),
-        cmocka_unit_test(test_holder_enters_again_nested),
         cmocka_unit_test(test_lane_outlives_a_handle_not_the_last),
         cmocka_unit_test(test_waiter_is_let_in_after_a_streak),
         cmocka_unit_test(test_two_threads_taking_turns_do_not_starve_a_third),
