@@ -219,13 +219,20 @@ static void answer_error(pd_request *r, pd_err e)
  * answered 503 (/healthz) keeps its answer. */
 #define DB_UNREACHABLE_MSG "The database is unreachable; nothing was changed. Retry later."
 
-static void answer_unreachable(pd_request *r)
+/* Replaces whatever r's answer was with e in its API's own error shape
+ * (resp_error's when the API has none), none of the old headers kept. */
+static void answer_instead(pd_request *r, pd_err e, const char *msg)
 {
     r->resp.n_headers = 0;
     if (r->api == NULL || r->api->error == NULL)
-        resp_error(r, PD_ERR_UNAVAILABLE, DB_UNREACHABLE_MSG);
+        resp_error(r, e, msg);
     else
-        r->api->error(r, PD_ERR_UNAVAILABLE, DB_UNREACHABLE_MSG);
+        r->api->error(r, e, msg);
+}
+
+static void answer_unreachable(pd_request *r)
+{
+    answer_instead(r, PD_ERR_UNAVAILABLE, DB_UNREACHABLE_MSG);
     resp_header(r, "Retry-After", LIM_DB_UNREACHABLE_RETRY_S_STR);
 }
 
@@ -236,11 +243,7 @@ static void answer_unwritten(pd_request *r)
     log_msg(LOG_ERROR, "http", "%s %s: its write was rolled back with its group's transaction; "
             "answered as a store failure (trace %s)", r->method, r->route ? r->route->name : "-",
             r->trace);
-    r->resp.n_headers = 0;
-    if (r->api == NULL || r->api->error == NULL)
-        resp_error(r, PD_ERR_STORE, NULL);
-    else
-        r->api->error(r, PD_ERR_STORE, NULL);
+    answer_instead(r, PD_ERR_STORE, NULL);
 }
 
 /* The first call of the access handler for r: headers are in; route it. */
