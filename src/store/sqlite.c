@@ -87,6 +87,10 @@ enum st_id {
     ST_ORG_MEMBERSHIPS, ST_IDENTITIES_OF_USER, ST_ORG_LIST_PLAIN, ST_ORG_COUNT_PLAIN,
     ST_RATE_ADD, ST_RATE_PURGE,
     ST_SHARE_PUT, ST_SHARE_GET, ST_SHARE_REVOKE, ST_SHARE_OF_USER,
+    /* parent checks of an unchecked bulk load (FK_PARENTS below) */
+    ST_FKP_USER_1, ST_FKP_USER_2, ST_FKP_ORG_2, ST_FKP_ACCOUNT_1, ST_FKP_ACCOUNT_ORG,
+    ST_FKP_ACCOUNT_PP, ST_FKP_MEMBERSHIP, ST_FKP_GROUP, ST_FKP_INTEG_1, ST_FKP_CONSENT,
+    ST_FKP_GRANT, ST_FKP_ORG_ADMIN,
     ST_COUNT_
 };
 
@@ -408,7 +412,80 @@ static const char *const SQL[ST_COUNT_] = {
     [ST_SHARE_OF_USER] =
         "SELECT id, user_id, created, expires, revoked FROM share_links"
         " WHERE user_id = lower(?1) AND expires > ?2 ORDER BY created DESC, id",
+
+    /* Parent checks: each is bound with the parameters of the write it
+     * checks (the same ?n, up to its own highest) and answers 1 when every
+     * row the write's foreign keys name exists (a NULL key names none). */
+#define FKP_EXISTS(table, cond) "EXISTS (SELECT 1 FROM " table " WHERE " cond ")"
+    [ST_FKP_USER_1]      = "SELECT " FKP_EXISTS("users", "id = lower(?1)"),
+    [ST_FKP_USER_2]      = "SELECT " FKP_EXISTS("users", "id = lower(?2)"),
+    [ST_FKP_ORG_2]       = "SELECT " FKP_EXISTS("organizations", "id = lower(?2)"),
+    [ST_FKP_ACCOUNT_1]   = "SELECT " FKP_EXISTS("accounts", "id = lower(?1)"),
+    [ST_FKP_ACCOUNT_ORG] =
+        "SELECT ?4 IS NULL OR " FKP_EXISTS("organizations", "id = lower(?4)"),
+    [ST_FKP_ACCOUNT_PP] =
+        "SELECT " FKP_EXISTS("accounts", "id = lower(?1)")
+        " AND (?4 IS NULL OR " FKP_EXISTS("permission_profiles", "account_id = lower(?1) AND id = ?4") ")",
+    [ST_FKP_MEMBERSHIP] =
+        "SELECT " FKP_EXISTS("memberships", "account_id = lower(?1) AND user_id = lower(?2)"),
+    [ST_FKP_GROUP] = "SELECT " FKP_EXISTS("groups", "account_id = lower(?1) AND id = ?3"),
+    [ST_FKP_INTEG_1]     = "SELECT " FKP_EXISTS("integrations", "key = ?1"),
+    [ST_FKP_CONSENT] =
+        "SELECT " FKP_EXISTS("integrations", "key = ?1") " AND " FKP_EXISTS("users", "id = lower(?2)"),
+    [ST_FKP_GRANT] =
+        "SELECT (?4 IS NULL OR " FKP_EXISTS("integrations", "key = ?4") ")"
+        " AND " FKP_EXISTS("users", "id = lower(?5)"),
+    [ST_FKP_ORG_ADMIN] =
+        "SELECT " FKP_EXISTS("organizations", "id = lower(?1)")
+        " AND " FKP_EXISTS("users", "id = lower(?2)"),
+#undef FKP_EXISTS
 };
+
+/* The parent checks of each write that sets a foreign key (st 0: none).  A
+ * bulk load runs with SQLite's foreign keys off (the bulk-load block: the
+ * checks - a cursor opened and closed per key per row - and the statement
+ * journal they force on every membership cost most of its memberships
+ * section) and runs these instead, before the write, with the same
+ * parameters: the same rows are refused with the same message.
+ *
+ * `memo` (bit n-1 for each ?n the answer depends on) marks a check of the
+ * small parent tables - accounts, their permission profiles and groups -
+ * whose yes is remembered for the load (fk_memo): the rows of a load come
+ * grouped by account, and nothing deletes such a parent during one but the
+ * wipe at its start. */
+typedef struct {
+    enum st_id st;
+    unsigned memo;
+} fk_check;
+
+#define FKP_ARG(n) (1u << ((n) - 1))
+static const fk_check FK_PARENTS[ST_COUNT_][2] = {
+    [ST_IMAGE_PUT] = { { ST_FKP_USER_1, 0 } },
+    [ST_UPSERT_ACCOUNT] = { { ST_FKP_ACCOUNT_ORG, 0 } },
+    [ST_UPSERT_PERM_PROFILE] = { { ST_FKP_ACCOUNT_1, 0 } },
+    [ST_UPSERT_GROUP] = { { ST_FKP_ACCOUNT_1, 0 } },
+    [ST_UPSERT_MEMBERSHIP] = { { ST_FKP_ACCOUNT_PP, FKP_ARG(1) | FKP_ARG(4) },
+                               { ST_FKP_USER_2, 0 } },
+    [ST_MG_INSERT] = { { ST_FKP_GROUP, FKP_ARG(1) | FKP_ARG(3) }, { ST_FKP_MEMBERSHIP, 0 } },
+    [ST_INTEG_URI_ADD] = { { ST_FKP_INTEG_1, 0 } },
+    [ST_INTEG_KEY_ADD] = { { ST_FKP_INTEG_1, 0 } },
+    [ST_CONSENT_PUT] = { { ST_FKP_CONSENT, 0 } },
+    [ST_GRANT_PUT] = { { ST_FKP_GRANT, 0 } },
+    [ST_ORG_ADMIN_UPSERT] = { { ST_FKP_ORG_ADMIN, 0 } },
+    [ST_ORG_DOMAIN_UPSERT] = { { ST_FKP_ORG_2, 0 } },
+    [ST_IDENTITY_UPSERT] = { { ST_FKP_USER_2, 0 } },
+    [ST_SHARE_PUT] = { { ST_FKP_USER_2, 0 } },
+};
+#undef FKP_ARG
+
+/* The remembered yes answers of memo checks: a few, replaced in turn. */
+#define FK_MEMO_SLOTS 8
+#define FK_MEMO_KEY 200
+typedef struct {
+    enum st_id st;              /* 0: empty */
+    size_t len;
+    char key[FK_MEMO_KEY];      /* the parameters the answer depends on (fk_memo_key) */
+} fk_memo;
 
 typedef struct {
     pd_store base;              /* handed out; base.impl points back here */
@@ -420,7 +497,8 @@ typedef struct {
     char *path;                 /* file databases: the path opened (owned), else NULL */
     dev_t dev;                  /* ... and the identity of the file found there */
     ino_t ino;
-    const char *lost;           /* set when that file is gone or replaced: why (static) */
+    const char *lost;           /* set when that file is gone or replaced, or the foreign
+                                 * keys stayed off after a bulk load: why (static) */
     pd_changes_file *changes;   /* file databases: the change signal (store/changes.h) */
     pd_lane *lane;              /* file databases: the write lane (store/lane.h), counted;
                                  * NULL on the lane's own connection */
@@ -430,6 +508,9 @@ typedef struct {
     bool quiet_writes;          /* rate_sync: its commits change nothing a cache holds */
     bool bulk;                  /* inside bulk_begin .. bulk_end (see the bulk-load block) */
     bool bulk_journal;          /* ... and switched from WAL to a rollback journal for it */
+    bool fk_unchecked;          /* ... and with foreign keys off for it: FK_PARENTS instead */
+    fk_memo fk_memo[FK_MEMO_SLOTS];  /* ... their remembered answers */
+    unsigned fk_memo_next;      /* ... the slot the next one replaces */
     char *bulk_set_aside;       /* ... the CREATE texts of what it set aside (sqlite3_malloc'd),
                                  * or NULL: see bulk_set_aside */
 } sq_store;
@@ -731,10 +812,109 @@ static sqlite3_stmt *stmt_bound(sq_store *q, enum st_id id, params ps, const cha
     return st;
 }
 
+/* The parameters of ps that `uses` marks, as one key; false when they do
+ * not fit (the answer is then not remembered). */
+static bool fk_memo_key(params ps, unsigned uses, char *key, size_t *len)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < ps.n && i < 32; i++) {
+        if (!(uses & (1u << i)))
+            continue;
+        const param *p = &ps.v[i];
+        if (p->kind != P_TEXT)
+            return false;
+        size_t n = p->s != NULL ? strlen(p->s) : 0;
+        if (at + 1 + n > FK_MEMO_KEY)
+            return false;
+        key[at++] = p->s != NULL ? 'T' : 'N';     /* NULL and "" differ */
+        memcpy(key + at, p->s != NULL ? p->s : "", n);
+        at += n;
+        if (at < FK_MEMO_KEY)
+            key[at++] = '\0';                     /* "ab","c" and "a","bc" differ */
+        else
+            return false;
+    }
+    *len = at;
+    return true;
+}
+
+static bool fk_memo_has(const sq_store *q, enum st_id st, const char *key, size_t len)
+{
+    for (unsigned i = 0; i < FK_MEMO_SLOTS; i++)
+        if (q->fk_memo[i].st == st && q->fk_memo[i].len == len
+            && memcmp(q->fk_memo[i].key, key, len) == 0)
+            return true;
+    return false;
+}
+
+static void fk_memo_put(sq_store *q, enum st_id st, const char *key, size_t len)
+{
+    fk_memo *m = &q->fk_memo[q->fk_memo_next++ % FK_MEMO_SLOTS];
+    m->st = st;
+    m->len = len;
+    memcpy(m->key, key, len);
+}
+
+static void fk_memo_clear(sq_store *q)
+{
+    memset(q->fk_memo, 0, sizeof q->fk_memo);
+    q->fk_memo_next = 0;
+}
+
+/* One parent check (see FK_PARENTS) of a write with ps. */
+static pd_err parent_check(sq_store *q, const fk_check *c, params ps, const char *op,
+                           const char *fk_hint)
+{
+    char key[FK_MEMO_KEY];
+    size_t len = 0;
+    bool memo = c->memo != 0 && fk_memo_key(ps, c->memo, key, &len);
+    if (memo && fk_memo_has(q, c->st, key, len))
+        return PD_OK;
+    sqlite3_stmt *st = stmt_get(q, c->st, op);
+    if (st == NULL)
+        return PD_ERR_STORE;
+    int n = sqlite3_bind_parameter_count(st);
+    if (ps.n > (size_t)n)
+        ps.n = (size_t)n;
+    if (!bind_params(st, ps)) {
+        stmt_done(q, st);
+        return db_fail(q, op, SQLITE_ERROR, NULL);
+    }
+    int rc = sq_step(q, st, true);
+    bool there = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+    pd_err e = PD_OK;
+    if (rc != SQLITE_ROW)
+        e = db_fail(q, op, rc, NULL);
+    else if (!there) {
+        met_inc(MET_DB_ERRORS);
+        e = fail_msg(q, op, "FOREIGN KEY constraint failed", fk_hint);
+    } else if (memo)
+        fk_memo_put(q, c->st, key, len);
+    stmt_done(q, st);
+    return e;
+}
+
+/* An unchecked bulk load: PD_OK when the rows the write `id` with ps names
+ * through its foreign keys exist, else the failure SQLite's own check
+ * records. */
+static pd_err parents_exist(sq_store *q, enum st_id id, params ps, const char *op,
+                            const char *fk_hint)
+{
+    pd_err e = PD_OK;
+    for (size_t i = 0; e == PD_OK && i < 2 && FK_PARENTS[id][i].st != 0; i++)
+        e = parent_check(q, &FK_PARENTS[id][i], ps, op, fk_hint);
+    return e;
+}
+
 /* Runs statement `id` with ps to completion (see st_exec). */
 static pd_err exec_params(sq_store *q, enum st_id id, params ps, const char *op,
                           const char *fk_hint, int *changes)
 {
+    if (q->fk_unchecked && FK_PARENTS[id][0].st != 0) {
+        pd_err e = parents_exist(q, id, ps, op, fk_hint);
+        if (e != PD_OK)
+            return e;
+    }
     sqlite3_stmt *st = stmt_bound(q, id, ps, op);
     if (st == NULL)
         return PD_ERR_STORE;
@@ -1683,9 +1863,11 @@ static pd_err sq_bump_generation(pd_store *s)
     return run_id(SQ(s), ST_BUMP_GENERATION, "bump_generation");
 }
 
-/* Children before parents (foreign keys are on); tables added by later
- * migrations that reference users or accounts go with them by cascade. */
+/* Children before parents, every table that references another named: a
+ * bulk load wipes with foreign keys off, so nothing goes by cascade (and
+ * bulk_unchecked_rows would find what a table left out here leaves). */
 static const char SQL_WIPE_TENANT[] =
+    "DELETE FROM share_links;"
     "DELETE FROM oauth_grants; DELETE FROM oauth_consents; DELETE FROM integration_keys;"
     "DELETE FROM integration_redirect_uris; DELETE FROM integrations; DELETE FROM login_throttle;"
     "DELETE FROM user_identities; DELETE FROM organization_users; DELETE FROM organization_domains;"
@@ -1701,6 +1883,7 @@ static pd_err sq_wipe_tenant(pd_store *s)
         return fail_msg(q, "wipe_tenant", "only inside a transaction", NULL);
     if (sqlite3_exec(q->db, SQL_WIPE_TENANT, NULL, NULL, NULL) != SQLITE_OK)
         return fail_msg(q, "wipe_tenant", sqlite3_errmsg(q->db), NULL);
+    fk_memo_clear(q);
     return PD_OK;
 }
 
@@ -1727,6 +1910,18 @@ static void bulk_settings(sq_store *q, bool on, bool alone)
             || strcmp(val, "wal") != 0)
             store_log("bulk_end: could not go back to WAL (the next open does)");
         q->bulk_journal = false;
+    }
+    /* Foreign keys: off for the load, FK_PARENTS in their place (set
+     * outside the transaction: inside it the pragma does nothing). */
+    if (pragma(q->db, on ? "PRAGMA foreign_keys = OFF" : "PRAGMA foreign_keys = ON", NULL, 0)
+            != SQLITE_OK
+        || pragma(q->db, "PRAGMA foreign_keys", val, sizeof val) != SQLITE_OK)
+        val[0] = '\0';
+    q->fk_unchecked = on && strcmp(val, "0") == 0;
+    if (!on && strcmp(val, "1") != 0 && q->lost == NULL) {
+        /* fail closed: this connection writes nothing unchecked again */
+        q->lost = "foreign keys could not be turned back on after a bulk load";
+        store_log(q->lost);
     }
     pragma(q->db, on ? "PRAGMA cache_size = -" LIM_IMPORT_CACHE_KIB_STR
                      : "PRAGMA cache_size = -" LIM_DB_CACHE_KIB_STR, NULL, 0);
@@ -1815,6 +2010,38 @@ static pd_err bulk_put_back(sq_store *q, bool commit)
     return e;
 }
 
+/* Before the COMMIT of an unchecked load: what SQLite's own check of the
+ * tables would find - a row naming a parent that is not there - fails the
+ * load, should any write have gone past FK_PARENTS.  Three tables are left
+ * out, being large and covered: every write of memberships and
+ * membership_groups runs its checks, and organization_users is filled
+ * from memberships and accounts. */
+static const char SQL_UNCHECKED_ROWS[] =
+    "SELECT f.\"table\", f.parent FROM sqlite_master t, pragma_foreign_key_check(t.name) f"
+    " WHERE t.type = 'table'"
+    "   AND t.name NOT IN ('memberships', 'membership_groups', 'organization_users')"
+    " LIMIT 1";
+
+static pd_err bulk_unchecked_rows(sq_store *q)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(q->db, SQL_UNCHECKED_ROWS, -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    pd_err e = PD_OK;
+    if (rc == SQLITE_ROW) {
+        char what[160];
+        snprintf(what, sizeof what, "a row of %s names a row of %s that does not exist",
+                 (const char *)sqlite3_column_text(st, 0),
+                 (const char *)sqlite3_column_text(st, 1));
+        met_inc(MET_DB_ERRORS);
+        e = fail_msg(q, "bulk_end", "FOREIGN KEY constraint failed", what);
+    } else if (rc != SQLITE_DONE)
+        e = fail_msg(q, "bulk_end", sqlite3_errmsg(q->db), NULL);
+    sqlite3_finalize(st);
+    return e;
+}
+
 static pd_err sq_bulk_begin(pd_store *s, bool replace, bool alone)
 {
     sq_store *q = SQ(s);
@@ -1824,6 +2051,7 @@ static pd_err sq_bulk_begin(pd_store *s, bool replace, bool alone)
     if (!file_intact(q))
         return fail_msg(q, "bulk_begin", q->lost, NULL);
     bulk_settings(q, true, alone);
+    fk_memo_clear(q);
     pd_err e = sq_begin(s);
     if (e == PD_OK && replace)
         e = sq_wipe_tenant(s);
@@ -1848,6 +2076,8 @@ static pd_err sq_bulk_end(pd_store *s, bool commit)
     q->bulk = false;
     if (commit && !file_intact(q))
         e = fail_msg(q, "bulk_end", q->lost, NULL);
+    if (commit && e == PD_OK && q->fk_unchecked)
+        e = bulk_unchecked_rows(q);
     pd_err r = bulk_put_back(q, commit && e == PD_OK);
     if (e == PD_OK)
         e = r;
