@@ -472,7 +472,13 @@ static pd_err import_run(pd_store *s, FILE *in, bool replace, bool alone, import
         imp_store_failed(&rd, s, "import");
         goto out;
     }
-    if (s->ops->bump_generation(s) != PD_OK || load_end(s, true) != PD_OK) {
+    if (s->ops->bump_generation(s) != PD_OK) {
+        imp_fail(&rd, "commit failed: %s", pd_store_last_error(s));
+        load_end(s, false);             /* the load ends here too: rolled back */
+        rc = -2;
+        goto out;
+    }
+    if (load_end(s, true) != PD_OK) {
         imp_fail(&rd, "commit failed: %s", pd_store_last_error(s));
         rc = -2;                        /* load_end rolled back */
         goto out;

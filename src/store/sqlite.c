@@ -509,6 +509,7 @@ typedef struct {
     bool bulk;                  /* inside bulk_begin .. bulk_end (see the bulk-load block) */
     bool bulk_journal;          /* ... and switched from WAL to a rollback journal for it */
     bool fk_unchecked;          /* ... and with foreign keys off for it: FK_PARENTS instead */
+    bool fk_refused;            /* the last exec_params was refused by a parent check */
     fk_memo fk_memo[FK_MEMO_SLOTS];  /* ... their remembered answers */
     unsigned fk_memo_next;      /* ... the slot the next one replaces */
     char *bulk_set_aside;       /* ... the CREATE texts of what it set aside (sqlite3_malloc'd),
@@ -887,6 +888,7 @@ static pd_err parent_check(sq_store *q, const fk_check *c, params ps, const char
         e = db_fail(q, op, rc, NULL);
     else if (!there) {
         met_inc(MET_DB_ERRORS);
+        q->fk_refused = true;
         e = fail_msg(q, op, "FOREIGN KEY constraint failed", fk_hint);
     } else if (memo)
         fk_memo_put(q, c->st, key, len);
@@ -910,6 +912,7 @@ static pd_err parents_exist(sq_store *q, enum st_id id, params ps, const char *o
 static pd_err exec_params(sq_store *q, enum st_id id, params ps, const char *op,
                           const char *fk_hint, int *changes)
 {
+    q->fk_refused = false;
     if (q->fk_unchecked && FK_PARENTS[id][0].st != 0) {
         pd_err e = parents_exist(q, id, ps, op, fk_hint);
         if (e != PD_OK)
@@ -1917,9 +1920,10 @@ static void bulk_settings(sq_store *q, bool on, bool alone)
             != SQLITE_OK
         || pragma(q->db, "PRAGMA foreign_keys", val, sizeof val) != SQLITE_OK)
         val[0] = '\0';
-    q->fk_unchecked = on && strcmp(val, "0") == 0;
+    /* keys that stay off after a load keep the parent checks running,
+     * and a file database's connection refuses further writes */
+    q->fk_unchecked = strcmp(val, "0") == 0;
     if (!on && strcmp(val, "1") != 0 && q->lost == NULL) {
-        /* fail closed: this connection writes nothing unchecked again */
         q->lost = "foreign keys could not be turned back on after a bulk load";
         store_log(q->lost);
     }
@@ -2181,7 +2185,8 @@ static pd_err sq_add_integration_key(pd_store *s, const char *key, const char *p
     if (key == NULL || pem == NULL)
         return bad_arg(q, op);
     pd_err e = exec_params(q, ST_INTEG_KEY_ADD, PARAMS(PT(key), PT(pem)), op, NULL, NULL);
-    if (e != PD_OK && sqlite3_extended_errcode(q->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+    if (e != PD_OK
+        && (q->fk_refused || sqlite3_extended_errcode(q->db) == SQLITE_CONSTRAINT_FOREIGNKEY))
         return PD_ERR_NOT_FOUND;
     return e;
 }

@@ -2,7 +2,8 @@
  * test_sqlite_bulk_fk.c - unit tests of the parent checks of the SQLite
  * bulk load (store/sqlite.c FK_PARENTS): a bulk load runs with SQLite's
  * foreign keys off, and every write that names a parent row refuses a
- * missing one with the message SQLite's own check gives outside a load;
+ * missing one with the message SQLite's own check gives outside a load
+ * (a row that breaks nothing else);
  * the remembered answers (accounts, permission profiles, groups) keep
  * their keys apart; the safety check before COMMIT fails a load that left
  * a row without its parent by a way no check covers (a trigger here); a
