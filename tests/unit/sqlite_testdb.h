@@ -1,10 +1,11 @@
 /*
  * sqlite_testdb.h - the throwaway SQLite database file the unit tests of
- * more than one folder make (store/test_lane.c, model/test_profile_write.c;
- * store/test_changes.c removes its files with it):
+ * more than one folder make (store/test_lane.c, model/test_profile_write.c,
+ * the bulk-load tests of store/ and cli/; store/test_changes.c removes its
+ * files with it):
  * a new directory under /tmp, a database in it migrated to the latest
- * schema, and its removal with the WAL, shared-memory and change-signal
- * files beside it.
+ * schema, and its removal with the WAL, shared-memory, rollback-journal
+ * and change-signal files beside it.
  *
  * Header only, with static functions: every test_*.c is built as one
  * translation unit (Makefile).  Include after cmocka.h and store/store.h.
@@ -49,7 +50,7 @@ static inline pd_store *sqt_open(const sqt_db *t)
  * dir (every handle closed first). */
 static inline void sqt_remove_files(const char *path, const char *dir)
 {
-    static const char *const suffix[] = { "", "-wal", "-shm", "-changes" };
+    static const char *const suffix[] = { "", "-wal", "-shm", "-journal", "-changes" };
     char f[200];
     for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
         snprintf(f, sizeof f, "%s%s", path, suffix[i]);
@@ -62,6 +63,31 @@ static inline void sqt_remove_files(const char *path, const char *dir)
 static inline void sqt_remove(sqt_db *t)
 {
     sqt_remove_files(t->path, t->dir);
+}
+
+/* A cmocka fixture: one migrated database (file name t.db) and a handle to
+ * it, made by sqt_setup and removed by sqt_teardown. */
+typedef struct {
+    sqt_db db;
+    pd_store *s;
+} sqt_fixture;
+
+static inline int sqt_setup(void **state)
+{
+    sqt_fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->s = sqt_make(&f->db, "t");
+    *state = f;
+    return 0;
+}
+
+static inline int sqt_teardown(void **state)
+{
+    sqt_fixture *f = *state;
+    pd_store_close(f->s);
+    sqt_remove(&f->db);
+    free(f);
+    return 0;
 }
 
 #endif

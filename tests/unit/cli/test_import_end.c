@@ -6,7 +6,8 @@
  * nothing of the file written - so the same connection serves the next
  * load (the control API's tenant load runs on a server's connection).
  *
- * Memory: the fixture owns the store and the temporary directory.
+ * Memory: the fixture owns the store (sqlite_testdb.h makes and removes its
+ * files).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@
 
 #include "cli/import.h"
 #include "store/store.h"
+#include "../sqlite_testdb.h"
 
 #define USR "aaaaaaaa-0000-4000-8000-000000000001"
 
@@ -29,44 +31,7 @@ static const char DOC[] =
     "{\"format\":\"profiled-import\",\"version\":1,\"users\":[{\"userId\":\"" USR "\","
     "\"email\":\"a@example.test\",\"userName\":\"A\",\"firstName\":\"A\",\"lastName\":\"B\"}]}";
 
-typedef struct {
-    char dir[64];
-    char path[128];
-    pd_store *s;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/pd_import_end_XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
-    char url[160], err[256] = "";
-    snprintf(url, sizeof url, "sqlite:%s", f->path);
-    f->s = pd_store_open(url, err, sizeof err);
-    assert_non_null(f->s);
-    int from = -1, to = -1;
-    assert_int_equal(f->s->ops->migrate(f->s, &from, &to), PD_OK);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    static const char *const suffix[] = { "", "-wal", "-shm", "-journal", "-changes" };
-    char p[256];
-
-    pd_store_close(f->s);
-    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
-    free(f);
-    return 0;
-}
+typedef sqt_fixture fixture;
 
 static pd_err import_text(pd_store *s, const char *text, char *err, size_t errlen)
 {
@@ -93,7 +58,7 @@ static void test_failed_bump_ends_the_load(void **state)
     char err[512] = "";
     int64_t n = -1;
 
-    raw_exec(f->path, "CREATE TRIGGER test_no_bump BEFORE UPDATE ON meta"
+    raw_exec(f->db.path, "CREATE TRIGGER test_no_bump BEFORE UPDATE ON meta"
                       " BEGIN SELECT RAISE(ABORT, 'test: no bump'); END;");
     assert_int_not_equal(import_text(s, DOC, err, sizeof err), PD_OK);
     if (strstr(err, "commit failed") == NULL)
@@ -108,13 +73,13 @@ static void test_failed_bump_ends_the_load(void **state)
                         .user_id = (char *)USR };
     assert_int_equal(s->ops->upsert_membership(s, &m), PD_ERR_STORE);
     assert_non_null(strstr(pd_store_last_error(s), "FOREIGN KEY constraint failed"));
-    raw_exec(f->path, "DROP TRIGGER test_no_bump");
+    raw_exec(f->db.path, "DROP TRIGGER test_no_bump");
     assert_int_equal(import_text(s, DOC, err, sizeof err), PD_OK);
     assert_int_equal(s->ops->count_users(s, &n), PD_OK);
     assert_int_equal(n, 1);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, sqt_setup, sqt_teardown)
 
 int main(void)
 {

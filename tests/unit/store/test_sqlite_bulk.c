@@ -9,8 +9,9 @@
  * without memberships) or kept it (a filled one), and the trigger works
  * again after the load.
  *
- * Memory: the fixture owns the store, a raw sqlite3 handle for checks and
- * the temporary directory; schema texts are sqlite3_free'd.
+ * Memory: the fixture owns the store (sqlite_testdb.h makes and removes
+ * its files); checks read through fresh raw sqlite3 handles; schema texts
+ * are sqlite3_free'd.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,51 +26,14 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "../sqlite_testdb.h"
 
 #define ORG "0f0e0d0c-0000-4000-8000-000000000001"
 #define ACC "1a2b3c4d-0000-4000-8000-00000000000a"
 #define USR "aaaaaaaa-0000-4000-8000-000000000001"
 #define USR2 "aaaaaaaa-0000-4000-8000-000000000002"
 
-typedef struct {
-    char dir[64];
-    char path[128];
-    char url[160];
-    pd_store *s;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/pd_bulk_test_XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
-    snprintf(f->url, sizeof f->url, "sqlite:%s", f->path);
-    char err[256] = "";
-    f->s = pd_store_open(f->url, err, sizeof err);
-    assert_non_null(f->s);
-    int from = -1, to = -1;
-    assert_int_equal(f->s->ops->migrate(f->s, &from, &to), PD_OK);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
-    char p[256];
-
-    pd_store_close(f->s);
-    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
-    free(f);
-    return 0;
-}
+typedef sqt_fixture fixture;
 
 /* One text column of one row from a fresh connection (sqlite3_free it). */
 static char *query_text(const char *path, const char *sql)
@@ -146,7 +110,7 @@ static void test_bulk_commit_empty(void **state)
 {
     fixture *f = *state;
     pd_store *s = f->s;
-    char *before = schema_indexes(f->path), *after, *mode;
+    char *before = schema_indexes(f->db.path), *after, *mode;
     int64_t n = 0;
 
     seed(s);
@@ -154,15 +118,15 @@ static void test_bulk_commit_empty(void **state)
     put_user_member(s, USR, "a@example.test");
     put_user_member(s, USR2, "b@example.test");
     char journal[160];
-    snprintf(journal, sizeof journal, "%s-journal", f->path);
+    snprintf(journal, sizeof journal, "%s-journal", f->db.path);
     assert_int_equal(access(journal, F_OK), 0);                         /* alone: rollback journal */
     assert_int_equal(s->ops->bulk_begin(s, false, true), PD_ERR_STORE);   /* one at a time */
     assert_int_equal(s->ops->bulk_end(s, true), PD_OK);
     assert_int_equal(s->ops->bulk_end(s, true), PD_ERR_STORE);            /* nothing open */
 
-    after = schema_indexes(f->path);
+    after = schema_indexes(f->db.path);
     assert_string_equal(after, before);
-    mode = journal_mode(f->path);
+    mode = journal_mode(f->db.path);
     assert_string_equal(mode, "wal");
     assert_int_equal(s->ops->count_users(s, &n), PD_OK);
     assert_int_equal(n, 2);
@@ -180,16 +144,16 @@ static void test_bulk_rollback_empty(void **state)
 {
     fixture *f = *state;
     pd_store *s = f->s;
-    char *before = schema_indexes(f->path), *after, *mode;
+    char *before = schema_indexes(f->db.path), *after, *mode;
     int64_t n = -1;
 
     seed(s);
     assert_int_equal(s->ops->bulk_begin(s, false, true), PD_OK);
     put_user_member(s, USR, "a@example.test");
     assert_int_equal(s->ops->bulk_end(s, false), PD_OK);
-    after = schema_indexes(f->path);
+    after = schema_indexes(f->db.path);
     assert_string_equal(after, before);
-    mode = journal_mode(f->path);
+    mode = journal_mode(f->db.path);
     assert_string_equal(mode, "wal");
     assert_int_equal(s->ops->count_users(s, &n), PD_OK);
     assert_int_equal(n, 0);
@@ -209,14 +173,14 @@ static void test_bulk_replace(void **state)
 
     seed(s);
     put_user_member(s, USR, "a@example.test");
-    before = schema_indexes(f->path);
+    before = schema_indexes(f->db.path);
     assert_int_equal(s->ops->bulk_begin(s, true, true), PD_OK);
     assert_int_equal(s->ops->count_users(s, &n), PD_OK);
     assert_int_equal(n, 0);
     seed(s);
     put_user_member(s, USR2, "b@example.test");
     assert_int_equal(s->ops->bulk_end(s, true), PD_OK);
-    after = schema_indexes(f->path);
+    after = schema_indexes(f->db.path);
     assert_string_equal(after, before);
     assert_int_equal(s->ops->get_user(s, USR, &u), PD_ERR_NOT_FOUND);
     assert_int_equal(s->ops->get_user(s, USR2, &u), PD_OK);
@@ -236,20 +200,20 @@ static void test_bulk_other_connection(void **state)
     int64_t n = -1;
 
     seed(s);
-    other = pd_store_open(f->url, err, sizeof err);
+    other = pd_store_open(f->db.url, err, sizeof err);
     assert_non_null(other);
     assert_int_equal(other->ops->count_users(other, &n), PD_OK);
     assert_int_equal(s->ops->bulk_begin(s, false, true), PD_OK);
     put_user_member(s, USR, "a@example.test");
     char journal[160];
-    snprintf(journal, sizeof journal, "%s-journal", f->path);
+    snprintf(journal, sizeof journal, "%s-journal", f->db.path);
     assert_int_not_equal(access(journal, F_OK), 0);
     assert_int_equal(other->ops->count_users(other, &n), PD_OK);
     assert_int_equal(n, 0);
     assert_int_equal(s->ops->bulk_end(s, true), PD_OK);
     assert_int_equal(other->ops->count_users(other, &n), PD_OK);
     assert_int_equal(n, 1);
-    mode = journal_mode(f->path);
+    mode = journal_mode(f->db.path);
     assert_string_equal(mode, "wal");
     sqlite3_free(mode);
     pd_store_close(other);
@@ -265,7 +229,7 @@ static void test_bulk_org_users_empty(void **state)
 {
     fixture *f = *state;
     pd_store *s = f->s;
-    char *trigger_before = query_text(f->path, "SELECT sql FROM sqlite_master"
+    char *trigger_before = query_text(f->db.path, "SELECT sql FROM sqlite_master"
                                                " WHERE name = 'organization_users_on_membership'");
     char *pairs, *trigger_after;
 
@@ -274,16 +238,16 @@ static void test_bulk_org_users_empty(void **state)
     put_user_member(s, USR, "a@example.test");
     put_user_member(s, USR2, "b@example.test");
     assert_int_equal(s->ops->bulk_end(s, true), PD_OK);
-    pairs = org_users(f->path);
+    pairs = org_users(f->db.path);
     assert_string_equal(pairs, ORG "/" USR "\n" ORG "/" USR2);
     sqlite3_free(pairs);
-    trigger_after = query_text(f->path, "SELECT sql FROM sqlite_master"
+    trigger_after = query_text(f->db.path, "SELECT sql FROM sqlite_master"
                                         " WHERE name = 'organization_users_on_membership'");
     assert_string_equal(trigger_after, trigger_before);
     sqlite3_free(trigger_after);
 
     put_user_member(s, USR3, "c@example.test");             /* outside a load: the trigger */
-    pairs = org_users(f->path);
+    pairs = org_users(f->db.path);
     assert_string_equal(pairs, ORG "/" USR "\n" ORG "/" USR2 "\n" ORG "/" USR3);
     sqlite3_free(pairs);
     sqlite3_free(trigger_before);
@@ -295,16 +259,16 @@ static void test_bulk_org_users_filled_and_rollback(void **state)
 {
     fixture *f = *state;
     pd_store *s = f->s;
-    char *pairs, *before = schema_indexes(f->path), *after;
+    char *pairs, *before = schema_indexes(f->db.path), *after;
 
     seed(s);
     assert_int_equal(s->ops->bulk_begin(s, false, false), PD_OK);
     put_user_member(s, USR, "a@example.test");
     assert_int_equal(s->ops->bulk_end(s, false), PD_OK);
-    pairs = org_users(f->path);
+    pairs = org_users(f->db.path);
     assert_string_equal(pairs, "");
     sqlite3_free(pairs);
-    after = schema_indexes(f->path);
+    after = schema_indexes(f->db.path);
     assert_string_equal(after, before);
     sqlite3_free(after);
 
@@ -312,16 +276,16 @@ static void test_bulk_org_users_filled_and_rollback(void **state)
     assert_int_equal(s->ops->bulk_begin(s, false, false), PD_OK);
     put_user_member(s, USR2, "b@example.test");
     assert_int_equal(s->ops->bulk_end(s, true), PD_OK);
-    pairs = org_users(f->path);
+    pairs = org_users(f->db.path);
     assert_string_equal(pairs, ORG "/" USR "\n" ORG "/" USR2);
     sqlite3_free(pairs);
-    after = schema_indexes(f->path);
+    after = schema_indexes(f->db.path);
     assert_string_equal(after, before);
     sqlite3_free(after);
     sqlite3_free(before);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, sqt_setup, sqt_teardown)
 
 int main(void)
 {

@@ -10,8 +10,8 @@
  * replacing load's wipe leaves no row behind that a cascade used to take;
  * the foreign keys are on again after every load.
  *
- * Memory: the fixture owns the store and the temporary directory; error
- * texts are copied into local buffers before the next store call.
+ * Memory: the fixture owns the store (sqlite_testdb.h makes and removes
+ * its files); error texts are copied into local buffers before the next store call.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "../sqlite_testdb.h"
 
 #define ORG "0f0e0d0c-0000-4000-8000-000000000001"
 #define ORG2 "0f0e0d0c-0000-4000-8000-000000000002"
@@ -36,45 +37,7 @@
 #define NOUSR "aaaaaaaa-0000-4000-8000-0000000000ff"
 #define INTEG "bbbbbbbb-0000-4000-8000-000000000001"
 
-typedef struct {
-    char dir[64];
-    char path[128];
-    char url[160];
-    pd_store *s;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/pd_bulkfk_test_XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
-    snprintf(f->url, sizeof f->url, "sqlite:%s", f->path);
-    char err[256] = "";
-    f->s = pd_store_open(f->url, err, sizeof err);
-    assert_non_null(f->s);
-    int from = -1, to = -1;
-    assert_int_equal(f->s->ops->migrate(f->s, &from, &to), PD_OK);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
-    char p[256];
-
-    pd_store_close(f->s);
-    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
-    free(f);
-    return 0;
-}
+typedef sqt_fixture fixture;
 
 /* An organization, its account with permission profile "7" and group "1",
  * a user, and an integration. */
@@ -97,6 +60,16 @@ static void seed(pd_store *s)
     assert_int_equal(s->ops->upsert_group(s, ACC, &g), PD_OK);
     assert_int_equal(s->ops->upsert_user(s, &u), PD_OK);
     assert_int_equal(s->ops->upsert_integration(s, &in), PD_OK);
+}
+
+/* A second user, USR2. */
+static pd_err put_user2(pd_store *s)
+{
+    pd_user u2 = { .id = (char *)USR2, .email = (char *)"b@example.test",
+                   .status = (char *)"Active", .created = (char *)"2024-01-01T00:00:00.0000000Z",
+                   .modified = (char *)"2024-01-01T00:00:00.0000000Z",
+                   .profile_json = (char *)"{}" };
+    return s->ops->upsert_user(s, &u2);
 }
 
 static pd_err member(pd_store *s, const char *acc, const char *usr, const char *pp,
@@ -195,14 +168,10 @@ static void test_bulk_memo_keys(void **state)
 {
     fixture *f = *state;
     pd_store *s = f->s;
-    pd_user u2 = { .id = (char *)USR2, .email = (char *)"b@example.test",
-                   .status = (char *)"Active", .created = (char *)"2024-01-01T00:00:00.0000000Z",
-                   .modified = (char *)"2024-01-01T00:00:00.0000000Z",
-                   .profile_json = (char *)"{}" };
 
     seed(s);
     assert_int_equal(s->ops->bulk_begin(s, false, true), PD_OK);
-    assert_int_equal(s->ops->upsert_user(s, &u2), PD_OK);
+    assert_int_equal(put_user2(s), PD_OK);
     assert_int_equal(member(s, ACC, USR, "7", "1"), PD_OK);        /* remembered */
     assert_int_equal(member(s, ACC, USR2, "7", "1"), PD_OK);       /* answered from memory */
     assert_int_equal(member(s, ACC, USR2, "77", NULL), PD_ERR_STORE);
@@ -233,7 +202,7 @@ static void test_bulk_safety_check(void **state)
     int64_t n = -1;
 
     seed(s);
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(f->db.path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
         "CREATE TRIGGER test_orphan AFTER INSERT ON users BEGIN"
         " INSERT INTO user_identities(id, user_id, provider_id, immutable_id)"
@@ -241,12 +210,8 @@ static void test_bulk_safety_check(void **state)
         NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
 
-    pd_user u2 = { .id = (char *)USR2, .email = (char *)"b@example.test",
-                   .status = (char *)"Active", .created = (char *)"2024-01-01T00:00:00.0000000Z",
-                   .modified = (char *)"2024-01-01T00:00:00.0000000Z",
-                   .profile_json = (char *)"{}" };
     assert_int_equal(s->ops->bulk_begin(s, false, true), PD_OK);
-    assert_int_equal(s->ops->upsert_user(s, &u2), PD_OK);
+    assert_int_equal(put_user2(s), PD_OK);
     assert_int_equal(s->ops->bulk_end(s, true), PD_ERR_STORE);
     assert_string_equal(pd_store_last_error(s),
                         "bulk_end: FOREIGN KEY constraint failed (a row of user_identities"
@@ -262,10 +227,6 @@ static void test_bulk_replace_wipes_children(void **state)
 {
     fixture *f = *state;
     pd_store *s = f->s;
-    pd_user u2 = { .id = (char *)USR2, .email = (char *)"b@example.test",
-                   .status = (char *)"Active", .created = (char *)"2024-01-01T00:00:00.0000000Z",
-                   .modified = (char *)"2024-01-01T00:00:00.0000000Z",
-                   .profile_json = (char *)"{}" };
     pd_share_link l = { .id = (char *)"0123456789abcdef0123456789abcdef",
                         .user_id = (char *)USR2, .created = 1, .expires = 4102444800 };
     pd_consent c = { .integration_key = (char *)INTEG, .user_id = (char *)USR2,
@@ -273,7 +234,7 @@ static void test_bulk_replace_wipes_children(void **state)
     pd_share_link got = {0};
 
     seed(s);
-    assert_int_equal(s->ops->upsert_user(s, &u2), PD_OK);
+    assert_int_equal(put_user2(s), PD_OK);
     assert_int_equal(member(s, ACC, USR2, "7", "1"), PD_OK);
     assert_int_equal(s->ops->put_share_link(s, &l), PD_OK);
     assert_int_equal(s->ops->put_consent(s, &c), PD_OK);
@@ -285,7 +246,7 @@ static void test_bulk_replace_wipes_children(void **state)
     assert_int_equal(s->ops->get_user(s, USR2, &u), PD_ERR_NOT_FOUND);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, sqt_setup, sqt_teardown)
 
 int main(void)
 {
