@@ -3,6 +3,8 @@
  */
 #include "http/audit.h"
 
+#include <stdio.h>
+
 #include "core/log.h"
 
 static void write_line(pd_server *srv, const pd_request *r, const char *event, const char *outcome,
@@ -21,10 +23,33 @@ static void write_line(pd_server *srv, const pd_request *r, const char *event, c
     });
 }
 
-void req_audit(pd_server *srv, const pd_request *req, const char *event, const char *account,
+void req_audit(pd_server *srv, pd_request *req, const char *event, const char *account,
                const char *target)
 {
-    write_line(srv, req, event, "ok", account, target, 0, NULL);
+    if (!req->audit_hold) {
+        write_line(srv, req, event, "ok", account, target, 0, NULL);
+        return;
+    }
+    req->audit_held.event = event;
+    snprintf(req->audit_held.account, sizeof req->audit_held.account, "%s",
+             account != NULL ? account : "");
+    snprintf(req->audit_held.target, sizeof req->audit_held.target, "%s",
+             target != NULL ? target : "");
+}
+
+void audit_release(pd_server *srv, pd_request *req)
+{
+    if (req->audit_held.event != NULL)
+        write_line(srv, req, req->audit_held.event, "ok",
+                   req->audit_held.account[0] != '\0' ? req->audit_held.account : NULL,
+                   req->audit_held.target[0] != '\0' ? req->audit_held.target : NULL, 0, NULL);
+    audit_drop(req);
+}
+
+void audit_drop(pd_request *req)
+{
+    req->audit_held.event = NULL;
+    req->audit_hold = false;
 }
 
 void audit_request_done(pd_server *srv, const pd_request *r)

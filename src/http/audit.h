@@ -16,9 +16,14 @@
 #include "http/server.h"
 
 /* A change the request made: event "profile.update", "image.update",
- * "image.delete"; account and target as stored (GUIDs). */
-void req_audit(pd_server *srv, const pd_request *req, const char *event, const char *account,
+ * "image.delete"; account and target as stored (GUIDs).  A request whose
+ * write commits later (req->audit_hold: the write queue's group commit)
+ * has the line held instead, and written by audit_release once the change
+ * is committed; audit_drop forgets it when it was not. */
+void req_audit(pd_server *srv, pd_request *req, const char *event, const char *account,
                const char *target);
+void audit_release(pd_server *srv, pd_request *req);
+void audit_drop(pd_request *req);
 /* At completion: a denied request (401, 403, 429) gets a "request.denied"
  * line, its error code (e.g. USER_LACKS_PERMISSIONS) as the reason. */
 void audit_request_done(pd_server *srv, const pd_request *r);

@@ -150,6 +150,13 @@ struct pd_request {
     bool parked;                       /* its route runs on the write queue (http/writeq.h);
                                           the connection is suspended until it ran */
     pd_request *wq_next;               /* the write queue's list (writeq.c's) */
+    bool audit_hold;                   /* its change is committed later (group commit):
+                                          req_audit keeps the line in audit_held */
+    struct {
+        const char *event;             /* static; NULL: nothing held */
+        char account[LIM_ID_MAX + 1];
+        char target[LIM_ID_MAX + 1];
+    } audit_held;
 };
 
 /* ---- request accessors (request.c) ---- */

@@ -17,6 +17,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "http/audit.h"
 #include "http/server.h"
 #include "store/lookup_cache.h"
 #include "store/versions.h"
@@ -37,11 +38,13 @@ struct writeq {
  * that was going to say it had written now says nothing was. */
 static void unwritten(writeq *q, pd_request *from, pd_request *to)
 {
-    for (pd_request *r = from; r != to; r = r->wq_next)
+    for (pd_request *r = from; r != to; r = r->wq_next) {
+        audit_drop(r);                      /* no change to tell of */
         if (r->resp.status >= 200 && r->resp.status < 300) {
             q->undo(r);
             met_inc(MET_WRITEQ_UNWRITTEN);
         }
+    }
     /* what this thread remembered of those writes (the versions they made,
      * a caller's membership under its new version) is not so */
     lc_forget();
@@ -55,7 +58,9 @@ static void unwritten(writeq *q, pd_request *from, pd_request *to)
  * durable.  A group whose transaction a request's statement rolled back
  * (or whose COMMIT failed) wrote nothing: the requests of it that had
  * succeeded are answered with the store's error, and the rest of the
- * batch goes on in a new group. */
+ * batch goes on in a new group.  The audit lines of a group's changes are
+ * held until its COMMIT (http/audit.h): written once it succeeded,
+ * dropped when it did not. */
 static void run_batch(writeq *q, pd_request *batch)
 {
     pd_store *own = server_store(q->srv);
@@ -69,9 +74,11 @@ static void run_batch(writeq *q, pd_request *batch)
     met_inc(MET_WRITEQ_BATCHES);
     for (pd_request *r = batch; r != NULL; r = r->wq_next) {
         met_inc(MET_WRITEQ_REQUESTS);
+        r->audit_hold = grouped;
         q->run(q->srv, r);
         if (grouped && !held->ops->group_open(held)) {
             unwritten(q, group, r);         /* r saw its own failure */
+            audit_drop(r);
             held->ops->group_end(held, false);
             grouped = held->ops->group_begin(held) == PD_OK;
             group = r->wq_next;
@@ -79,6 +86,8 @@ static void run_batch(writeq *q, pd_request *batch)
     }
     if (grouped && held->ops->group_end(held, true) != PD_OK)
         unwritten(q, group, NULL);
+    for (pd_request *r = batch; r != NULL; r = r->wq_next)
+        audit_release(q->srv, r);           /* what is still held was committed */
     if (held != NULL && held != own)
         server_store_use(q->srv, own);
     pd_store_lane_leave(own, held);

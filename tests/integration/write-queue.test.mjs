@@ -14,16 +14,19 @@
 //    request's statement rolls that transaction back (a trigger's
 //    RAISE(ROLLBACK) here), the requests of its group that had succeeded
 //    are answered as store failures, so every 200 is stored and every 500
-//    is not;
+//    is not, and the audit log tells of the 200s only (its lines are held
+//    until the group's COMMIT);
 //  - a stop whose 10 s grace runs out while PUTs are still parked (another
 //    process holds the database's write lock for 12 s, so each queued PUT
 //    waits out the 5 s busy timeout) still exits 0, every PUT answered.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import {
   freshDb, cliOk, importFile, mintToken, startServer, http, rawHttp, profileUrl, IDS, ACC_A, ACC_B, dbExec,
+  tempDir,
   FIXTURES, sqliteOnly,
   PROFILE_FIELDS,
 } from './lib/server.mjs';
@@ -195,9 +198,10 @@ describe('write queue: PUT profile on the queue thread (PostgreSQL: on the worke
     }
   });
 
-  it('a group rolled back by one request\'s statement: every 200 stored, every 500 not',
+  it('a group rolled back by one request\'s statement: every 200 stored and audited, every 500 neither',
      sqliteOnly('a trigger with RAISE(ROLLBACK) in the SQLite file'), async () => {
-    const { tokens, server } = await tenant([], (db) => dbExec(db,
+    const auditFile = path.join(tempDir(), 'audit.log');
+    const { tokens, server } = await tenant(['--audit-log', auditFile], (db) => dbExec(db,
       "CREATE TRIGGER poison BEFORE UPDATE ON users WHEN NEW.profile_json LIKE '%poison%' " +
       "BEGIN SELECT RAISE(ROLLBACK, 'poisoned'); END;"));
     try {
@@ -205,6 +209,7 @@ describe('write queue: PUT profile on the queue thread (PostgreSQL: on the worke
       const titleOf = async (u) => (await http('GET', url(u), { token: tokens[u] })).json().title;
       let oks = 0;
       let sharedFate = 0;
+      const okFor = { ann: 0, bob: 0 };
       for (let round = 1; round <= 20; round++) {
         const sent = { ann: `ann-${round}`, bob: `bob-${round}`, dan: `poison-${round}` };
         const before = {};
@@ -218,6 +223,7 @@ describe('write queue: PUT profile on the queue thread (PostgreSQL: on the worke
           const now = await titleOf(u);
           if (a.status === 200) {
             oks++;
+            okFor[u]++;
             assert.equal(now, sent[u], `round ${round}: ${u} answered 200, stored ${now}`);
           } else {
             sharedFate++;
@@ -237,6 +243,13 @@ describe('write queue: PUT profile on the queue thread (PostgreSQL: on the worke
       assert.ok(metric('profiled_write_queue_batches_total') <= 20 * 3);
       // how often a good PUT shared the poisoned one's group depends on timing
       console.log(`# group commit: ${oks} PUTs written, ${sharedFate} rolled back with the poisoned one`);
+      await server.stop();                  // the audit file is complete once it exited
+      const updates = readFileSync(auditFile, 'utf8').split('\n').filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l)).filter((l) => l.event === 'profile.update');
+      const audited = (u) => updates.filter((l) => l.target === IDS[u] && l.outcome === 'ok').length;
+      assert.equal(audited('ann'), okFor.ann, 'an audit line for every 200 of ann, none for a 500');
+      assert.equal(audited('bob'), okFor.bob, 'an audit line for every 200 of bob, none for a 500');
+      assert.equal(audited('dan'), 0, 'the poisoned PUTs changed nothing');
     } finally {
       await server.stop();
     }
