@@ -236,6 +236,16 @@ static void answer_unreachable(pd_request *r)
     resp_header(r, "Retry-After", LIM_DB_UNREACHABLE_RETRY_S_STR);
 }
 
+/* A stop whose grace ran out answers the parked requests the write queue
+ * had not begun (http/writeq.c, writeq_abandon): nothing of them ran. */
+static void answer_unrun(pd_request *r)
+{
+    answer_instead(r, PD_ERR_UNAVAILABLE,
+                   "The server is stopping; the request was not run and nothing was changed. "
+                   "Retry it.");
+    resp_header(r, "Retry-After", LIM_DB_UNREACHABLE_RETRY_S_STR);
+}
+
 /* The write queue's group transaction that held r's write was rolled back
  * (http/writeq.c): r's answer said it wrote; it did not. */
 static void answer_unwritten(pd_request *r)
@@ -767,7 +777,7 @@ struct pd_server *server_start(const pd_config *cfg, const pd_router *router)
     /* keep this connection for the main thread (and, for :memory:, the data) */
     pthread_setspecific(srv->store_key, s);
     s = NULL;
-    srv->wq = writeq_start(srv, run_route, answer_unwritten);
+    srv->wq = writeq_start(srv, run_route, answer_unwritten, answer_unrun);
     if (srv->wq == NULL)
         log_msg(LOG_WARN, "http", "cannot start the write queue: writing requests wait for "
                 "the write lane on their workers");
@@ -912,8 +922,13 @@ void server_stop(struct pd_server *srv, int grace_ms)
     for (int waited = 0; atomic_load(&srv->inflight) > 0 && waited < grace_ms; waited += 10)
         nanosleep(&ts, NULL);
     /* what is parked runs and is resumed (later requests run on their
-     * workers); libmicrohttpd must not stop with a connection suspended,
-     * and the resumed ones get a moment to send their answers */
+     * workers) - unless the grace ran out: then what has not begun is
+     * answered 503 unrun, so a locked database (each request waiting out
+     * the busy timeout in turn) cannot hold the stop; libmicrohttpd must
+     * not stop with a connection suspended, and the resumed ones get a
+     * moment to send their answers */
+    if (atomic_load(&srv->inflight) > 0)
+        writeq_abandon(srv->wq);
     writeq_stop(srv->wq);
     for (int waited = 0; atomic_load(&srv->inflight) > 0 && waited < LIM_STOP_FLUSH_MS; waited += 10)
         nanosleep(&ts, NULL);

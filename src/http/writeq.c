@@ -26,6 +26,8 @@ struct writeq {
     struct pd_server *srv;
     writeq_run_fn run;
     writeq_undo_fn undo;
+    writeq_unrun_fn unrun;
+    atomic_bool abandon;        /* writeq_abandon: answer what has not begun */
     pthread_t thread;
     pthread_mutex_t mu;         /* guards head, tail, stop */
     pthread_cond_t work;        /* signalled when a request is queued or stop is set */
@@ -74,6 +76,10 @@ static void run_batch(writeq *q, pd_request *batch)
     met_inc(MET_WRITEQ_BATCHES);
     for (pd_request *r = batch; r != NULL; r = r->wq_next) {
         met_inc(MET_WRITEQ_REQUESTS);
+        if (atomic_load(&q->abandon)) {
+            q->unrun(r);
+            continue;
+        }
         r->audit_hold = grouped;
         q->run(q->srv, r);
         if (grouped && !held->ops->group_open(held)) {
@@ -129,7 +135,8 @@ static void *writeq_main(void *arg)
     return NULL;
 }
 
-writeq *writeq_start(struct pd_server *srv, writeq_run_fn run, writeq_undo_fn undo)
+writeq *writeq_start(struct pd_server *srv, writeq_run_fn run, writeq_undo_fn undo,
+                     writeq_unrun_fn unrun)
 {
     writeq *q = calloc(1, sizeof *q);
 
@@ -138,6 +145,8 @@ writeq *writeq_start(struct pd_server *srv, writeq_run_fn run, writeq_undo_fn un
     q->srv = srv;
     q->run = run;
     q->undo = undo;
+    q->unrun = unrun;
+    atomic_init(&q->abandon, false);
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->work, NULL);
     atomic_init(&q->parked, 0);
@@ -188,6 +197,12 @@ void writeq_stop(writeq *q)
     pthread_mutex_unlock(&q->mu);
     if (running)
         pthread_join(q->thread, NULL);
+}
+
+void writeq_abandon(writeq *q)
+{
+    if (q != NULL)
+        atomic_store(&q->abandon, true);
 }
 
 void writeq_free(writeq *q)

@@ -25,7 +25,8 @@
  * request stays owned by its connection (it cannot complete while
  * suspended), and the queue's thread touches it only between taking it and
  * resuming its connection.  server_stop stops the queue (which first runs
- * what is queued) while the workers still run, then the daemons, then
+ * what is queued, or answers it unrun once the grace has run out:
+ * writeq_abandon) while the workers still run, then the daemons, then
  * frees it.
  */
 #ifndef PROFILED_HTTP_WRITEQ_H
@@ -45,9 +46,13 @@ typedef void (*writeq_run_fn)(struct pd_server *srv, pd_request *r);
  * all (its group's transaction was rolled back) with the store's error. */
 typedef void (*writeq_undo_fn)(pd_request *r);
 
+/* Answers a parked request the queue will not run (writeq_abandon). */
+typedef void (*writeq_unrun_fn)(pd_request *r);
+
 /* Starts the queue's thread for srv (whose store handles it uses through
  * server_store); NULL when it cannot (then nothing parks). */
-writeq *writeq_start(struct pd_server *srv, writeq_run_fn run, writeq_undo_fn undo);
+writeq *writeq_start(struct pd_server *srv, writeq_run_fn run, writeq_undo_fn undo,
+                     writeq_unrun_fn unrun);
 /* Suspends r's connection and queues r; true: the access handler returns
  * without an answer and is called again once r's route ran.  False (the
  * queue stopped): run the route on this thread. */
@@ -59,6 +64,11 @@ unsigned writeq_parked(const writeq *q);
  * before libmicrohttpd stops: a daemon must not stop with a connection
  * still suspended.  NULL, or a second call, is a no-op. */
 void writeq_stop(writeq *q);
+/* From now on the requests still parked and not yet begun are answered
+ * with unrun instead of run (a stop whose grace ran out: each could wait
+ * out the database's busy timeout in turn); the one running finishes.
+ * NULL is a no-op. */
+void writeq_abandon(writeq *q);
 /* Stops (as above) and frees; once no worker can call writeq_park. */
 void writeq_free(writeq *q);
 
