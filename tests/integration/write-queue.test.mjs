@@ -62,6 +62,42 @@ async function send(fresh, url, { token, body, contentType = 'application/json' 
   return { status: r.status, code };
 }
 
+// Another process (the sqlite3 shell) takes the database's write lock and
+// holds it until release(); done resolves once that process exited.
+async function lockWrites(db) {
+  const locker = spawn('sqlite3', [db.url.slice('sqlite:'.length)], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const done = new Promise((r) => locker.on('exit', r));
+  locker.stdin.write('.timeout 5000\nBEGIN IMMEDIATE;\nSELECT 1;\n');
+  await new Promise((r) => setTimeout(r, 500));
+  let released = false;
+  const release = () => {
+    if (!released) locker.stdin.end('ROLLBACK;\n.quit\n');
+    released = true;
+  };
+  return { release, done };
+}
+
+// A PUT of user u's title on a fresh connection, patient enough for a stop.
+function putTitle(server, tokens, u, title) {
+  return rawHttp('PUT', profileUrl(server.base, ACC_A, IDS[u]), {
+    headers: { Authorization: `Bearer ${tokens[u]}`, 'Content-Type': 'application/json' },
+    body: Buffer.from(JSON.stringify({ title })), timeout: 90_000,
+  });
+}
+
+// SIGTERM by hand (such a stop outlasts the harness's 10 s stop timeout):
+// the answers of puts and how long the stop took; it must exit 0 cleanly.
+async function stopWith(server, puts) {
+  const t0 = Date.now();
+  server.proc.kill('SIGTERM');
+  const answers = await Promise.all(puts);
+  const exit = await server.exited;
+  const took = Date.now() - t0;
+  assert.deepEqual(exit, { code: 0, signal: null }, server.stderr().slice(-3000));
+  assert.doesNotMatch(server.stderr(), /Sanitizer|runtime error: |PANIC|[Ss]uspended/);
+  return { answers, took };
+}
+
 describe('write queue: PUT profile on the queue thread (PostgreSQL: on the workers, the same must hold)', () => {
   it('every answer reaches its own connection, and each round\'s update is the one stored', async () => {
     const { tokens, server } = await tenant();
@@ -164,28 +200,12 @@ describe('write queue: PUT profile on the queue thread (PostgreSQL: on the worke
   it('a stop whose grace runs out with PUTs still queued exits cleanly and answers them',
      sqliteOnly('holds the SQLite file\'s write lock from another process'), async () => {
     const { db, tokens, server } = await tenant();
-    const file = db.url.slice('sqlite:'.length);
-    // another process takes the write lock and keeps it for 12 s
-    const locker = spawn('sqlite3', [file], { stdio: ['pipe', 'ignore', 'pipe'] });
-    const lockerDone = new Promise((r) => locker.on('exit', r));
-    locker.stdin.write('.timeout 5000\nBEGIN IMMEDIATE;\nSELECT 1;\n');
-    await new Promise((r) => setTimeout(r, 500));
-    const releaseAt = setTimeout(() => locker.stdin.end('ROLLBACK;\n.quit\n'), 12_000);
+    const lock = await lockWrites(db);                   // held for 12 s
+    const releaseAt = setTimeout(lock.release, 12_000);
     try {
-      const puts = ['ann', 'bob', 'dan'].map((u) =>
-        rawHttp('PUT', profileUrl(server.base, ACC_A, IDS[u]), {
-          headers: { Authorization: `Bearer ${tokens[u]}`, 'Content-Type': 'application/json' },
-          body: Buffer.from(JSON.stringify({ title: `${u}-at-stop` })), timeout: 60_000,
-        }));
+      const puts = ['ann', 'bob', 'dan'].map((u) => putTitle(server, tokens, u, `${u}-at-stop`));
       await new Promise((r) => setTimeout(r, 1000));    // all three parked behind the lock
-      // SIGTERM by hand: this stop outlasts the harness's 10 s stop timeout
-      const t0 = Date.now();
-      server.proc.kill('SIGTERM');
-      const answers = await Promise.all(puts);
-      const exit = await server.exited;
-      const took = Date.now() - t0;
-      assert.deepEqual(exit, { code: 0, signal: null }, server.stderr().slice(-3000));
-      assert.doesNotMatch(server.stderr(), /Sanitizer|runtime error: |PANIC|[Ss]uspended/);
+      const { answers, took } = await stopWith(server, puts);
       assert.ok(took >= 10_000, `the grace ran out with PUTs parked (stop took ${took} ms)`);
       // the first ones wait out the lock: the store's error (500, nothing
       // changed); once the grace is over what the queue had not begun is
@@ -196,8 +216,8 @@ describe('write queue: PUT profile on the queue thread (PostgreSQL: on the worke
       assert.ok(statuses.includes(500), `the first PUT waited out the lock: ${statuses}`);
     } finally {
       clearTimeout(releaseAt);
-      locker.stdin.end('ROLLBACK;\n.quit\n');
-      await lockerDone;
+      lock.release();
+      await lock.done;
       await server.stop('SIGKILL');
     }
   });
@@ -205,11 +225,7 @@ describe('write queue: PUT profile on the queue thread (PostgreSQL: on the worke
   it('a stop whose grace runs out behind a lock that outlasts it: what has not begun is answered 503 unrun',
      sqliteOnly('holds the SQLite file\'s write lock from another process'), async () => {
     const { db, tokens, server } = await tenant();
-    const file = db.url.slice('sqlite:'.length);
-    const locker = spawn('sqlite3', [file], { stdio: ['pipe', 'ignore', 'pipe'] });
-    const lockerDone = new Promise((r) => locker.on('exit', r));
-    locker.stdin.write('.timeout 5000\nBEGIN IMMEDIATE;\nSELECT 1;\n');  // held until the end
-    await new Promise((r) => setTimeout(r, 500));
+    const lock = await lockWrites(db);                   // held until the end
     const users = ['ann', 'bob', 'cat', 'dan'];
     try {
       // 12 PUTs: run one by one behind the lock they would hold a stop
@@ -217,19 +233,10 @@ describe('write queue: PUT profile on the queue thread (PostgreSQL: on the worke
       const puts = [];
       for (let i = 0; i < 12; i++) {
         const u = users[i % users.length];
-        puts.push(rawHttp('PUT', profileUrl(server.base, ACC_A, IDS[u]), {
-          headers: { Authorization: `Bearer ${tokens[u]}`, 'Content-Type': 'application/json' },
-          body: Buffer.from(JSON.stringify({ title: `${u}-unrun-${i}` })), timeout: 90_000,
-        }));
+        puts.push(putTitle(server, tokens, u, `${u}-unrun-${i}`));
       }
       await new Promise((r) => setTimeout(r, 1000));
-      const t0 = Date.now();
-      server.proc.kill('SIGTERM');
-      const answers = await Promise.all(puts);
-      const exit = await server.exited;
-      const took = Date.now() - t0;
-      assert.deepEqual(exit, { code: 0, signal: null }, server.stderr().slice(-3000));
-      assert.doesNotMatch(server.stderr(), /Sanitizer|runtime error: |PANIC|[Ss]uspended/);
+      const { answers, took } = await stopWith(server, puts);
       // the grace (10 s), the request running then, and a group's BEGIN
       assert.ok(took >= 10_000 && took < 25_000, `the stop took ${took} ms`);
       const unrun = answers.filter((a) => a.status === 503);
@@ -242,8 +249,8 @@ describe('write queue: PUT profile on the queue thread (PostgreSQL: on the worke
         assert.equal(a.headers.get('retry-after'), '2');
       }
     } finally {
-      locker.stdin.end('ROLLBACK;\n.quit\n');
-      await lockerDone;
+      lock.release();
+      await lock.done;
       await server.stop('SIGKILL');
     }
     const titles = JSON.parse(exportDb(db.url)).users.map((u) => JSON.stringify(u));
