@@ -919,15 +919,19 @@ void server_stop(struct pd_server *srv, int grace_ms)
         MHD_quiesce_daemon(srv->daemon);     /* no new connections */
     if (srv->tls_daemon)
         MHD_quiesce_daemon(srv->tls_daemon);
-    for (int waited = 0; atomic_load(&srv->inflight) > 0 && waited < grace_ms; waited += 10)
-        nanosleep(&ts, NULL);
+    bool grace_out = false;
+    for (int waited = 0; atomic_load(&srv->inflight) > 0 && !grace_out; waited += 10) {
+        grace_out = waited >= grace_ms;
+        if (!grace_out)
+            nanosleep(&ts, NULL);
+    }
     /* what is parked runs and is resumed (later requests run on their
      * workers) - unless the grace ran out: then what has not begun is
      * answered 503 unrun, so a locked database (each request waiting out
      * the busy timeout in turn) cannot hold the stop; libmicrohttpd must
      * not stop with a connection suspended, and the resumed ones get a
      * moment to send their answers */
-    if (atomic_load(&srv->inflight) > 0)
+    if (grace_out)
         writeq_abandon(srv->wq);
     writeq_stop(srv->wq);
     for (int waited = 0; atomic_load(&srv->inflight) > 0 && waited < LIM_STOP_FLUSH_MS; waited += 10)

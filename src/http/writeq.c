@@ -63,8 +63,27 @@ static void unwritten(writeq *q, pd_request *from, pd_request *to)
  * batch goes on in a new group.  The audit lines of a group's changes are
  * held until its COMMIT (http/audit.h): written once it succeeded,
  * dropped when it did not. */
+/* Hands each request of the batch back to its connection's worker. */
+static void resume_all(writeq *q, pd_request *batch)
+{
+    for (pd_request *r = batch, *next; r != NULL; r = next) {
+        struct MHD_Connection *conn = r->conn;
+
+        next = r->wq_next;
+        r->wq_next = NULL;
+        atomic_fetch_sub(&q->parked, 1);
+        MHD_resume_connection(conn);        /* r is its worker's again from here */
+    }
+}
+
 static void run_batch(writeq *q, pd_request *batch)
 {
+    if (atomic_load(&q->abandon)) {        /* neither the lane nor a BEGIN: they may wait */
+        for (pd_request *r = batch; r != NULL; r = r->wq_next)
+            q->unrun(r);
+        resume_all(q, batch);
+        return;
+    }
     pd_store *own = server_store(q->srv);
     pd_store *held = pd_store_lane_enter(own);
     if (held != NULL && held != own)
@@ -75,11 +94,11 @@ static void run_batch(writeq *q, pd_request *batch)
 
     met_inc(MET_WRITEQ_BATCHES);
     for (pd_request *r = batch; r != NULL; r = r->wq_next) {
-        met_inc(MET_WRITEQ_REQUESTS);
         if (atomic_load(&q->abandon)) {
             q->unrun(r);
             continue;
         }
+        met_inc(MET_WRITEQ_REQUESTS);
         r->audit_hold = grouped;
         q->run(q->srv, r);
         if (grouped && !held->ops->group_open(held)) {
@@ -97,14 +116,7 @@ static void run_batch(writeq *q, pd_request *batch)
     if (held != NULL && held != own)
         server_store_use(q->srv, own);
     pd_store_lane_leave(own, held);
-    for (pd_request *r = batch, *next; r != NULL; r = next) {
-        struct MHD_Connection *conn = r->conn;
-
-        next = r->wq_next;
-        r->wq_next = NULL;
-        atomic_fetch_sub(&q->parked, 1);
-        MHD_resume_connection(conn);        /* r is its worker's again from here */
-    }
+    resume_all(q, batch);
 }
 
 static void *writeq_main(void *arg)

@@ -581,6 +581,27 @@ static pd_err bad_arg(sq_store *q, const char *op)
     return fail_msg(q, op, "invalid argument", NULL);
 }
 
+/* Inside a group (group_begin) whose transaction is still open: a caller's
+ * own transaction is a savepoint of it. */
+static bool in_group(sq_store *q)
+{
+    return q->group && !sqlite3_get_autocommit(q->db);
+}
+
+/* Inside a group whose transaction a statement rolled back: until its
+ * group_end nothing may be written, or it would commit on its own while the
+ * group's requests are answered as not written. */
+static bool group_lost(sq_store *q)
+{
+    return q->group && sqlite3_get_autocommit(q->db);
+}
+
+static pd_err refuse_group_lost(sq_store *q, const char *op)
+{
+    return fail_msg(q, op, "the group's transaction was rolled back: nothing more is written "
+                    "before its end", NULL);
+}
+
 static pd_err oom(sq_store *q, const char *op)
 {
     return fail_msg(q, op, "out of memory", NULL);
@@ -913,6 +934,8 @@ static pd_err exec_params(sq_store *q, enum st_id id, params ps, const char *op,
                           const char *fk_hint, int *changes)
 {
     q->fk_refused = false;
+    if (group_lost(q))
+        return refuse_group_lost(q, op);
     if (q->fk_unchecked && FK_PARENTS[id][0].st != 0) {
         pd_err e = parents_exist(q, id, ps, op, fk_hint);
         if (e != PD_OK)
@@ -1005,6 +1028,8 @@ static pd_err run_rows(sq_store *q, enum st_id id, params ps, row_fn fn, void *c
 static pd_err tx_enter_write(sq_store *q, const char *op, tx_kind *k)
 {
     *k = TX_NONE;
+    if (group_lost(q))
+        return refuse_group_lost(q, op);
     bool own = sqlite3_get_autocommit(q->db) != 0;
     if (own)
         writer_enter(q);
@@ -1184,16 +1209,11 @@ static pd_err sq_migrate(pd_store *s, int *from, int *to)
     return PD_OK;
 }
 
-/* Inside a group (group_begin) whose transaction is still open: a caller's
- * own transaction is a savepoint of it. */
-static bool in_group(sq_store *q)
-{
-    return q->group && !sqlite3_get_autocommit(q->db);
-}
-
 static pd_err sq_begin(pd_store *s)
 {
     sq_store *q = SQ(s);
+    if (group_lost(q))
+        return refuse_group_lost(q, "begin");
     if (in_group(q)) {
         pd_err e = run_id(q, ST_SAVEPOINT, "begin");
         if (e == PD_OK)
@@ -1436,6 +1456,8 @@ static pd_err sq_update_profile_if(pd_store *s, const char *user_id, int64_t ver
         return bad_arg(q, op);
     if (!sqlite3_get_autocommit(q->db) && !in_group(q))
         return fail_msg(q, op, "called inside a transaction", NULL);
+    if (group_lost(q))
+        return refuse_group_lost(q, op);
     writer_enter(q);
     pd_err e = exec_keyed(q, ST_UPDATE_PROFILE_IF,
                           PARAMS(PT(user_id), PT(profile_json), PT(modified), PI(version),

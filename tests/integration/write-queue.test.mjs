@@ -235,7 +235,7 @@ describe('write queue: PUT profile on the queue thread (PostgreSQL: on the worke
         const u = users[i % users.length];
         puts.push(putTitle(server, tokens, u, `${u}-unrun-${i}`));
       }
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, 2000));    // all accepted and parked
       const { answers, took } = await stopWith(server, puts);
       // the grace (10 s), the request running then, and a group's BEGIN
       assert.ok(took >= 10_000 && took < 25_000, `the stop took ${took} ms`);

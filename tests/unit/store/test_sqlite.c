@@ -690,6 +690,13 @@ static void test_group_transaction(void **state)
     assert_int_equal(write_if(s, USR, "{\"title\":\"lost\"}"), PD_OK);
     assert_int_not_equal(write_if(s, USR2, "{\"title\":\"poison\"}"), PD_OK);
     assert_false(s->ops->group_open(s));
+    /* until its end nothing more is written: a retry would commit on its
+     * own while the group's requests are answered as not written */
+    assert_int_equal(write_if(s, USR, "{\"title\":\"retried\"}"), PD_ERR_STORE);
+    assert_non_null(strstr(pd_store_last_error(s), "group's transaction was rolled back"));
+    assert_int_equal(s->ops->begin(s), PD_ERR_STORE);
+    assert_int_equal(s->ops->update_profile(s, USR, "{\"title\":\"retried\"}", "m"), PD_ERR_STORE);
+    assert_string_equal(title_of(other, USR, b, sizeof b), "{\"title\":\"g1\"}");
     assert_int_equal(s->ops->group_end(s, true), PD_ERR_STORE);
     assert_string_equal(title_of(other, USR, b, sizeof b), "{\"title\":\"g1\"}");
     /* and the handle writes on as usual */
