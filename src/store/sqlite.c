@@ -846,15 +846,12 @@ static bool fk_memo_key(params ps, unsigned uses, char *key, size_t *len)
         if (p->kind != P_TEXT)
             return false;
         size_t n = p->s != NULL ? strlen(p->s) : 0;
-        if (at + 1 + n > FK_MEMO_KEY)
+        if (at + 2 + n > FK_MEMO_KEY)
             return false;
         key[at++] = p->s != NULL ? 'T' : 'N';     /* NULL and "" differ */
         memcpy(key + at, p->s != NULL ? p->s : "", n);
         at += n;
-        if (at < FK_MEMO_KEY)
-            key[at++] = '\0';                     /* "ab","c" and "a","bc" differ */
-        else
-            return false;
+        key[at++] = '\0';                         /* "ab","c" and "a","bc" differ */
     }
     *len = at;
     return true;
@@ -1456,8 +1453,6 @@ static pd_err sq_update_profile_if(pd_store *s, const char *user_id, int64_t ver
         return bad_arg(q, op);
     if (!sqlite3_get_autocommit(q->db) && !in_group(q))
         return fail_msg(q, op, "called inside a transaction", NULL);
-    if (group_lost(q))
-        return refuse_group_lost(q, op);
     writer_enter(q);
     pd_err e = exec_keyed(q, ST_UPDATE_PROFILE_IF,
                           PARAMS(PT(user_id), PT(profile_json), PT(modified), PI(version),
