@@ -14,6 +14,7 @@
 
 #include "core/metrics.h"
 #include "core/netaddr.h"
+#include "http/writeq.h"
 
 unsigned metrics_route_index(const pd_router *rt, const pd_route *route)
 {
@@ -210,6 +211,10 @@ void h_metrics(pd_server *srv, pd_request *req)
     counter(&b, "profiled_write_queue_rolled_back_total", "Requests of the write queue that had "
             "succeeded but were answered as store failures: their batch's transaction was rolled "
             "back.", "", met_sum(MET_WRITEQ_UNWRITTEN));
+    out(&b, "# HELP profiled_write_queue_parked Requests waiting in the write queue or running "
+           "there now (their connections suspended).\n"
+           "# TYPE profiled_write_queue_parked gauge\n"
+           "profiled_write_queue_parked %u\n", srv->wq != NULL ? writeq_parked(srv->wq) : 0u);
     out(&b, "# HELP profiled_open_connections Connections open now, by listener.\n"
            "# TYPE profiled_open_connections gauge\n");
     if (srv->guard)

@@ -65,10 +65,15 @@ async function send(fresh, url, { token, body, contentType = 'application/json' 
 // Another process (the sqlite3 shell) takes the database's write lock and
 // holds it until release(); done resolves once that process exited.
 async function lockWrites(db) {
-  const locker = spawn('sqlite3', [db.url.slice('sqlite:'.length)], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const locker = spawn('sqlite3', [db.url.slice('sqlite:'.length)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const done = new Promise((r) => locker.on('exit', r));
-  locker.stdin.write('.timeout 5000\nBEGIN IMMEDIATE;\nSELECT 1;\n');
-  await new Promise((r) => setTimeout(r, 500));
+  const held = new Promise((resolve, reject) => {
+    let out = '';
+    locker.stdout.on('data', (d) => { out += d; if (out.includes('locked')) resolve(); });
+    locker.on('exit', () => reject(new Error(`sqlite3 exited before it held the lock: ${out}`)));
+  });
+  locker.stdin.write(".timeout 5000\nBEGIN IMMEDIATE;\nSELECT 'locked';\n");
+  await held;                                            // printed once BEGIN IMMEDIATE succeeded
   let released = false;
   const release = () => {
     if (!released) locker.stdin.end('ROLLBACK;\n.quit\n');
@@ -83,6 +88,24 @@ function putTitle(server, tokens, u, title) {
     headers: { Authorization: `Bearer ${tokens[u]}`, 'Content-Type': 'application/json' },
     body: Buffer.from(JSON.stringify({ title })), timeout: 90_000,
   });
+}
+
+// Waits until n requests are parked in the write queue (the
+// profiled_write_queue_parked gauge, read on a fresh connection each time),
+// so a stop is sent with exactly those queued however slow the machine.
+async function parked(server, n, ms = 30_000) {
+  const until = Date.now() + ms;
+  let seen = null;
+  while (Date.now() < until) {
+    const r = await rawHttp('GET', `${server.base}/metrics`);
+    assert.equal(r.status, 200);
+    const m = /^profiled_write_queue_parked (\d+)$/m.exec(r.body.toString('utf8'));
+    assert.ok(m, 'the gauge profiled_write_queue_parked is exported');
+    seen = Number(m[1]);
+    if (seen === n) return;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  assert.fail(`${n} requests never parked together (last seen ${seen})`);
 }
 
 // SIGTERM by hand (such a stop outlasts the harness's 10 s stop timeout):
@@ -204,7 +227,7 @@ describe('write queue: PUT profile on the queue thread (PostgreSQL: on the worke
     const releaseAt = setTimeout(lock.release, 12_000);
     try {
       const puts = ['ann', 'bob', 'dan'].map((u) => putTitle(server, tokens, u, `${u}-at-stop`));
-      await new Promise((r) => setTimeout(r, 1000));    // all three parked behind the lock
+      await parked(server, 3);                           // all three behind the lock
       const { answers, took } = await stopWith(server, puts);
       assert.ok(took >= 10_000, `the grace ran out with PUTs parked (stop took ${took} ms)`);
       // the first ones wait out the lock: the store's error (500, nothing
@@ -235,7 +258,7 @@ describe('write queue: PUT profile on the queue thread (PostgreSQL: on the worke
         const u = users[i % users.length];
         puts.push(putTitle(server, tokens, u, `${u}-unrun-${i}`));
       }
-      await new Promise((r) => setTimeout(r, 2000));    // all accepted and parked
+      await parked(server, 12);                          // all accepted and parked
       const { answers, took } = await stopWith(server, puts);
       // the grace (10 s), the request running then, and a group's BEGIN
       assert.ok(took >= 10_000 && took < 25_000, `the stop took ${took} ms`);
