@@ -919,9 +919,12 @@ void server_stop(struct pd_server *srv, int grace_ms)
         MHD_quiesce_daemon(srv->daemon);     /* no new connections */
     if (srv->tls_daemon)
         MHD_quiesce_daemon(srv->tls_daemon);
+    /* the grace and the flush below are counted on the clock: on a loaded
+     * host a 10 ms sleep can take much longer */
+    const uint64_t t0 = time_mono_ns(), grace_ns = (uint64_t)(grace_ms > 0 ? grace_ms : 0) * 1000000u;
     bool grace_out = false;
-    for (int waited = 0; atomic_load(&srv->inflight) > 0 && !grace_out; waited += 10) {
-        grace_out = waited >= grace_ms;
+    while (atomic_load(&srv->inflight) > 0 && !grace_out) {
+        grace_out = time_mono_ns() - t0 >= grace_ns;
         if (!grace_out)
             nanosleep(&ts, NULL);
     }
@@ -934,7 +937,8 @@ void server_stop(struct pd_server *srv, int grace_ms)
     if (grace_out)
         writeq_abandon(srv->wq);
     writeq_stop(srv->wq);
-    for (int waited = 0; atomic_load(&srv->inflight) > 0 && waited < LIM_STOP_FLUSH_MS; waited += 10)
+    const uint64_t t1 = time_mono_ns();
+    while (atomic_load(&srv->inflight) > 0 && time_mono_ns() - t1 < (uint64_t)LIM_STOP_FLUSH_MS * 1000000u)
         nanosleep(&ts, NULL);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);        /* joins workers: their stores close */
