@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "core/json_fastload.h"
 #include "core/strutil.h"
 
 void imp_fail(reader *rd, const char *fmt, ...)
@@ -99,7 +100,7 @@ int imp_load_record(reader *rd, const char *path, int got, json_t **out)
 {
     json_error_t je;
 
-    *out = got == 0 ? json_loadb(rd->rec, rd->rec_len, JSON_REJECT_DUPLICATES, &je) : NULL;
+    *out = got == 0 ? json_load_text(rd->rec, rd->rec_len, JSON_REJECT_DUPLICATES, &je) : NULL;
     if (*out != NULL)
         return 0;
     if (rd->over_limit)

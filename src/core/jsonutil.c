@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 
+#include "core/json_fastload.h"
+
 int json_depth_ok(const char *buf, size_t len, int max_depth)
 {
     json_scan sc = {0, 0};
@@ -27,7 +29,7 @@ json_t *json_decode_bounded(const char *buf, size_t len, int max_depth, char *er
         snprintf(err, errlen, "JSON nested deeper than %d levels", max_depth);
         return NULL;
     }
-    j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+    j = json_load_text(buf, len, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL)
         snprintf(err, errlen, "malformed JSON at line %d column %d: %s", je.line, je.column, je.text);
     return j;

@@ -21,6 +21,7 @@
 #include "model/profile.h"
 #include "model/profile_versions.h"
 #include "model/profile_schema.h"
+#include "core/json_fastload.h"
 #include "core/limits.h"
 #include "core/strutil.h"
 
@@ -1277,8 +1278,9 @@ json_t *profile_render(const profile_view *v)
         return NULL;
     c.pv = profile_version_of(v->api);
     base = v->base_path != NULL ? v->base_path : "";
-    doc = v->user->profile_json != NULL ? json_loads(v->user->profile_json, 0, &jerr)
-                                        : json_object();
+    doc = v->user->profile_json != NULL
+          ? json_load_text(v->user->profile_json, strlen(v->user->profile_json), 0, &jerr)
+          : json_object();
     if (!json_is_object(doc))
         goto fail;
     res = json_object();
