@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strutil.h"
+
 typedef struct {
     const unsigned char *p, *end;
     unsigned char *scratch;                 /* decoded strings; grown on demand */
@@ -26,39 +28,6 @@ static void skip_ws(reader *r)
 {
     while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t'))
         r->p++;
-}
-
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629, as jansson's
- * utf8_check_first / utf8_check_full accept it), or 0. */
-static size_t utf8_len(const unsigned char *s, const unsigned char *end)
-{
-    unsigned c = s[0];
-    size_t n;
-    uint32_t u;
-
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        u = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        u = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        u = c & 0x07;
-    } else {
-        return 0;
-    }
-    if ((size_t)(end - s) < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-        u = (u << 6) | (s[i] & 0x3F);
-    }
-    if (u > 0x10FFFF || (u >= 0xD800 && u <= 0xDFFF) ||
-        (n == 3 && u < 0x800) || (n == 4 && u < 0x10000))
-        return 0;
-    return n;
 }
 
 static int hex4(const unsigned char *s, uint32_t *out)
@@ -120,7 +89,7 @@ static int string(reader *r, const char **out, size_t *len)
         if (c < 0x20)
             return -1;                      /* a raw control character */
         if (c >= 0x80) {
-            size_t n = utf8_len(q, r->end);
+            size_t n = str_utf8_seq(q, (size_t)(r->end - q));
             if (n == 0)
                 return -1;
             memcpy(w, q, n);

@@ -66,40 +66,6 @@ static void skip_ws(pparse *p)
         p->pos++;
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n) as jansson accepts it
- * (no overlong forms, surrogates or values above U+10FFFF), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0], v;
-    size_t k, i;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        k = 2;
-        v = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        k = 3;
-        v = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        k = 4;
-        v = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < k)
-        return 0;
-    for (i = 1; i < k; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if ((k == 3 && v < 0x800) || (k == 4 && v < 0x10000) || v > 0x10FFFF ||
-        (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    return k;
-}
-
 static uint32_t new_tok(pparse *p, int type)
 {
     if (p->nt >= PJ_TOKENS_MAX) {
@@ -130,7 +96,7 @@ static void parse_string(pparse *p)
             i++;
             continue;
         }
-        size_t k = utf8_seq((const unsigned char *)p->s + i, p->len - i);
+        size_t k = str_utf8_seq((const unsigned char *)p->s + i, p->len - i);
         if (k == 0) {
             p->bad = true;
             return;
@@ -496,7 +462,7 @@ static void put_qstr(wctx *w, const char *s)
             continue;
         }
         if (c >= 0x80) {
-            k = utf8_seq((const unsigned char *)s + i, n - i);
+            k = str_utf8_seq((const unsigned char *)s + i, n - i);
             if (k == 0) {
                 w->bad = true;
                 return;
