@@ -288,6 +288,8 @@ static json_t *value(reader *r, int depth)
 
 json_t *json_fastload(const char *text, size_t len)
 {
+    if (text == NULL)
+        return NULL;                        /* json_loadb answers "wrong arguments" */
     reader r = { (const unsigned char *)text, (const unsigned char *)text + len, NULL, 0 };
     json_t *v = NULL;
 

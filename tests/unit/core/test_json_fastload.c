@@ -80,6 +80,10 @@ static void test_builds_what_jansson_builds(void **state)
     assert_true(agrees_s("{\"\":1,\"a\\u0041\":2,\"\\u00e9\\u4e2d\\u20AC\\u0001\":\"\\u007f\"}"));
     assert_true(agrees_s("[\"caf\xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf\"]"));
     assert_true(agrees_s("{\"caf\xc3\xa9\":{\"k\\n\":[\"v\\u00e9\",{\"k\\n\":1}]}}"));
+    /* the code points at each UTF-8 length's edges, escaped and raw */
+    assert_true(agrees_s("[\"\\u007f\\u0080\\u07ff\\u0800\\ud7ff\\ue000\\uffff\"]"));
+    assert_true(agrees_s("[\"\x7f \xc2\x80 \xdf\xbf \xe0\xa0\x80 \xed\x9f\xbf \xee\x80\x80 "
+                         "\xef\xbf\xbf \xf0\x90\x80\x80 \xf4\x8f\xbf\xbf\"]"));
     /* member order is the text's, not sorted */
     assert_true(agrees_s("{\"z\":1,\"a\":2,\"m\":{\"y\":[],\"b\":{}}}"));
     /* 64 levels are built */
@@ -98,6 +102,7 @@ static void test_declines_what_it_leaves_to_jansson(void **state)
         "[\"\\ud83d\\ude00\"]", "[\"\\udc00\"]",           /* surrogates */
         "[\"\\u0000\"]", "{\"a\\u0000b\":1}",              /* U+0000 */
         "{\"a\":1,\"a\":2}", "{\"a\":{},\"b\":1,\"a\":[]}",  /* repeated names */
+        "{\"a\":1,\"\\u0061\":2}", "{\"\\u00e9\":1,\"\xc3\xa9\":2}",    /* ... once decoded */
         "\"top\"", "42", "true", "null",                  /* scalar top levels */
         "", "   ", "{", "[", "{\"a\"}", "{\"a\":}", "[1,]", "{\"a\":1,}", "[,1]",
         "[01]", "[-]", "[+1]", "[.5]", "[1 2]", "{\"a\" 1}", "{a:1}", "['a']",
@@ -127,6 +132,42 @@ static uint64_t next_rand(void)
     rng ^= rng >> 7;
     rng ^= rng << 17;
     return rng;
+}
+
+/* json_load_text: the fast tree when there is one, else json_loadb's tree
+ * or error; flags other than JSON_REJECT_DUPLICATES go to json_loadb. */
+static void test_load_text(void **state)
+{
+    json_error_t je;
+    json_t *v;
+
+    (void)state;
+    v = json_load_text("{\"a\":[1,2]}", 11, JSON_REJECT_DUPLICATES, &je);
+    assert_non_null(v);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(v, "a"), 1)), 2);
+    json_decref(v);
+    v = json_load_text("[1.5]", 5, 0, &je);              /* declined, built by jansson */
+    assert_non_null(v);
+    assert_true(json_is_real(json_array_get(v, 0)));
+    json_decref(v);
+    v = json_load_text("{\"a\":1,\"a\":2}", 13, 0, &je); /* jansson: the last one wins */
+    assert_non_null(v);
+    assert_int_equal(json_integer_value(json_object_get(v, "a")), 2);
+    json_decref(v);
+    memset(&je, 0, sizeof(je));
+    v = json_load_text("{\"a\":1,\"a\":2}", 13, JSON_REJECT_DUPLICATES, &je);
+    assert_null(v);
+    assert_non_null(strstr(je.text, "duplicate"));
+    memset(&je, 0, sizeof(je));
+    v = json_load_text("[1,]", 4, 0, &je);
+    assert_null(v);
+    assert_true(je.text[0] != '\0');
+    assert_int_equal(je.column, 4);
+    v = json_load_text("42", 2, JSON_DECODE_ANY, &je);    /* not the fast loader's flags */
+    assert_non_null(v);
+    assert_int_equal(json_integer_value(v), 42);
+    json_decref(v);
+    assert_null(json_fastload(NULL, 0));
 }
 
 static void test_mutated_records(void **state)
@@ -175,6 +216,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builds_what_jansson_builds),
         cmocka_unit_test(test_declines_what_it_leaves_to_jansson),
+        cmocka_unit_test(test_load_text),
         cmocka_unit_test(test_mutated_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
