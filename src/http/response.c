@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_compact.h"
 #include "core/log.h"
 #include "core/strutil.h"
 #include "codec/xml.h"
@@ -94,10 +95,16 @@ void resp_object(pd_request *r, int status, const char *xml_root, const json_t *
         resp_take(r, status, "application/xml; charset=utf-8", (unsigned char *)text, len);
         return;
     }
-    text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (text == NULL)
-        goto fail;
-    resp_take(r, status, "application/json; charset=utf-8", (unsigned char *)text, strlen(text));
+    /* json_dumps' bytes; a tree the compact encoder declines (a real
+     * number, deep nesting) goes to json_dumps itself */
+    text = json_compact_encode(obj, &len);
+    if (text == NULL) {
+        text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (text == NULL)
+            goto fail;
+        len = strlen(text);
+    }
+    resp_take(r, status, "application/json; charset=utf-8", (unsigned char *)text, len);
     return;
 fail:
     resp_take(r, 500, "text/plain; charset=utf-8", (unsigned char *)str_dup("internal error"), 14);
