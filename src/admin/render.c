@@ -49,8 +49,7 @@ static const char *doc_str(const json_t *obj, const char *k)
  * setting) from the stored profile document. */
 static void set_names(json_t *o, const pd_user *u, bool language)
 {
-    json_t *doc = u->profile_json ? json_load_text(u->profile_json, strlen(u->profile_json), 0, NULL)
-                                  : NULL;
+    json_t *doc = u->profile_json ? json_load_str(u->profile_json, 0, NULL) : NULL;
     const json_t *ud = json_object_get(doc, "userDetails");
     const char *first = doc_str(ud, "firstName"), *last = doc_str(ud, "lastName");
     const char *name = doc_str(ud, "userName");

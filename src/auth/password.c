@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "auth/seclog.h"
+#include "core/json_fastload.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/strutil.h"
@@ -105,7 +106,7 @@ bool pw_verify(const char *hash, const char *password)
  * more SSOAuth authentication (totalCount, lastTimestamp, lastProvider). */
 static char *login_doc(const char *profile_json, const char *now_iso, bool success, bool locked)
 {
-    json_t *doc = json_loads(profile_json ? profile_json : "{}", 0, NULL);
+    json_t *doc = json_load_str(profile_json ? profile_json : "{}", 0, NULL);
     json_t *ud, *arr, *entry = NULL, *v;
     char *out = NULL;
     size_t i;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/b64.h"
+#include "core/json_fastload.h"
 
 typedef struct {
     pd_store *s;
@@ -102,7 +103,7 @@ static int user_cb(void *ctx, const void *row)
 {
     exporter *ex = ctx;
     const pd_user *u = row;
-    json_t *profile = json_loads(u->profile_json, 0, NULL);
+    json_t *profile = json_load_str(u->profile_json, 0, NULL);
     json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s}", "userId", u->id, "email", u->email,
                             "userStatus", u->status, "createdDateTime", u->created,
                             "userProfileLastModifiedDate", u->modified);

@@ -311,3 +311,8 @@ json_t *json_load_text(const char *text, size_t len, size_t flags, json_error_t 
 
     return v != NULL ? v : json_loadb(text, len, flags, err);
 }
+
+json_t *json_load_str(const char *text, size_t flags, json_error_t *err)
+{
+    return json_load_text(text, text != NULL ? strlen(text) : 0, flags, err);
+}

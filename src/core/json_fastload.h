@@ -37,5 +37,7 @@ json_t *json_fastload(const char *text, size_t len);
  * JSON_REJECT_DUPLICATES: the texts the fast loader builds are parsed alike
  * under both (it declines every repeated name). */
 json_t *json_load_text(const char *text, size_t len, size_t flags, json_error_t *err);
+/* The same for a NUL-terminated text (json_loads' counterpart). */
+json_t *json_load_str(const char *text, size_t flags, json_error_t *err);
 
 #endif

@@ -1279,7 +1279,7 @@ json_t *profile_render(const profile_view *v)
     c.pv = profile_version_of(v->api);
     base = v->base_path != NULL ? v->base_path : "";
     doc = v->user->profile_json != NULL
-          ? json_load_text(v->user->profile_json, strlen(v->user->profile_json), 0, &jerr)
+          ? json_load_str(v->user->profile_json, 0, &jerr)
           : json_object();
     if (!json_is_object(doc))
         goto fail;

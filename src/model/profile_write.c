@@ -78,7 +78,7 @@ static pd_err read_merge(pd_store *st, const char *user_id, const json_t *patch,
     if (doc == NULL)
         doc = profile_memo_get(user_id, a->user.version, a->user.profile_json);
     if (doc == NULL)
-        doc = json_load_text(a->user.profile_json, strlen(a->user.profile_json), 0, NULL);
+        doc = json_load_str(a->user.profile_json, 0, NULL);
     if (doc == NULL) {
         out->reason = UNREADABLE;
         return PD_ERR_INTERNAL;

@@ -16,6 +16,7 @@
 
 #include "oauth/handlers.h"
 #include "oauth/common.h"
+#include "core/json_fastload.h"
 #include "core/strutil.h"
 
 typedef struct {
@@ -58,7 +59,7 @@ static const char *detail(json_t *doc, const char *name)
 
 static void userinfo_answer(pd_server *srv, pd_request *req, pd_store *s, const pd_user *u)
 {
-    json_t *doc = json_loads(u->profile_json ? u->profile_json : "{}", 0, NULL);
+    json_t *doc = json_load_str(u->profile_json ? u->profile_json : "{}", 0, NULL);
     const char *first = detail(doc, "firstName"), *last = detail(doc, "lastName");
     const char *name = detail(doc, "userName");
     char joined[2 * LIM_NAME_MAX + 2];

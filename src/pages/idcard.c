@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "auth/policy.h"
+#include "core/json_fastload.h"
 #include "core/strutil.h"
 #include "pages/web.h"
 
@@ -132,7 +133,7 @@ static int card_access(pages_ctx *c, pd_user *target, json_t **doc, const char *
         goto store;
     f.target_exists = e == PD_OK && target->status != NULL && strcmp(target->status, "Active") == 0;
     if (f.target_exists) {
-        *doc = json_loads(target->profile_json ? target->profile_json : "{}", 0, NULL);
+        *doc = json_load_str(target->profile_json ? target->profile_json : "{}", 0, NULL);
         if (*doc == NULL) {
             pages_message(c->req, 500, "Something went wrong", "The stored profile could not be read.");
             return -1;

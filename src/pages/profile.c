@@ -22,6 +22,7 @@
 
 #include "auth/password.h"
 #include "auth/seclog.h"
+#include "core/json_fastload.h"
 #include "core/strutil.h"
 #include "model/profile.h"
 #include "model/profile_write.h"
@@ -96,7 +97,7 @@ void pages_show_profile(pages_ctx *c, int status, const json_t *doc, const char 
     }
     lx->c = c;
     if (doc == NULL) {
-        stored = json_loads(c->user.profile_json ? c->user.profile_json : "{}", 0, NULL);
+        stored = json_load_str(c->user.profile_json ? c->user.profile_json : "{}", 0, NULL);
         doc = stored;
     }
     if (doc == NULL || c->s->ops->each_share_link_of_user(c->s, c->user.id, c->now, link_row, lx) != PD_OK) {
@@ -334,7 +335,7 @@ void h_pages_edit(pd_server *srv, pd_request *req)
     }
     if (bad) {
         /* nothing is written: show the submitted values with their errors */
-        stored = json_loads(c.user.profile_json ? c.user.profile_json : "{}", 0, NULL);
+        stored = json_load_str(c.user.profile_json ? c.user.profile_json : "{}", 0, NULL);
         merged = stored ? profile_merge(stored, patch) : NULL;
         if (merged == NULL)
             goto oom;
