@@ -15,7 +15,7 @@ import {
   IDS, ACC_A, http, profileUrl, mintToken, sleep,
 } from './lib/server.mjs';
 import {
-  setupOAuth, teardownOAuth, https, authUrl, setCookies, hiddenFields, form, securityLog,
+  setupOAuth, teardownOAuth, https, authUrl, setCookies, hiddenFields, form, settledSecurityLog,
   tokenRequest, basic, signJwt, claims, APP, OTHER, OTHER_SECRET,
 } from './fixtures/oauth/helpers.mjs';
 
@@ -120,7 +120,7 @@ describe('OAuth hardening: sign-in races (M1, M2)', () => {
     assert.equal(right.status, 429, 'the right password after the lock is refused');
     assert.match(right.text, /locked/);
     assert.equal(setCookies(right).pd_oauth_sid, undefined);
-    const checks = securityLog(env).filter((l) => l.startsWith(`login_failed user=${IDS.bob} `) && l.endsWith('reason=bad_password'));
+    const checks = (await settledSecurityLog(env)).filter((l) => l.startsWith(`login_failed user=${IDS.bob} `) && l.endsWith('reason=bad_password'));
     assert.ok(checks.length <= 5, checks.join('\n'));
     // the address was not blocked by the refused attempts (they were not checked)
     const ann = await loginSettled(env, page, 'ann@acme.test', 'ann-Secret-Pass-1');
@@ -160,7 +160,7 @@ describe('OAuth hardening: sign-in races (M1, M2)', () => {
     // 8 wrong ones and the right one at the same time: the right one succeeds
     // only if it was among the first 5 attempts; after the burst, whatever
     // happened, at most 5 checks failed
-    const logStart = securityLog(env).length;
+    const logStart = (await settledSecurityLog(env)).length;
     const all = await burst(env, page, [...Array.from({ length: 8 }, (_, i) => ['ann@acme.test', `bad-${i}-pass`]),
       ['ann@acme.test', 'ann-Secret-Pass-1']]);
     const n401 = all.filter((r) => r.status === 401).length;
@@ -171,7 +171,7 @@ describe('OAuth hardening: sign-in races (M1, M2)', () => {
       // locked are logged with reason=locked and not checked), and a success resets the
       // account counter, so wrong ones after it may be checked again
       assert.ok(setCookies(r).pd_oauth_sid);
-      const events = securityLog(env).slice(logStart)
+      const events = (await settledSecurityLog(env)).slice(logStart)
         .filter((l) => l.includes(`user=${IDS.ann} `)
           && ((l.startsWith('login_failed') && l.endsWith('reason=bad_password')) || l.startsWith('login_ok')));
       const okAt = events.findIndex((l) => l.startsWith('login_ok'));
@@ -231,8 +231,8 @@ describe('OAuth hardening: client authentication (M4)', () => {
     assert.equal(r.status, 429);
     assert.equal(r.json().error, 'invalid_client');
     assert.ok(Number(r.headers['retry-after']) > 0);
-    assert.ok(securityLog(env).includes('address_blocked user=- client=- ip=127.0.0.1 reason=too_many_client_failures'),
-      securityLog(env).join('\n'));
+    assert.ok((await settledSecurityLog(env)).includes('address_blocked user=- client=- ip=127.0.0.1 reason=too_many_client_failures'),
+      (await settledSecurityLog(env)).join('\n'));
     // even the right secret is refused from this address now (no hashing at all)
     const ok = await tokenRequest(env, { grant_type: 'refresh_token', refresh_token: 'x' }, { Authorization: basic(OTHER, OTHER_SECRET) });
     assert.equal(ok.status, 429);
@@ -255,8 +255,8 @@ describe('OAuth hardening: per-integration client failures (M4)', () => {
     const r = await tokenRequest(env, { grant_type: 'refresh_token', refresh_token: 'x' }, { Authorization: basic(OTHER, OTHER_SECRET) });
     assert.equal(r.status, 429);
     assert.equal(r.json().error, 'invalid_client');
-    assert.ok(securityLog(env).includes(`client_blocked user=- client=${OTHER} ip=127.0.0.1 reason=too_many_client_failures`),
-      securityLog(env).join('\n'));
+    assert.ok((await settledSecurityLog(env)).includes(`client_blocked user=- client=${OTHER} ip=127.0.0.1 reason=too_many_client_failures`),
+      (await settledSecurityLog(env)).join('\n'));
   });
 });
 
@@ -290,7 +290,7 @@ describe('OAuth hardening: HTTPS only, log fields (L5, L2)', () => {
     const a = signJwt(claims(env.host, { iss: evil, sub: 'x reason=fine user=admin' }), { key: env.keys.app.privateKey });
     const r = await tokenRequest(env, { grant_type: JWT_GRANT, assertion: a });
     assert.equal(r.status, 400);
-    const lines = securityLog(env).filter((l) => l.startsWith('token_denied'));
+    const lines = (await settledSecurityLog(env)).filter((l) => l.startsWith('token_denied'));
     assert.ok(lines.length > 0);
     for (const l of lines) {
       assert.match(l, /^token_denied user=\S+ client=\S+ ip=\S+ reason=\S+$/, l);

@@ -9,7 +9,7 @@ import {
 } from './lib/server.mjs';
 import {
   setupOAuth, teardownOAuth, https, authUrl, setCookies, csrfOf, hiddenFields, form, codeFlow,
-  securityLog, APP, OTHER,
+  settledSecurityLog, APP, OTHER,
 } from './fixtures/oauth/helpers.mjs';
 
 const CB = 'http://127.0.0.1:9/callback';
@@ -119,7 +119,7 @@ describe('OAuth sign-in pages', () => {
     const ok = await login(env, { pre, fields, email: 'ann@acme.test', password: 'ann-Secret-Pass-1' });
     assert.ok(ok.status === 200 || ok.status === 302, `${ok.status}`);
     assert.ok(setCookies(ok).pd_oauth_sid);
-    assert.ok(securityLog(env).some((l) => /^login_failed user=- client=\S+ ip=127\.0\.0\.1 reason=csrf$/.test(l)));
+    assert.ok((await settledSecurityLog(env)).some((l) => /^login_failed user=- client=\S+ ip=127\.0\.0\.1 reason=csrf$/.test(l)));
   });
 
   it('a consent form posted without session or CSRF token is refused', async () => {
@@ -159,7 +159,7 @@ describe('OAuth sign-in pages', () => {
     assert.equal(unknown.status, 401);
     assert.equal(unknown.text.replace(/value="[^"]*"/g, ''), wrong.text.replace(/value="[^"]*"/g, ''),
       'the same page for unknown accounts');
-    const log = securityLog(env);
+    const log = (await settledSecurityLog(env));
     assert.ok(log.includes(`login_failed user=${IDS.ann} client=${APP} ip=127.0.0.1 reason=bad_password`), log.join('\n'));
     assert.ok(log.includes(`login_failed user=${IDS.dan} client=${APP} ip=127.0.0.1 reason=no_password`), log.join('\n'));
     assert.ok(log.includes(`login_failed user=- client=${APP} ip=127.0.0.1 reason=unknown_user`), log.join('\n'));
@@ -176,8 +176,8 @@ describe('OAuth sign-in pages', () => {
     assert.equal(locked.status, 429);
     assert.match(locked.text, /locked/);
     assert.equal(setCookies(locked).pd_oauth_sid, undefined);
-    assert.ok(securityLog(env).some((l) => l === `account_locked user=${IDS.bob} client=${APP} ip=127.0.0.1 reason=too_many_failures`));
-    assert.ok(securityLog(env).some((l) => l === `login_failed user=${IDS.bob} client=${APP} ip=127.0.0.1 reason=locked`));
+    assert.ok((await settledSecurityLog(env)).some((l) => l === `account_locked user=${IDS.bob} client=${APP} ip=127.0.0.1 reason=too_many_failures`));
+    assert.ok((await settledSecurityLog(env)).some((l) => l === `login_failed user=${IDS.bob} client=${APP} ip=127.0.0.1 reason=locked`));
     const t = mintToken(env.db.url, IDS.bob);
     const p = await http('GET', profileUrl(env.http, ACC_A, IDS.bob), { token: t });
     assert.equal(p.status, 200);
@@ -229,6 +229,6 @@ describe('OAuth sign-in: per-address throttling', () => {
     const r = await login(env, { pre, fields, email: 'ann@acme.test', password: 'ann-Secret-Pass-1' });
     assert.equal(r.status, 429);
     assert.match(r.text, /from your address/);
-    assert.ok(securityLog(env).includes(`address_blocked user=- client=${APP} ip=127.0.0.1 reason=too_many_failures`));
+    assert.ok((await settledSecurityLog(env)).includes(`address_blocked user=- client=${APP} ip=127.0.0.1 reason=too_many_failures`));
   });
 });

@@ -23,7 +23,7 @@ import {
 import { makePng, multipart } from './lib/images.mjs';
 import { post as soapPost, envelope, getProfileBody } from './lib/soap.mjs';
 import {
-  setupOAuth, teardownOAuth, spkiHash, https, form, setCookies, csrfOf, securityLog,
+  setupOAuth, teardownOAuth, spkiHash, https, form, setCookies, csrfOf, settledSecurityLog,
 } from './fixtures/oauth/helpers.mjs';
 
 const require = createRequire(import.meta.url);
@@ -400,8 +400,8 @@ describe('browser pages: attacks', () => {
     r = await postForm(env, '/profile/signout', bob.cookie, {});
     assert.equal(r.status, 403);
     assert.notEqual((await restProfile(env, 'bob')).userDetails.firstName, 'Hijacked');
-    assert.ok(securityLog(env).some((l) => l.startsWith(`pages_form_refused user=${IDS.bob} `) && l.endsWith('reason=csrf')),
-      securityLog(env).join('\n'));
+    assert.ok((await settledSecurityLog(env)).some((l) => l.startsWith(`pages_form_refused user=${IDS.bob} `) && l.endsWith('reason=csrf')),
+      (await settledSecurityLog(env)).join('\n'));
     // a sign-in form posted without its pre-session cookie
     const first = await https('GET', `${env.https}/profile`, { ca: env.ca });
     r = await https('POST', `${env.https}/profile/signin`, {
