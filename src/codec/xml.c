@@ -118,69 +118,6 @@ static void xb_indent(xbuf *b, int depth)
 /* UTF-8 and XML names                                                 */
 /* ------------------------------------------------------------------ */
 
-/* Decodes one UTF-8 sequence; returns its length, or 0 when invalid
- * (truncated, overlong, surrogate, above U+10FFFF). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    uint32_t c;
-    size_t len, i;
-
-    if (n == 0)
-        return 0;
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-        len = 2;
-        c = s[0] & 0x1Fu;
-    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        len = 3;
-        c = s[0] & 0x0Fu;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        len = 4;
-        c = s[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3Fu);
-    }
-    if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
-        (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return len;
-}
-
-static size_t utf8_encode(uint32_t c, char out[4])
-{
-    if (c < 0x80) {
-        out[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        out[0] = (char)(0xC0 | (c >> 6));
-        out[1] = (char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        out[0] = (char)(0xE0 | (c >> 12));
-        out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (c >> 18));
-    out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
-}
-
 /* XML 1.0 (5th ed.) NameStartChar, without ':' (namespaces). */
 static bool is_name_start(uint32_t c)
 {
@@ -210,7 +147,7 @@ static void put_name(xbuf *b, const char *name)
     int w;
 
     while (i < n) {
-        k = utf8_decode(s + i, n - i, &c);
+        k = str_utf8_decode(s + i, n - i, &c);
         if (k == 0) {
             k = 1;                      /* not from jansson; be safe */
             c = 0xFFFD;
@@ -261,10 +198,10 @@ static char *decode_name(const char *name)
         return NULL;
     while (i < n) {
         if (s[i] == '_' && (c = parse_escape(s + i, n - i, 4)) >= 0) {
-            o += utf8_encode((uint32_t)c, out + o);
+            o += str_utf8_encode((uint32_t)c, out + o);
             i += 7;
         } else if (s[i] == '_' && (c = parse_escape(s + i, n - i, 8)) >= 0) {
-            o += utf8_encode((uint32_t)c, out + o);
+            o += str_utf8_encode((uint32_t)c, out + o);
             i += 11;
         } else {
             out[o++] = (char)s[i++];
@@ -304,7 +241,7 @@ static void put_text(xbuf *b, const char *str, size_t n)
                 break;
             }
         } else {
-            k = utf8_decode(s + i, n - i, &c);
+            k = str_utf8_decode(s + i, n - i, &c);
             if (k == 0) {
                 k = 1;
                 rep = repl;

@@ -35,16 +35,10 @@ static int hex4(const unsigned char *s, uint32_t *out)
     uint32_t v = 0;
 
     for (int i = 0; i < 4; i++) {
-        unsigned c = s[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= c - '0';
-        else if (c >= 'a' && c <= 'f')
-            v |= c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            v |= c - 'A' + 10;
-        else
+        int d = str_hexval(s[i]);
+        if (d < 0)
             return -1;
+        v = (v << 4) | (uint32_t)d;
     }
     *out = v;
     return 0;
@@ -89,7 +83,7 @@ static int string(reader *r, const char **out, size_t *len)
         if (c < 0x20)
             return -1;                      /* a raw control character */
         if (c >= 0x80) {
-            size_t n = str_utf8_seq(q, (size_t)(r->end - q));
+            size_t n = str_utf8_decode(q, (size_t)(r->end - q), NULL);
             if (n == 0)
                 return -1;
             memcpy(w, q, n);
@@ -117,16 +111,7 @@ static int string(reader *r, const char **out, size_t *len)
             uint32_t u;
             if (r->end - q < 6 || hex4(q + 2, &u) != 0 || u == 0 || (u >= 0xD800 && u <= 0xDFFF))
                 return -1;                  /* surrogates and NUL: jansson's to judge */
-            if (u < 0x80) {
-                *w++ = (unsigned char)u;
-            } else if (u < 0x800) {
-                *w++ = (unsigned char)(0xC0 | (u >> 6));
-                *w++ = (unsigned char)(0x80 | (u & 0x3F));
-            } else {
-                *w++ = (unsigned char)(0xE0 | (u >> 12));
-                *w++ = (unsigned char)(0x80 | ((u >> 6) & 0x3F));
-                *w++ = (unsigned char)(0x80 | (u & 0x3F));
-            }
+            w += str_utf8_encode(u, (char *)w);
             q += 6;
             continue;
         }
@@ -174,6 +159,24 @@ static bool word(reader *r, const char *w, size_t n)
     return true;
 }
 
+/* After an item of an array or a member of an object: 1 when close ended
+ * the container, 0 after a comma (another item follows), -1 to decline. */
+static int after_item(reader *r, unsigned char close)
+{
+    skip_ws(r);
+    if (r->p >= r->end)
+        return -1;
+    if (*r->p == close) {
+        r->p++;
+        return 1;
+    }
+    if (*r->p != ',')
+        return -1;
+    r->p++;
+    skip_ws(r);
+    return 0;
+}
+
 static json_t *array(reader *r, int depth)
 {
     json_t *a = json_array();
@@ -190,17 +193,11 @@ static json_t *array(reader *r, int depth)
         json_t *v = value(r, depth);
         if (v == NULL || json_array_append_new(a, v) != 0)
             break;
-        skip_ws(r);
-        if (r->p >= r->end)
+        int next = after_item(r, ']');
+        if (next < 0)
             break;
-        if (*r->p == ']') {
-            r->p++;
+        if (next > 0)
             return a;
-        }
-        if (*r->p != ',')
-            break;
-        r->p++;
-        skip_ws(r);
     }
     json_decref(a);
     return NULL;
@@ -245,17 +242,11 @@ static json_t *object(reader *r, int depth)
         free(owned);
         if (!added)
             break;
-        skip_ws(r);
-        if (r->p >= r->end)
+        int next = after_item(r, '}');
+        if (next < 0)
             break;
-        if (*r->p == '}') {
-            r->p++;
+        if (next > 0)
             return o;
-        }
-        if (*r->p != ',')
-            break;
-        r->p++;
-        skip_ws(r);
     }
     json_decref(o);
     return NULL;

@@ -363,34 +363,65 @@ bool mem_equal_ct(const void *a, const void *b, size_t len)
     return d == 0;
 }
 
-size_t str_utf8_seq(const unsigned char *s, size_t n)
+size_t str_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
-    unsigned c = s[0], v;
+    uint32_t v;
     size_t k, i;
 
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        k = 2;
-        v = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        k = 3;
-        v = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        k = 4;
-        v = c & 0x07;
+    if (n == 0)
+        return 0;
+    if (s[0] < 0x80) {
+        v = s[0];
+        k = 1;
     } else {
-        return 0;
-    }
-    if (n < k)
-        return 0;
-    for (i = 1; i < k; i++) {
-        if ((s[i] & 0xC0) != 0x80)
+        if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+            k = 2;
+            v = s[0] & 0x1Fu;
+        } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+            k = 3;
+            v = s[0] & 0x0Fu;
+        } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+            k = 4;
+            v = s[0] & 0x07u;
+        } else {
             return 0;
-        v = (v << 6) | (s[i] & 0x3F);
+        }
+        if (n < k)
+            return 0;
+        for (i = 1; i < k; i++) {
+            if ((s[i] & 0xC0) != 0x80)
+                return 0;
+            v = (v << 6) | (s[i] & 0x3Fu);
+        }
+        if ((k == 3 && v < 0x800) || (k == 4 && v < 0x10000) || v > 0x10FFFF ||
+            (v >= 0xD800 && v <= 0xDFFF))
+            return 0;
     }
-    if ((k == 3 && v < 0x800) || (k == 4 && v < 0x10000) || v > 0x10FFFF ||
-        (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
+    if (cp != NULL)
+        *cp = v;
     return k;
+}
+
+size_t str_utf8_encode(uint32_t c, char out[4])
+{
+    if (c < 0x80) {
+        out[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        out[0] = (char)(0xC0 | (c >> 6));
+        out[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (char)(0xE0 | (c >> 12));
+        out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (c >> 18));
+    out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
 }

@@ -74,10 +74,12 @@ void guid_new(char *buf, size_t len);
  * only (secrets, tokens: as sodium_memcmp, but eight bytes a step). */
 bool mem_equal_ct(const void *a, const void *b, size_t len);
 
-/* Length of the well-formed UTF-8 sequence at s[0..n) as jansson accepts
- * it (RFC 3629: no overlong forms, surrogates or values above U+10FFFF):
- * 1 for ASCII, 2..4, or 0 when invalid or cut short (n counts the bytes
- * available; at least 1). */
-size_t str_utf8_seq(const unsigned char *s, size_t n);
+/* Decodes the well-formed UTF-8 sequence at s[0..n) as jansson accepts it
+ * (RFC 3629: no overlong forms, surrogates or values above U+10FFFF):
+ * its length (1 for ASCII, up to 4) with its code point in *cp when cp is
+ * not NULL, or 0 when invalid, cut short or n is 0. */
+size_t str_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+/* Writes code point c (at most U+10FFFF) as UTF-8 into out; its length. */
+size_t str_utf8_encode(uint32_t c, char out[4]);
 
 #endif

@@ -96,7 +96,7 @@ static void parse_string(pparse *p)
             i++;
             continue;
         }
-        size_t k = str_utf8_seq((const unsigned char *)p->s + i, p->len - i);
+        size_t k = str_utf8_decode((const unsigned char *)p->s + i, p->len - i, NULL);
         if (k == 0) {
             p->bad = true;
             return;
@@ -462,7 +462,7 @@ static void put_qstr(wctx *w, const char *s)
             continue;
         }
         if (c >= 0x80) {
-            k = str_utf8_seq((const unsigned char *)s + i, n - i);
+            k = str_utf8_decode((const unsigned char *)s + i, n - i, NULL);
             if (k == 0) {
                 w->bad = true;
                 return;
