@@ -907,9 +907,24 @@ int server_reload_keys(struct pd_server *srv)
     return 1;
 }
 
+/* Waits up to ms milliseconds, counted on the clock (on a loaded host a
+ * 10 ms sleep can take much longer), for no request to be in flight;
+ * false when some still are. */
+static bool wait_idle(struct pd_server *srv, int ms)
+{
+    const struct timespec tick = { 0, 10 * 1000 * 1000 };
+    const uint64_t t0 = time_mono_ns(), limit = (uint64_t)(ms > 0 ? ms : 0) * 1000000u;
+
+    while (atomic_load(&srv->inflight) > 0) {
+        if (time_mono_ns() - t0 >= limit)
+            return false;
+        nanosleep(&tick, NULL);
+    }
+    return true;
+}
+
 void server_stop(struct pd_server *srv, int grace_ms)
 {
-    struct timespec ts = { 0, 10 * 1000 * 1000 };
     pd_store *s;
 
     if (srv == NULL)
@@ -919,15 +934,7 @@ void server_stop(struct pd_server *srv, int grace_ms)
         MHD_quiesce_daemon(srv->daemon);     /* no new connections */
     if (srv->tls_daemon)
         MHD_quiesce_daemon(srv->tls_daemon);
-    /* the grace and the flush below are counted on the clock: on a loaded
-     * host a 10 ms sleep can take much longer */
-    const uint64_t t0 = time_mono_ns(), grace_ns = (uint64_t)(grace_ms > 0 ? grace_ms : 0) * 1000000u;
-    bool grace_out = false;
-    while (atomic_load(&srv->inflight) > 0 && !grace_out) {
-        grace_out = time_mono_ns() - t0 >= grace_ns;
-        if (!grace_out)
-            nanosleep(&ts, NULL);
-    }
+    bool grace_out = !wait_idle(srv, grace_ms);
     /* what is parked runs and is resumed (later requests run on their
      * workers) - unless the grace ran out: then what has not begun is
      * answered 503 unrun, so a locked database (each request waiting out
@@ -937,9 +944,7 @@ void server_stop(struct pd_server *srv, int grace_ms)
     if (grace_out)
         writeq_abandon(srv->wq);
     writeq_stop(srv->wq);
-    const uint64_t t1 = time_mono_ns();
-    while (atomic_load(&srv->inflight) > 0 && time_mono_ns() - t1 < (uint64_t)LIM_STOP_FLUSH_MS * 1000000u)
-        nanosleep(&ts, NULL);
+    wait_idle(srv, LIM_STOP_FLUSH_MS);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);        /* joins workers: their stores close */
     if (srv->tls_daemon)

@@ -53,16 +53,6 @@ static void unwritten(writeq *q, pd_request *from, pd_request *to)
     pd_store_versions_forget();
 }
 
-/* Runs one batch: the lane is entered once around it (the handlers use its
- * connection as this thread's own, server.h) and, where the backend can, the batch's writes share
- * one transaction and one COMMIT (group commit); every connection is
- * resumed after that COMMIT, so no answer goes out before its write is
- * durable.  A group whose transaction a request's statement rolled back
- * (or whose COMMIT failed) wrote nothing: the requests of it that had
- * succeeded are answered with the store's error, and the rest of the
- * batch goes on in a new group.  The audit lines of a group's changes are
- * held until its COMMIT (http/audit.h): written once it succeeded,
- * dropped when it did not. */
 /* Hands each request of the batch back to its connection's worker. */
 static void resume_all(writeq *q, pd_request *batch)
 {
@@ -76,6 +66,16 @@ static void resume_all(writeq *q, pd_request *batch)
     }
 }
 
+/* Runs one batch: the lane is entered once around it (the handlers use its
+ * connection as this thread's own, server.h) and, where the backend can, the batch's writes share
+ * one transaction and one COMMIT (group commit); every connection is
+ * resumed after that COMMIT, so no answer goes out before its write is
+ * durable.  A group whose transaction a request's statement rolled back
+ * (or whose COMMIT failed) wrote nothing: the requests of it that had
+ * succeeded are answered with the store's error, and the rest of the
+ * batch goes on in a new group.  The audit lines of a group's changes are
+ * held until its COMMIT (http/audit.h): written once it succeeded,
+ * dropped when it did not. */
 static void run_batch(writeq *q, pd_request *batch)
 {
     if (atomic_load(&q->abandon)) {        /* neither the lane nor a BEGIN: they may wait */
