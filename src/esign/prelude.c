@@ -120,8 +120,9 @@ bool esign_before_queue(pd_server *srv, pd_request *req)
 }
 
 /* esign_check; write: the database work of this request goes through the
- * write lane (store/lane.h), entered before the cache tags are read. */
-static pd_err check(pd_server *srv, pd_request *req, esign_ctx *ctx, bool write)
+ * write lane (store/lane.h), entered before the cache tags are read;
+ * reading: esign_check_reading. */
+static pd_err check(pd_server *srv, pd_request *req, esign_ctx *ctx, bool write, bool reading)
 {
     pd_err e;
 
@@ -147,8 +148,12 @@ static pd_err check(pd_server *srv, pd_request *req, esign_ctx *ctx, bool write)
         ctx->own_store = ctx->store;
         ctx->store = pd_store_lane_enter(ctx->own_store);
     }
-    if (pd_store_versions(ctx->store, req->caller.sub, ctx->user_id, &ctx->tags.v_caller,
-                          &ctx->tags.v_target, &ctx->tags.generation) != PD_OK)
+    e = reading ? pd_store_versions_reading(ctx->store, req->caller.sub, ctx->user_id,
+                                            &ctx->tags.v_caller, &ctx->tags.v_target,
+                                            &ctx->tags.generation, &ctx->in_read)
+                : pd_store_versions(ctx->store, req->caller.sub, ctx->user_id, &ctx->tags.v_caller,
+                                    &ctx->tags.v_target, &ctx->tags.generation);
+    if (e != PD_OK)
         return fail_counted(srv, req, PD_ERR_STORE);
     if (ctx->tags.v_caller < 0) {
         e = over_limit(srv, req, NULL, NULL);
@@ -169,7 +174,12 @@ static pd_err check(pd_server *srv, pd_request *req, esign_ctx *ctx, bool write)
 
 pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx)
 {
-    return check(srv, req, ctx, false);
+    return check(srv, req, ctx, false, false);
+}
+
+pd_err esign_check_reading(pd_server *srv, pd_request *req, esign_ctx *ctx)
+{
+    return check(srv, req, ctx, false, true);
 }
 
 /* Account by the path's accountId, through the per-thread lookup cache. */
@@ -243,7 +253,7 @@ pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx)
 
 pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_ctx *ctx)
 {
-    pd_err e = check(srv, req, ctx, act == ACT_PROFILE_WRITE || act == ACT_IMAGE_WRITE);
+    pd_err e = check(srv, req, ctx, act == ACT_PROFILE_WRITE || act == ACT_IMAGE_WRITE, false);
 
     return e != PD_OK ? e : esign_load(req, act, ctx);
 }
@@ -262,6 +272,9 @@ void esign_remember_own_write(const pd_request *req, const esign_ctx *ctx, int64
 
 void esign_ctx_clear(esign_ctx *ctx)
 {
+    if (ctx->in_read)
+        ctx->store->ops->rollback(ctx->store);      /* ends the read batch */
+    ctx->in_read = false;
     if (ctx->own_store != NULL)
         pd_store_lane_leave(ctx->own_store, ctx->store);
     ctx->own_store = NULL;

@@ -33,6 +33,9 @@ typedef struct {
                                   when rate limits are on: a member is charged to the account) */
     pd_err account_e, caller_e;
     pd_membership caller;      /* the caller's membership in the account when caller_e == PD_OK */
+    bool in_read;              /* a read batch is open on store (esign_check_reading, or the
+                                  handler's own pd_store_begin_read_batch); esign_ctx_clear
+                                  ends it */
 } esign_ctx;
 
 /* Authenticates the request: fills req->caller.  PD_OK or error response set. */
@@ -56,6 +59,11 @@ pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_c
  * caller, else (no valid credentials) against the client's address; over
  * a limit, that is the answer. */
 pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx);
+/* esign_check for a read that goes on to the data when its response is not
+ * cached: when the tags must come from the database, a read batch is begun
+ * first (store/versions.h, pd_store_versions_reading) and left open for the
+ * handler's reads (ctx->in_read). */
+pd_err esign_check_reading(pd_server *srv, pd_request *req, esign_ctx *ctx);
 /* Part 2: account, caller membership, policy, target membership. */
 pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx);
 /* After a write that bumped the target's version from read_version to

@@ -49,11 +49,12 @@ void h_profile_get(pd_server *srv, pd_request *req)
     pd_user user = {0};
     json_t *doc = NULL;
     char key[RC_KEY_MAX], default_acc[LIM_ID_MAX + 1] = "";
-    bool cacheable, in_read = false;
+    bool cacheable;
     pd_err e;
 
-    /* esign_check reads the tags first, then the data follows (resp_cache.h) */
-    if (esign_check(srv, req, &ctx) != PD_OK)
+    /* the tags first, then the data follows (resp_cache.h); when the tags
+     * come from the database, the read batch of a miss begins there */
+    if (esign_check_reading(srv, req, &ctx) != PD_OK)
         goto out;
     cacheable = cache_key(req, &ctx, key, sizeof(key)) == 0 && ctx.tags.v_target >= 0;
     if (cacheable) {
@@ -63,11 +64,12 @@ void h_profile_get(pd_server *srv, pd_request *req)
             goto out;
         }
     }
-    /* the reads of a miss (membership, user, accounts) share one read
+    /* the reads of a miss (tags, membership, user, accounts) share one read
      * transaction where that makes them cheaper (SQLite: one WAL read lock
      * instead of one each); they need no common snapshot - the response is
      * cached under the tags read before them, which any later write moves */
-    in_read = pd_store_begin_read_batch(ctx.store);
+    if (!ctx.in_read)
+        ctx.in_read = pd_store_begin_read_batch(ctx.store);
     if (esign_load(req, ACT_PROFILE_READ, &ctx) != PD_OK)
         goto out;
     e = ctx.store->ops->get_user(ctx.store, ctx.user_id, &user);
@@ -108,11 +110,9 @@ void h_profile_get(pd_server *srv, pd_request *req)
             resp_prebuilt(req, 200, mr);        /* send the cached copy */
     }
 out:
-    if (in_read)
-        ctx.store->ops->rollback(ctx.store);    /* ends the read transaction */
     json_decref(doc);
     pd_user_clear(&user);
-    esign_ctx_clear(&ctx);
+    esign_ctx_clear(&ctx);                      /* ends the read batch */
 }
 
 /* Decodes the PUT body by media type; on failure sets the response. */

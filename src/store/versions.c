@@ -115,8 +115,10 @@ static bool caller_valid(const vm_caller *c, const pd_store *s, const char *a, s
            memcmp(c->a, a, la + 1) == 0;
 }
 
-pd_err pd_store_versions(pd_store *s, const char *user_a, const char *user_b,
-                         int64_t *va, int64_t *vb, int64_t *generation)
+/* pd_store_versions; in_read (may be NULL): begin a read batch before
+ * reading the database, and say whether one was begun. */
+static pd_err versions(pd_store *s, const char *user_a, const char *user_b,
+                       int64_t *va, int64_t *vb, int64_t *generation, bool *in_read)
 {
     if (s == NULL || user_a == NULL || user_b == NULL)
         return s != NULL ? s->ops->get_versions(s, user_a, user_b, va, vb, generation) : PD_ERR_STORE;
@@ -144,6 +146,9 @@ pd_err pd_store_versions(pd_store *s, const char *user_a, const char *user_b,
     }
     pd_err err = PD_ERR_STORE;
     bool done = false;
+    /* after the stamp: a deferred BEGIN takes its snapshot at the first read */
+    if (in_read != NULL)
+        *in_read = pd_store_begin_read_batch(s);
     if (c != NULL && strcmp(user_a, user_b) != 0 && caller_valid(c, s, user_a, la, stamp, now)) {
         /* the caller's tag is known under this stamp (nothing was written
          * since it was read): read the target's row only.  Asked as the pair
@@ -181,6 +186,19 @@ pd_err pd_store_versions(pd_store *s, const char *user_a, const char *user_b,
         }
     }
     return err;
+}
+
+pd_err pd_store_versions(pd_store *s, const char *user_a, const char *user_b,
+                         int64_t *va, int64_t *vb, int64_t *generation)
+{
+    return versions(s, user_a, user_b, va, vb, generation, NULL);
+}
+
+pd_err pd_store_versions_reading(pd_store *s, const char *user_a, const char *user_b,
+                                 int64_t *va, int64_t *vb, int64_t *generation, bool *in_read)
+{
+    *in_read = false;
+    return versions(s, user_a, user_b, va, vb, generation, in_read);
 }
 
 void pd_store_versions_forget(void)

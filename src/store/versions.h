@@ -26,12 +26,21 @@
 #ifndef PROFILED_STORE_VERSIONS_H
 #define PROFILED_STORE_VERSIONS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store/store.h"
 
 pd_err pd_store_versions(pd_store *s, const char *user_a, const char *user_b,
                          int64_t *va, int64_t *vb, int64_t *generation);
+
+/* pd_store_versions for a read that goes on to the data when the memo
+ * cannot answer: before reading the database it begins a read batch
+ * (pd_store_begin_read_batch), so the tags and the data that follows are
+ * read in one transaction and one snapshot instead of two.  *in_read:
+ * whether a batch was begun (the caller ends it, ops->rollback). */
+pd_err pd_store_versions_reading(pd_store *s, const char *user_a, const char *user_b,
+                                 int64_t *va, int64_t *vb, int64_t *generation, bool *in_read);
 
 /* Forgets this thread's entries (tests; http/writeq.c after a group
  * transaction was rolled back). */
