@@ -8,6 +8,8 @@
 #   pg-vs-sqlite  cached GET profile of one user: the same node on SQLite and
 #                 on PostgreSQL, back to back (target: PostgreSQL within 10 %)
 #   random-any    cache-missing reads (random users, admin tokens) on each
+#   put           PUT profile on each: one user (put-profile) and users
+#                 spread over the data set by their admins (put-any)
 #   cluster       three PostgreSQL nodes behind nginx (contrib config via
 #                 scripts/nginx-front.sh): throughput and p99 of cached GET
 #   cluster-stop  the same while one node is stopped (SIGTERM) halfway
@@ -130,6 +132,12 @@ cluster_bench() {
       -H "Authorization: Bearer $tok" -H "Accept: application/json"
     run_wrk "random-any-$n-$b" profiled "$NODE_PID" "$NODE_URL" -H "Accept: application/json" \
       -s "$BENCH/lua/random_any.lua" -- "$d/admins-$b.txt" "$d/pairs.txt"
+    # writes: one user, then users spread over the data set by their admins
+    # (the write queue's group commit on either backend)
+    run_wrk "put-profile-$b" profiled "$NODE_PID" "$NODE_URL/restapi/v2.1/accounts/$acc/users/$uid/profile" \
+      -H "Authorization: Bearer $tok" -s "$BENCH/lua/put.lua"
+    run_wrk "put-any-$n-$b" profiled "$NODE_PID" "$NODE_URL" \
+      -s "$BENCH/lua/random_any.lua" -- "$d/admins-$b.txt" "$d/pairs.txt" /restapi/v2.1 put
     stop_pid "$NODE_PID"
   done
   cmp -s "$d/check-sqlite.json" "$d/check-pg.json" || log "note: the two backends' answers differ (ids/dates)"
@@ -180,7 +188,7 @@ cluster_bench() {
     echo
     echo "| scenario | server | requests/s | p50 ms | p99 ms |"
     echo "|---|---|---:|---:|---:|"
-    awk -F'\t' '$1 ~ /^(cached-get-|random-any-.*-(sqlite|pg)$|cluster-)/ { printf "| %s | %s | %d | %.2f | %.2f |\n", $1, $2, $3, $4, $5 }' "$RESULTS"
+    awk -F'\t' '$1 ~ /^(cached-get-|random-any-.*-(sqlite|pg)$|put-profile-(sqlite|pg)$|put-any-.*-(sqlite|pg)$|cluster-)/ { printf "| %s | %s | %d | %.2f | %.2f |\n", $1, $2, $3, $4, $5 }' "$RESULTS"
     echo
     echo "- PostgreSQL node's cached GET vs the same node on SQLite: $(awk -v a="$r_pg" -v b="$r_sq" 'BEGIN { if (b > 0) printf "%.0f %%", a * 100 / b; else print "?" }') (target: at least 90 %)."
     echo "- Three nodes behind nginx: non-2xx $base_bad, socket errors $base_err."

@@ -116,6 +116,12 @@ static pd_err authenticate_counted(pd_server *srv, pd_request *req)
 
 bool esign_before_queue(pd_server *srv, pd_request *req)
 {
+    /* the user row a profile write locks, in the form the store keys it by */
+    if (req->n_params >= 2 && str_copy(req->wq_key, sizeof(req->wq_key), req->params[1]) == 0 &&
+        str_is_guid(req->wq_key))
+        str_lower(req->wq_key);
+    else
+        req->wq_key[0] = '\0';
     return authenticate_counted(srv, req) == PD_OK;
 }
 

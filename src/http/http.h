@@ -150,6 +150,9 @@ struct pd_request {
     bool parked;                       /* its route runs on the write queue (http/writeq.h);
                                           the connection is suspended until it ran */
     pd_request *wq_next;               /* the write queue's list (writeq.c's) */
+    char wq_key[LIM_ID_MAX + 1];       /* the row its write will lock, set by its API's
+                                          before_queue ("" if none): a batch runs in
+                                          this order (writeq.h) */
     bool audit_hold;                   /* its change is committed later (group commit):
                                           req_audit keeps the line in audit_held */
     struct {

@@ -476,7 +476,7 @@ static void run_route(struct pd_server *srv, pd_request *r)
 static bool park(struct pd_server *srv, pd_request *r)
 {
     if ((r->route->flags & ROUTE_LANE) == 0 || srv->wq == NULL ||
-        !pd_store_has_lane(server_store(srv)))
+        !pd_store_queues_writes(server_store(srv)))
         return false;
     if (r->api != NULL && r->api->before_queue != NULL && !guarded(srv, r, r->api->before_queue))
         return false;                       /* answered */

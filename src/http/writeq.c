@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <microhttpd.h>
 
@@ -119,6 +120,32 @@ static void run_batch(writeq *q, pd_request *batch)
     resume_all(q, batch);
 }
 
+/* The batch in wq_key order, stable (requests with the same key keep their
+ * arrival order): see writeq.h. */
+static pd_request *in_key_order(pd_request *list)
+{
+    if (list == NULL || list->wq_next == NULL)
+        return list;
+    pd_request *slow = list, *fast = list->wq_next;
+    while (fast != NULL && fast->wq_next != NULL) {
+        slow = slow->wq_next;
+        fast = fast->wq_next->wq_next;
+    }
+    pd_request *b = slow->wq_next;
+    slow->wq_next = NULL;
+    pd_request *a = in_key_order(list);
+    b = in_key_order(b);
+    pd_request *head = NULL, **tail = &head;
+    while (a != NULL && b != NULL) {
+        pd_request **from = strcmp(b->wq_key, a->wq_key) < 0 ? &b : &a;
+        *tail = *from;
+        tail = &(*from)->wq_next;
+        *from = (*from)->wq_next;
+    }
+    *tail = a != NULL ? a : b;
+    return head;
+}
+
 static void *writeq_main(void *arg)
 {
     writeq *q = arg;
@@ -139,7 +166,7 @@ static void *writeq_main(void *arg)
         if (q->head == NULL)
             q->tail = NULL;
         pthread_mutex_unlock(&q->mu);
-        run_batch(q, batch);
+        run_batch(q, in_key_order(batch));
         pthread_mutex_lock(&q->mu);
     }
     pthread_mutex_unlock(&q->mu);

@@ -17,9 +17,16 @@
  * where the backend offers it (store.h, group_begin), one write
  * transaction and its COMMIT: the connections are resumed after it.
  *
- * The queue is used only when the database has a lane (SQLite files);
- * otherwise, and once the queue has stopped, the handler runs on the
- * worker as before.
+ * A batch runs in the order of its requests' wq_key (the row each one's
+ * write will lock; arrival order among equal keys).  With PostgreSQL a
+ * group holds the row locks of its writes until its COMMIT, and another
+ * node's group may be taking the same rows: taken in one order, two groups
+ * wait for each other but never deadlock.
+ *
+ * The queue is used when the database has a lane (SQLite files) or group
+ * commit (PostgreSQL, whose batches run on the queue thread's own
+ * connection: pd_store_queues_writes); otherwise (SQLite in memory), and
+ * once the queue has stopped, the handler runs on the worker as before.
  *
  * Memory and threads: the queue owns its thread and nothing else; a parked
  * request stays owned by its connection (it cannot complete while

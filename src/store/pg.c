@@ -78,6 +78,16 @@ static const char *detail_column(const char *detail, char *buf, size_t len)
     return buf;
 }
 
+/* What the connection has open, and nothing of an earlier transaction
+ * (savepoints, its write and notification) carried over. */
+static void tx_set(pg_store *q, pg_tx_state tx)
+{
+    q->tx = tx;
+    q->savepoints = 0;
+    q->wrote = false;
+    q->notified = false;
+}
+
 /* Marks the handle broken: the next call reconnects; an open transaction
  * is gone (the caller's is marked lost). */
 static void mark_broken(pg_store *q)
@@ -85,10 +95,7 @@ static void mark_broken(pg_store *q)
     q->broken = true;
     if (q->tx != PG_TX_NONE)
         q->tx_lost = true;
-    q->tx = PG_TX_NONE;
-    q->savepoints = 0;
-    q->wrote = false;
-    q->notified = false;
+    tx_set(q, PG_TX_NONE);
 }
 
 /* Records the failure of a statement (res may be NULL). */
@@ -148,10 +155,7 @@ pd_err pg_ready(pg_store *q, const char *op)
         return pg_fail(q, op, "the database is unreachable: no connection");
     PQreset(q->conn);
     memset(q->prepared, 0, sizeof q->prepared);
-    q->tx = PG_TX_NONE;
-    q->savepoints = 0;
-    q->wrote = false;
-    q->notified = false;
+    tx_set(q, PG_TX_NONE);
     if (PQstatus(q->conn) != CONNECTION_OK) {
         char msg[PG_LAST_ERR_MAX];
         q->broken = true;
@@ -460,10 +464,7 @@ static pd_err commit_now(pg_store *q, const char *op)
     PQclear(res);
     bool wrote = q->wrote;
     if (!q->broken) {
-        q->tx = PG_TX_NONE;
-        q->savepoints = 0;
-        q->wrote = false;
-        q->notified = false;
+        tx_set(q, PG_TX_NONE);
     }
     if (e == PD_OK && wrote)
         pg_committed(q);
@@ -491,9 +492,7 @@ pd_err pg_tx_enter_write(pg_store *q, const char *op, pg_tx_kind *k)
     if (e != PD_OK)
         return e;
     if (own) {
-        q->tx = PG_TX_WRITE;
-        q->wrote = false;
-        q->notified = false;
+        tx_set(q, PG_TX_WRITE);
         *k = PG_TXK_OWN;
     } else {
         q->savepoints++;
@@ -529,10 +528,7 @@ pd_err pg_tx_leave(pg_store *q, const char *op, pg_tx_kind k, pd_err e)
             e = commit_now(q, op);
         else
             rollback_quiet(q, "ROLLBACK", op);
-        q->tx = PG_TX_NONE;
-        q->savepoints = 0;
-        q->wrote = false;
-        q->notified = false;
+        tx_set(q, PG_TX_NONE);
         q->tx_lost = false;     /* ours, over either way */
         return e;
     }
@@ -612,16 +608,79 @@ static pd_err pg_migrate(pd_store *s, int *from, int *to)
     return pg_migrate_schema(q, from, to);
 }
 
+/* ---- group commit (store.h) ------------------------------------------
+ * group_begin opens one write transaction; a caller's begin / commit /
+ * rollback inside it are SAVEPOINT pd_req / RELEASE / ROLLBACK TO + RELEASE,
+ * so one request's failure undoes its own writes only.  The group is open
+ * while the connection is up and the transaction neither ended nor failed
+ * (a failed statement no savepoint took back aborts it in PostgreSQL). */
+
+static bool group_open(pg_store *q)
+{
+    return q->group && !q->broken && q->conn != NULL && q->tx == PG_TX_WRITE &&
+           PQtransactionStatus(q->conn) == PQTRANS_INTRANS;
+}
+
+static pd_err pg_group_begin(pd_store *s)
+{
+    pg_store *q = PG(s);
+    if (q->group || q->tx != PG_TX_NONE)
+        return pg_fail(q, "group_begin", "called inside a transaction");
+    pd_err e = pg_exec_sql(q, "BEGIN", "group_begin");
+    if (e == PD_OK) {
+        tx_set(q, PG_TX_WRITE);
+        q->group = true;
+        q->group_saves = 0;
+    }
+    return e;
+}
+
+static pd_err pg_group_end(pd_store *s, bool commit)
+{
+    pg_store *q = PG(s);
+    pd_err e = PD_ERR_STORE;                /* failed already: nothing committed */
+    if (!q->group)
+        return pg_fail(q, "group_end", "no group begun");
+    bool open = group_open(q);
+    q->group = false;
+    q->group_saves = 0;
+    q->tx_lost = false;                     /* the group's own: over either way */
+    if (open && commit) {
+        e = commit_now(q, "group_end");     /* "ROLLBACK" for a failed one: an error */
+    } else if (q->tx != PG_TX_NONE) {
+        rollback_quiet(q, "ROLLBACK", "group_end");
+    }
+    tx_set(q, PG_TX_NONE);
+    return e;
+}
+
+static bool pg_group_open(pd_store *s)
+{
+    return group_open(PG(s));
+}
+
+/* A caller's begin inside a group: PD_OK with a savepoint, or the group is
+ * no longer open (nothing may be written until group_end). */
+static pd_err group_save(pg_store *q, const char *op)
+{
+    if (!group_open(q))
+        return pg_fail(q, op, "the group's transaction failed; nothing of it was committed");
+    pd_err e = pg_exec_sql(q, "SAVEPOINT pd_req", op);
+    if (e == PD_OK)
+        q->group_saves++;
+    return e;
+}
+
 static pd_err pg_begin(pd_store *s)
 {
     pg_store *q = PG(s);
+    if (q->group)
+        return group_save(q, "begin");
     if (q->tx != PG_TX_NONE)
         return pg_fail(q, "begin", "cannot start a transaction within a transaction");
     pd_err e = pg_exec_sql(q, "BEGIN", "begin");
     if (e == PD_OK) {
-        q->tx = PG_TX_WRITE;
-        q->wrote = false;
-        q->notified = false;
+        tx_set(q, PG_TX_WRITE);
     }
     return e;
 }
@@ -640,6 +699,14 @@ static pd_err pg_begin_read(pd_store *s)
 static pd_err pg_commit(pd_store *s)
 {
     pg_store *q = PG(s);
+    if (q->group) {                         /* the group's own end is group_end */
+        if (q->group_saves == 0)
+            return pg_fail(q, "commit", "no transaction is open");
+        q->group_saves--;
+        return group_open(q) ? pg_exec_sql(q, "RELEASE SAVEPOINT pd_req", "commit")
+                             : pg_fail(q, "commit", "the group's transaction failed;"
+                                                    " nothing of it was committed");
+    }
     if (q->tx_lost) {
         q->tx_lost = false;
         return pg_fail(q, "commit", "the database connection was lost inside the transaction;"
@@ -655,15 +722,23 @@ static pd_err pg_commit(pd_store *s)
 static pd_err pg_rollback(pd_store *s)
 {
     pg_store *q = PG(s);
+    if (q->group) {                         /* the group's own end is group_end */
+        if (q->group_saves == 0)
+            return PD_OK;
+        q->group_saves--;
+        if (q->broken || q->conn == NULL || q->tx != PG_TX_WRITE)
+            return PD_OK;                   /* gone with the group's transaction */
+        pd_err e = pg_exec_sql(q, "ROLLBACK TO SAVEPOINT pd_req", "rollback");
+        pd_err r = pg_exec_sql(q, "RELEASE SAVEPOINT pd_req", "rollback");
+        q->notified = false;                /* the savepoint may have held the notification */
+        return e != PD_OK ? e : r;
+    }
     q->tx_lost = false;
     if (q->tx == PG_TX_NONE)
         return PD_OK;
     pd_err e = pg_exec_sql(q, "ROLLBACK", "rollback");
     q->tx_lost = false;         /* even if the connection went meanwhile: it is over */
-    q->tx = PG_TX_NONE;
-    q->savepoints = 0;
-    q->wrote = false;
-    q->notified = false;
+    tx_set(q, PG_TX_NONE);
     return e;
 }
 
@@ -678,6 +753,9 @@ void pg_core_ops(pd_store_ops *ops)
     ops->begin_read = pg_begin_read;
     ops->commit = pg_commit;
     ops->rollback = pg_rollback;
+    ops->group_begin = pg_group_begin;
+    ops->group_end = pg_group_end;
+    ops->group_open = pg_group_open;
 }
 
 /* ---- open ------------------------------------------------------------ */

@@ -88,6 +88,8 @@ typedef struct pg_store {
     bool notified;                  /* ... and its notification still stands (a savepoint
                                        rolled back may have taken it away) */
     unsigned savepoints;            /* nesting depth inside the open transaction */
+    bool group;                     /* inside group_begin .. group_end (group commit) */
+    unsigned group_saves;           /* callers' transactions open as savepoints of it */
     unsigned char prepared[PG_MAX_STMTS]; /* slot prepared on this connection */
 } pg_store;
 

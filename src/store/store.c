@@ -112,6 +112,15 @@ bool pd_store_has_lane(pd_store *s)
     return s != NULL && s->ops->lane != NULL && s->ops->lane(s) != NULL;
 }
 
+bool pd_store_queues_writes(pd_store *s)
+{
+    /* a backend with lanes queues only on one (not SQLite's in-memory
+     * databases); one without, when it has group commit */
+    if (s == NULL)
+        return false;
+    return s->ops->lane != NULL ? s->ops->lane(s) != NULL : s->ops->group_begin != NULL;
+}
+
 void pd_store_lane_leave(pd_store *s, pd_store *held)
 {
     if (s != NULL && held != NULL && held != s && s->ops->lane != NULL)

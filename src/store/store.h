@@ -401,8 +401,10 @@ typedef struct {
      * PD_OK only when it committed.  group_open is true while that
      * transaction is still open: a statement that failed hard (a trigger's
      * RAISE(ROLLBACK), a full disk) may have rolled it back, and with it
-     * every write made in the group so far.  http/writeq.c uses them on
-     * the write lane's connection. */
+     * every write made in the group so far (PostgreSQL: a failed
+     * statement no savepoint took back, or a lost connection).
+     * http/writeq.c uses them on the write lane's connection (SQLite) or on
+     * its thread's own connection (PostgreSQL, which has no lane). */
     pd_err (*group_begin)(pd_store *s);
     pd_err (*group_end)(pd_store *s, bool commit);
     bool (*group_open)(pd_store *s);
@@ -450,6 +452,10 @@ const char *pd_store_last_error(pd_store *s);
  * True when s's backend has a lane: pd_store_has_lane. */
 pd_store *pd_store_lane_enter(pd_store *s);
 bool pd_store_has_lane(pd_store *s);
+/* Whether writes are worth one queue per process (http/writeq.c): s has a
+ * lane (SQLite files; not in-memory databases), or its backend has no lanes
+ * but group commit (PostgreSQL). */
+bool pd_store_queues_writes(pd_store *s);
 /* Ends what pd_store_lane_enter(s) began (held: what it returned); a
  * transaction left open on the lane is rolled back. */
 void pd_store_lane_leave(pd_store *s, pd_store *held);
