@@ -689,6 +689,83 @@ static void test_reconnect(void **state)
     pd_user_clear(&u);
 }
 
+/* ---- group commit ------------------------------------------------------ */
+
+/* The user's stored document as another connection sees it (committed only). */
+static void assert_committed_doc(const char *url, const char *want)
+{
+    char err[256];
+    pd_store *o = pd_store_open_existing(url, err, sizeof err);
+    assert_non_null(o);
+    pd_user u;
+    assert_int_equal(o->ops->get_user(o, USR, &u), PD_OK);
+    assert_string_equal(u.profile_json, want);
+    pd_user_clear(&u);
+    o->ops->close(o);
+}
+
+static void test_group_commit(void **state)
+{
+    fixture *f = *state;
+    pd_store *s = f->s;
+    tenant(s);
+    assert_int_equal(s->ops->update_profile(s, USR, "{}", MOD), PD_OK);
+    assert_int_equal(s->ops->group_begin(s), PD_OK);
+    assert_true(s->ops->group_open(s));
+    assert_int_equal(s->ops->group_begin(s), PD_ERR_STORE);            /* not twice */
+    /* a request's transaction is a savepoint: kept ... */
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->update_profile(s, USR, "{\"g\":1}", MOD), PD_OK);
+    assert_int_equal(s->ops->commit(s), PD_OK);
+    /* ... or undone alone */
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->update_profile(s, USR, "{\"g\":2}", MOD), PD_OK);
+    assert_int_equal(s->ops->rollback(s), PD_OK);
+    /* a request whose statement fails (UNIQUE email) is undone alone, and
+     * the group goes on */
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_not_equal(put_user(s, USR2, "ann@example.test", "{}"), PD_OK);
+    assert_int_equal(s->ops->rollback(s), PD_OK);
+    assert_true(s->ops->group_open(s));
+    /* a commit with no request open would end the group: refused */
+    assert_int_equal(s->ops->commit(s), PD_ERR_STORE);
+    assert_true(s->ops->group_open(s));
+    pd_user u;
+    assert_int_equal(s->ops->get_user(s, USR, &u), PD_OK);             /* inside: the group's */
+    assert_string_equal(u.profile_json, "{\"g\":1}");
+    pd_user_clear(&u);
+    assert_committed_doc(f->url, "{}");                                  /* outside: not yet */
+    assert_int_equal(s->ops->group_end(s, true), PD_OK);
+    assert_false(s->ops->group_open(s));
+    assert_committed_doc(f->url, "{\"g\":1}");
+    int64_t n = -1;
+    assert_int_equal(s->ops->count_users(s, &n), PD_OK);
+    assert_int_equal(n, 1);
+
+    /* rolled back on request: nothing of it stays */
+    assert_int_equal(s->ops->group_begin(s), PD_OK);
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->update_profile(s, USR, "{\"g\":3}", MOD), PD_OK);
+    assert_int_equal(s->ops->commit(s), PD_OK);
+    assert_int_equal(s->ops->group_end(s, false), PD_ERR_STORE);
+    assert_committed_doc(f->url, "{\"g\":1}");
+
+    /* the connection lost inside a group: it is no longer open, nothing of
+     * it is committed, a request's begin is refused until group_end */
+    assert_int_equal(s->ops->group_begin(s), PD_OK);
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->update_profile(s, USR, "{\"g\":4}", MOD), PD_OK);
+    assert_int_equal(s->ops->commit(s), PD_OK);
+    kill_backends(f->name);
+    assert_int_equal(s->ops->get_user(s, USR, &u), PD_ERR_STORE);      /* finds it gone */
+    assert_false(s->ops->group_open(s));
+    assert_int_equal(s->ops->begin(s), PD_ERR_STORE);
+    assert_int_equal(s->ops->group_end(s, true), PD_ERR_STORE);
+    assert_committed_doc(f->url, "{\"g\":1}");
+    assert_int_equal(s->ops->group_begin(s), PD_OK);                   /* usable again */
+    assert_int_equal(s->ops->group_end(s, true), PD_OK);
+}
+
 int main(void)
 {
     int rc;
@@ -708,6 +785,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_org_users, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_lost_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
     };
     return cmocka_run_group_tests_name("store_pg", tests, NULL, NULL);
 }
