@@ -180,6 +180,8 @@
 #define LIM_PG_LISTEN_RETRY_MS           500    /* PostgreSQL: pause between LISTEN reconnects */
 #define LIM_PG_LISTEN_PING_MS            1000   /* ... a query on the idle LISTEN connection this often */
 #define LIM_PG_LISTEN_TIMEOUT_MS         3000   /* ... its answer later than this: connection down */
+#define LIM_PG_LISTEN_POLL_REUSE_US      250    /* ... a request's poll of it (bytes not read yet?)
+                                                   answers for its thread this long (store/changes.c) */
 
 /* ---- logging (core/log.c) ---- */
 #define LIM_LOG_BUFFER                   16384  /* bytes of request log lines a thread buffers */

@@ -382,6 +382,21 @@ uint64_t pd_changes_file_value(pd_changes_file *f)
 
 /* ---- the process's stamp ------------------------------------------------ */
 
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* This thread's last poll of the LISTEN socket that found nothing waiting:
+ * the descriptor, the listener's sequence then, and when (pd_changes_stamp). */
+static _Thread_local struct {
+    int fd;
+    uint64_t seq;
+    int64_t at_us;
+} t_poll = { .fd = -1 };
+
 uint64_t pd_changes_stamp(void)
 {
     switch (atomic_load_explicit(&g_source, memory_order_acquire)) {
@@ -407,8 +422,20 @@ uint64_t pd_changes_stamp(void)
          * window of the listener thread's scheduling; what is left is
          * PostgreSQL's delivery. */
         struct pollfd p = { .fd = atomic_load(&g_listen_fd), .events = POLLIN };
-        if (p.fd < 0 || poll(&p, 1, 0) != 0)
+        if (p.fd < 0)
             return 0;
+        /* one poll serves this thread's requests for LIM_PG_LISTEN_POLL_REUSE_US
+         * while the listener has not begun a read since (a system call per
+         * cached GET was 5-10 % of its CPU) */
+        int64_t now = now_us();
+        if (t_poll.fd != p.fd || t_poll.seq != seq || now < t_poll.at_us ||
+            now - t_poll.at_us >= LIM_PG_LISTEN_POLL_REUSE_US) {
+            if (poll(&p, 1, 0) != 0)
+                return 0;
+            t_poll.fd = p.fd;
+            t_poll.seq = seq;
+            t_poll.at_us = now;
+        }
         uint64_t v = atomic_load(&g_local);
         /* the descriptor was the listener's when polled (it is closed only
          * after the state goes down), and no read began since */
