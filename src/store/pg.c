@@ -696,16 +696,23 @@ static pd_err pg_begin_read(pd_store *s)
     return e;
 }
 
+static pd_err pg_rollback(pd_store *s);
+
 static pd_err pg_commit(pd_store *s)
 {
     pg_store *q = PG(s);
     if (q->group) {                         /* the group's own end is group_end */
         if (q->group_saves == 0)
             return pg_fail(q, "commit", "no transaction is open");
+        if (!group_open(q)) {
+            /* a statement failed inside this request's savepoint: as a
+             * COMMIT of a failed transaction does, undo it (the group goes
+             * on without it), and say so */
+            pg_rollback(s);
+            return pg_fail(q, "commit", "the transaction had failed and was rolled back");
+        }
         q->group_saves--;
-        return group_open(q) ? pg_exec_sql(q, "RELEASE SAVEPOINT pd_req", "commit")
-                             : pg_fail(q, "commit", "the group's transaction failed;"
-                                                    " nothing of it was committed");
+        return pg_exec_sql(q, "RELEASE SAVEPOINT pd_req", "commit");
     }
     if (q->tx_lost) {
         q->tx_lost = false;

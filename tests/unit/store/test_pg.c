@@ -742,13 +742,40 @@ static void test_group_commit(void **state)
     assert_int_equal(s->ops->count_users(s, &n), PD_OK);
     assert_int_equal(n, 1);
 
+    /* a statement that fails outside any savepoint of its own (a trigger's
+     * RAISE EXCEPTION under update_profile) aborts the request's savepoint:
+     * the group is not open until the request ends; its commit then undoes
+     * the request alone, as a COMMIT of a failed transaction does */
+    PGconn *c = PQconnectdb(f->url);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PGresult *r = PQexec(c, "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                            " IF NEW.profile_json LIKE '%poison%' THEN RAISE EXCEPTION 'poisoned';"
+                            " END IF; RETURN NEW; END $$;"
+                            " CREATE TRIGGER poison BEFORE UPDATE ON users FOR EACH ROW"
+                            " EXECUTE FUNCTION poison()");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    PQfinish(c);
+    assert_int_equal(s->ops->group_begin(s), PD_OK);
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->update_profile(s, USR, "{\"g\":5}", MOD), PD_OK);
+    assert_int_equal(s->ops->commit(s), PD_OK);
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->update_profile(s, USR, "{\"poison\":1}", MOD), PD_ERR_STORE);
+    assert_false(s->ops->group_open(s));
+    assert_int_equal(s->ops->commit(s), PD_ERR_STORE);
+    assert_non_null(strstr(pd_store_last_error(s), "had failed and was rolled back"));
+    assert_true(s->ops->group_open(s));
+    assert_int_equal(s->ops->group_end(s, true), PD_OK);
+    assert_committed_doc(f->url, "{\"g\":5}");
+
     /* rolled back on request: nothing of it stays */
     assert_int_equal(s->ops->group_begin(s), PD_OK);
     assert_int_equal(s->ops->begin(s), PD_OK);
     assert_int_equal(s->ops->update_profile(s, USR, "{\"g\":3}", MOD), PD_OK);
     assert_int_equal(s->ops->commit(s), PD_OK);
     assert_int_equal(s->ops->group_end(s, false), PD_ERR_STORE);
-    assert_committed_doc(f->url, "{\"g\":1}");
+    assert_committed_doc(f->url, "{\"g\":5}");
 
     /* the connection lost inside a group: it is no longer open, nothing of
      * it is committed, a request's begin is refused until group_end */
@@ -761,7 +788,7 @@ static void test_group_commit(void **state)
     assert_false(s->ops->group_open(s));
     assert_int_equal(s->ops->begin(s), PD_ERR_STORE);
     assert_int_equal(s->ops->group_end(s, true), PD_ERR_STORE);
-    assert_committed_doc(f->url, "{\"g\":1}");
+    assert_committed_doc(f->url, "{\"g\":5}");
     assert_int_equal(s->ops->group_begin(s), PD_OK);                   /* usable again */
     assert_int_equal(s->ops->group_end(s, true), PD_OK);
 }
