@@ -651,6 +651,7 @@ static pd_err pg_group_end(pd_store *s, bool commit)
         rollback_quiet(q, "ROLLBACK", "group_end");
     }
     tx_set(q, PG_TX_NONE);
+    q->tx_lost = false;         /* a COMMIT or ROLLBACK that lost the connection ends it too */
     return e;
 }
 

@@ -393,7 +393,7 @@ typedef struct {
      * or NULL; use it through pd_store_lane_enter / pd_store_lane_leave. */
     struct pd_lane *(*lane)(pd_store *s);
     /* ---- group commit (optional: NULL when a backend has none) ----
-     * group_begin opens one write transaction (the write lock held) that
+     * group_begin opens one write transaction (SQLite: the write lock held) that
      * the operations after it join until group_end: begin / commit /
      * rollback inside it become a savepoint and its release or rollback (a
      * rollback with no savepoint open does nothing), update_profile_if runs

@@ -373,7 +373,7 @@ describe('write queue: PUT profile on the queue thread (SQLite: on the write lan
       assert.equal(metric('profiled_write_queue_requests_total'), rounds * 3, 'every PUT went through the queue');
       assert.equal(metric('profiled_write_queue_rolled_back_total'), 0, 'no group was lost');
       const batches = metric('profiled_write_queue_batches_total');
-      assert.ok(batches >= 1 && batches <= rounds * 3);
+      assert.ok(batches >= 1 && batches < rounds * 3, 'some PUTs shared a group with another');
       console.log(`# PostgreSQL group commit: ${rounds * 3} PUTs in ${batches} batches`);
       await server.stop();
       const updates = readFileSync(auditFile, 'utf8').split('\n').filter((l) => l.trim() !== '')

@@ -791,6 +791,21 @@ static void test_group_commit(void **state)
     assert_committed_doc(f->url, "{\"g\":5}");
     assert_int_equal(s->ops->group_begin(s), PD_OK);                   /* usable again */
     assert_int_equal(s->ops->group_end(s, true), PD_OK);
+
+    /* the connection lost at the group's COMMIT itself: that COMMIT fails,
+     * and the connection is usable again afterwards (it was stuck refusing
+     * every call as "lost inside a transaction") */
+    assert_int_equal(s->ops->group_begin(s), PD_OK);
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->update_profile(s, USR, "{\"g\":6}", MOD), PD_OK);
+    assert_int_equal(s->ops->commit(s), PD_OK);
+    kill_backends(f->name);
+    assert_int_equal(s->ops->group_end(s, true), PD_ERR_STORE);
+    assert_int_equal(s->ops->group_begin(s), PD_OK);
+    assert_int_equal(s->ops->get_user(s, USR, &u), PD_OK);
+    pd_user_clear(&u);
+    assert_int_equal(s->ops->group_end(s, true), PD_OK);
+    assert_committed_doc(f->url, "{\"g\":5}");
 }
 
 int main(void)
