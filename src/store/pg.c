@@ -644,14 +644,15 @@ static pd_err pg_group_end(pd_store *s, bool commit)
     bool open = group_open(q);
     q->group = false;
     q->group_saves = 0;
-    q->tx_lost = false;                     /* the group's own: over either way */
     if (open && commit) {
         e = commit_now(q, "group_end");     /* "ROLLBACK" for a failed one: an error */
     } else if (q->tx != PG_TX_NONE) {
         rollback_quiet(q, "ROLLBACK", "group_end");
     }
     tx_set(q, PG_TX_NONE);
-    q->tx_lost = false;         /* a COMMIT or ROLLBACK that lost the connection ends it too */
+    /* the group's own transaction is over either way, also when it (or this
+     * COMMIT or ROLLBACK) went with the connection */
+    q->tx_lost = false;
     return e;
 }
 
