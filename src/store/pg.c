@@ -615,10 +615,15 @@ static pd_err pg_migrate(pd_store *s, int *from, int *to)
  * while the connection is up and the transaction neither ended nor failed
  * (a failed statement no savepoint took back aborts it in PostgreSQL). */
 
+/* The group's transaction went with the connection. */
+static bool group_gone(const pg_store *q)
+{
+    return q->broken || q->conn == NULL || q->tx != PG_TX_WRITE;
+}
+
 static bool group_open(pg_store *q)
 {
-    return q->group && !q->broken && q->conn != NULL && q->tx == PG_TX_WRITE &&
-           PQtransactionStatus(q->conn) == PQTRANS_INTRANS;
+    return q->group && !group_gone(q) && PQtransactionStatus(q->conn) == PQTRANS_INTRANS;
 }
 
 static pd_err pg_group_begin(pd_store *s)
@@ -661,6 +666,19 @@ static bool pg_group_open(pd_store *s)
     return group_open(PG(s));
 }
 
+/* Ends the innermost request savepoint of a group by undoing it (ROLLBACK
+ * TO + RELEASE); nothing to undo when the group went with the connection. */
+static pd_err group_undo(pg_store *q, const char *op)
+{
+    q->group_saves--;
+    if (group_gone(q))
+        return PD_OK;
+    pd_err e = pg_exec_sql(q, "ROLLBACK TO SAVEPOINT pd_req", op);
+    pd_err r = pg_exec_sql(q, "RELEASE SAVEPOINT pd_req", op);
+    q->notified = false;                    /* the savepoint may have held the notification */
+    return e != PD_OK ? e : r;
+}
+
 /* A caller's begin inside a group: PD_OK with a savepoint, or the group is
  * no longer open (nothing may be written until group_end). */
 static pd_err group_save(pg_store *q, const char *op)
@@ -698,8 +716,6 @@ static pd_err pg_begin_read(pd_store *s)
     return e;
 }
 
-static pd_err pg_rollback(pd_store *s);
-
 static pd_err pg_commit(pd_store *s)
 {
     pg_store *q = PG(s);
@@ -709,9 +725,12 @@ static pd_err pg_commit(pd_store *s)
         if (!group_open(q)) {
             /* a statement failed inside this request's savepoint: as a
              * COMMIT of a failed transaction does, undo it (the group goes
-             * on without it), and say so */
-            pg_rollback(s);
-            return pg_fail(q, "commit", "the transaction had failed and was rolled back");
+             * on without it), and say so; or the group itself is gone */
+            bool gone = group_gone(q);
+            group_undo(q, "commit");
+            return pg_fail(q, "commit", gone ? "the group's transaction failed;"
+                                               " nothing of it was committed"
+                                             : "the transaction had failed and was rolled back");
         }
         q->group_saves--;
         return pg_exec_sql(q, "RELEASE SAVEPOINT pd_req", "commit");
@@ -732,15 +751,7 @@ static pd_err pg_rollback(pd_store *s)
 {
     pg_store *q = PG(s);
     if (q->group) {                         /* the group's own end is group_end */
-        if (q->group_saves == 0)
-            return PD_OK;
-        q->group_saves--;
-        if (q->broken || q->conn == NULL || q->tx != PG_TX_WRITE)
-            return PD_OK;                   /* gone with the group's transaction */
-        pd_err e = pg_exec_sql(q, "ROLLBACK TO SAVEPOINT pd_req", "rollback");
-        pd_err r = pg_exec_sql(q, "RELEASE SAVEPOINT pd_req", "rollback");
-        q->notified = false;                /* the savepoint may have held the notification */
-        return e != PD_OK ? e : r;
+        return q->group_saves == 0 ? PD_OK : group_undo(q, "rollback");
     }
     q->tx_lost = false;
     if (q->tx == PG_TX_NONE)
