@@ -31,24 +31,12 @@ static int cache_key(const pd_request *req, const esign_ctx *ctx, char *key, siz
     return str_join(key, len, '|', parts, sizeof(parts) / sizeof(parts[0]));
 }
 
-/* each_account_of_user row: the first (lowest account number) is the
- * user's default account, as /oauth/userinfo marks it. */
-static int first_account(void *cls, const void *row)
-{
-    char *out = cls;
-    const pd_account *a = row;
-
-    if (a->id != NULL)
-        str_copy(out, LIM_ID_MAX + 1, a->id);
-    return 1;
-}
-
 void h_profile_get(pd_server *srv, pd_request *req)
 {
     esign_ctx ctx;
     pd_user user = {0};
     json_t *doc = NULL;
-    char key[RC_KEY_MAX], default_acc[LIM_ID_MAX + 1] = "";
+    char key[RC_KEY_MAX];
     bool cacheable;
     pd_err e;
 
@@ -78,16 +66,11 @@ void h_profile_get(pd_server *srv, pd_request *req)
         goto out;
     }
     const profile_api api = req->api_minor ? PROFILE_API_V21 : PROFILE_API_V2;
-    /* the user's accounts only when the version renders defaultAccountId (v2.1) */
-    if (profile_version_of(api)->default_account_id
-        && ctx.store->ops->each_account_of_user(ctx.store, ctx.user_id, first_account, default_acc) != PD_OK) {
-        resp_error(req, PD_ERR_STORE, NULL);
-        goto out;
-    }
+    /* get_user read the default account with the row (v2.1 renders it) */
     profile_view v = {
         .user = &user, .account = &ctx.account, .membership = &ctx.target,
         .base_path = ctx.base_path, .api = api,
-        .default_account_id = default_acc[0] ? default_acc : NULL,
+        .default_account_id = user.default_account_id,
     };
     /* JSON without a jansson tree when the stored doc allows it (the same
      * bytes); XML and the unusual docs through the tree */

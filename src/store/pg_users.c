@@ -36,6 +36,11 @@
 #define USER_COLS "u.id, u.email, u.status, u.created, u.modified, u.last_login," \
                   " u.password_hash, u.profile_json, u.version, i.etag"
 #define USER_FROM " FROM users u LEFT JOIN user_images i ON i.user_id = u.id"
+/* get_user's extra column: the user's default account (pd_user), so a
+ * profile read needs no each_account_of_user round trip */
+#define USER_DEFAULT_ACCOUNT \
+    ", (SELECT a.id FROM memberships m JOIN accounts a ON a.id = m.account_id" \
+    "   WHERE m.user_id = u.id ORDER BY a.external_id LIMIT 1)"
 
 /* ---- statements ------------------------------------------------------ */
 
@@ -44,13 +49,13 @@ static pg_stmt ST_ACCOUNT_BY_ID = PG_STMT(
 static pg_stmt ST_ACCOUNT_BY_EXT = PG_STMT(
     "SELECT " ACCOUNT_COLS " FROM accounts WHERE external_id = $1");
 static pg_stmt ST_USER_BY_ID = PG_STMT(
-    "SELECT " USER_COLS USER_FROM " WHERE u.id = " PG_LOWER("$1"));
+    "SELECT " USER_COLS USER_DEFAULT_ACCOUNT USER_FROM " WHERE u.id = " PG_LOWER("$1"));
 static pg_stmt ST_USER_BY_EMAIL = PG_STMT(
-    "SELECT " USER_COLS USER_FROM " WHERE u.email = " PG_LOWER("$1"));
+    "SELECT " USER_COLS USER_DEFAULT_ACCOUNT USER_FROM " WHERE u.email = " PG_LOWER("$1"));
 static pg_stmt ST_USER_BY_ID_LOCK = PG_STMT(
-    "SELECT " USER_COLS USER_FROM " WHERE u.id = " PG_LOWER("$1") " FOR UPDATE OF u");
+    "SELECT " USER_COLS USER_DEFAULT_ACCOUNT USER_FROM " WHERE u.id = " PG_LOWER("$1") " FOR UPDATE OF u");
 static pg_stmt ST_USER_BY_EMAIL_LOCK = PG_STMT(
-    "SELECT " USER_COLS USER_FROM " WHERE u.email = " PG_LOWER("$1") " FOR UPDATE OF u");
+    "SELECT " USER_COLS USER_DEFAULT_ACCOUNT USER_FROM " WHERE u.email = " PG_LOWER("$1") " FOR UPDATE OF u");
 static pg_stmt ST_COUNT_USERS = PG_STMT("SELECT count(*) FROM users");
 static pg_stmt ST_MEMBERSHIP = PG_STMT(
     "SELECT m.account_id, m.user_id, m.is_admin, m.permission_profile_id, p.name, m.added, "
@@ -274,6 +279,19 @@ static pd_err pgu_get_account(pd_store *s, const char *ref, pd_account *out)
     return pg_fetch_one(q, &ST_ACCOUNT_BY_ID, PG_PARAMS(PGT(ref)), account_conv, out, op);
 }
 
+/* row_conv: pg_user_conv with USER_DEFAULT_ACCOUNT after USER_COLS. */
+static bool user_default_conv(const pg_row *r, void *out)
+{
+    pd_user *u = out;
+    if (!pg_user_conv(r, out))
+        return false;
+    if (!pg_dup(&u->default_account_id, pg_col_text(r, 10))) {
+        pd_user_clear(u);
+        return false;
+    }
+    return true;
+}
+
 static pd_err fetch_user(pg_store *q, pg_stmt *st, pg_stmt *locking, const char *key,
                          pd_user *out, const char *op)
 {
@@ -281,8 +299,8 @@ static pd_err fetch_user(pg_store *q, pg_stmt *st, pg_stmt *locking, const char 
         return pg_bad_arg(q, op);
     memset(out, 0, sizeof *out);
     /* inside a write transaction the row stays locked until it ends (file comment) */
-    return pg_fetch_one(q, q->tx == PG_TX_WRITE ? locking : st, PG_PARAMS(PGT(key)), pg_user_conv,
-                        out, op);
+    return pg_fetch_one(q, q->tx == PG_TX_WRITE ? locking : st, PG_PARAMS(PGT(key)),
+                        user_default_conv, out, op);
 }
 
 static pd_err pgu_get_user(pd_store *s, const char *user_id, pd_user *out)

@@ -71,6 +71,7 @@ void pd_user_clear(pd_user *u)
     }
     free(u->profile_json);
     free(u->image_etag);
+    free(u->default_account_id);
     memset(u, 0, sizeof *u);
 }
 

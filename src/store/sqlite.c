@@ -98,6 +98,10 @@ enum st_id {
 #define USER_COLS "u.id, u.email, u.status, u.created, u.modified, u.last_login," \
                   " u.password_hash, u.profile_json, u.version, i.etag"
 #define USER_FROM " FROM users u LEFT JOIN user_images i ON i.user_id = u.id"
+/* get_user's extra column: the user's default account (pd_user) */
+#define USER_DEFAULT_ACCOUNT \
+    ", (SELECT a.id FROM memberships m JOIN accounts a ON a.id = m.account_id" \
+    "   WHERE m.user_id = u.id ORDER BY a.external_id LIMIT 1)"
 /* throttle_attempt: a new window starts (?2 now, ?3 window_s) */
 #define THR_NEW_WINDOW "(window_start + ?3 <= ?2 OR window_start > ?2" \
                        " OR (locked_until > 0 AND locked_until <= ?2))"
@@ -166,8 +170,8 @@ static const char *const SQL[ST_COUNT_] = {
 
     [ST_ACCOUNT_BY_ID]  = "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = lower(?1)",
     [ST_ACCOUNT_BY_EXT] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE external_id = ?1",
-    [ST_USER_BY_ID]     = "SELECT " USER_COLS USER_FROM " WHERE u.id = lower(?1)",
-    [ST_USER_BY_EMAIL]  = "SELECT " USER_COLS USER_FROM " WHERE u.email = lower(?1)",
+    [ST_USER_BY_ID]     = "SELECT " USER_COLS USER_DEFAULT_ACCOUNT USER_FROM " WHERE u.id = lower(?1)",
+    [ST_USER_BY_EMAIL]  = "SELECT " USER_COLS USER_DEFAULT_ACCOUNT USER_FROM " WHERE u.email = lower(?1)",
     [ST_COUNT_USERS]    = "SELECT count(*) FROM users",
 
     [ST_MEMBERSHIP] =
@@ -1160,6 +1164,19 @@ static bool user_conv(sqlite3_stmt *st, void *out)
     return user_copy(&row, out);
 }
 
+/* row_conv: user_conv with USER_DEFAULT_ACCOUNT after USER_COLS. */
+static bool user_default_conv(sqlite3_stmt *st, void *out)
+{
+    pd_user *u = out;
+    if (!user_conv(st, out))
+        return false;
+    if (!dup_into(&u->default_account_id, col_text(st, 10))) {
+        pd_user_clear(u);
+        return false;
+    }
+    return true;
+}
+
 /* ---- lifecycle ------------------------------------------------------- */
 
 static void sq_close(pd_store *s)
@@ -1319,7 +1336,7 @@ static pd_err fetch_user(sq_store *q, enum st_id id, const char *key, pd_user *o
     if (key == NULL || out == NULL)
         return bad_arg(q, op);
     memset(out, 0, sizeof *out);
-    return fetch_one(q, id, PARAMS(PT(key)), user_conv, out, op);
+    return fetch_one(q, id, PARAMS(PT(key)), user_default_conv, out, op);
 }
 
 static pd_err sq_get_user(pd_store *s, const char *user_id, pd_user *out)

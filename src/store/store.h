@@ -74,6 +74,10 @@ typedef struct {
     int64_t version;        /* increments on every write of the user row */
     bool has_image;
     char *image_etag;       /* NULL when no image */
+    char *default_account_id; /* filled by get_user and get_user_by_email only: the user's
+                                 account with the lowest account number (the first of
+                                 each_account_of_user; their default account); NULL when
+                                 in none, and in every other op's rows */
 } pd_user;
 
 typedef struct {

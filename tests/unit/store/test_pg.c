@@ -492,6 +492,42 @@ static int count_row(void *ctx, const void *row)
     return 0;
 }
 
+/* get_user and get_user_by_email read the default account with the row
+ * (the lowest account number; the FOR UPDATE forms in a write transaction
+ * too); a user in no account: NULL. */
+static void test_user_default_account(void **state)
+{
+    fixture *f = *state;
+    pd_store *s = f->s;
+    tenant(s);
+    const char *acc2 = "1a2b3c4d-0000-4000-8000-00000000000b";
+    add_account(s, acc2, 77, ORG);
+    assert_int_equal(put_user(s, USR2, "bob@example.test", "{}"), PD_OK);
+    pd_user u;
+    assert_int_equal(s->ops->get_user(s, USR2, &u), PD_OK);
+    assert_null(u.default_account_id);
+    pd_user_clear(&u);
+    assert_int_equal(s->ops->get_user(s, USR_U, &u), PD_OK);
+    assert_string_equal(u.default_account_id, ACC);
+    pd_user_clear(&u);
+    pd_membership m = { .account_id = (char *)acc2, .user_id = (char *)USR };
+    assert_int_equal(s->ops->upsert_membership(s, &m), PD_OK);
+    assert_int_equal(s->ops->get_user(s, USR, &u), PD_OK);
+    assert_string_equal(u.default_account_id, acc2);
+    pd_user_clear(&u);
+    assert_int_equal(s->ops->get_user_by_email(s, "ann@example.test", &u), PD_OK);
+    assert_string_equal(u.default_account_id, acc2);
+    pd_user_clear(&u);
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->get_user(s, USR, &u), PD_OK);
+    assert_string_equal(u.default_account_id, acc2);
+    pd_user_clear(&u);
+    assert_int_equal(s->ops->get_user_by_email(s, "ann@example.test", &u), PD_OK);
+    assert_string_equal(u.default_account_id, acc2);
+    pd_user_clear(&u);
+    assert_int_equal(s->ops->rollback(s), PD_OK);
+}
+
 static void test_export_iterations(void **state)
 {
     fixture *f = *state;
@@ -824,6 +860,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wipe_and_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each_user_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_iterations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_user_default_account, setup, teardown),
         cmocka_unit_test_setup_teardown(test_org_users, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_lost_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),

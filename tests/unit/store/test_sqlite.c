@@ -253,6 +253,46 @@ static void query_text(sqlite3 *db, const char *sql, int col, char *out, size_t 
     sqlite3_finalize(st);
 }
 
+/* get_user and get_user_by_email read the user's default account (the
+ * lowest account number among their memberships) with the row, also inside
+ * a write transaction; no membership: NULL. */
+static void test_user_default_account(void **state)
+{
+    fixture *f = *state;
+    pd_store *s = f->s;
+    seed_account(s);
+    add_account(s, ACC2, 777, "Beta", ORG);
+    add_user(s, USR2, "bob@example.com");
+    pd_user u;
+    assert_int_equal(s->ops->get_user(s, USR_U, &u), PD_OK);
+    assert_null(u.default_account_id);
+    pd_user_clear(&u);
+
+    assert_int_equal(put_membership(s, ACC, USR, true, "7", NULL, 0), PD_OK);
+    assert_int_equal(s->ops->get_user(s, USR, &u), PD_OK);
+    assert_string_equal(u.default_account_id, ACC);
+    pd_user_clear(&u);
+    /* a second account with a lower number becomes the default */
+    assert_int_equal(put_membership(s, ACC2, USR, false, NULL, NULL, 0), PD_OK);
+    assert_int_equal(put_membership(s, ACC2, USR2, false, NULL, NULL, 0), PD_OK);
+    assert_int_equal(s->ops->get_user(s, USR, &u), PD_OK);
+    assert_string_equal(u.default_account_id, ACC2);
+    pd_user_clear(&u);
+    assert_int_equal(s->ops->get_user_by_email(s, "ALICE@example.com", &u), PD_OK);
+    assert_string_equal(u.id, USR);
+    assert_string_equal(u.default_account_id, ACC2);
+    pd_user_clear(&u);
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->get_user(s, USR2, &u), PD_OK);
+    assert_string_equal(u.default_account_id, ACC2);
+    pd_user_clear(&u);
+    assert_int_equal(s->ops->rollback(s), PD_OK);
+    /* it is the first of each_account_of_user */
+    char got[256] = "";
+    assert_int_equal(s->ops->each_account_of_user(s, USR, collect_accounts, got), PD_OK);
+    assert_string_equal(got, "777,12345,");
+}
+
 /* Migration 8 (covering index memberships_by_user_cover instead of
  * memberships_by_user) on a version-7 database that holds data: the data
  * stays, the membership and accounts reads use the new index. */
@@ -1411,6 +1451,7 @@ int main(void)
         T(test_migrate_idempotent),
         T(test_migrate_newer_db),
         T(test_migrate_7_to_8),
+        T(test_user_default_account),
         T(test_file_settings),
         T(test_file_prefix_is_literal),
         T(test_account_lookup),
