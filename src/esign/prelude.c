@@ -219,7 +219,9 @@ static pd_err load_membership(esign_ctx *ctx, const char *user_id, int64_t versi
     return e;
 }
 
-pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx)
+/* esign_load; user: also the target's user row (get_member_user for
+ * another user: one round trip with the membership on PostgreSQL). */
+static pd_err load(pd_request *req, policy_action act, esign_ctx *ctx, pd_user *user)
 {
     policy_facts facts = {0};
     pd_err e;
@@ -247,14 +249,30 @@ pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx)
     e = policy_check(act, &facts);
     if (e != PD_OK)
         return fail(req, e);
-    if (!facts.target_is_self) {
+    if (!facts.target_is_self && user != NULL)
+        e = ctx->store->ops->get_member_user(ctx->store, ctx->account.id, ctx->user_id,
+                                             &ctx->target, user);
+    else if (!facts.target_is_self)
         e = load_membership(ctx, ctx->user_id, ctx->tags.v_target, false, &ctx->target);
-        if (e == PD_ERR_NOT_FOUND)
-            return fail(req, PD_ERR_USER_NOT_FOUND);
-        if (e != PD_OK)
-            return fail(req, PD_ERR_STORE);
-    }
+    else if (user != NULL)
+        e = ctx->store->ops->get_user(ctx->store, ctx->user_id, user);
+    else
+        e = PD_OK;
+    if (e == PD_ERR_NOT_FOUND)
+        return fail(req, PD_ERR_USER_NOT_FOUND);
+    if (e != PD_OK)
+        return fail(req, PD_ERR_STORE);
     return PD_OK;
+}
+
+pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx)
+{
+    return load(req, act, ctx, NULL);
+}
+
+pd_err esign_load_user(pd_request *req, policy_action act, esign_ctx *ctx, pd_user *user)
+{
+    return load(req, act, ctx, user);
 }
 
 pd_err esign_prelude(pd_server *srv, pd_request *req, policy_action act, esign_ctx *ctx)

@@ -66,6 +66,11 @@ pd_err esign_check(pd_server *srv, pd_request *req, esign_ctx *ctx);
 pd_err esign_check_reading(pd_server *srv, pd_request *req, esign_ctx *ctx);
 /* Part 2: account, caller membership, policy, target membership. */
 pd_err esign_load(pd_request *req, policy_action act, esign_ctx *ctx);
+/* esign_load that also reads the target's user row into *user (the
+ * caller clears it; left empty on failure): with the target's membership in
+ * one store call (get_member_user) when the target is another user.  A
+ * missing user answers as a missing membership does (USER_NOT_FOUND). */
+pd_err esign_load_user(pd_request *req, policy_action act, esign_ctx *ctx, pd_user *user);
 /* After a write that bumped the target's version from read_version to
  * read_version + 1 and changed nothing a membership holds (a profile or image
  * write): when the caller wrote their own record and read_version is the

@@ -38,7 +38,6 @@ void h_profile_get(pd_server *srv, pd_request *req)
     json_t *doc = NULL;
     char key[RC_KEY_MAX];
     bool cacheable;
-    pd_err e;
 
     /* the tags first, then the data follows (resp_cache.h); when the tags
      * come from the database, the read batch of a miss begins there */
@@ -58,13 +57,8 @@ void h_profile_get(pd_server *srv, pd_request *req)
      * cached under the tags read before them, which any later write moves */
     if (!ctx.in_read)
         ctx.in_read = pd_store_begin_read_batch(ctx.store);
-    if (esign_load(req, ACT_PROFILE_READ, &ctx) != PD_OK)
+    if (esign_load_user(req, ACT_PROFILE_READ, &ctx, &user) != PD_OK)
         goto out;
-    e = ctx.store->ops->get_user(ctx.store, ctx.user_id, &user);
-    if (e != PD_OK) {
-        resp_error(req, e == PD_ERR_NOT_FOUND ? PD_ERR_USER_NOT_FOUND : PD_ERR_STORE, NULL);
-        goto out;
-    }
     const profile_api api = req->api_minor ? PROFILE_API_V21 : PROFILE_API_V2;
     /* get_user read the default account with the row (v2.1 renders it) */
     profile_view v = {

@@ -536,6 +536,13 @@ static pd_err w_get_membership(pd_store *s, const char *a, const char *u, pd_mem
     return g_orig.get_membership(s, a, u, out);
 }
 
+static pd_err w_get_member_user(pd_store *s, const char *a, const char *u, pd_membership *m,
+                                pd_user *user)
+{
+    FLUSHED(s);
+    return g_orig.get_member_user(s, a, u, m, user);
+}
+
 static pd_err w_count_users(pd_store *s, int64_t *out)
 {
     FLUSHED(s);
@@ -657,6 +664,7 @@ void pg_bulk_ops(pd_store_ops *ops)
     ops->get_user = w_get_user;
     ops->get_user_by_email = w_get_user_by_email;
     ops->get_membership = w_get_membership;
+    ops->get_member_user = w_get_member_user;
     ops->count_users = w_count_users;
     ops->update_profile = w_update_profile;
     ops->put_image = w_put_image;

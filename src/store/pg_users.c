@@ -63,6 +63,19 @@ static pg_stmt ST_MEMBERSHIP = PG_STMT(
     " FROM memberships m LEFT JOIN permission_profiles p"
     "   ON p.account_id = m.account_id AND p.id = m.permission_profile_id"
     " WHERE m.account_id = " PG_LOWER("$1") " AND m.user_id = " PG_LOWER("$2"));
+/* get_member_user: the user's columns as ST_USER_BY_ID (0..10), then the
+ * membership's as ST_MEMBERSHIP (from 11; memberships.user_id references
+ * users, so a membership always finds its user) */
+#define MEMBER_USER_C0 11
+static pg_stmt ST_MEMBER_USER = PG_STMT(
+    "SELECT " USER_COLS USER_DEFAULT_ACCOUNT ","
+    " m.account_id, m.user_id, m.is_admin, m.permission_profile_id, p.name, m.added, "
+    PG_MEMBERSHIP_GROUPS_JSON
+    " FROM memberships m JOIN users u ON u.id = m.user_id"
+    " LEFT JOIN user_images i ON i.user_id = u.id"
+    " LEFT JOIN permission_profiles p"
+    "   ON p.account_id = m.account_id AND p.id = m.permission_profile_id"
+    " WHERE m.account_id = " PG_LOWER("$1") " AND m.user_id = " PG_LOWER("$2"));
 static pg_stmt ST_UPDATE_PROFILE = PG_STMT(
     "UPDATE users SET profile_json = $2, modified = $3, version = version + 1"
     " WHERE id = " PG_LOWER("$1"));
@@ -324,6 +337,48 @@ static pd_err pgu_get_membership(pd_store *s, const char *account_id, const char
     memset(out, 0, sizeof *out);
     return pg_fetch_one(q, &ST_MEMBERSHIP, PG_PARAMS(PGT(account_id), PGT(user_id)),
                         membership_conv, out, op);
+}
+
+typedef struct {
+    pd_membership *m;
+    pd_user *u;
+} member_user;
+
+static bool member_user_conv(const pg_row *r, void *out)
+{
+    member_user *x = out;
+    if (user_default_conv(r, x->u) && pg_membership_from(r, MEMBER_USER_C0, x->m))
+        return true;
+    pd_user_clear(x->u);
+    pd_membership_clear(x->m);
+    return false;
+}
+
+static pd_err pgu_get_member_user(pd_store *s, const char *account_id, const char *user_id,
+                                  pd_membership *m, pd_user *u)
+{
+    static const char op[] = "get_member_user";
+    pg_store *q = PG(s);
+    if (account_id == NULL || user_id == NULL || m == NULL || u == NULL)
+        return pg_bad_arg(q, op);
+    memset(m, 0, sizeof *m);
+    memset(u, 0, sizeof *u);
+    pd_err e;
+    if (q->tx == PG_TX_WRITE) {
+        /* a write transaction reads the user row FOR UPDATE (file comment) */
+        e = pgu_get_membership(s, account_id, user_id, m);
+        if (e == PD_OK)
+            e = pgu_get_user(s, user_id, u);
+    } else {
+        member_user x = { m, u };
+        e = pg_fetch_one(q, &ST_MEMBER_USER, PG_PARAMS(PGT(account_id), PGT(user_id)),
+                         member_user_conv, &x, op);
+    }
+    if (e != PD_OK) {
+        pd_membership_clear(m);
+        pd_user_clear(u);
+    }
+    return e;
 }
 
 static pd_err pgu_count_users(pd_store *s, int64_t *out)
@@ -731,6 +786,7 @@ void pg_users_ops(pd_store_ops *ops)
     ops->get_user = pgu_get_user;
     ops->get_user_by_email = pgu_get_user_by_email;
     ops->get_membership = pgu_get_membership;
+    ops->get_member_user = pgu_get_member_user;
     ops->count_users = pgu_count_users;
     ops->update_profile = pgu_update_profile;
     ops->get_image = pgu_get_image;

@@ -1417,6 +1417,30 @@ static pd_err sq_get_membership(pd_store *s, const char *account_id, const char 
     return e;
 }
 
+static pd_err sq_get_member_user(pd_store *s, const char *account_id, const char *user_id,
+                                 pd_membership *m, pd_user *u)
+{
+    static const char op[] = "get_member_user";
+    sq_store *q = SQ(s);
+    if (account_id == NULL || user_id == NULL || m == NULL || u == NULL)
+        return bad_arg(q, op);
+    memset(m, 0, sizeof *m);
+    memset(u, 0, sizeof *u);
+    tx_kind k;
+    pd_err e = tx_enter_read(q, op, &k);
+    if (e != PD_OK)
+        return e;
+    e = sq_get_membership(s, account_id, user_id, m);
+    if (e == PD_OK)
+        e = fetch_user(q, ST_USER_BY_ID, user_id, u, op);
+    e = tx_leave(q, op, k, e);
+    if (e != PD_OK) {
+        pd_membership_clear(m);
+        pd_user_clear(u);
+    }
+    return e;
+}
+
 /* Columns 0..n-1 into out[0..n); for the row_convs below. */
 static bool int64_conv(sqlite3_stmt *st, int64_t *out, int n)
 {
@@ -2912,6 +2936,7 @@ static const pd_store_ops SQ_OPS = {
     .get_user = sq_get_user,
     .get_user_by_email = sq_get_user_by_email,
     .get_membership = sq_get_membership,
+    .get_member_user = sq_get_member_user,
     .count_users = sq_count_users,
     .update_profile = sq_update_profile,
     .update_profile_if = sq_update_profile_if,

@@ -203,6 +203,12 @@ typedef struct {
     pd_err (*get_user)(pd_store *s, const char *user_id, pd_user *out);
     pd_err (*get_user_by_email)(pd_store *s, const char *email, pd_user *out);
     pd_err (*get_membership)(pd_store *s, const char *account_id, const char *user_id, pd_membership *out);
+    /* get_membership and get_user of one user, in one round trip on
+     * PostgreSQL (one statement) and one read transaction on SQLite:
+     * PD_ERR_NOT_FOUND when the user is not a member of the account (or
+     * does not exist); on any error both outs are left empty */
+    pd_err (*get_member_user)(pd_store *s, const char *account_id, const char *user_id,
+                              pd_membership *m, pd_user *u);
     pd_err (*count_users)(pd_store *s, int64_t *out);
 
     /* profile writes: fails with PD_ERR_NOT_FOUND if user missing */

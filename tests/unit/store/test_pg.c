@@ -528,6 +528,47 @@ static void test_user_default_account(void **state)
     assert_int_equal(s->ops->rollback(s), PD_OK);
 }
 
+/* get_member_user: one statement outside a write transaction, the two
+ * lookups (the user FOR UPDATE) inside one; the same answers either way. */
+static void test_get_member_user(void **state)
+{
+    fixture *f = *state;
+    pd_store *s = f->s;
+    tenant(s);
+    assert_int_equal(put_user(s, USR2, "bob@example.test", "{}"), PD_OK);
+    for (int in_tx = 0; in_tx < 2; in_tx++) {
+        if (in_tx)
+            assert_int_equal(s->ops->begin(s), PD_OK);
+        pd_membership m;
+        pd_user u;
+        assert_int_equal(s->ops->get_member_user(s, ACC_U, USR_U, &m, &u), PD_OK);
+        assert_string_equal(m.account_id, ACC);
+        assert_string_equal(m.user_id, USR);
+        assert_true(m.is_admin);
+        assert_string_equal(m.permission_profile_name, "DS Sender");
+        assert_int_equal(m.n_groups, 2);
+        assert_string_equal(m.groups[0].id, "1");
+        assert_string_equal(m.groups[0].type, "AdminGroup");
+        assert_string_equal(m.groups[1].name, "Everyone");
+        assert_string_equal(u.id, USR);
+        assert_string_equal(u.email, "ann@example.test");
+        assert_non_null(strstr(u.profile_json, "Ann A"));
+        assert_string_equal(u.default_account_id, ACC);
+        assert_int_equal(u.version, 2);     /* the membership bumped it */
+        pd_membership_clear(&m);
+        pd_user_clear(&u);
+        assert_int_equal(s->ops->get_member_user(s, ACC, USR2, &m, &u), PD_ERR_NOT_FOUND);
+        assert_null(m.account_id);
+        assert_null(u.id);
+        assert_int_equal(s->ops->get_member_user(s, ACC, "aaaaaaaa-0000-4000-8000-000000000003",
+                                                 &m, &u), PD_ERR_NOT_FOUND);
+        assert_null(m.account_id);
+        assert_null(u.id);
+        if (in_tx)
+            assert_int_equal(s->ops->rollback(s), PD_OK);
+    }
+}
+
 static void test_export_iterations(void **state)
 {
     fixture *f = *state;
@@ -861,6 +902,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_each_user_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_iterations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_user_default_account, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_member_user, setup, teardown),
         cmocka_unit_test_setup_teardown(test_org_users, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_lost_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),

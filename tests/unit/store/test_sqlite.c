@@ -293,6 +293,49 @@ static void test_user_default_account(void **state)
     assert_string_equal(got, "777,12345,");
 }
 
+/* get_member_user: the membership (groups, permission profile name) and
+ * the user row together; not a member, or no such user: NOT_FOUND with
+ * both outs empty; the same inside a write transaction. */
+static void test_get_member_user(void **state)
+{
+    fixture *f = *state;
+    pd_store *s = f->s;
+    seed_account(s);
+    add_user(s, USR2, "bob@example.com");
+    const char *gids[] = { "20", "10" };
+    assert_int_equal(put_membership(s, ACC, USR, true, "7", gids, 2), PD_OK);
+    for (int in_tx = 0; in_tx < 2; in_tx++) {
+        if (in_tx)
+            assert_int_equal(s->ops->begin(s), PD_OK);
+        pd_membership m;
+        pd_user u;
+        assert_int_equal(s->ops->get_member_user(s, ACC_U, USR_U, &m, &u), PD_OK);
+        assert_string_equal(m.account_id, ACC);
+        assert_string_equal(m.user_id, USR);
+        assert_true(m.is_admin);
+        assert_string_equal(m.permission_profile_name, "Account Administrator");
+        assert_int_equal(m.n_groups, 2);
+        assert_string_equal(m.groups[0].id, "10");
+        assert_string_equal(m.groups[1].name, "Everyone");
+        assert_string_equal(u.id, USR);
+        assert_string_equal(u.email, "alice@example.com");
+        assert_string_equal(u.profile_json, "{\"title\":\"x\"}");
+        assert_string_equal(u.default_account_id, ACC);
+        pd_membership_clear(&m);
+        pd_user_clear(&u);
+        /* USR2 exists but is in no account; the third user does not exist */
+        assert_int_equal(s->ops->get_member_user(s, ACC, USR2, &m, &u), PD_ERR_NOT_FOUND);
+        assert_null(m.account_id);
+        assert_null(u.id);
+        assert_int_equal(s->ops->get_member_user(s, ACC, "aaaaaaaa-0000-4000-8000-000000000003",
+                                                 &m, &u), PD_ERR_NOT_FOUND);
+        assert_null(m.account_id);
+        assert_null(u.id);
+        if (in_tx)
+            assert_int_equal(s->ops->rollback(s), PD_OK);
+    }
+}
+
 /* Migration 8 (covering index memberships_by_user_cover instead of
  * memberships_by_user) on a version-7 database that holds data: the data
  * stays, the membership and accounts reads use the new index. */
@@ -1452,6 +1495,7 @@ int main(void)
         T(test_migrate_newer_db),
         T(test_migrate_7_to_8),
         T(test_user_default_account),
+        T(test_get_member_user),
         T(test_file_settings),
         T(test_file_prefix_is_literal),
         T(test_account_lookup),
