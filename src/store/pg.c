@@ -611,7 +611,11 @@ static pd_err pg_migrate(pd_store *s, int *from, int *to)
 /* ---- group commit (store.h) ------------------------------------------
  * group_begin opens one write transaction; a caller's begin / commit /
  * rollback inside it are SAVEPOINT pd_req / RELEASE / ROLLBACK TO + RELEASE,
- * so one request's failure undoes its own writes only.  The group is open
+ * so one request's failure undoes its own writes only.  An outermost
+ * commit's RELEASE is not sent on its own: it goes with the next SAVEPOINT in one
+ * round trip, or the group's COMMIT releases it (a RELEASE of a healthy
+ * savepoint cannot fail but with the connection, and then the group's
+ * COMMIT fails and no request of it is acknowledged).  The group is open
  * while the connection is up and the transaction neither ended nor failed
  * (a failed statement no savepoint took back aborts it in PostgreSQL). */
 
@@ -636,6 +640,7 @@ static pd_err pg_group_begin(pd_store *s)
         tx_set(q, PG_TX_WRITE);
         q->group = true;
         q->group_saves = 0;
+        q->group_release = false;
     }
     return e;
 }
@@ -649,6 +654,7 @@ static pd_err pg_group_end(pd_store *s, bool commit)
     bool open = group_open(q);
     q->group = false;
     q->group_saves = 0;
+    q->group_release = false;               /* COMMIT releases it; ROLLBACK drops it */
     if (open && commit) {
         e = commit_now(q, "group_end");     /* "ROLLBACK" for a failed one: an error */
     } else if (q->tx != PG_TX_NONE) {
@@ -673,10 +679,9 @@ static pd_err group_undo(pg_store *q, const char *op)
     q->group_saves--;
     if (group_gone(q))
         return PD_OK;
-    pd_err e = pg_exec_sql(q, "ROLLBACK TO SAVEPOINT pd_req", op);
-    pd_err r = pg_exec_sql(q, "RELEASE SAVEPOINT pd_req", op);
+    pd_err e = pg_exec_sql(q, "ROLLBACK TO SAVEPOINT pd_req; RELEASE SAVEPOINT pd_req", op);
     q->notified = false;                    /* the savepoint may have held the notification */
-    return e != PD_OK ? e : r;
+    return e;
 }
 
 /* A caller's begin inside a group: PD_OK with a savepoint, or the group is
@@ -685,9 +690,12 @@ static pd_err group_save(pg_store *q, const char *op)
 {
     if (!group_open(q))
         return pg_fail(q, op, "the group's transaction failed; nothing of it was committed");
-    pd_err e = pg_exec_sql(q, "SAVEPOINT pd_req", op);
-    if (e == PD_OK)
+    pd_err e = pg_exec_sql(q, q->group_release ? "RELEASE SAVEPOINT pd_req; SAVEPOINT pd_req"
+                                               : "SAVEPOINT pd_req", op);
+    if (e == PD_OK) {
+        q->group_release = false;
         q->group_saves++;
+    }
     return e;
 }
 
@@ -732,8 +740,10 @@ static pd_err pg_commit(pd_store *s)
                                                " nothing of it was committed"
                                              : "the transaction had failed and was rolled back");
         }
-        q->group_saves--;
-        return pg_exec_sql(q, "RELEASE SAVEPOINT pd_req", "commit");
+        if (--q->group_saves > 0)           /* a nested one: its outer one may undo */
+            return pg_exec_sql(q, "RELEASE SAVEPOINT pd_req", "commit");
+        q->group_release = true;            /* sent with the next SAVEPOINT (above) */
+        return PD_OK;
     }
     if (q->tx_lost) {
         q->tx_lost = false;

@@ -90,6 +90,8 @@ typedef struct pg_store {
     unsigned savepoints;            /* nesting depth inside the open transaction */
     bool group;                     /* inside group_begin .. group_end (group commit) */
     unsigned group_saves;           /* callers' transactions open as savepoints of it */
+    bool group_release;             /* a request's RELEASE SAVEPOINT pd_req not sent yet: it
+                                       goes with the next SAVEPOINT, or COMMIT releases it */
     unsigned char prepared[PG_MAX_STMTS]; /* slot prepared on this connection */
 } pg_store;
 

@@ -883,6 +883,32 @@ static void test_group_commit(void **state)
     pd_user_clear(&u);
     assert_int_equal(s->ops->group_end(s, true), PD_OK);
     assert_committed_doc(f->url, "{\"g\":5}");
+
+    /* a request's RELEASE goes with the next SAVEPOINT: a nested begin's
+     * commit is released at once, so the outer request's rollback undoes
+     * the nested writes too, and the request before it stays */
+    assert_int_equal(s->ops->group_begin(s), PD_OK);
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->update_profile(s, USR, "{\"g\":10}", MOD), PD_OK);
+    assert_int_equal(s->ops->commit(s), PD_OK);
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->update_profile(s, USR, "{\"g\":11}", MOD), PD_OK);
+    assert_int_equal(s->ops->begin(s), PD_OK);                         /* nested */
+    assert_int_equal(s->ops->update_profile(s, USR, "{\"g\":12}", MOD), PD_OK);
+    assert_int_equal(s->ops->commit(s), PD_OK);
+    assert_int_equal(s->ops->update_profile(s, USR, "{\"g\":13}", MOD), PD_OK);
+    assert_int_equal(s->ops->rollback(s), PD_OK);                      /* the outer one */
+    assert_true(s->ops->group_open(s));
+    assert_int_equal(s->ops->get_user(s, USR, &u), PD_OK);
+    assert_string_equal(u.profile_json, "{\"g\":10}");
+    pd_user_clear(&u);
+    /* a failing request right after a committed one (its RELEASE pending)
+     * undoes itself only */
+    assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_not_equal(put_user(s, USR2, "ann@example.test", "{}"), PD_OK);
+    assert_int_equal(s->ops->rollback(s), PD_OK);
+    assert_int_equal(s->ops->group_end(s, true), PD_OK);
+    assert_committed_doc(f->url, "{\"g\":10}");
 }
 
 int main(void)
