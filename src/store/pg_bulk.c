@@ -539,6 +539,10 @@ static pd_err w_get_membership(pd_store *s, const char *a, const char *u, pd_mem
 static pd_err w_get_member_user(pd_store *s, const char *a, const char *u, pd_membership *m,
                                 pd_user *user)
 {
+    if (m != NULL)                          /* empty also when the flush fails */
+        memset(m, 0, sizeof *m);
+    if (user != NULL)
+        memset(user, 0, sizeof *user);
     FLUSHED(s);
     return g_orig.get_member_user(s, a, u, m, user);
 }

@@ -359,10 +359,12 @@ static pd_err pgu_get_member_user(pd_store *s, const char *account_id, const cha
 {
     static const char op[] = "get_member_user";
     pg_store *q = PG(s);
+    if (m != NULL)
+        memset(m, 0, sizeof *m);
+    if (u != NULL)
+        memset(u, 0, sizeof *u);
     if (account_id == NULL || user_id == NULL || m == NULL || u == NULL)
         return pg_bad_arg(q, op);
-    memset(m, 0, sizeof *m);
-    memset(u, 0, sizeof *u);
     pd_err e;
     if (q->tx == PG_TX_WRITE) {
         /* a write transaction reads the user row FOR UPDATE (file comment) */

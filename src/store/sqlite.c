@@ -1422,10 +1422,12 @@ static pd_err sq_get_member_user(pd_store *s, const char *account_id, const char
 {
     static const char op[] = "get_member_user";
     sq_store *q = SQ(s);
+    if (m != NULL)
+        memset(m, 0, sizeof *m);
+    if (u != NULL)
+        memset(u, 0, sizeof *u);
     if (account_id == NULL || user_id == NULL || m == NULL || u == NULL)
         return bad_arg(q, op);
-    memset(m, 0, sizeof *m);
-    memset(u, 0, sizeof *u);
     tx_kind k;
     pd_err e = tx_enter_read(q, op, &k);
     if (e != PD_OK)

@@ -74,8 +74,9 @@ typedef struct {
     int64_t version;        /* increments on every write of the user row */
     bool has_image;
     char *image_etag;       /* NULL when no image */
-    char *default_account_id; /* filled by get_user and get_user_by_email only: the user's
-                                 account with the lowest account number (the first of
+    char *default_account_id; /* filled by get_user, get_user_by_email and
+                                 get_member_user only: the user's account with the
+                                 lowest account number (the first of
                                  each_account_of_user; their default account); NULL when
                                  in none, and in every other op's rows */
 } pd_user;
@@ -203,10 +204,11 @@ typedef struct {
     pd_err (*get_user)(pd_store *s, const char *user_id, pd_user *out);
     pd_err (*get_user_by_email)(pd_store *s, const char *email, pd_user *out);
     pd_err (*get_membership)(pd_store *s, const char *account_id, const char *user_id, pd_membership *out);
-    /* get_membership and get_user of one user, in one round trip on
-     * PostgreSQL (one statement) and one read transaction on SQLite:
-     * PD_ERR_NOT_FOUND when the user is not a member of the account (or
-     * does not exist); on any error both outs are left empty */
+    /* get_membership and get_user of one user: on PostgreSQL one statement
+     * (inside a write transaction the two lookups, the user FOR UPDATE), on
+     * SQLite one read transaction.  PD_ERR_NOT_FOUND when the user is not a
+     * member of the account (or does not exist); on any error both outs are
+     * left empty */
     pd_err (*get_member_user)(pd_store *s, const char *account_id, const char *user_id,
                               pd_membership *m, pd_user *u);
     pd_err (*count_users)(pd_store *s, int64_t *out);

@@ -905,10 +905,15 @@ static void test_group_commit(void **state)
     /* a failing request right after a committed one (its RELEASE pending)
      * undoes itself only */
     assert_int_equal(s->ops->begin(s), PD_OK);
+    assert_int_equal(s->ops->update_profile(s, USR, "{\"g\":14}", MOD), PD_OK);
+    assert_int_equal(s->ops->commit(s), PD_OK);
+    assert_int_equal(s->ops->begin(s), PD_OK);
     assert_int_not_equal(put_user(s, USR2, "ann@example.test", "{}"), PD_OK);
+    assert_int_equal(s->ops->update_profile(s, USR, "{\"poison\":2}", MOD), PD_ERR_STORE);
     assert_int_equal(s->ops->rollback(s), PD_OK);
+    assert_true(s->ops->group_open(s));
     assert_int_equal(s->ops->group_end(s, true), PD_OK);
-    assert_committed_doc(f->url, "{\"g\":10}");
+    assert_committed_doc(f->url, "{\"g\":14}");
 }
 
 int main(void)
