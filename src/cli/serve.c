@@ -19,6 +19,7 @@
 #include "control/control.h"
 #include "core/files.h"
 #include "core/log.h"
+#include "http/resp_cache.h"
 #include "http/server.h"
 #include "core/strutil.h"
 #include "store/changes.h"
@@ -266,6 +267,7 @@ int cmd_serve(int argc, char **argv)
     raise_file_limit(&cfg);
     /* before the first connection: every one the server opens uses it */
     pd_store_sqlite_set_sync_full(strcmp(cfg.db_sync, "full") == 0);
+    rc_set_budget((size_t)cfg.response_cache_mb * 1024 * 1024);
     /* secrets live in the database and the TLS key: say so when others can read them */
     pd_store_warn_exposed(cfg.db);
     if (cfg.tls_key[0] != '\0')

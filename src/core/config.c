@@ -88,6 +88,10 @@ static const config_item items[] = {
       "SQLite durability: normal (an acknowledged write survives a crash of profiled; the last ones "
       "may be lost on power loss) or full (the WAL is synced to disk at every commit: slower writes)",
       OFF(db_sync) },
+    { "response-cache-mb", "PROFILED_RESPONSE_CACHE_MB", CFG_INT, "24", 0, 1024,
+      "MiB of ready GET answers (rendered profiles, images) each worker thread keeps; "
+      "0 = off: every GET reads the database and renders",
+      OFF(response_cache_mb) },
     { NULL, NULL, CFG_STR, NULL, 0, 0, NULL, 0 },
 };
 

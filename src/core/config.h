@@ -48,6 +48,7 @@ typedef struct {
                                 "" = the API is off.  Never logged or printed. */
     int64_t control_journal; /* requests the control journal keeps */
     char *db_sync;           /* SQLite synchronous: "normal" or "full" */
+    int64_t response_cache_mb; /* body bytes of each worker's response cache, MiB; 0 = off */
 } pd_config;
 
 typedef struct {

@@ -58,6 +58,7 @@ typedef struct {
     uint64_t hits, misses;
 } rc_table;
 
+static size_t rc_budget = RC_BYTES_MAX;   /* set before the workers start */
 static pthread_key_t rc_key;
 static pthread_once_t rc_once = PTHREAD_ONCE_INIT;
 
@@ -158,16 +159,23 @@ static int victim_way(const rc_set *set, uint64_t h, const char *key)
     return v;
 }
 
+void rc_set_budget(size_t bytes)
+{
+    rc_budget = bytes;
+}
+
 const rc_body *rc_get(const char *key, const rc_tags *tags, const char **etag)
 {
-    rc_table *t = table();
+    rc_table *t = rc_budget > 0 ? table() : NULL;
     uint64_t h = key_hash(key, strlen(key));
     rc_set *set;
     rc_entry *e;
     int w;
 
-    if (t == NULL)
+    if (t == NULL) {
+        met_inc(MET_RESP_CACHE_MISS);
         return NULL;
+    }
     set = set_of(t, h);
     w = find_way(set, h, key);
     e = w >= 0 ? &set->e[w] : NULL;
@@ -188,7 +196,7 @@ const rc_body *rc_put(const char *key, const rc_tags *tags, const unsigned char 
                       size_t len, const char *ctype, const char *etag,
                       const rc_header *headers, size_t n)
 {
-    rc_table *t = table();
+    rc_table *t = rc_budget > 0 ? table() : NULL;
     uint64_t h = key_hash(key, strlen(key));
     rc_body *b;
     rc_set *set;
@@ -208,7 +216,7 @@ const rc_body *rc_put(const char *key, const rc_tags *tags, const unsigned char 
     w = victim_way(set, h, key);
     e = &set->e[w];
     slot_clear(t, set, w);
-    if (t->bytes + len > RC_BYTES_MAX)
+    if (len > rc_budget || t->bytes + len > rc_budget)
         return NULL;                            /* full: serve uncached */
     b = malloc(sizeof(*b) + len);
     if (b == NULL)
@@ -303,7 +311,7 @@ void rc_response_reuse_done(const rc_body *cb)
 
 void rc_stats(uint64_t *hits, uint64_t *misses)
 {
-    rc_table *t = table();
+    rc_table *t = rc_budget > 0 ? table() : NULL;
 
     *hits = t ? t->hits : 0;
     *misses = t ? t->misses : 0;

@@ -40,7 +40,8 @@
  * rc_response holds another, dropped by libmicrohttpd when it frees the
  * response.  Each worker thread's table is freed when the thread exits.
  * Bounded: RC_SLOTS entries of at most RC_ENTRY_MAX bytes per thread, and
- * RC_BYTES_MAX bytes of bodies.  The table is RC_WAYS-way set-associative
+ * rc_set_budget's bytes of bodies (RC_BYTES_MAX unless set; 0 turns the
+ * cache off: no table is made, every rc_get misses, rc_put keeps nothing).  The table is RC_WAYS-way set-associative
  * (a put replaces the set's least recently used entry), so a working set
  * smaller than the table stays whole: a direct-mapped table lost about a
  * tenth of 1,000 users' answers to collisions.
@@ -55,7 +56,7 @@
 #define RC_SLOTS      4096
 #define RC_WAYS       8                    /* entries per set; RC_SLOTS / RC_WAYS sets */
 #define RC_ENTRY_MAX  (256 * 1024)
-#define RC_BYTES_MAX  (24 * 1024 * 1024)   /* body bytes per thread */
+#define RC_BYTES_MAX  (24 * 1024 * 1024)   /* body bytes per thread, by default */
 #define RC_KEY_MAX    256
 #define RC_ETAG_MAX   64
 
@@ -69,6 +70,10 @@ typedef struct {
 
 #define RC_HEADERS_MAX    4
 #define RC_HDR_VALUE_MAX  128
+
+/* Body bytes each thread's table may hold from now on (serve
+ * --response-cache-mb); 0 = off.  Call before the worker threads start. */
+void rc_set_budget(size_t bytes);
 
 /* A cached answer: reference-counted bytes plus Content-Type and headers. */
 typedef struct rc_body rc_body;

@@ -7,8 +7,9 @@
 // (a forged X-Forwarded-For does not help).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import {
-  setupTenant, http, profileUrl, IDS, ACC_A,
+  setupTenant, http, profileUrl, imageUrl, IDS, ACC_A, BIN,
 } from './lib/server.mjs';
 
 const PROFILE_ROUTE = '/accounts/{accountId}/users/{userId}/profile';
@@ -148,5 +149,49 @@ describe('GET /metrics off', () => {
 
   it('an empty metrics-allow turns it off', async () => {
     assert.equal((await http('GET', `${env.base}/metrics`)).status, 404);
+  });
+});
+
+describe('--response-cache-mb 0: every GET reads the database', () => {
+  let env;
+  const scrape = async () => {
+    const r = await http('GET', `${env.base}/metrics`);
+    assert.equal(r.status, 200, r.text());
+    return parse(r.text());
+  };
+  const cache = (p, result) => value(p, 'profiled_cache_lookups_total', { cache: 'response', result });
+  before(async () => { env = await setupTenant({ extraArgs: ['--threads', '1', '--response-cache-mb', '0'] }); });
+  after(async () => env && env.teardown());
+
+  it('no hits, fresh answers after a change, ETags still honoured', async () => {
+    const p0 = await scrape();
+    const url = profileUrl(env.base, ACC_A, IDS.ann);
+    const first = await http('GET', url, { token: env.tokens.ann });
+    assert.equal(first.status, 200, first.text());
+    for (let i = 0; i < 4; i++) {
+      const r = await http('GET', url, { token: env.tokens.ann });
+      assert.equal(r.status, 200);
+      assert.equal(r.text(), first.text());
+    }
+    const put = await http('PUT', url, { token: env.tokens.ann, json: { title: 'Uncached Engineer' } });
+    assert.equal(put.status, 200, put.text());
+    const after1 = await http('GET', url, { token: env.tokens.ann });
+    assert.equal(after1.json().title, 'Uncached Engineer');
+    const img = await http('GET', imageUrl(env.base, ACC_A, IDS.ann), { token: env.tokens.ann });
+    assert.equal(img.status, 200);
+    const etag = img.headers.get('etag');
+    assert.ok(etag);
+    const again = await http('GET', imageUrl(env.base, ACC_A, IDS.ann),
+      { token: env.tokens.ann, headers: { 'If-None-Match': etag } });
+    assert.equal(again.status, 304);
+    const p = await scrape();
+    assert.equal(cache(p, 'hit') - cache(p0, 'hit'), 0);
+    assert.equal(cache(p, 'miss') - cache(p0, 'miss'), 8);
+  });
+
+  it('the setting is bounded', async () => {
+    const r = spawnSync(BIN, ['serve', '--check-config', '--response-cache-mb', '1025'], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /response-cache-mb must be an integer from 0 to 1024/);
   });
 });

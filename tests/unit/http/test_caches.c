@@ -221,6 +221,50 @@ static void test_rc_least_recently_used_goes(void **state)
     assert_non_null(rc_get(key, &t, NULL));
 }
 
+/* serve --response-cache-mb: the body bytes a thread's table holds, and
+ * 0 for off.  On a thread of its own, so its table starts empty. */
+static void *budget_body(void *arg)
+{
+    rc_tags t = {4, 4, 4};
+    uint64_t hits, misses;
+    (void)arg;
+
+    rc_set_budget(10);
+    if (rc_put("b1", &t, (const unsigned char *)"12345678", 8, "x", NULL, NULL, 0) == NULL)
+        return "an 8-byte body under a 10-byte budget was not kept";
+    if (rc_put("b2", &t, (const unsigned char *)"abcdefgh", 8, "x", NULL, NULL, 0) != NULL)
+        return "a second 8-byte body over a 10-byte budget was kept";
+    if (rc_put("b3", &t, (const unsigned char *)"0123456789a", 11, "x", NULL, NULL, 0) != NULL)
+        return "an 11-byte body over a 10-byte budget was kept";
+    if (rc_get("b1", &t, NULL) == NULL || rc_get("b2", &t, NULL) != NULL)
+        return "the budget's entries are not what was kept";
+    rc_set_budget(0);
+    if (rc_get("b1", &t, NULL) != NULL)
+        return "a cache that is off answered a hit";
+    if (rc_put("b4", &t, (const unsigned char *)"1", 1, "x", NULL, NULL, 0) != NULL)
+        return "a cache that is off kept an entry";
+    rc_stats(&hits, &misses);
+    if (hits != 0 || misses != 0)
+        return "a cache that is off reported a table";
+    rc_set_budget(RC_BYTES_MAX);
+    if (rc_get("b1", &t, NULL) == NULL)
+        return "the entry kept before the cache was turned off is gone";
+    return NULL;
+}
+
+static void test_rc_budget(void **state)
+{
+    (void)state;
+    pthread_t th;
+    void *why = NULL;
+
+    assert_int_equal(pthread_create(&th, NULL, budget_body, NULL), 0);
+    assert_int_equal(pthread_join(th, &why), 0);
+    rc_set_budget(RC_BYTES_MAX);
+    if (why != NULL)
+        fail_msg("%s", (const char *)why);
+}
+
 static void *thread_body(void *arg)
 {
     rc_tags t = {1, 2, 3};
@@ -402,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_rc_working_set_stays),
         cmocka_unit_test(test_rc_least_recently_used_goes),
         cmocka_unit_test(test_rc_per_thread),
+        cmocka_unit_test(test_rc_budget),
         cmocka_unit_test(test_token_cache),
         cmocka_unit_test(test_lookup_cache),
         cmocka_unit_test(test_lookup_cache_sets),
