@@ -35,6 +35,7 @@
 #define ACCOUNT_COLS "id, external_id, name, organization_id"
 #define USER_COLS "u.id, u.email, u.status, u.created, u.modified, u.last_login," \
                   " u.password_hash, u.profile_json, u.version, i.etag"
+#define USER_NCOLS 10                 /* the columns of USER_COLS */
 #define USER_FROM " FROM users u LEFT JOIN user_images i ON i.user_id = u.id"
 /* get_user's extra column: the user's default account (pd_user), so a
  * profile read needs no each_account_of_user round trip */
@@ -63,10 +64,11 @@ static pg_stmt ST_MEMBERSHIP = PG_STMT(
     " FROM memberships m LEFT JOIN permission_profiles p"
     "   ON p.account_id = m.account_id AND p.id = m.permission_profile_id"
     " WHERE m.account_id = " PG_LOWER("$1") " AND m.user_id = " PG_LOWER("$2"));
-/* get_member_user: the user's columns as ST_USER_BY_ID (0..10), then the
- * membership's as ST_MEMBERSHIP (from 11; memberships.user_id references
- * users, so a membership always finds its user) */
-#define MEMBER_USER_C0 11
+/* get_member_user: the user's columns as ST_USER_BY_ID (USER_COLS, then
+ * the default account), then the membership's as ST_MEMBERSHIP from
+ * MEMBER_USER_C0 (memberships.user_id references users, so a membership
+ * always finds its user) */
+#define MEMBER_USER_C0 (USER_NCOLS + 1)
 static pg_stmt ST_MEMBER_USER = PG_STMT(
     "SELECT " USER_COLS USER_DEFAULT_ACCOUNT ","
     " m.account_id, m.user_id, m.is_admin, m.permission_profile_id, p.name, m.added, "
@@ -298,7 +300,7 @@ static bool user_default_conv(const pg_row *r, void *out)
     pd_user *u = out;
     if (!pg_user_conv(r, out))
         return false;
-    if (!pg_dup(&u->default_account_id, pg_col_text(r, 10))) {
+    if (!pg_dup(&u->default_account_id, pg_col_text(r, USER_NCOLS))) {
         pd_user_clear(u);
         return false;
     }

@@ -97,6 +97,7 @@ enum st_id {
 #define ACCOUNT_COLS "id, external_id, name, organization_id"
 #define USER_COLS "u.id, u.email, u.status, u.created, u.modified, u.last_login," \
                   " u.password_hash, u.profile_json, u.version, i.etag"
+#define USER_NCOLS 10                 /* the columns of USER_COLS */
 #define USER_FROM " FROM users u LEFT JOIN user_images i ON i.user_id = u.id"
 /* get_user's extra column: the user's default account (pd_user) */
 #define USER_DEFAULT_ACCOUNT \
@@ -1170,7 +1171,7 @@ static bool user_default_conv(sqlite3_stmt *st, void *out)
     pd_user *u = out;
     if (!user_conv(st, out))
         return false;
-    if (!dup_into(&u->default_account_id, col_text(st, 10))) {
+    if (!dup_into(&u->default_account_id, col_text(st, USER_NCOLS))) {
         pd_user_clear(u);
         return false;
     }
