@@ -41,10 +41,11 @@
  * response.  Each worker thread's table is freed when the thread exits.
  * Bounded: RC_SLOTS entries of at most RC_ENTRY_MAX bytes per thread, and
  * rc_set_budget's bytes of bodies (RC_BYTES_MAX unless set; 0 turns the
- * cache off: no table is made, every rc_get misses, rc_put keeps nothing).  The table is RC_WAYS-way set-associative
- * (a put replaces the set's least recently used entry), so a working set
- * smaller than the table stays whole: a direct-mapped table lost about a
- * tenth of 1,000 users' answers to collisions.
+ * cache off: no table is made, every rc_get misses, rc_put keeps nothing).
+ * The table is RC_WAYS-way set-associative (a put replaces the set's least
+ * recently used entry), so a working set smaller than the table stays
+ * whole: a direct-mapped table lost about a tenth of 1,000 users' answers
+ * to collisions.
  */
 #ifndef PROFILED_RESP_CACHE_H
 #define PROFILED_RESP_CACHE_H
