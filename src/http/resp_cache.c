@@ -106,8 +106,12 @@ static void key_init(void)
     pthread_key_create(&rc_key, table_free);
 }
 
+/* This thread's table; NULL when the cache is off (no table is made) or
+ * out of memory. */
 static rc_table *table(void)
 {
+    if (rc_budget == 0)
+        return NULL;
     pthread_once(&rc_once, key_init);
     return thread_table_get(rc_key, sizeof(rc_table));
 }
@@ -166,8 +170,8 @@ void rc_set_budget(size_t bytes)
 
 const rc_body *rc_get(const char *key, const rc_tags *tags, const char **etag)
 {
-    rc_table *t = rc_budget > 0 ? table() : NULL;
-    uint64_t h = key_hash(key, strlen(key));
+    rc_table *t = table();
+    uint64_t h;
     rc_set *set;
     rc_entry *e;
     int w;
@@ -176,6 +180,7 @@ const rc_body *rc_get(const char *key, const rc_tags *tags, const char **etag)
         met_inc(MET_RESP_CACHE_MISS);
         return NULL;
     }
+    h = key_hash(key, strlen(key));
     set = set_of(t, h);
     w = find_way(set, h, key);
     e = w >= 0 ? &set->e[w] : NULL;
@@ -196,8 +201,8 @@ const rc_body *rc_put(const char *key, const rc_tags *tags, const unsigned char 
                       size_t len, const char *ctype, const char *etag,
                       const rc_header *headers, size_t n)
 {
-    rc_table *t = rc_budget > 0 ? table() : NULL;
-    uint64_t h = key_hash(key, strlen(key));
+    rc_table *t = table();
+    uint64_t h;
     rc_body *b;
     rc_set *set;
     rc_entry *e;
@@ -212,6 +217,7 @@ const rc_body *rc_put(const char *key, const rc_tags *tags, const unsigned char 
         if (headers[i].name == NULL || headers[i].value == NULL ||
             strlen(headers[i].value) >= RC_HDR_VALUE_MAX)
             return NULL;
+    h = key_hash(key, strlen(key));
     set = set_of(t, h);
     w = victim_way(set, h, key);
     e = &set->e[w];
@@ -311,7 +317,7 @@ void rc_response_reuse_done(const rc_body *cb)
 
 void rc_stats(uint64_t *hits, uint64_t *misses)
 {
-    rc_table *t = rc_budget > 0 ? table() : NULL;
+    rc_table *t = table();
 
     *hits = t ? t->hits : 0;
     *misses = t ? t->misses : 0;
